@@ -1,0 +1,50 @@
+# Shanhuo: `make run` to try it, `make test` to prove it. See README.md.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+PORT   ?= 8000
+PYTHON ?= python3
+# Development defaults for the embedded mode; the environment wins when set.
+export DEBUG ?= 1
+
+.PHONY: install run serve migrate demo test lint format worker beat bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py demo
+
+run: demo
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	DEBUG=0 $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+worker: install
+	$(VENV)/bin/celery -A marketplace worker --loglevel=INFO --concurrency=2
+
+beat: install
+	mkdir -p var
+	$(VENV)/bin/celery -A marketplace beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+bench: install
+	$(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm var media

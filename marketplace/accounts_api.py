@@ -1,0 +1,33 @@
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from marketplace.auth import bearer, token_revoke
+from marketplace.schemas import RegisterIn, RegisterOut, TokenIn, TokenOut, UserOut
+from marketplace.selectors import user_with_roles
+from marketplace.services import user_register, user_sign_in
+from marketplace.throttling import auth_throttle
+
+router = Router(tags=["accounts"])
+
+
+@router.post("/auth/register", response={201: RegisterOut}, throttle=auth_throttle("register"))
+def register(request: HttpRequest, payload: RegisterIn):
+    user, token = user_register(**payload.dict())
+    return Status(201, {"user": user_with_roles(user.pk), "token": token})
+
+
+@router.post("/auth/token", response=TokenOut, throttle=auth_throttle("login"))
+def token(request: HttpRequest, payload: TokenIn):
+    raw, token = user_sign_in(username=payload.username, password=payload.password)
+    return {"token": raw, "expires_at": token.expires_at}
+
+
+@router.post("/auth/logout", response={204: None}, auth=bearer)
+def logout(request: HttpRequest):
+    token_revoke(raw=request.bearer_token)
+    return Status(204, None)
+
+
+@router.get("/me", response=UserOut, auth=bearer)
+def me(request: HttpRequest):
+    return user_with_roles(request.auth.pk)

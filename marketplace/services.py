@@ -1,0 +1,41 @@
+"""Account writes: registration and sign-in."""
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+
+from marketplace.auth import token_issue
+from marketplace.errors import NotAuthenticated, ValidationFailed
+from marketplace.models import Token, User
+
+
+@transaction.atomic
+def user_register(
+    *, username: str, password: str, display_name: str = "", phone: str = ""
+) -> tuple[User, str]:
+    errors: dict[str, str] = {}
+    if User.objects.filter(username__iexact=username).exists():
+        errors["username"] = "This username is taken."
+    candidate = User(username=username, display_name=display_name, phone=phone)
+    try:
+        validate_password(password, user=candidate)
+    except DjangoValidationError as exc:
+        errors["password"] = " ".join(exc.messages)
+    if errors:
+        raise ValidationFailed(errors)
+    candidate.set_password(password)
+    try:
+        with transaction.atomic():
+            candidate.save()
+    except IntegrityError:
+        raise ValidationFailed({"username": "This username is taken."}) from None
+    raw, _ = token_issue(user=candidate)
+    return candidate, raw
+
+
+def user_sign_in(*, username: str, password: str) -> tuple[str, Token]:
+    user = authenticate(username=username, password=password)
+    if user is None or not user.is_active:
+        raise NotAuthenticated("Wrong username or password.", code="invalid_credentials")
+    return token_issue(user=user)

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from marketplace.api import api, error_response
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("", include("producers.urls")),
+    path("", include("promotion.urls")),
+]
+
+if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
+    media_prefix = settings.MEDIA_URL.strip("/")
+    urlpatterns += [
+        re_path(rf"^{media_prefix}/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    ]
+
+
+def not_found(request: HttpRequest, exception=None):
+    if request.path.startswith("/api/"):
+        return error_response(404, "not_found", "No such endpoint.")
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest):
+    if request.path.startswith("/api/"):
+        return error_response(500, "internal_error", "Something went wrong on our side.")
+    from django.views.defaults import server_error as default_server_error
+
+    return default_server_error(request)
+
+
+handler404 = not_found
+handler500 = server_error

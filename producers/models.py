@@ -1,0 +1,196 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class Region(models.Model):
+    """An administrative division with its official code (GB/T 2260; 12 digits below county)."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", "省级"
+        PREFECTURE = "prefecture", "地级"
+        COUNTY = "county", "县级"
+        TOWNSHIP = "township", "乡级"
+        VILLAGE = "village", "村级"
+
+    code = models.CharField(max_length=12, unique=True)
+    name = models.CharField(max_length=64)
+    level = models.CharField(max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # "河南省 / 周口市 / 太康县": what people read.
+    path = models.CharField(max_length=255)
+    # "/410000/411600/411627/": every region under this one has a lineage starting with it.
+    lineage = models.CharField(max_length=160, db_index=True)
+
+    class Meta:
+        ordering = ["code"]
+        indexes = [models.Index(fields=["parent", "code"])]
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class Category(models.Model):
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=64)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # "/fruit/apples/": the category and its ancestors, for "with sub-categories" filters.
+    lineage = models.CharField(max_length=255, db_index=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Producer(models.Model):
+    """A farmer or a village cooperative; one per account."""
+
+    class Kind(models.TextChoices):
+        FARMER = "farmer", "农户"
+        COOPERATIVE = "cooperative", "合作社"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="producer"
+    )
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="producers")
+    story = models.TextField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    # Name and story with their pinyin, lower-cased, for `q`.
+    search_text = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Listing(models.Model):
+    class Unit(models.TextChoices):
+        KG = "kg", "千克"
+        JIN = "jin", "斤"
+        BOX = "box", "箱"
+        PIECE = "piece", "个"
+        BAG = "bag", "袋"
+        BOTTLE = "bottle", "瓶"
+        JAR = "jar", "罐"
+        BUNDLE = "bundle", "捆"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        ACTIVE = "active", "在售"
+        ARCHIVED = "archived", "已下架"
+
+    producer = models.ForeignKey(Producer, on_delete=models.PROTECT, related_name="listings")
+    title = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="listings")
+    unit = models.CharField(max_length=16, choices=Unit.choices)
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+    stock = models.PositiveIntegerField(default=0)
+    origin_region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    story = models.TextField(blank=True)
+    growing_method = models.CharField(max_length=255, blank=True)
+    harvest_start = models.DateField(null=True, blank=True)
+    harvest_end = models.DateField(null=True, blank=True)
+    net_weight_g = models.PositiveIntegerField(null=True, blank=True)
+    commission_rate = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    # Units sold (orders placed and not cancelled); orders keep it current, `-sales` sorts by it.
+    sales = models.PositiveIntegerField(default=0)
+    # The region used by the `region` filter: origin_region, else the producer's region.
+    # Kept by the services so that the filter is one indexed prefix match.
+    region_lineage = models.CharField(max_length=160, db_index=True, editable=False, default="")
+    search_text = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="listing_price_positive"),
+            models.CheckConstraint(condition=Q(stock__gte=0), name="listing_stock_not_negative"),
+            models.CheckConstraint(
+                condition=Q(commission_rate__isnull=True)
+                | Q(commission_rate__gte=Decimal("0"), commission_rate__lte=Decimal("0.50")),
+                name="listing_commission_rate_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(harvest_start__isnull=True)
+                | Q(harvest_end__isnull=True)
+                | Q(harvest_end__gte=F("harvest_start")),
+                name="listing_harvest_end_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at", "id"], name="listing_status_created"),
+            models.Index(fields=["status", "price", "id"], name="listing_status_price"),
+            models.Index(fields=["status", "sales", "id"], name="listing_status_sales"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ListingImage(models.Model):
+    class Status(models.TextChoices):
+        PROCESSING = "processing", "处理中"
+        READY = "ready", "可用"
+        FAILED = "failed", "失败"
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="images")
+    original = models.ImageField(upload_to="listings/%Y/%m/")
+    small = models.ImageField(upload_to="listings/thumbs/%Y/%m/", blank=True)
+    medium = models.ImageField(upload_to="listings/thumbs/%Y/%m/", blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROCESSING)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"image {self.pk} of {self.listing_id}"
+
+
+class Batch(models.Model):
+    """A harvest lot: what a QR label on a box points to."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="batches")
+    lot_code = models.CharField(max_length=64)
+    trace_code = models.CharField(max_length=32, unique=True)
+    harvested_on = models.DateField()
+    quantity = models.PositiveIntegerField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    certifications = models.JSONField(default=list, blank=True)
+    scans = models.PositiveIntegerField(default=0)
+    first_scanned_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-harvested_on", "-id"]
+        verbose_name_plural = "batches"
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "lot_code"], name="batch_lot_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot_code} ({self.trace_code})"
