@@ -6,6 +6,7 @@ configured (`make test` without DATABASE_URL / REDIS_URL).
 """
 
 import itertools
+import os
 
 import pytest
 from django.conf import settings
@@ -21,6 +22,13 @@ _counter = itertools.count(1)
 
 
 def pytest_collection_modifyitems(config, items):
+    if os.environ.get("SHANHUO_REQUIRE_SERVICES") == "1":
+        missing = [name for name, ok in (("PostgreSQL (DATABASE_URL)", settings.USING_POSTGRES),
+                                         ("Redis (REDIS_URL)", bool(settings.REDIS_URL))) if not ok]
+        if missing:
+            raise pytest.UsageError(
+                "SHANHUO_REQUIRE_SERVICES=1 but not configured: " + ", ".join(missing)
+            )
     skip_pg = pytest.mark.skip(
         reason="needs PostgreSQL: set DATABASE_URL=postgres://... (row locks, real concurrency)"
     )

@@ -1,0 +1,65 @@
+import pytest
+from django.core import signing
+
+from marketplace.errors import BadRequest
+from marketplace.pagination import PageParams, paginate
+from producers.models import Category
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def many_categories():
+    # positions repeat so that the order has ties the id must break
+    return [
+        Category.objects.create(slug=f"c{i}", name=f"c{i}", lineage=f"/c{i}/", position=i % 3)
+        for i in range(23)
+    ]
+
+
+def walk(ordering, limit):
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = paginate(Category.objects.all(), PageParams(limit=limit, cursor=cursor),
+                        ordering=ordering)
+        seen += [c.pk for c in page.items]
+        pages += 1
+        if page.next_cursor is None:
+            return seen, pages
+        cursor = page.next_cursor
+
+
+@pytest.mark.parametrize("ordering", [["position", "id"], ["-position", "-id"], ["-id"]])
+def test_paging_visits_every_row_once_in_order(many_categories, ordering):
+    seen, pages = walk(ordering, limit=5)
+    expected = list(Category.objects.order_by(*ordering).values_list("pk", flat=True))
+    assert seen == expected
+    assert pages == 5
+
+
+def test_last_page_has_no_cursor(many_categories):
+    page = paginate(Category.objects.all(), PageParams(limit=100), ordering=["id"])
+    assert len(page.items) == 23 and page.next_cursor is None
+
+
+def test_a_tampered_cursor_is_refused(many_categories):
+    page = paginate(Category.objects.all(), PageParams(limit=5), ordering=["position", "id"])
+    tampered = page.next_cursor[:-2] + ("AA" if page.next_cursor[-2:] != "AA" else "BB")
+    with pytest.raises(BadRequest) as caught:
+        paginate(Category.objects.all(), PageParams(limit=5, cursor=tampered),
+                 ordering=["position", "id"])
+    assert caught.value.code == "invalid_cursor"
+
+
+def test_a_cursor_from_another_ordering_is_refused(many_categories):
+    page = paginate(Category.objects.all(), PageParams(limit=5), ordering=["position", "id"])
+    with pytest.raises(BadRequest):
+        paginate(Category.objects.all(), PageParams(limit=5, cursor=page.next_cursor),
+                 ordering=["-id"])
+
+
+def test_a_signed_cursor_with_garbage_values_is_refused(many_categories):
+    forged = signing.dumps({"s": "producers.category:-id:", "v": [{"x": 1}]},
+                           salt="shanhuo.cursor", compress=True)
+    with pytest.raises(BadRequest):
+        paginate(Category.objects.all(), PageParams(limit=5, cursor=forged), ordering=["-id"])
