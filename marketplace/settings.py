@@ -192,3 +192,10 @@ if not DEBUG:
 NINJA_NUM_PROXIES = env_int("NUM_PROXIES", 0)
 # `make run` serves uploaded photos itself; in production a web server or object store does.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
+
+# --- Producers: listing photos and trace labels -----------------------------------------------
+# An upload over this many bytes, or an image over this many pixels, is refused with a 413.
+LISTING_IMAGE_MAX_BYTES = env_int("LISTING_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
+LISTING_IMAGE_MAX_PIXELS = env_int("LISTING_IMAGE_MAX_PIXELS", 40_000_000)
+# A trace code looked at more often than this is probably printed on copied labels.
+TRACE_SCAN_WARNING_THRESHOLD = env_int("TRACE_SCAN_WARNING_THRESHOLD", 1000)
