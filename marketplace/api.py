@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.renderers import JSONRenderer
 
 from marketplace.errors import DomainError
 from marketplace.schemas import HealthOut
@@ -13,7 +14,17 @@ from marketplace.selectors import broker_status, database_status
 
 logger = logging.getLogger(__name__)
 
+
+
+class Utf8JSONRenderer(JSONRenderer):
+    """Chinese text as UTF-8, not \\u escapes: a third fewer bytes on a rural network.
+    Decimals stay strings (ninja's encoder), so money is never a float."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=Utf8JSONRenderer(),
     title="Shanhuo (山货) marketplace API",
     version="1.0.0",
     description=(

@@ -41,7 +41,8 @@ def _request_hash(request: HttpRequest) -> str:
 
 
 def _replay(stored: IdempotencyKey) -> JsonResponse:
-    response = JsonResponse(stored.response_body, status=stored.status_code, safe=False)
+    response = JsonResponse(stored.response_body, status=stored.status_code, safe=False,
+                            json_dumps_params={"ensure_ascii": False})
     response[REPLAY_HEADER] = "true"
     return response
 

@@ -80,3 +80,9 @@ def test_openapi_document_and_docs_are_served(api):
     assert schema.status_code == 200
     assert "/api/v1/regions" in schema.json()["paths"]
     assert api.get("/docs").status_code == 200
+
+
+def test_chinese_text_is_sent_as_utf8_not_escapes(api, regions):
+    response = api.get("/regions")
+    assert "河南省".encode() in response.content
+    assert b"\\u" not in response.content
