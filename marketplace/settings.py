@@ -199,3 +199,20 @@ LISTING_IMAGE_MAX_BYTES = env_int("LISTING_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
 LISTING_IMAGE_MAX_PIXELS = env_int("LISTING_IMAGE_MAX_PIXELS", 40_000_000)
 # A trace code looked at more often than this is probably printed on copied labels.
 TRACE_SCAN_WARNING_THRESHOLD = env_int("TRACE_SCAN_WARNING_THRESHOLD", 1000)
+
+# --- Orders and payments (issue 4) --------------------------------------------------------------
+# Shipping, per shipment (one per farm): a flat fee, waived when that farm's part of the order
+# reaches the threshold.
+SHIPPING_FEE_FLAT = os.environ.get("SHIPPING_FEE_FLAT", "10.00")
+SHIPPING_FREE_THRESHOLD = os.environ.get("SHIPPING_FREE_THRESHOLD", "99.00")
+ORDER_MAX_QUANTITY = env_int("ORDER_MAX_QUANTITY", 999)  # per line
+# Payment providers a buyer may choose (`POST /orders/{id}/pay {"method": ...}`).
+PAYMENT_PROVIDERS = [
+    p.strip() for p in os.environ.get("PAYMENT_PROVIDERS", "sandbox").split(",") if p.strip()
+]
+# HMAC-SHA256 secret the sandbox provider signs its webhooks with; no default outside DEBUG.
+PAYMENT_SANDBOX_WEBHOOK_SECRET = os.environ.get(
+    "PAYMENT_SANDBOX_WEBHOOK_SECRET", "dev-sandbox-webhook-secret" if DEBUG else ""
+)
+# A signed webhook older (or further in the future) than this many seconds is refused.
+PAYMENT_WEBHOOK_TOLERANCE = env_int("PAYMENT_WEBHOOK_TOLERANCE", 300)

@@ -1,3 +1,95 @@
-from ninja import Router
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from marketplace.auth import bearer
+from marketplace.idempotency import idempotent
+from marketplace.pagination import PageParams, page_schema
+from orders import selectors, services
+from orders.schemas import (
+    OrderIn,
+    OrderOut,
+    OrderQuery,
+    PayIn,
+    ShipIn,
+    ShipmentOut,
+    ShipmentQuery,
+    WebhookOut,
+)
 
 router = Router(tags=["orders"])
+
+
+@router.post("/orders", response={201: OrderOut}, auth=bearer)
+@idempotent(OrderOut, status=201)
+def order_place(request: HttpRequest, payload: OrderIn):
+    """Order from one or more farms. Stock is taken at once; short -> 409 insufficient_stock
+    with what is available. Shipping: per farm, `SHIPPING_FEE_FLAT`, free from
+    `SHIPPING_FREE_THRESHOLD`. Honours `Idempotency-Key`."""
+    order = services.order_place(
+        buyer=request.auth,
+        lines=[line.dict() for line in payload.lines],
+        shipping_address=payload.shipping_address.dict(),
+        promo_code=payload.promo_code or "",
+        note=payload.note or "",
+    )
+    return Status(201, selectors.order_get(user=request.auth, order_id=order.pk))
+
+
+@router.get("/orders", response=page_schema(OrderOut), auth=bearer)
+def order_list(request: HttpRequest, query: Query[OrderQuery], params: Query[PageParams]):
+    page = selectors.order_list(
+        user=request.auth, role=query.role, filters={"status": query.status}, params=params
+    )
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/orders/{int:order_id}", response=OrderOut, auth=bearer)
+def order_detail(request: HttpRequest, order_id: int):
+    return selectors.order_get(user=request.auth, order_id=order_id)
+
+
+@router.post("/orders/{int:order_id}/pay", response=OrderOut, auth=bearer)
+@idempotent(OrderOut)
+def order_pay(request: HttpRequest, order_id: int, payload: PayIn):
+    """Pay the order (the buyer). The sandbox settles at once. Cancelled or past its payment
+    window -> 409 invalid_state. Honours `Idempotency-Key`."""
+    services.order_pay(order_id=order_id, user=request.auth, method=payload.method)
+    return selectors.order_get(user=request.auth, order_id=order_id)
+
+
+@router.post("/orders/{int:order_id}/cancel", response=OrderOut, auth=bearer)
+def order_cancel(request: HttpRequest, order_id: int):
+    """The buyer cancels before anything shipped: stock back, refund if paid."""
+    services.order_cancel(order_id=order_id, user=request.auth)
+    return selectors.order_get(user=request.auth, order_id=order_id)
+
+
+@router.get("/shipments", response=page_schema(ShipmentOut), auth=bearer)
+def shipment_list(request: HttpRequest, query: Query[ShipmentQuery], params: Query[PageParams]):
+    """A producer's own parcels, newest first."""
+    page = selectors.shipment_list(
+        user=request.auth, filters={"status": query.status}, params=params
+    )
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.post("/shipments/{int:shipment_id}/ship", response=ShipmentOut, auth=bearer)
+def shipment_ship(request: HttpRequest, shipment_id: int, payload: ShipIn):
+    """The producer ships a parcel of a paid order."""
+    services.shipment_ship(shipment_id=shipment_id, user=request.auth, **payload.dict())
+    return selectors.shipment_get(shipment_id=shipment_id)
+
+
+@router.post("/shipments/{int:shipment_id}/confirm", response=ShipmentOut, auth=bearer)
+def shipment_confirm(request: HttpRequest, shipment_id: int):
+    """The buyer confirms a parcel arrived."""
+    services.shipment_confirm(shipment_id=shipment_id, user=request.auth)
+    return selectors.shipment_get(shipment_id=shipment_id)
+
+
+@router.post("/payments/webhooks/{provider}", response=WebhookOut, tags=["payments"])
+def payment_webhook(request: HttpRequest, provider: str):
+    """A payment provider's signed callback (the sandbox: `X-Shanhuo-Signature`). Replays and
+    duplicates change nothing."""
+    result = services.payment_webhook_receive(provider_name=provider, request=request)
+    return {"status": result.status, "event_id": result.event_id}

@@ -1,0 +1,219 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class Order(models.Model):
+    """One checkout by one buyer; its goods may come from several farms (one Shipment each)."""
+
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", "待付款"
+        PAID = "paid", "已付款"
+        SHIPPED = "shipped", "已发货"
+        COMPLETED = "completed", "已完成"
+        CANCELLED = "cancelled", "已取消"
+
+    class CancelReason(models.TextChoices):
+        BUYER = "buyer", "买家取消"
+        EXPIRED = "expired", "超时未付款"
+        STAFF = "staff", "客服取消"
+
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
+    # "SH20261128K7Q2MX": what a buyer reads out on the phone to customer service.
+    number = models.CharField(max_length=20, unique=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING_PAYMENT
+    )
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    shipping_fee = models.DecimalField(max_digits=12, decimal_places=2)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="CNY")
+    recipient = models.CharField(max_length=64)
+    phone = models.CharField(max_length=32)
+    region = models.ForeignKey("producers.Region", on_delete=models.PROTECT, related_name="+")
+    detail = models.CharField(max_length=255)
+    promo_code = models.CharField(max_length=32, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    expires_at = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=16, choices=CancelReason.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(subtotal__gt=0), name="order_subtotal_positive"),
+            models.CheckConstraint(
+                condition=Q(shipping_fee__gte=0), name="order_shipping_fee_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(total=F("subtotal") + F("shipping_fee")), name="order_total_adds_up"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["buyer", "created_at", "id"], name="order_buyer_created"),
+            models.Index(fields=["status", "expires_at"], name="order_status_expires"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Shipment(models.Model):
+    """One farm's parcel of an order."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发货"
+        SHIPPED = "shipped", "已发货"
+        DELIVERED = "delivered", "已签收"
+        CANCELLED = "cancelled", "已取消"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    producer = models.ForeignKey(
+        "producers.Producer", on_delete=models.PROTECT, related_name="shipments"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # This farm's goods, and the shipping fee charged for its parcel.
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    shipping_fee = models.DecimalField(max_digits=12, decimal_places=2)
+    carrier = models.CharField(max_length=64, blank=True)
+    tracking_number = models.CharField(max_length=64, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    # Set when the notification e-mail was handed over (a retried task sends it once).
+    producer_notified_at = models.DateTimeField(null=True, blank=True)
+    buyer_notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "producer"], name="shipment_one_per_producer"),
+            models.CheckConstraint(
+                condition=Q(subtotal__gt=0), name="shipment_subtotal_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(shipping_fee__gte=0), name="shipment_shipping_fee_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["producer", "status", "id"], name="shipment_producer_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"shipment {self.pk} of {self.order_id}"
+
+
+class OrderLine(models.Model):
+    """A listing bought, with its title, unit and price as they were at checkout."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    listing = models.ForeignKey(
+        "producers.Listing", on_delete=models.PROTECT, related_name="order_lines"
+    )
+    title = models.CharField(max_length=120)
+    unit = models.CharField(max_length=16)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+    line_total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "listing"], name="order_line_one_per_listing"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_min"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gt=0), name="order_line_unit_price_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(line_total__gt=Decimal("0")), name="order_line_total_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.title}"
+
+
+class Payment(models.Model):
+    """Money a provider took (or tried to take) for an order."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待确认"
+        SUCCEEDED = "succeeded", "已支付"
+        FAILED = "failed", "失败"
+        REFUNDED = "refunded", "已退款"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(max_length=32)
+    provider_ref = models.CharField(max_length=128)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="CNY")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    refund_ref = models.CharField(max_length=128, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_ref"], name="payment_ref_unique_per_provider"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.provider_ref}"
+
+
+class PaymentWebhookEvent(models.Model):
+    """A provider's callback, kept by its event id: the same event twice has one effect."""
+
+    provider = models.CharField(max_length=32)
+    event_id = models.CharField(max_length=128)
+    event_type = models.CharField(max_length=64)
+    payload = models.JSONField()
+    outcome = models.CharField(max_length=32, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "event_id"], name="webhook_event_unique_per_provider"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.event_id}"
+
+
+class OrderEvent(models.Model):
+    """One change of an order's or a shipment's status: who, when, from, to."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    shipment = models.ForeignKey(
+        Shipment, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    note = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} → {self.to_status}"

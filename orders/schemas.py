@@ -1,0 +1,198 @@
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Field, Schema
+
+
+class AddressIn(Schema):
+    recipient: str = Field(..., min_length=1, max_length=64)
+    phone: str = Field(..., min_length=5, max_length=32, pattern=r"^\+?[0-9][0-9 -]{3,30}$")
+    region_id: int = Field(..., strict=True)
+    detail: str = Field(..., min_length=1, max_length=255)
+
+
+class LineIn(Schema):
+    listing_id: int = Field(..., strict=True)
+    quantity: int = Field(
+        ..., strict=True, ge=1, description="Whole units, 1 to ORDER_MAX_QUANTITY."
+    )
+
+
+class OrderIn(Schema):
+    lines: list[LineIn] = Field(..., min_length=1, max_length=50)
+    shipping_address: AddressIn
+    promo_code: str | None = Field(None, max_length=32)
+    note: str | None = Field(None, max_length=500)
+
+
+class PayIn(Schema):
+    method: str = Field("sandbox", max_length=32, description="A payment provider: `sandbox`.")
+
+
+class ShipIn(Schema):
+    carrier: str = Field(..., min_length=1, max_length=64)
+    tracking_number: str = Field(..., min_length=1, max_length=64)
+
+
+class OrderQuery(Schema):
+    role: Literal["buyer", "producer"] = Field(
+        "buyer",
+        description="`buyer`: orders you placed; `producer`: orders with a parcel of yours.",
+    )
+    status: Literal["pending_payment", "paid", "shipped", "completed", "cancelled"] | None = None
+
+
+class ShipmentQuery(Schema):
+    status: Literal["pending", "shipped", "delivered", "cancelled"] | None = None
+
+
+class AddressOut(Schema):
+    recipient: str
+    phone: str
+    region_id: int
+    region_path: str
+    detail: str
+
+
+class LineOut(Schema):
+    id: int
+    listing_id: int
+    shipment_id: int
+    title: str
+    unit: str
+    unit_price: Decimal
+    quantity: int
+    line_total: Decimal
+
+
+class OrderShipmentOut(Schema):
+    id: int
+    producer_id: int
+    producer_name: str
+    status: str
+    carrier: str
+    tracking_number: str
+    line_ids: list[int]
+    subtotal: Decimal
+    shipping_fee: Decimal
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+
+    @staticmethod
+    def resolve_producer_name(obj) -> str:
+        return obj.producer.name
+
+
+def _address(order) -> dict:
+    return {
+        "recipient": order.recipient, "phone": order.phone, "region_id": order.region_id,
+        "region_path": order.region.path, "detail": order.detail,
+    }
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    status: str
+    view: Literal["buyer", "producer"] = Field(
+        ..., description="`producer`: a farm's view, with only its lines, parcel and money."
+    )
+    lines: list[LineOut]
+    shipments: list[OrderShipmentOut]
+    subtotal: Decimal
+    shipping_fee: Decimal
+    total: Decimal
+    currency: str
+    promo_code: str
+    note: str
+    shipping_address: AddressOut
+    expires_at: datetime
+    paid_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_lines(obj) -> list:
+        return obj.visible_lines
+
+    @staticmethod
+    def resolve_shipments(obj) -> list:
+        return obj.visible_shipments
+
+    @staticmethod
+    def resolve_subtotal(obj) -> Decimal:
+        return obj.view_subtotal
+
+    @staticmethod
+    def resolve_shipping_fee(obj) -> Decimal:
+        return obj.view_shipping_fee
+
+    @staticmethod
+    def resolve_total(obj) -> Decimal:
+        return obj.view_total
+
+    @staticmethod
+    def resolve_shipping_address(obj) -> dict:
+        return _address(obj)
+
+
+class ShipmentLineOut(Schema):
+    id: int
+    listing_id: int
+    title: str
+    unit: str
+    quantity: int
+
+
+class ShipmentOut(Schema):
+    """A parcel as the farm packs it: what goes in, where it goes."""
+
+    id: int
+    order_id: int
+    order_number: str
+    order_status: str
+    producer_id: int
+    status: str
+    carrier: str
+    tracking_number: str
+    line_ids: list[int]
+    lines: list[ShipmentLineOut]
+    subtotal: Decimal
+    shipping_fee: Decimal
+    currency: str
+    shipping_address: AddressOut
+    note: str
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_order_number(obj) -> str:
+        return obj.order.number
+
+    @staticmethod
+    def resolve_order_status(obj) -> str:
+        return obj.order.status
+
+    @staticmethod
+    def resolve_lines(obj) -> list:
+        return list(obj.lines.all())
+
+    @staticmethod
+    def resolve_currency(obj) -> str:
+        return obj.order.currency
+
+    @staticmethod
+    def resolve_note(obj) -> str:
+        return obj.order.note
+
+    @staticmethod
+    def resolve_shipping_address(obj) -> dict:
+        return _address(obj.order)
+
+
+class WebhookOut(Schema):
+    status: Literal["processed", "duplicate", "ignored", "refunded"]
+    event_id: str

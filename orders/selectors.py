@@ -1,0 +1,127 @@
+"""Every read the orders API needs, shaped once: a constant number of queries per page.
+
+Who sees what: the buyer sees the whole order; a farm with a parcel in it sees its own lines
+and parcel, its part of the money and the address to ship to; anyone else is told the order
+does not exist.
+"""
+
+from collections import defaultdict
+
+from django.db.models import Prefetch, QuerySet
+from django_filters import FilterSet
+
+from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
+from marketplace.models import User
+from marketplace.pagination import Page, PageParams, paginate
+from orders.filters import OrderFilter, ShipmentFilter
+from orders.models import Order, OrderLine, Shipment
+from producers.models import Producer
+
+BUYER, PRODUCER = "buyer", "producer"
+
+
+def _filtered(filterset: FilterSet) -> QuerySet:
+    if not filterset.is_valid():
+        raise ValidationFailed(
+            {field: " ".join(messages) for field, messages in filterset.errors.items()}
+        )
+    return filterset.qs
+
+
+def _producer_id(user: User) -> int | None:
+    return Producer.objects.filter(user=user).values_list("pk", flat=True).first()
+
+
+def _orders(producer_id: int | None) -> QuerySet[Order]:
+    """Orders with the lines and parcels the viewer may see (a farm: its own only)."""
+    lines = OrderLine.objects.order_by("id")
+    shipments = Shipment.objects.select_related("producer").order_by("id")
+    if producer_id is not None:
+        lines = lines.filter(shipment__producer_id=producer_id)
+        shipments = shipments.filter(producer_id=producer_id)
+    return Order.objects.select_related("region").prefetch_related(
+        Prefetch("lines", queryset=lines, to_attr="visible_lines"),
+        Prefetch("shipments", queryset=shipments, to_attr="visible_shipments"),
+    )
+
+
+def _shape(orders: list[Order], view: str) -> list[Order]:
+    for order in orders:
+        line_ids = defaultdict(list)
+        for line in order.visible_lines:
+            line_ids[line.shipment_id].append(line.pk)
+        for shipment in order.visible_shipments:
+            shipment.line_ids = line_ids[shipment.pk]
+        order.view = view
+        if view == PRODUCER:
+            order.view_subtotal = sum(s.subtotal for s in order.visible_shipments)
+            order.view_shipping_fee = sum(s.shipping_fee for s in order.visible_shipments)
+        else:
+            order.view_subtotal, order.view_shipping_fee = order.subtotal, order.shipping_fee
+        order.view_total = order.view_subtotal + order.view_shipping_fee
+    return orders
+
+
+def order_get(*, user: User, order_id: int) -> Order:
+    buyer_id = Order.objects.filter(pk=order_id).values_list("buyer_id", flat=True).first()
+    producer_id = None
+    if buyer_id is not None and buyer_id != user.pk:
+        producer_id = (
+            Shipment.objects.filter(order_id=order_id, producer__user=user)
+            .values_list("producer_id", flat=True).first()
+        )
+    if buyer_id is None or (buyer_id != user.pk and producer_id is None):
+        raise NotFound("No such order.", code="order_not_found")
+    order = _orders(producer_id).get(pk=order_id)
+    return _shape([order], PRODUCER if producer_id else BUYER)[0]
+
+
+def order_list(*, user: User, role: str, filters: dict, params: PageParams) -> Page:
+    """The caller's orders as buyer, or (role=producer) the orders with a parcel of theirs."""
+    if role == PRODUCER:
+        producer_id = _producer_id(user)
+        if producer_id is None:
+            raise PermissionDenied("You have no producer profile.", code="not_a_producer")
+        base = _orders(producer_id).filter(shipments__producer_id=producer_id)
+    else:
+        producer_id = None
+        base = _orders(None).filter(buyer=user)
+    queryset = _filtered(OrderFilter(filters, queryset=base))
+    page = paginate(queryset, params, ordering=["-created_at", "-id"], scope=role)
+    _shape(page.items, role)
+    return page
+
+
+def _shipments() -> QuerySet[Shipment]:
+    return Shipment.objects.select_related("order", "order__region").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.order_by("id"))
+    )
+
+
+def _shape_shipment(shipment: Shipment) -> Shipment:
+    shipment.line_ids = [line.pk for line in shipment.lines.all()]
+    return shipment
+
+
+def shipment_list(*, user: User, filters: dict, params: PageParams) -> Page:
+    """A farm's parcels, newest first, with what to pack and where to send it."""
+    producer_id = _producer_id(user)
+    if producer_id is None:
+        raise PermissionDenied("You have no producer profile.", code="not_a_producer")
+    base = _shipments().filter(producer_id=producer_id)
+    queryset = _filtered(ShipmentFilter(filters, queryset=base))
+    page = paginate(queryset, params, ordering=["-created_at", "-id"])
+    for shipment in page.items:
+        _shape_shipment(shipment)
+    return page
+
+
+def shipment_get(*, shipment_id: int) -> Shipment:
+    return _shape_shipment(_shipments().get(pk=shipment_id))
+
+
+def order_ids_to_expire(*, now, limit: int = 500) -> list[int]:
+    return list(
+        Order.objects.filter(status=Order.Status.PENDING_PAYMENT, expires_at__lte=now)
+        .order_by("expires_at", "id").values_list("pk", flat=True)[:limit]
+    )

@@ -1,0 +1,531 @@
+"""Every write of the orders app.
+
+Two rules hold throughout:
+- Stock moves by one conditional UPDATE per listing (`... WHERE stock >= q`), in primary-key
+  order, inside the order's transaction. No read-then-write of a counter.
+- A status changes by `UPDATE ... WHERE id = ? AND status = <expected>`; zero rows is
+  `InvalidState`. A change to a shipment first updates its order's row the same way, so the
+  buyer, the farm, the payment webhook and the expiry task queue up on that one row and each
+  order has exactly one history. Every change writes an OrderEvent.
+"""
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+
+from marketplace.errors import (
+    InsufficientStock,
+    InvalidState,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from marketplace.models import User
+from orders import payments
+from orders.models import Order, OrderEvent, OrderLine, Payment, PaymentWebhookEvent, Shipment
+from orders.signals import order_cancelled, order_placed
+from producers.models import Listing, Region
+
+CENT = Decimal("0.01")
+MAX_LINES = 50
+# Letters and digits that cannot be misread over the phone (no 0/O, 1/I/L).
+_NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def shipping_fee_for(subtotal: Decimal) -> Decimal:
+    """The fee for one farm's parcel: SHIPPING_FEE_FLAT, or nothing once that farm's goods
+    reach SHIPPING_FREE_THRESHOLD."""
+    if subtotal >= Decimal(settings.SHIPPING_FREE_THRESHOLD):
+        return Decimal("0.00")
+    return money(Decimal(settings.SHIPPING_FEE_FLAT))
+
+
+def _new_number() -> str:
+    today = timezone.localdate().strftime("%Y%m%d")
+    return "SH" + today + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(6))
+
+
+def _event(order_id: int, to_status: str, *, from_status: str = "", actor: User | None = None,
+           shipment_id: int | None = None, note: str = "") -> None:
+    OrderEvent.objects.create(
+        order_id=order_id, shipment_id=shipment_id, actor=actor, from_status=from_status,
+        to_status=to_status, note=note[:255],
+    )
+
+
+def _set_order_status(order_id: int, *, expected: str | list[str], to: str, **fields) -> bool:
+    statuses = [expected] if isinstance(expected, str) else expected
+    updated = Order.objects.filter(pk=order_id, status__in=statuses).update(
+        status=to, updated_at=timezone.now(), **fields
+    )
+    return updated == 1
+
+
+def _lock_order(order_id: int, *, statuses: list[str], message: str) -> None:
+    """Take the order's row (a no-op UPDATE while it is in one of `statuses`): every change
+    to the order or its shipments queues up here."""
+    updated = Order.objects.filter(pk=order_id, status__in=statuses).update(
+        updated_at=timezone.now()
+    )
+    if not updated:
+        raise InvalidState(message)
+
+
+# --- Placing an order ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Line:
+    index: int  # position in the request, for error fields
+    listing_id: int
+    quantity: int
+
+
+def _merge_lines(lines: list[dict]) -> list[_Line]:
+    if not lines:
+        raise ValidationFailed({"lines": "An order needs at least one line."})
+    if len(lines) > MAX_LINES:
+        raise ValidationFailed({"lines": f"An order has at most {MAX_LINES} lines."})
+    merged: dict[int, _Line] = {}
+    errors: dict[str, str] = {}
+    maximum = settings.ORDER_MAX_QUANTITY
+    for index, line in enumerate(lines):
+        listing_id, quantity = line["listing_id"], line["quantity"]
+        if quantity < 1 or quantity > maximum:
+            errors[f"lines.{index}.quantity"] = f"Quantity must be from 1 to {maximum}."
+            continue
+        if listing_id in merged:
+            merged[listing_id].quantity += quantity
+            if merged[listing_id].quantity > maximum:
+                errors[f"lines.{index}.quantity"] = (
+                    f"Together with the same listing above, more than {maximum}."
+                )
+        else:
+            merged[listing_id] = _Line(index, listing_id, quantity)
+    if errors:
+        raise ValidationFailed(errors)
+    return sorted(merged.values(), key=lambda line: line.listing_id)
+
+
+def _check_listings(buyer: User, lines: list[_Line]) -> None:
+    listings = Listing.objects.select_related("producer").in_bulk([ln.listing_id for ln in lines])
+    errors: dict[str, str] = {}
+    for line in sorted(lines, key=lambda ln: ln.index):
+        listing = listings.get(line.listing_id)
+        field = f"lines.{line.index}.listing_id"
+        if listing is None or listing.status != Listing.Status.ACTIVE:
+            errors[field] = "No such listing on sale."
+        elif listing.producer.user_id == buyer.pk:
+            errors[field] = "You cannot buy your own listing."
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _clean_address(address: dict) -> dict:
+    cleaned = {key: str(address.get(key, "")).strip() for key in ("recipient", "phone", "detail")}
+    errors = {f"shipping_address.{k}": "This field may not be blank." for k, v in cleaned.items()
+              if not v}
+    region = Region.objects.filter(pk=address.get("region_id")).first()
+    if region is None:
+        errors["shipping_address.region_id"] = "No such region."
+    if errors:
+        raise ValidationFailed(errors)
+    return {**cleaned, "region": region}
+
+
+def _take_stock(lines: list[_Line]) -> None:
+    """One conditional UPDATE per line in listing-id order. The first line that falls short
+    stops it: every short line is reported with what is available, and the caller's
+    transaction rolls back whatever was taken."""
+    taken: dict[int, int] = {}
+    for line in lines:
+        updated = Listing.objects.filter(
+            pk=line.listing_id, status=Listing.Status.ACTIVE, stock__gte=line.quantity
+        ).update(stock=F("stock") - line.quantity, sales=F("sales") + line.quantity)
+        if not updated:
+            raise InsufficientStock(details=_shortages(lines, taken))
+        taken[line.listing_id] = line.quantity
+
+
+def _shortages(lines: list[_Line], taken: dict[int, int]) -> list[dict]:
+    current = {
+        pk: (stock + taken.get(pk, 0) if status == Listing.Status.ACTIVE else 0)
+        for pk, stock, status in Listing.objects.filter(
+            pk__in=[ln.listing_id for ln in lines]
+        ).values_list("pk", "stock", "status")
+    }
+    return [
+        {"listing_id": ln.listing_id, "available": current.get(ln.listing_id, 0)}
+        for ln in lines
+        if current.get(ln.listing_id, 0) < ln.quantity
+    ]
+
+
+def _create_order_row(**fields) -> Order:
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return Order.objects.create(number=_new_number(), **fields)
+        except IntegrityError:
+            continue  # the random number was taken: draw another
+    raise IntegrityError("Could not draw a free order number.")
+
+
+def order_place(
+    *, buyer: User, lines: list[dict], shipping_address: dict, promo_code: str = "",
+    note: str = "",
+) -> Order:
+    """Take the stock and create the order, one shipment per farm. Short -> 409 with what is
+    available and nothing taken. `order_placed` is sent before commit: a receiver that raises
+    (an unknown promo code) rolls the whole order back."""
+    merged = _merge_lines(lines)
+    address = _clean_address(shipping_address)
+    _check_listings(buyer, merged)
+    now = timezone.now()
+    with transaction.atomic():
+        _take_stock(merged)
+        # read after taking: the rows are ours now, so price and title are the ones sold
+        listings = Listing.objects.in_bulk([ln.listing_id for ln in merged])
+        by_producer: dict[int, list[tuple[_Line, Listing]]] = defaultdict(list)
+        for line in merged:
+            listing = listings[line.listing_id]
+            by_producer[listing.producer_id].append((line, listing))
+        parts = {}
+        for producer_id, items in by_producer.items():
+            subtotal = money(sum((lst.price * ln.quantity for ln, lst in items), Decimal(0)))
+            parts[producer_id] = (subtotal, shipping_fee_for(subtotal))
+        subtotal = sum((s for s, _ in parts.values()), Decimal("0.00"))
+        fee = sum((f for _, f in parts.values()), Decimal("0.00"))
+        order = _create_order_row(
+            buyer=buyer, subtotal=subtotal, shipping_fee=fee, total=subtotal + fee,
+            promo_code=(promo_code or "").strip(), note=(note or "").strip(),
+            expires_at=now + timedelta(seconds=settings.ORDER_PAYMENT_TIMEOUT), **address,
+        )
+        order_lines = []
+        for producer_id in sorted(by_producer):
+            part_subtotal, part_fee = parts[producer_id]
+            shipment = Shipment.objects.create(
+                order=order, producer_id=producer_id, subtotal=part_subtotal,
+                shipping_fee=part_fee,
+            )
+            order_lines += [
+                OrderLine(
+                    order=order, shipment=shipment, listing=listing, title=listing.title,
+                    unit=listing.unit, unit_price=listing.price, quantity=line.quantity,
+                    line_total=money(listing.price * line.quantity),
+                )
+                for line, listing in by_producer[producer_id]
+            ]
+        OrderLine.objects.bulk_create(order_lines)
+        _event(order.pk, Order.Status.PENDING_PAYMENT, actor=buyer, note="placed")
+        order_placed.send(sender=Order, order=order)
+    return order
+
+
+# --- Access -------------------------------------------------------------------------------------
+
+
+def _order_of_buyer(*, order_id: int, user: User) -> Order:
+    """The order if `user` bought it. A farm with a parcel in it may see it but not act as the
+    buyer (403); anyone else is told it does not exist (404)."""
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        raise NotFound("No such order.", code="order_not_found")
+    if order.buyer_id != user.pk:
+        if Shipment.objects.filter(order_id=order_id, producer__user=user).exists():
+            raise PermissionDenied("Only the buyer can do this.")
+        raise NotFound("No such order.", code="order_not_found")
+    return order
+
+
+# --- Paying -------------------------------------------------------------------------------------
+
+
+def _notify_paid(order_id: int) -> None:
+    from orders.tasks import notify_order_paid
+
+    transaction.on_commit(lambda: notify_order_paid.delay(order_id))
+
+
+def order_pay(*, order_id: int, user: User, method: str) -> Order:
+    """Start paying with `method`. A provider that settles at once (the sandbox) marks the order
+    paid in the same transaction; others confirm through their webhook. A cancelled order, or
+    one whose payment window has passed, is 409."""
+    provider = payments.provider_for_checkout(method)
+    with transaction.atomic():
+        order = _order_of_buyer(order_id=order_id, user=user)
+        if order.status != Order.Status.PENDING_PAYMENT:
+            raise InvalidState(f"The order is {order.status}; only unpaid orders can be paid.")
+        if order.expires_at <= timezone.now():
+            raise InvalidState("The payment window of this order has passed.")
+        intent = provider.start(order)
+        payment = Payment.objects.create(
+            order=order, provider=provider.name, provider_ref=intent.provider_ref,
+            amount=order.total, currency=order.currency,
+        )
+        if intent.settled:
+            now = timezone.now()
+            paid = Order.objects.filter(
+                pk=order.pk, status=Order.Status.PENDING_PAYMENT, expires_at__gt=now
+            ).update(status=Order.Status.PAID, paid_at=now, updated_at=now)
+            if not paid:
+                # cancelled or expired since we read it: nothing was taken (the transaction
+                # rolls the payment back with this error)
+                raise InvalidState("The order was cancelled while it was being paid.")
+            Payment.objects.filter(pk=payment.pk).update(
+                status=Payment.Status.SUCCEEDED, succeeded_at=now
+            )
+            _event(order.pk, Order.Status.PAID, from_status=Order.Status.PENDING_PAYMENT,
+                   actor=user, note=f"paid via {provider.name} {intent.provider_ref}")
+            _notify_paid(order.pk)
+    return order
+
+
+@dataclass
+class WebhookResult:
+    status: str  # processed | duplicate | ignored | refunded
+    event_id: str
+
+
+def payment_webhook_receive(*, provider_name: str, request: HttpRequest) -> WebhookResult:
+    """A provider's signed callback. The event id is recorded in the transaction that acts on
+    it, so a replayed or concurrent duplicate changes nothing."""
+    provider = payments.provider_named(provider_name)
+    event = provider.verify_webhook(request)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = PaymentWebhookEvent.objects.create(
+                    provider=provider.name, event_id=event.event_id, event_type=event.type,
+                    payload=event.payload,
+                )
+        except IntegrityError:
+            return WebhookResult("duplicate", event.event_id)
+        if event.type == payments.WebhookEvent.PAYMENT_SUCCEEDED:
+            outcome = _payment_succeeded(provider, event)
+        elif event.type == payments.WebhookEvent.PAYMENT_FAILED:
+            outcome = _payment_failed(provider, event)
+        else:
+            outcome = "ignored"
+        PaymentWebhookEvent.objects.filter(pk=record.pk).update(outcome=outcome)
+    return WebhookResult(outcome, event.event_id)
+
+
+def _payment_for_event(provider, event) -> tuple[Order, Payment]:
+    order = Order.objects.filter(number=event.order_number).first()
+    if order is None:
+        raise NotFound("No order with this number.", code="order_not_found")
+    payment, _ = Payment.objects.get_or_create(
+        provider=provider.name, provider_ref=event.provider_ref,
+        defaults={"order": order, "amount": money(event.amount), "currency": order.currency},
+    )
+    if payment.order_id != order.pk:
+        raise ValidationFailed({"data.order_number": "This payment belongs to another order."})
+    return order, payment
+
+
+def _payment_succeeded(provider, event) -> str:
+    order, payment = _payment_for_event(provider, event)
+    now = timezone.now()
+    if not Payment.objects.filter(
+        pk=payment.pk, status__in=[Payment.Status.PENDING, Payment.Status.FAILED]
+    ).update(status=Payment.Status.SUCCEEDED, succeeded_at=now):
+        return "ignored"  # already settled or refunded by an earlier event
+    # Money taken while the order was open is accepted even a little after its window: the
+    # stock is still held until the expiry task cancels the order.
+    paid = payment.amount == order.total and Order.objects.filter(
+        pk=order.pk, status=Order.Status.PENDING_PAYMENT
+    ).update(status=Order.Status.PAID, paid_at=now, updated_at=now)
+    if paid:
+        _event(order.pk, Order.Status.PAID, from_status=Order.Status.PENDING_PAYMENT,
+               note=f"paid via {provider.name} {payment.provider_ref} (webhook)")
+        _notify_paid(order.pk)
+        return "processed"
+    # Cancelled or expired, paid twice, or the wrong amount: the money goes back, on record.
+    order.refresh_from_db(fields=["status"])
+    _refund(payment, provider=provider)
+    _event(order.pk, order.status, from_status=order.status,
+           note=f"payment {payment.provider_ref} of {payment.amount} arrived when the order "
+                f"could not take it ({order.status}); refunded")
+    return "refunded"
+
+
+def _payment_failed(provider, event) -> str:
+    _, payment = _payment_for_event(provider, event)
+    updated = Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
+        status=Payment.Status.FAILED
+    )
+    return "processed" if updated else "ignored"
+
+
+def _refund(payment: Payment, *, provider=None) -> None:
+    provider = provider or payments.PROVIDERS[payment.provider]
+    refund_ref = provider.refund(payment)
+    Payment.objects.filter(pk=payment.pk, status=Payment.Status.SUCCEEDED).update(
+        status=Payment.Status.REFUNDED, refunded_at=timezone.now(), refund_ref=refund_ref
+    )
+
+
+# --- Cancelling ---------------------------------------------------------------------------------
+
+
+def _cancel(order: Order, *, actor: User | None, reason: str, expected: list[str],
+            **conditions) -> Order:
+    """Cancel `order` if it is still in one of `expected` (and matches `conditions`): stock
+    back once, refunds, shipments cancelled, `order_cancelled` sent."""
+    with transaction.atomic():
+        now = timezone.now()
+        # one conditional UPDATE per status it may be in, so that the event records the
+        # status the row really had
+        previous = next(
+            (status for status in expected
+             if Order.objects.filter(pk=order.pk, status=status, **conditions).update(
+                 status=Order.Status.CANCELLED, cancelled_at=now, cancel_reason=reason,
+                 updated_at=now)),
+            None,
+        )
+        if previous is None:
+            raise InvalidState("This order can no longer be cancelled.")
+        shipment_ids = list(
+            Shipment.objects.filter(order=order, status=Shipment.Status.PENDING)
+            .values_list("pk", flat=True)
+        )
+        Shipment.objects.filter(pk__in=shipment_ids, status=Shipment.Status.PENDING).update(
+            status=Shipment.Status.CANCELLED
+        )
+        if Shipment.objects.filter(order=order).exclude(status=Shipment.Status.CANCELLED).exists():
+            raise InvalidState("Part of this order has already shipped.")
+        for listing_id, quantity in (
+            OrderLine.objects.filter(order=order).order_by("listing_id")
+            .values_list("listing_id", "quantity")
+        ):
+            Listing.objects.filter(pk=listing_id).update(
+                stock=F("stock") + quantity, sales=F("sales") - quantity
+            )
+        for payment in Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED):
+            _refund(payment)
+        _event(order.pk, Order.Status.CANCELLED, from_status=previous, actor=actor, note=reason)
+        OrderEvent.objects.bulk_create([
+            OrderEvent(order=order, shipment_id=pk, actor=actor, from_status="pending",
+                       to_status=Shipment.Status.CANCELLED, note=reason)
+            for pk in shipment_ids
+        ])
+        order.refresh_from_db()
+        order_cancelled.send(sender=Order, order=order)
+    return order
+
+
+def order_cancel(*, order_id: int, user: User) -> Order:
+    """The buyer cancels before anything has shipped."""
+    order = _order_of_buyer(order_id=order_id, user=user)
+    if order.status not in (Order.Status.PENDING_PAYMENT, Order.Status.PAID):
+        raise InvalidState(f"The order is {order.status}; it can no longer be cancelled.")
+    return _cancel(order, actor=user, reason=Order.CancelReason.BUYER,
+                   expected=[Order.Status.PENDING_PAYMENT, Order.Status.PAID])
+
+
+def order_cancel_by_staff(*, order: Order, staff: User) -> Order:
+    return _cancel(order, actor=staff, reason=Order.CancelReason.STAFF,
+                   expected=[Order.Status.PENDING_PAYMENT, Order.Status.PAID])
+
+
+def order_expire(*, order_id: int) -> Order:
+    """Cancel an unpaid order whose payment window has passed (the periodic task)."""
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        raise NotFound("No such order.", code="order_not_found")
+    return _cancel(order, actor=None, reason=Order.CancelReason.EXPIRED,
+                   expected=[Order.Status.PENDING_PAYMENT], expires_at__lte=timezone.now())
+
+
+# --- Fulfilment ---------------------------------------------------------------------------------
+
+
+def _shipment_of_producer(*, shipment_id: int, user: User) -> Shipment:
+    shipment = Shipment.objects.filter(pk=shipment_id, producer__user=user).first()
+    if shipment is None:
+        raise NotFound("No such shipment.", code="shipment_not_found")
+    return shipment
+
+
+def _shipment_of_buyer(*, shipment_id: int, user: User) -> Shipment:
+    shipment = Shipment.objects.filter(pk=shipment_id, order__buyer=user).first()
+    if shipment is None:
+        raise NotFound("No such shipment.", code="shipment_not_found")
+    return shipment
+
+
+def _live_statuses(order_id: int) -> set[str]:
+    return set(
+        Shipment.objects.filter(order_id=order_id)
+        .exclude(status=Shipment.Status.CANCELLED)
+        .values_list("status", flat=True)
+    )
+
+
+def shipment_ship(*, shipment_id: int, user: User, carrier: str, tracking_number: str) -> Shipment:
+    """The farm hands its parcel to a carrier. The order must be paid; once every live parcel
+    is on its way the order is `shipped`."""
+    carrier, tracking_number = carrier.strip(), tracking_number.strip()
+    errors = {k: "This field may not be blank." for k, v in
+              (("carrier", carrier), ("tracking_number", tracking_number)) if not v}
+    if errors:
+        raise ValidationFailed(errors)
+    shipment = _shipment_of_producer(shipment_id=shipment_id, user=user)
+    with transaction.atomic():
+        _lock_order(shipment.order_id, statuses=[Order.Status.PAID],
+                    message="Only a paid order can be shipped.")
+        now = timezone.now()
+        if not Shipment.objects.filter(pk=shipment.pk, status=Shipment.Status.PENDING).update(
+            status=Shipment.Status.SHIPPED, carrier=carrier, tracking_number=tracking_number,
+            shipped_at=now,
+        ):
+            raise InvalidState("This shipment is not waiting to be shipped.")
+        _event(shipment.order_id, Shipment.Status.SHIPPED, from_status=Shipment.Status.PENDING,
+               actor=user, shipment_id=shipment.pk, note=f"{carrier} {tracking_number}")
+        if _live_statuses(shipment.order_id) <= {Shipment.Status.SHIPPED,
+                                                 Shipment.Status.DELIVERED}:
+            _set_order_status(shipment.order_id, expected=Order.Status.PAID,
+                              to=Order.Status.SHIPPED)
+            _event(shipment.order_id, Order.Status.SHIPPED, from_status=Order.Status.PAID,
+                   actor=user, note="every parcel shipped")
+
+        from orders.tasks import notify_shipment_shipped
+
+        transaction.on_commit(lambda: notify_shipment_shipped.delay(shipment.pk))
+    shipment.refresh_from_db()
+    return shipment
+
+
+def shipment_confirm(*, shipment_id: int, user: User) -> Shipment:
+    """The buyer confirms a parcel arrived. Once every live parcel has, the order is
+    `completed`."""
+    shipment = _shipment_of_buyer(shipment_id=shipment_id, user=user)
+    with transaction.atomic():
+        _lock_order(shipment.order_id, statuses=[Order.Status.PAID, Order.Status.SHIPPED],
+                    message="This order has nothing on its way.")
+        if not Shipment.objects.filter(pk=shipment.pk, status=Shipment.Status.SHIPPED).update(
+            status=Shipment.Status.DELIVERED, delivered_at=timezone.now()
+        ):
+            raise InvalidState("Only a shipped parcel can be confirmed.")
+        _event(shipment.order_id, Shipment.Status.DELIVERED, from_status=Shipment.Status.SHIPPED,
+               actor=user, shipment_id=shipment.pk)
+        if _live_statuses(shipment.order_id) == {Shipment.Status.DELIVERED}:
+            _set_order_status(shipment.order_id, expected=Order.Status.SHIPPED,
+                              to=Order.Status.COMPLETED)
+            _event(shipment.order_id, Order.Status.COMPLETED, from_status=Order.Status.SHIPPED,
+                   actor=user, note="every parcel delivered")
+    shipment.refresh_from_db()
+    return shipment

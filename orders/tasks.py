@@ -1,0 +1,48 @@
+"""Celery tasks of the orders app. Each takes ids, is safe to run twice and retries a little."""
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from marketplace.errors import InvalidState
+from orders import notifications, selectors, services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="orders.tasks.expire_unpaid_orders", max_retries=3)
+def expire_unpaid_orders() -> int:
+    """Cancel unpaid orders past ORDER_PAYMENT_TIMEOUT and give their stock back (beat, every
+    minute). Each order goes through the same conditional UPDATE as a cancel, so an order paid
+    meanwhile is left alone and running twice cancels nothing twice."""
+    expired = 0
+    for order_id in selectors.order_ids_to_expire(now=timezone.now()):
+        try:
+            services.order_expire(order_id=order_id)
+        except InvalidState:
+            continue  # paid or cancelled since the ids were read
+        expired += 1
+    if expired:
+        logger.info("Expired %d unpaid orders", expired)
+    return expired
+
+
+@shared_task(name="orders.tasks.notify_order_paid", bind=True, max_retries=5,
+             default_retry_delay=60)
+def notify_order_paid(self, order_id: int) -> int:
+    """E-mail every farm of a paid order its packing list (once per parcel)."""
+    try:
+        return notifications.order_paid(order_id=order_id)
+    except notifications.SendFailed as exc:
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(name="orders.tasks.notify_shipment_shipped", bind=True, max_retries=5,
+             default_retry_delay=60)
+def notify_shipment_shipped(self, shipment_id: int) -> int:
+    """E-mail the buyer that a parcel is on its way (once per parcel)."""
+    try:
+        return notifications.shipment_shipped(shipment_id=shipment_id)
+    except notifications.SendFailed as exc:
+        raise self.retry(exc=exc) from exc
