@@ -1,11 +1,32 @@
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import File, Query, Router, Status, UploadedFile
 
-from producers import selectors
-from producers.schemas import CategoryOut, RegionOut, RegionQuery
+from marketplace.auth import bearer, caller, optional_bearer
+from marketplace.pagination import PageParams, page_schema
+from producers import selectors, services
+from producers.schemas import (
+    BatchIn,
+    BatchOut,
+    CategoryOut,
+    ImageOut,
+    ListingIn,
+    ListingOut,
+    ListingPatch,
+    ListingQuery,
+    ProducerIn,
+    ProducerOut,
+    ProducerOwnOut,
+    ProducerPatch,
+    ProducerQuery,
+    RegionOut,
+    RegionQuery,
+    TraceOut,
+)
 
 router = Router(tags=["producers"])
 
+
+# --- Places and kinds --------------------------------------------------------------------------
 
 @router.get("/regions", response=list[RegionOut], tags=["places"])
 def region_list(request: HttpRequest, query: Query[RegionQuery]):
@@ -20,3 +41,94 @@ def region_detail(request: HttpRequest, region_id: int):
 @router.get("/categories", response=list[CategoryOut], tags=["places"])
 def category_list(request: HttpRequest):
     return selectors.category_list()
+
+
+# --- Producers ---------------------------------------------------------------------------------
+
+@router.post("/producers", response={201: ProducerOwnOut}, auth=bearer)
+def producer_create(request: HttpRequest, payload: ProducerIn):
+    producer = services.producer_create(user=request.auth, **payload.dict())
+    return Status(201, selectors.producer_get(producer_id=producer.pk))
+
+
+@router.get("/producers", response=page_schema(ProducerOut))
+def producer_list(request: HttpRequest, filters: Query[ProducerQuery], page: Query[PageParams]):
+    result = selectors.producer_list(filters=filters.dict(), params=page)
+    return {"items": result.items, "next_cursor": result.next_cursor}
+
+
+@router.get("/producers/{producer_id}", response=ProducerOut)
+def producer_detail(request: HttpRequest, producer_id: int):
+    return selectors.producer_get(producer_id=producer_id)
+
+
+@router.patch("/producers/{producer_id}", response=ProducerOwnOut, auth=bearer)
+def producer_update(request: HttpRequest, producer_id: int, payload: ProducerPatch):
+    producer = services.producer_owned(user=request.auth, producer_id=producer_id)
+    services.producer_update(producer=producer, **payload.dict(exclude_unset=True))
+    return selectors.producer_get(producer_id=producer_id)
+
+
+# --- Listings ----------------------------------------------------------------------------------
+
+@router.get("/listings", response=page_schema(ListingOut), tags=["catalog"])
+def listing_list(request: HttpRequest, filters: Query[ListingQuery], page: Query[PageParams]):
+    values = filters.dict()
+    ordering = values.pop("ordering")
+    result = selectors.listing_catalog(filters=values, ordering=ordering, params=page)
+    return {"items": result.items, "next_cursor": result.next_cursor}
+
+
+@router.post("/listings", response={201: ListingOut}, auth=bearer, tags=["catalog"])
+def listing_create(request: HttpRequest, payload: ListingIn):
+    producer = services.producer_for_user(request.auth)
+    listing = services.listing_create(producer=producer, **payload.dict())
+    return Status(201, selectors.listing_get_output(listing_id=listing.pk))
+
+
+@router.get("/listings/{listing_id}", response=ListingOut, auth=optional_bearer,
+            tags=["catalog"])
+def listing_detail(request: HttpRequest, listing_id: int):
+    return selectors.listing_get(listing_id=listing_id, viewer=caller(request))
+
+
+@router.patch("/listings/{listing_id}", response=ListingOut, auth=bearer, tags=["catalog"])
+def listing_update(request: HttpRequest, listing_id: int, payload: ListingPatch):
+    listing = services.listing_owned(user=request.auth, listing_id=listing_id)
+    services.listing_update(listing=listing, **payload.dict(exclude_unset=True))
+    return selectors.listing_get_output(listing_id=listing_id)
+
+
+@router.delete("/listings/{listing_id}", response={204: None}, auth=bearer, tags=["catalog"])
+def listing_archive(request: HttpRequest, listing_id: int):
+    listing = services.listing_owned(user=request.auth, listing_id=listing_id)
+    services.listing_archive(listing=listing)
+    return Status(204, None)
+
+
+@router.post("/listings/{listing_id}/images", response={201: ImageOut}, auth=bearer,
+             tags=["catalog"])
+def listing_image_add(request: HttpRequest, listing_id: int, file: File[UploadedFile]):
+    """A JPEG, PNG or WebP photo (multipart field `file`). EXIF (and so GPS) is removed;
+    thumbnails are made in the background (`status`: processing -> ready | failed)."""
+    listing = services.listing_owned(user=request.auth, listing_id=listing_id)
+    image = services.listing_image_add(listing=listing, file=file, size=file.size)
+    return Status(201, image)
+
+
+@router.post("/listings/{listing_id}/batches", response={201: BatchOut}, auth=bearer,
+             tags=["trace"])
+def batch_create(request: HttpRequest, listing_id: int, payload: BatchIn):
+    listing = services.listing_owned(user=request.auth, listing_id=listing_id)
+    batch = services.batch_create(listing=listing, **payload.dict())
+    return Status(201, batch)
+
+
+# --- Trace -------------------------------------------------------------------------------------
+
+@router.get("/trace/{trace_code}", response=TraceOut, tags=["trace"])
+def trace(request: HttpRequest, trace_code: str):
+    """Where a harvest lot came from. Every look counts as a scan; `label_warning` turns true
+    when a code has been looked at so often that its label has probably been copied."""
+    services.batch_scan(trace_code=trace_code)
+    return selectors.trace_view(trace_code=trace_code)

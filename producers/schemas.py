@@ -1,5 +1,25 @@
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from django.conf import settings
 from ninja import Field, Schema
 
+from producers.tracecodes import qr_url, trace_url
+
+CURRENCY = "CNY"
+
+
+def absolute_media_url(field) -> str | None:
+    """Photo URLs are absolute (SITE_URL + MEDIA_URL + name): phones cannot resolve relative
+    ones against the API host they were given."""
+    if not field:
+        return None
+    url = field.url
+    return url if url.startswith(("http://", "https://")) else f"{settings.SITE_URL}{url}"
+
+
+# --- Places and kinds --------------------------------------------------------------------------
 
 class RegionOut(Schema):
     id: int
@@ -19,3 +39,246 @@ class CategoryOut(Schema):
     slug: str
     name: str
     parent_id: int | None
+
+
+# --- Producers ---------------------------------------------------------------------------------
+
+class ProducerIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    kind: Literal["farmer", "cooperative"]
+    region_id: int
+    story: str = Field("", max_length=5000)
+    phone: str = Field("", max_length=32)
+
+
+class ProducerPatch(Schema):
+    name: str = Field(None, min_length=1, max_length=100)
+    kind: Literal["farmer", "cooperative"] = None
+    region_id: int = None
+    story: str = Field(None, max_length=5000)
+    phone: str = Field(None, max_length=32)
+
+
+class ProducerOut(Schema):
+    id: int
+    name: str
+    kind: str
+    region: RegionOut
+    story: str
+    created_at: datetime
+
+
+class ProducerOwnOut(ProducerOut):
+    """What the owner sees of their own profile: also the phone number."""
+
+    phone: str
+
+
+class ProducerQuery(Schema):
+    region: int | None = Field(None, description="A region's id: producers in it or under it.")
+    kind: Literal["farmer", "cooperative"] | None = None
+    q: str | None = Field(None, max_length=100,
+                          description="Words of the name or story, in Chinese or pinyin.")
+
+
+class ProducerBrief(Schema):
+    id: int
+    name: str
+    region: RegionOut
+
+
+# --- Listings ----------------------------------------------------------------------------------
+
+Unit = Literal["kg", "jin", "box", "piece", "bag", "bottle", "jar", "bundle"]
+
+
+class ListingIn(Schema):
+    title: str = Field(..., min_length=1, max_length=120)
+    description: str = Field("", max_length=10000)
+    category: str = Field(..., max_length=64, description="A category slug (GET /categories).")
+    unit: Unit
+    price: Decimal = Field(..., description='Yuan, e.g. "12.50": more than 0, two decimals.')
+    stock: int = Field(0, ge=0, le=2_000_000_000)
+    origin_region_id: int | None = None
+    story: str = Field("", max_length=10000)
+    growing_method: str = Field("", max_length=255)
+    harvest_start: date | None = None
+    harvest_end: date | None = None
+    net_weight_g: int | None = Field(None, ge=1, le=2_000_000_000)
+    commission_rate: Decimal | None = Field(
+        None, description='Share of the price paid to promoters, "0.00" to "0.50"; null: not '
+                          "open to promotion.")
+    status: Literal["draft", "active"] = "draft"
+
+
+class ListingPatch(Schema):
+    title: str = Field(None, min_length=1, max_length=120)
+    description: str = Field(None, max_length=10000)
+    category: str = Field(None, max_length=64)
+    unit: Unit = None
+    price: Decimal = None
+    stock: int = Field(None, ge=0, le=2_000_000_000)
+    origin_region_id: int | None = None
+    story: str = Field(None, max_length=10000)
+    growing_method: str = Field(None, max_length=255)
+    harvest_start: date | None = None
+    harvest_end: date | None = None
+    net_weight_g: int | None = Field(None, ge=1, le=2_000_000_000)
+    commission_rate: Decimal | None = None
+    status: Literal["draft", "active"] = None
+
+
+class ThumbnailsOut(Schema):
+    small: str | None
+    medium: str | None
+
+
+class ImageOut(Schema):
+    id: int
+    status: str
+    original_url: str | None
+    thumbnails: ThumbnailsOut
+    width: int
+    height: int
+
+    @staticmethod
+    def resolve_original_url(obj) -> str | None:
+        return absolute_media_url(obj.original)
+
+    @staticmethod
+    def resolve_thumbnails(obj) -> dict:
+        return {"small": absolute_media_url(obj.small), "medium": absolute_media_url(obj.medium)}
+
+
+class BatchIn(Schema):
+    harvested_on: date
+    quantity: int | None = Field(None, ge=0, le=2_000_000_000)
+    lot_code: str | None = Field(None, max_length=64,
+                                 description="Your own lot number; made from the date if left out.")
+    notes: str = Field("", max_length=5000)
+    certifications: list[str] = Field(default_factory=list, max_length=20)
+
+
+class BatchOut(Schema):
+    id: int
+    lot_code: str
+    trace_code: str
+    harvested_on: date
+    quantity: int | None
+    notes: str
+    certifications: list[str]
+    trace_url: str
+    qr_url: str
+
+    @staticmethod
+    def resolve_trace_url(obj) -> str:
+        return trace_url(obj.trace_code)
+
+    @staticmethod
+    def resolve_qr_url(obj) -> str:
+        return qr_url(obj.trace_code)
+
+
+class ListingOut(Schema):
+    id: int
+    title: str
+    description: str
+    category: str = Field(..., description="The category's slug.")
+    category_name: str
+    unit: str
+    price: Decimal
+    currency: str = CURRENCY
+    stock: int
+    sales: int
+    status: str
+    producer: ProducerBrief
+    origin_region: RegionOut | None
+    story: str
+    growing_method: str
+    harvest_start: date | None
+    harvest_end: date | None
+    net_weight_g: int | None
+    commission_rate: Decimal | None
+    images: list[ImageOut]
+    batches: list[BatchOut]
+    video_count: int
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_category(obj) -> str:
+        return obj.category.slug
+
+    @staticmethod
+    def resolve_category_name(obj) -> str:
+        return obj.category.name
+
+    @staticmethod
+    def resolve_images(obj) -> list:
+        return list(obj.images.all())
+
+    @staticmethod
+    def resolve_batches(obj) -> list:
+        return list(obj.batches.all())
+
+
+class ListingQuery(Schema):
+    region: int | None = Field(
+        None, description="A region's id: listings from it or anywhere under it (the origin "
+                          "region, or the producer's when the listing has none).")
+    category: str | None = Field(None, max_length=64,
+                                 description="A category slug, sub-categories included.")
+    producer: int | None = Field(None, description="A producer's id.")
+    min_price: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
+    max_price: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
+    in_stock: bool | None = Field(None, description="true: only listings with stock.")
+    promotable: bool | None = Field(
+        None, description="true: only listings open to promotion (commission_rate set).")
+    q: str | None = Field(
+        None, max_length=100,
+        description="Words of the title, description, story or producer name, in Chinese or "
+                    "pinyin (`苹果`, `pingguo`, `pg`).")
+    ordering: Literal["price", "-price", "-created", "-sales"] = Field(
+        "-created", description="Sort order; ties are broken by id.")
+
+
+# --- Trace -------------------------------------------------------------------------------------
+
+class TraceVideoOut(Schema):
+    """A video as promotion's API shows it (API.md, Promotion: Video)."""
+
+    id: int
+    platform: str
+    external_id: str
+    canonical_url: str
+    title: str
+    thumbnail_url: str
+    status: str
+    kind: str
+
+
+class TraceListingOut(Schema):
+    id: int
+    title: str
+
+
+class TraceProducerOut(Schema):
+    id: int
+    name: str
+    kind: str
+    region: RegionOut
+    story: str
+
+
+class TraceOut(Schema):
+    batch: BatchOut
+    listing: TraceListingOut
+    producer: TraceProducerOut
+    origin_region: RegionOut = Field(
+        ..., description="Where the lot grew: the listing's origin, else the producer's region.")
+    videos: list[TraceVideoOut]
+    scans: int
+    first_scanned_at: datetime | None
+    label_warning: bool = Field(
+        ..., description="True once the code has been looked at more than "
+                         "TRACE_SCAN_WARNING_THRESHOLD times: the label may have been copied.")

@@ -1,7 +1,23 @@
-from django.db.models import QuerySet
+from typing import Any
 
-from marketplace.errors import NotFound
-from producers.models import Category, Region
+from django.conf import settings
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from marketplace.errors import NotFound, ValidationFailed
+from marketplace.models import User
+from marketplace.pagination import Page, PageParams, paginate
+from producers.filters import ListingFilter, ProducerFilter
+from producers.models import Batch, Category, Listing, ListingImage, Producer, Region
+from promotion.models import Video
+
+# `ordering` values of GET /listings -> keyset ordering (always ending in the primary key).
+LISTING_ORDERINGS = {
+    "price": ["price", "id"],
+    "-price": ["-price", "-id"],
+    "-created": ["-created_at", "-id"],
+    "-sales": ["-sales", "-id"],
+}
 
 
 def region_children(*, parent_id: int | None) -> QuerySet[Region]:
@@ -19,3 +35,144 @@ def region_get(*, region_id: int) -> Region:
 
 def category_list() -> QuerySet[Category]:
     return Category.objects.order_by("position", "id")
+
+
+def _apply(filterset_class, data: dict[str, Any], queryset: QuerySet) -> QuerySet:
+    filterset = filterset_class(data={k: v for k, v in data.items() if v is not None},
+                                queryset=queryset)
+    if not filterset.is_valid():
+        raise ValidationFailed({field: " ".join(messages)
+                                for field, messages in filterset.errors.items()})
+    return filterset.qs
+
+
+# --- Producers -------------------------------------------------------------------------------
+
+def producer_queryset() -> QuerySet[Producer]:
+    return Producer.objects.select_related("region")
+
+
+def producer_list(*, filters: dict[str, Any], params: PageParams) -> Page:
+    queryset = _apply(ProducerFilter, filters, producer_queryset())
+    return paginate(queryset, params, ordering=["id"])
+
+
+def producer_get(*, producer_id: int) -> Producer:
+    producer = producer_queryset().filter(pk=producer_id).first()
+    if producer is None:
+        raise NotFound("No such producer.", code="producer_not_found")
+    return producer
+
+
+# --- Listings --------------------------------------------------------------------------------
+
+def _video_count() -> Subquery:
+    """Distinct videos, not failed, linked to the listing or to one of its harvest lots."""
+    videos = (
+        Video.objects.filter(
+            Q(links__listing=OuterRef("pk")) | Q(links__batch__listing=OuterRef("pk"))
+        )
+        .exclude(status=Video.Status.FAILED)
+        .order_by()
+        .annotate(all=Value(1))
+        .values("all")
+        .annotate(n=Count("pk", distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(videos, output_field=IntegerField()), 0)
+
+
+def listing_queryset() -> QuerySet[Listing]:
+    """Listings shaped for output: a constant number of queries whatever the page size."""
+    return (
+        Listing.objects.select_related(
+            "producer__region", "category", "origin_region"
+        )
+        .prefetch_related(
+            Prefetch("images", queryset=ListingImage.objects.order_by("position", "id")),
+            Prefetch("batches", queryset=Batch.objects.order_by("-harvested_on", "-id")),
+        )
+        .annotate(video_count=_video_count())
+    )
+
+
+def listing_catalog(*, filters: dict[str, Any], ordering: str, params: PageParams) -> Page:
+    """GET /listings: active listings, filtered, one keyset page."""
+    low, high = filters.get("min_price"), filters.get("max_price")
+    if low is not None and high is not None and low > high:
+        raise ValidationFailed({"max_price": "max_price is below min_price."})
+    queryset = listing_queryset().filter(status=Listing.Status.ACTIVE)
+    queryset = _apply(ListingFilter, filters, queryset)
+    return paginate(queryset, params, ordering=LISTING_ORDERINGS[ordering])
+
+
+def listing_get(*, listing_id: int, viewer: User | None) -> Listing:
+    """An active listing for anyone; a draft or archived one only for its owner."""
+    listing = listing_queryset().filter(pk=listing_id).first()
+    visible = listing is not None and (
+        listing.status == Listing.Status.ACTIVE
+        or (viewer is not None and listing.producer.user_id == viewer.pk)
+    )
+    if not visible:
+        raise NotFound("No such listing.", code="listing_not_found")
+    return listing
+
+
+def listing_get_output(*, listing_id: int) -> Listing:
+    """A listing just written by its owner, shaped like GET /listings/{id}."""
+    return listing_queryset().get(pk=listing_id)
+
+
+# --- Harvest lots and trace codes -------------------------------------------------------------
+
+def batch_get_output(*, batch_id: int) -> Batch:
+    return Batch.objects.get(pk=batch_id)
+
+
+def trace_batch(*, trace_code: str) -> Batch:
+    batch = (
+        Batch.objects.select_related(
+            "listing__producer__region", "listing__origin_region", "listing__category"
+        )
+        .filter(trace_code=trace_code)
+        .first()
+    )
+    if batch is None:
+        raise NotFound("No harvest lot has this trace code.", code="trace_code_not_found")
+    return batch
+
+
+def trace_videos(*, batch: Batch) -> list[Video]:
+    """The farm's own footage: origin videos linked to this lot, or linked to its listing by
+    the producer; never failed ones."""
+    producer_user_id = batch.listing.producer.user_id
+    return list(
+        Video.objects.filter(kind=Video.Kind.ORIGIN)
+        .exclude(status=Video.Status.FAILED)
+        .filter(Q(links__batch=batch) | Q(links__listing_id=batch.listing_id,
+                                          owner_id=producer_user_id))
+        .distinct()
+        .order_by("-created_at", "-id")[:20]
+    )
+
+
+def trace_label_warning(batch: Batch) -> bool:
+    return batch.scans > settings.TRACE_SCAN_WARNING_THRESHOLD
+
+
+def trace_view(*, trace_code: str) -> dict[str, Any]:
+    """Everything the trace JSON and the trace page show about one harvest lot."""
+    batch = trace_batch(trace_code=trace_code)
+    listing = batch.listing
+    return {
+        "batch": batch,
+        "listing": listing,
+        "producer": listing.producer,
+        "origin_region": listing.origin_region or listing.producer.region,
+        "videos": trace_videos(batch=batch),
+        "photo": listing.images.filter(status=ListingImage.Status.READY)
+        .order_by("position", "id").first(),
+        "scans": batch.scans,
+        "first_scanned_at": batch.first_scanned_at,
+        "label_warning": trace_label_warning(batch),
+    }

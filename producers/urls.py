@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from django.urls import path
+
+from producers import views
+
+app_name = "producers"
+
+urlpatterns = [
+    path("trace/<str:trace_code>", views.trace_page, name="trace"),
+    path("trace/<str:trace_code>/qr.png", views.trace_qr, name="trace-qr"),
+]

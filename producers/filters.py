@@ -1,0 +1,75 @@
+"""The catalog's filters (django-filter), applied by the selectors. The API exposes the same
+parameters as a ninja Query schema (schemas.ListingQuery) so they are in the OpenAPI
+document; pydantic checks their types, these FilterSets their meaning."""
+
+import django_filters as filters
+from django.db.models import Q, QuerySet
+
+from producers.models import Category, Listing, Producer, Region
+from producers.search import search_terms
+
+
+def _search(queryset: QuerySet, value: str) -> QuerySet:
+    # `search_text` is lower-cased at write time, so a case-sensitive substring match on the
+    # lower-cased term is enough, and it is what the pg_trgm GIN index serves.
+    for term in search_terms(value):
+        queryset = queryset.filter(search_text__contains=term)
+    return queryset
+
+
+class ListingFilter(filters.FilterSet):
+    region = filters.ModelChoiceFilter(
+        queryset=Region.objects.all(), method="filter_region",
+        error_messages={"invalid_choice": "No such region."},
+    )
+    category = filters.ModelChoiceFilter(
+        queryset=Category.objects.all(), to_field_name="slug", method="filter_category",
+        error_messages={"invalid_choice": "No such category."},
+    )
+    producer = filters.NumberFilter(field_name="producer_id")
+    min_price = filters.NumberFilter(field_name="price", lookup_expr="gte")
+    max_price = filters.NumberFilter(field_name="price", lookup_expr="lte")
+    in_stock = filters.BooleanFilter(method="filter_in_stock")
+    promotable = filters.BooleanFilter(method="filter_promotable")
+    q = filters.CharFilter(method="filter_q")
+
+    class Meta:
+        model = Listing
+        fields: list[str] = []
+
+    def filter_region(self, queryset, name, region: Region):
+        # The listing's origin region, or its producer's when it has none (kept in
+        # region_lineage by the services): that region or anywhere under it.
+        return queryset.filter(region_lineage__startswith=region.lineage)
+
+    def filter_category(self, queryset, name, category: Category):
+        return queryset.filter(category__lineage__startswith=category.lineage)
+
+    def filter_in_stock(self, queryset, name, value: bool):
+        return queryset.filter(stock__gt=0) if value else queryset.filter(stock=0)
+
+    def filter_promotable(self, queryset, name, value: bool):
+        open_to_promotion = Q(commission_rate__isnull=False)
+        return queryset.filter(open_to_promotion if value else ~open_to_promotion)
+
+    def filter_q(self, queryset, name, value: str):
+        return _search(queryset, value)
+
+
+class ProducerFilter(filters.FilterSet):
+    region = filters.ModelChoiceFilter(
+        queryset=Region.objects.all(), method="filter_region",
+        error_messages={"invalid_choice": "No such region."},
+    )
+    kind = filters.ChoiceFilter(choices=Producer.Kind.choices)
+    q = filters.CharFilter(method="filter_q")
+
+    class Meta:
+        model = Producer
+        fields: list[str] = []
+
+    def filter_region(self, queryset, name, region: Region):
+        return queryset.filter(region__lineage__startswith=region.lineage)
+
+    def filter_q(self, queryset, name, value: str):
+        return _search(queryset, value)

@@ -1,0 +1,121 @@
+"""Listing photos: checked by content, cleaned of metadata, and cut into WebP thumbnails.
+
+Pillow reads only the header on `Image.open`, so the format and the pixel count are known
+before anything is decoded: a decompression bomb (a small file that claims 20000x20000
+pixels) is refused with a 413 without allocating its pixels.
+"""
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from marketplace.errors import PayloadTooLarge, UnsupportedMediaType
+
+FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+# Longest side of each thumbnail, in pixels.
+THUMBNAIL_SIZES = {"small": 240, "medium": 720}
+
+# Pillow's own bomb guard: a warning past the limit, an error past twice the limit. The checks
+# below refuse anything past the limit before Pillow decodes it; this is the backstop.
+Image.MAX_IMAGE_PIXELS = settings.LISTING_IMAGE_MAX_PIXELS
+
+
+@dataclass
+class CleanImage:
+    content: bytes
+    extension: str
+    width: int
+    height: int
+
+
+def _too_many_pixels(width: int, height: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"The image is {width}x{height} pixels; at most "
+        f"{settings.LISTING_IMAGE_MAX_PIXELS:,} pixels are accepted.",
+        code="image_too_large",
+        details={"width": width, "height": height,
+                 "max_pixels": settings.LISTING_IMAGE_MAX_PIXELS},
+    )
+
+
+def _open(file) -> Image.Image:
+    """Open (header only) and check format and size; raise 415 / 413."""
+    file.seek(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(file, formats=list(FORMATS))
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise PayloadTooLarge(str(exc), code="image_too_large") from exc
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise UnsupportedMediaType(
+                "Only JPEG, PNG and WebP photos are accepted.", code="unsupported_image"
+            ) from exc
+    width, height = image.size
+    if width * height > settings.LISTING_IMAGE_MAX_PIXELS:
+        raise _too_many_pixels(width, height)
+    return image
+
+
+def check_size(size: int) -> None:
+    limit = settings.LISTING_IMAGE_MAX_BYTES
+    if size > limit:
+        raise PayloadTooLarge(
+            f"The photo is {size:,} bytes; at most {limit:,} bytes are accepted.",
+            code="image_too_large",
+            details={"size": size, "max_bytes": limit},
+        )
+
+
+def clean_upload(file, size: int) -> CleanImage:
+    """The photo re-encoded in its own format, turned upright, with no EXIF (no GPS), no
+    comments and no colour-profile tags carried over."""
+    check_size(size)
+    image = _open(file)
+    kind = image.format
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image.load()
+            image = ImageOps.exif_transpose(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise PayloadTooLarge(str(exc), code="image_too_large") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise UnsupportedMediaType(
+            "The photo could not be read; it may be damaged.", code="unreadable_image"
+        ) from exc
+    buffer = io.BytesIO()
+    if kind == "JPEG":
+        if image.mode not in {"RGB", "L"}:
+            image = image.convert("RGB")
+        image.save(buffer, "JPEG", quality=90, optimize=True)
+    elif kind == "PNG":
+        if image.mode not in {"RGB", "RGBA", "L", "LA", "P"}:
+            image = image.convert("RGBA")
+        image.save(buffer, "PNG", optimize=True)
+    else:
+        if image.mode not in {"RGB", "RGBA"}:
+            image = image.convert("RGBA")
+        image.save(buffer, "WEBP", quality=90)
+    return CleanImage(buffer.getvalue(), FORMATS[kind], image.width, image.height)
+
+
+def make_thumbnails(file) -> dict[str, tuple[bytes, int, int]]:
+    """name -> (WebP bytes, width, height), each fitting a square of THUMBNAIL_SIZES[name]
+    (never enlarged)."""
+    image = _open(file)
+    image.load()
+    if image.mode not in {"RGB", "RGBA"}:
+        transparent = image.mode in {"P", "LA", "PA"} or "transparency" in image.info
+        image = image.convert("RGBA" if transparent else "RGB")
+    thumbnails = {}
+    for name, side in THUMBNAIL_SIZES.items():
+        thumb = image.copy()
+        thumb.thumbnail((side, side), Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        thumb.save(buffer, "WEBP", quality=82, method=4)
+        thumbnails[name] = (buffer.getvalue(), thumb.width, thumb.height)
+    return thumbnails

@@ -1,0 +1,408 @@
+"""Every write of the producers app. Keyword-only, one transaction each; rules raise domain
+errors that the API turns into the error envelope."""
+
+import re
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import DateTimeField, F, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from marketplace.errors import (
+    Conflict,
+    DomainError,
+    InvalidState,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from marketplace.models import User
+from producers import images
+from producers.models import Batch, Category, Listing, ListingImage, Producer, Region
+from producers.search import search_key
+from producers.tracecodes import new_trace_code
+
+PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
+LOT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+MAX_COMMISSION = Decimal("0.50")
+MAX_IMAGES_PER_LISTING = 12
+TRACE_CODE_ATTEMPTS = 5
+
+PRODUCER_FIELDS = {"name", "kind", "region_id", "story", "phone"}
+LISTING_FIELDS = {
+    "title", "description", "category", "unit", "price", "stock", "origin_region_id", "story",
+    "growing_method", "harvest_start", "harvest_end", "net_weight_g", "commission_rate", "status",
+}
+
+
+# --- Producers -------------------------------------------------------------------------------
+
+def _producer_check(values: dict[str, Any]) -> dict[str, str]:
+    errors = {}
+    if not values["name"].strip():
+        errors["name"] = "A name is required."
+    if values["kind"] not in Producer.Kind.values:
+        errors["kind"] = f"Must be one of: {', '.join(Producer.Kind.values)}."
+    if not Region.objects.filter(pk=values["region_id"]).exists():
+        errors["region_id"] = "No such region."
+    if values["phone"] and not PHONE.match(values["phone"]):
+        errors["phone"] = "A phone number has 5 to 20 digits, optionally with +, spaces or -."
+    return errors
+
+
+def _producer_search_text(producer: Producer) -> str:
+    return search_key(producer.name, producer.story)
+
+
+@transaction.atomic
+def producer_create(
+    *, user: User, name: str, kind: str, region_id: int, story: str = "", phone: str = ""
+) -> Producer:
+    """The producer profile of `user`; one per account (a second is a 409)."""
+    if Producer.objects.filter(user=user).exists():
+        raise Conflict("This account already has a producer profile.", code="producer_exists")
+    values = {"name": name, "kind": kind, "region_id": region_id, "story": story,
+              "phone": phone.strip()}
+    if errors := _producer_check(values):
+        raise ValidationFailed(errors)
+    values["name"] = name.strip()
+    producer = Producer(user=user, **values)
+    producer.search_text = _producer_search_text(producer)
+    try:
+        with transaction.atomic():
+            producer.save()
+    except IntegrityError as exc:  # two requests of one account racing
+        raise Conflict("This account already has a producer profile.",
+                       code="producer_exists") from exc
+    return producer
+
+
+@transaction.atomic
+def producer_update(*, producer: Producer, **changes: Any) -> Producer:
+    """Change some of name, kind, region_id, story, phone; listings' search keys and region
+    follow."""
+    unknown = set(changes) - PRODUCER_FIELDS
+    assert not unknown, f"not updatable: {unknown}"
+    if "phone" in changes:
+        changes["phone"] = (changes["phone"] or "").strip()
+    values = {field: getattr(producer, field) for field in PRODUCER_FIELDS} | changes
+    if errors := _producer_check(values):
+        raise ValidationFailed(errors)
+    values["name"] = values["name"].strip()
+    renamed = values["name"] != producer.name
+    moved = values["region_id"] != producer.region_id
+    for field, value in values.items():
+        setattr(producer, field, value)
+    producer.search_text = _producer_search_text(producer)
+    producer.save()
+    if moved:
+        producer.region = Region.objects.get(pk=producer.region_id)
+        Listing.objects.filter(producer=producer, origin_region__isnull=True).update(
+            region_lineage=producer.region.lineage
+        )
+    if renamed:
+        listings = list(Listing.objects.filter(producer=producer))
+        for listing in listings:
+            listing.producer = producer
+            listing.search_text = _listing_search_text(listing)
+        Listing.objects.bulk_update(listings, ["search_text"], batch_size=500)
+    return producer
+
+
+def producer_for_user(user: User) -> Producer:
+    """The caller's producer profile, or 403 `producer_required`."""
+    producer = Producer.objects.select_related("region").filter(user=user).first()
+    if producer is None:
+        raise PermissionDenied(
+            "Create a producer profile first (POST /producers).", code="producer_required"
+        )
+    return producer
+
+
+def producer_owned(*, user: User, producer_id: int) -> Producer:
+    """The producer `producer_id` if `user` owns it; anyone else gets a 404."""
+    producer = Producer.objects.filter(pk=producer_id, user=user).first()
+    if producer is None:
+        raise NotFound("No such producer of yours.", code="producer_not_found")
+    return producer
+
+
+# --- Listings --------------------------------------------------------------------------------
+
+def _decimal_places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _listing_check(
+    values: dict[str, Any], *, current_status: str | None = None
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """(errors by field, resolved objects: category, origin_region)."""
+    errors: dict[str, str] = {}
+    resolved: dict[str, Any] = {}
+    if not (values["title"] or "").strip():
+        errors["title"] = "A title is required."
+    price = values["price"]
+    if price is None or not price.is_finite() or price <= 0:
+        errors["price"] = "The price must be greater than 0."
+    elif _decimal_places(price.normalize()) > 2:
+        errors["price"] = "The price has at most two decimal places (fen)."
+    elif price >= Decimal("100000000"):
+        errors["price"] = "The price is too large."
+    if values["stock"] is None or values["stock"] < 0:
+        errors["stock"] = "Stock is a whole number, 0 or more."
+    if values["unit"] not in Listing.Unit.values:
+        errors["unit"] = f"Must be one of: {', '.join(Listing.Unit.values)}."
+    rate = values["commission_rate"]
+    if rate is not None:
+        if not rate.is_finite() or not Decimal("0") <= rate <= MAX_COMMISSION:
+            errors["commission_rate"] = "The commission rate is between 0.00 and 0.50."
+        elif _decimal_places(rate.normalize()) > 2:
+            errors["commission_rate"] = "The commission rate has at most two decimal places."
+    start, end = values["harvest_start"], values["harvest_end"]
+    if start and end and end < start:
+        errors["harvest_end"] = "The harvest cannot end before it starts."
+    if values["net_weight_g"] is not None and values["net_weight_g"] <= 0:
+        errors["net_weight_g"] = "The net weight is a whole number of grams, more than 0."
+    if values["status"] not in {Listing.Status.DRAFT, Listing.Status.ACTIVE, current_status}:
+        errors["status"] = "Must be draft or active (DELETE archives a listing)."
+    category = values["category"]
+    if isinstance(category, Category):
+        resolved["category"] = category
+    else:
+        resolved["category"] = Category.objects.filter(slug=category).first()
+        if resolved["category"] is None:
+            errors["category"] = f"No category with the slug {category!r}."
+    region_id = values["origin_region_id"]
+    resolved["origin_region"] = None
+    if region_id is not None:
+        resolved["origin_region"] = Region.objects.filter(pk=region_id).first()
+        if resolved["origin_region"] is None:
+            errors["origin_region_id"] = "No such region."
+    return errors, resolved
+
+
+def _listing_search_text(listing: Listing) -> str:
+    return search_key(listing.title, listing.description, listing.story, listing.producer.name)
+
+
+def _listing_region_lineage(listing: Listing) -> str:
+    region = listing.origin_region or listing.producer.region
+    return region.lineage
+
+
+def listing_refresh_denormalised(listing: Listing) -> None:
+    """Recompute `search_text` and `region_lineage` (the services do it on every write; the
+    admin calls this after its own saves)."""
+    listing.search_text = _listing_search_text(listing)
+    listing.region_lineage = _listing_region_lineage(listing)
+
+
+@transaction.atomic
+def listing_create(
+    *,
+    producer: Producer,
+    title: str,
+    category: str,
+    unit: str,
+    price: Decimal,
+    stock: int = 0,
+    description: str = "",
+    origin_region_id: int | None = None,
+    story: str = "",
+    growing_method: str = "",
+    harvest_start: date | None = None,
+    harvest_end: date | None = None,
+    net_weight_g: int | None = None,
+    commission_rate: Decimal | None = None,
+    status: str = Listing.Status.DRAFT,
+) -> Listing:
+    values = {
+        "title": title, "description": description, "category": category, "unit": unit,
+        "price": price, "stock": stock, "origin_region_id": origin_region_id, "story": story,
+        "growing_method": growing_method, "harvest_start": harvest_start,
+        "harvest_end": harvest_end, "net_weight_g": net_weight_g,
+        "commission_rate": commission_rate, "status": status,
+    }
+    errors, resolved = _listing_check(values)
+    if errors:
+        raise ValidationFailed(errors)
+    values.pop("origin_region_id")
+    values.update(resolved, title=title.strip())
+    listing = Listing(producer=producer, **values)
+    listing_refresh_denormalised(listing)
+    listing.save()
+    return listing
+
+
+def listing_owned(*, user: User, listing_id: int) -> Listing:
+    """The listing `listing_id` if `user`'s producer owns it; anyone else gets a 404."""
+    queryset = Listing.objects.select_related("producer__region", "category", "origin_region")
+    listing = queryset.filter(pk=listing_id, producer__user=user).first()
+    if listing is None:
+        raise NotFound("No such listing of yours.", code="listing_not_found")
+    return listing
+
+
+@transaction.atomic
+def listing_update(*, listing: Listing, **changes: Any) -> Listing:
+    """Change any of LISTING_FIELDS; `status` may go between draft and active, and brings an
+    archived listing back."""
+    unknown = set(changes) - LISTING_FIELDS
+    assert not unknown, f"not updatable: {unknown}"
+    values = {field: getattr(listing, field) for field in LISTING_FIELDS - {"category"}}
+    values["category"] = listing.category
+    values |= changes
+    errors, resolved = _listing_check(values, current_status=listing.status)
+    if errors:
+        raise ValidationFailed(errors)
+    values.pop("origin_region_id")
+    values.update(resolved)
+    values["title"] = values["title"].strip()
+    for field, value in values.items():
+        setattr(listing, field, value)
+    listing_refresh_denormalised(listing)
+    # Never write stock or sales from a read copy when they did not change: orders update
+    # them with conditional UPDATEs at any moment.
+    fields = [f for f in values if f not in {"stock", "sales"}] + [
+        "search_text", "region_lineage", "updated_at"]
+    if "stock" in changes:
+        fields.append("stock")
+    listing.save(update_fields=fields)
+    listing.refresh_from_db(fields=["stock", "sales"])
+    return listing
+
+
+def listing_archive(*, listing: Listing) -> None:
+    """Take the listing off the shop window. Orders keep pointing at it (PROTECT), so every
+    order's history stays whole; archiving twice is harmless."""
+    Listing.objects.filter(pk=listing.pk).exclude(status=Listing.Status.ARCHIVED).update(
+        status=Listing.Status.ARCHIVED, updated_at=timezone.now()
+    )
+
+
+# --- Photos ----------------------------------------------------------------------------------
+
+@transaction.atomic
+def listing_image_add(*, listing: Listing, file, size: int) -> ListingImage:
+    """Check and clean the photo now (415 / 413 / EXIF gone); thumbnails after commit."""
+    if listing.status == Listing.Status.ARCHIVED:
+        raise InvalidState("The listing is archived.")
+    clean = images.clean_upload(file, size)
+    existing = list(listing.images.values_list("position", flat=True))
+    if len(existing) >= MAX_IMAGES_PER_LISTING:
+        raise Conflict(f"A listing has at most {MAX_IMAGES_PER_LISTING} photos.",
+                       code="too_many_images")
+    image = ListingImage(
+        listing=listing, width=clean.width, height=clean.height,
+        position=max(existing, default=-1) + 1,
+    )
+    image.original.save(f"{uuid.uuid4().hex}.{clean.extension}", ContentFile(clean.content),
+                        save=False)
+    image.save()
+
+    from producers.tasks import make_listing_image_thumbnails
+
+    transaction.on_commit(lambda: make_listing_image_thumbnails.delay(image.pk))
+    return image
+
+
+def listing_image_process(*, image_id: int) -> ListingImage | None:
+    """Make the small and medium WebP thumbnails. Idempotent: an image that is no longer
+    `processing` is left alone, and of two runs racing only one result is kept."""
+    image = ListingImage.objects.filter(pk=image_id).first()
+    if image is None or image.status != ListingImage.Status.PROCESSING:
+        return image
+    pending = ListingImage.objects.filter(pk=image_id, status=ListingImage.Status.PROCESSING)
+    try:
+        with image.original.open("rb") as original:
+            thumbnails = images.make_thumbnails(original)
+    except (DomainError, OSError, SyntaxError, ValueError):
+        pending.update(status=ListingImage.Status.FAILED)
+        image.refresh_from_db()
+        return image
+    names = {}
+    for name, (content, _width, _height) in thumbnails.items():
+        field = getattr(image, name)
+        target = field.field.generate_filename(image, f"{image.pk}-{name}.webp")
+        names[name] = field.storage.save(target, ContentFile(content))
+    if not pending.update(status=ListingImage.Status.READY, **names):
+        for name, stored in names.items():  # another run finished first: keep its files
+            getattr(image, name).storage.delete(stored)
+    image.refresh_from_db()
+    return image
+
+
+# --- Harvest lots ----------------------------------------------------------------------------
+
+def _next_lot_code(listing: Listing, harvested_on: date) -> str:
+    prefix = harvested_on.strftime("%Y%m%d")
+    taken = set(
+        Batch.objects.filter(listing=listing, lot_code__startswith=prefix)
+        .values_list("lot_code", flat=True)
+    )
+    number = len(taken) + 1
+    while f"{prefix}-{number}" in taken:
+        number += 1
+    return f"{prefix}-{number}"
+
+
+@transaction.atomic
+def batch_create(
+    *,
+    listing: Listing,
+    harvested_on: date,
+    quantity: int | None = None,
+    lot_code: str | None = None,
+    notes: str = "",
+    certifications: list[str] | None = None,
+) -> Batch:
+    """A harvest lot with a fresh trace code (drawn again on the rare collision)."""
+    errors = {}
+    if listing.status == Listing.Status.ARCHIVED:
+        raise InvalidState("The listing is archived.")
+    if harvested_on > timezone.localdate() + timedelta(days=1):
+        errors["harvested_on"] = "The harvest date cannot be in the future."
+    if quantity is not None and quantity < 0:
+        errors["quantity"] = "The quantity is 0 or more."
+    lot_code = (lot_code or "").strip() or None
+    if lot_code is not None and not LOT_CODE.match(lot_code):
+        errors["lot_code"] = "A lot code has 1-64 letters, digits, '.', '_' or '-'."
+    certifications = [c.strip() for c in certifications or [] if c and c.strip()]
+    if errors:
+        raise ValidationFailed(errors)
+    if lot_code and Batch.objects.filter(listing=listing, lot_code=lot_code).exists():
+        raise Conflict("This listing already has a lot with that code.", code="lot_code_taken")
+    for _attempt in range(TRACE_CODE_ATTEMPTS):
+        batch = Batch(
+            listing=listing, lot_code=lot_code or _next_lot_code(listing, harvested_on),
+            trace_code=new_trace_code(), harvested_on=harvested_on, quantity=quantity,
+            notes=notes.strip(), certifications=certifications,
+        )
+        try:
+            with transaction.atomic():
+                batch.save()
+            return batch
+        except IntegrityError:
+            if lot_code and Batch.objects.filter(listing=listing, lot_code=lot_code).exists():
+                raise Conflict("This listing already has a lot with that code.",
+                               code="lot_code_taken") from None
+    raise Conflict("Could not draw a free trace code; try again.", code="trace_code_busy")
+
+
+def batch_scan(*, trace_code: str) -> None:
+    """Count one look at a label: one atomic UPDATE, so concurrent scans all count and the
+    first scan's time is set once."""
+    updated = Batch.objects.filter(trace_code=trace_code).update(
+        scans=F("scans") + 1,
+        first_scanned_at=Coalesce(
+            F("first_scanned_at"), Value(timezone.now(), output_field=DateTimeField())
+        ),
+    )
+    if not updated:
+        raise NotFound("No harvest lot has this trace code.", code="trace_code_not_found")

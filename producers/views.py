@@ -1,0 +1,36 @@
+"""Pages for people (not JSON): the trace page a QR label opens, and the label itself."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from marketplace.errors import NotFound
+from producers import selectors, services
+from producers.tracecodes import qr_png, trace_url
+
+
+@require_safe
+def trace_page(request: HttpRequest, trace_code: str) -> HttpResponse:
+    try:
+        services.batch_scan(trace_code=trace_code)
+        context = selectors.trace_view(trace_code=trace_code)
+    except NotFound as exc:
+        raise Http404("No harvest lot has this trace code.") from exc
+    context["trace_url"] = trace_url(trace_code)
+    response = render(request, "producers/trace.html", context)
+    # Every look is a scan: never serve the page from a shared cache.
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_safe
+def trace_qr(request: HttpRequest, trace_code: str) -> HttpResponse:
+    """The QR label (PNG) that opens the trace page. Fetching it is not a scan."""
+    try:
+        selectors.trace_batch(trace_code=trace_code)
+    except NotFound as exc:
+        raise Http404("No harvest lot has this trace code.") from exc
+    response = HttpResponse(qr_png(trace_code), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=86400"
+    response["Content-Disposition"] = f'inline; filename="trace-{trace_code}.png"'
+    return response

@@ -1,0 +1,272 @@
+"""GET /listings: every filter, search in Chinese and pinyin, keyset paging under every
+ordering, constant query count, ETags."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from producers.models import Listing
+from promotion.models import Link, Video
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(api, **params):
+    response = api.get("/listings", params)
+    assert response.status_code == 200, response.content
+    return {item["id"] for item in response.json()["items"]}
+
+
+@pytest.fixture
+def shop(producer, other_producer, make_listing, regions):
+    """李家果园 (二郎庙村, 太康县, 河南) and 王家茶园 (西湖区, 浙江)."""
+    return {
+        "apples": make_listing(producer, title="红富士苹果", category="apples", price="12.50",
+                               stock=10, commission_rate=Decimal("0.10")),
+        "pears": make_listing(producer, title="砀山酥梨", category="pears", price="6.00",
+                              stock=0, origin_region_id=regions["xihu"].pk),
+        "flour": make_listing(producer, title="石磨面粉", category="flour", price="30.00",
+                              stock=5, description="太康小麦，石磨慢磨"),
+        "tea": make_listing(other_producer, title="明前龙井", category="green-tea",
+                            price="268.00", stock=3, story="狮峰山下的老茶树",
+                            commission_rate=Decimal("0.20")),
+        "draft": make_listing(other_producer, title="红茶", category="black-tea", price="50.00",
+                              status="draft"),
+    }
+
+
+def test_only_active_listings_are_listed(api, shop):
+    assert ids(api) == {shop[k].pk for k in ("apples", "pears", "flour", "tea")}
+
+
+def test_filter_region_with_everything_under_it(api, shop, regions):
+    assert ids(api, region=regions["henan"].pk) == {shop["apples"].pk, shop["flour"].pk}
+    assert ids(api, region=regions["village"].pk) == {shop["apples"].pk, shop["flour"].pk}
+    # the pears come from 西湖区 (their origin), whatever the producer's region
+    assert ids(api, region=regions["zhejiang"].pk) == {shop["pears"].pk, shop["tea"].pk}
+    assert ids(api, region=regions["hangzhou"].pk) == {shop["pears"].pk, shop["tea"].pk}
+
+
+def test_filter_category_with_sub_categories(api, shop):
+    assert ids(api, category="fruit") == {shop["apples"].pk, shop["pears"].pk}
+    assert ids(api, category="apples") == {shop["apples"].pk}
+    assert ids(api, category="tea") == {shop["tea"].pk}
+    assert ids(api, category="grain-and-oil") == {shop["flour"].pk}
+    assert ids(api, category="honey") == set()
+
+
+def test_filter_producer(api, shop, other_producer):
+    assert ids(api, producer=other_producer.pk) == {shop["tea"].pk}
+
+
+def test_filter_price_range(api, shop):
+    assert ids(api, min_price="12.50") == {shop["apples"].pk, shop["flour"].pk, shop["tea"].pk}
+    assert ids(api, max_price="12.50") == {shop["apples"].pk, shop["pears"].pk}
+    assert ids(api, min_price="7", max_price="31") == {shop["apples"].pk, shop["flour"].pk}
+
+
+def test_filter_in_stock(api, shop):
+    assert shop["pears"].pk not in ids(api, in_stock="true")
+    assert ids(api, in_stock="true") == {shop["apples"].pk, shop["flour"].pk, shop["tea"].pk}
+    assert ids(api, in_stock="false") == {shop["pears"].pk}
+
+
+def test_filter_promotable(api, shop):
+    assert ids(api, promotable="true") == {shop["apples"].pk, shop["tea"].pk}
+    assert ids(api, promotable="false") == {shop["pears"].pk, shop["flour"].pk}
+
+
+def test_filters_combine(api, shop, regions):
+    assert ids(api, region=regions["henan"].pk, in_stock="true", promotable="true") == {
+        shop["apples"].pk}
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("苹果", {"apples"}),
+        ("pingguo", {"apples"}),
+        ("PingGuo", {"apples"}),
+        ("ping guo", {"apples"}),
+        ("hfspg", {"apples"}),
+        ("龙井", {"tea"}),
+        ("longjing", {"tea"}),
+        ("狮峰", {"tea"}),  # story
+        ("shimo", {"flour"}),  # description: 石磨
+        ("李家", {"apples", "pears", "flour"}),  # producer name
+        ("lijiaguoyuan", {"apples", "pears", "flour"}),
+        ("wangjia longjing", {"tea"}),
+        ("榴莲", set()),
+    ],
+)
+def test_q_finds_chinese_text_and_pinyin(api, shop, q, expected):
+    assert ids(api, q=q) == {shop[k].pk for k in expected}
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"region": 999999}, "region"),
+        ({"region": "henan"}, "region"),
+        ({"category": "spaceships"}, "category"),
+        ({"min_price": "cheap"}, "min_price"),
+        ({"min_price": "-1"}, "min_price"),
+        ({"min_price": "10", "max_price": "5"}, "max_price"),
+        ({"in_stock": "perhaps"}, "in_stock"),
+        ({"ordering": "title"}, "ordering"),
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
+    ],
+)
+def test_invalid_filters_are_422_with_the_field(api, shop, params, field):
+    response = api.get("/listings", params)
+    assert response.status_code == 422, response.content
+    assert field in [d["field"] for d in response.json()["error"]["details"]]
+
+
+def test_a_bad_cursor_is_400(api, shop):
+    response = api.get("/listings", {"cursor": "forged"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+def test_a_cursor_of_another_ordering_is_400(api, shop):
+    cursor = api.get("/listings", {"limit": 1, "ordering": "price"}).json()["next_cursor"]
+    response = api.get("/listings", {"limit": 1, "ordering": "-price", "cursor": cursor})
+    assert response.status_code == 400
+
+
+def test_every_catalog_parameter_is_in_the_openapi_document(api):
+    schema = api.get("/openapi.json").json()
+    parameters = {p["name"] for p in schema["paths"]["/api/v1/listings"]["get"]["parameters"]}
+    assert {"region", "category", "producer", "min_price", "max_price", "in_stock",
+            "promotable", "q", "ordering", "limit", "cursor"} <= parameters
+
+
+# --- Paging: no repeat, no gap, under every ordering (ties included) ----------------------------
+
+@pytest.fixture
+def many(producer, make_listing):
+    """23 listings with many ties on price, sales and creation time."""
+    listings = []
+    created = timezone.now() - timedelta(days=1)
+    for i in range(23):
+        listing = make_listing(producer, title=f"苹果{i}", price=["5.00", "8.80", "12.50"][i % 3],
+                               stock=i)
+        listings.append(listing)
+    Listing.objects.filter(pk__in=[x.pk for x in listings[:10]]).update(created_at=created)
+    for i, listing in enumerate(listings):
+        Listing.objects.filter(pk=listing.pk).update(sales=i % 4)
+    return listings
+
+
+def walk(api, ordering, limit):
+    seen, cursor, pages = [], None, 0
+    while True:
+        params = {"ordering": ordering, "limit": limit} | ({"cursor": cursor} if cursor else {})
+        body = api.get("/listings", params).json()
+        seen += [(item["id"], item["price"], item["sales"], item["created_at"])
+                 for item in body["items"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if not cursor:
+            return seen, pages
+
+
+@pytest.mark.parametrize(
+    ("ordering", "key"),
+    [
+        ("price", lambda x: (x.price, x.pk)),
+        ("-price", lambda x: (-x.price, -x.pk)),
+        ("-created", lambda x: (-x.created_at.timestamp(), -x.pk)),
+        ("-sales", lambda x: (-x.sales, -x.pk)),
+    ],
+)
+@pytest.mark.parametrize("limit", [1, 4, 7])
+def test_paging_through_every_ordering_never_repeats_or_skips(api, many, ordering, key, limit):
+    expected = [x.pk for x in sorted(Listing.objects.all(), key=key)]
+    seen, pages = walk(api, ordering, limit)
+    assert [row[0] for row in seen] == expected
+    assert pages == -(-len(expected) // limit)
+
+
+def test_default_ordering_is_newest_first(api, producer, make_listing):
+    first = make_listing(producer, title="一")
+    second = make_listing(producer, title="二")
+    assert [i["id"] for i in api.get("/listings").json()["items"]] == [second.pk, first.pk]
+
+
+# --- Query count and caching ---------------------------------------------------------------------
+
+def _populate(producer, make_listing, make_batch, rows):
+    from producers.models import ListingImage
+
+    for i in range(rows):
+        listing = make_listing(producer, title=f"苹果{i}")
+        ListingImage.objects.create(listing=listing, original=f"listings/x{i}.jpg")
+        ListingImage.objects.create(listing=listing, original=f"listings/y{i}.jpg")
+        make_batch(listing)
+        video = Video.objects.create(
+            owner=producer.user, kind="origin", platform="bilibili", external_id=f"BV{i}",
+            canonical_url=f"https://www.bilibili.com/video/BV{i}",
+            source_url=f"https://www.bilibili.com/video/BV{i}", status="ready",
+        )
+        Link.objects.create(video=video, listing=listing, code=f"c{i}")
+
+
+@pytest.mark.parametrize("rows", [1, 20])
+def test_catalog_costs_the_same_queries_for_1_and_20_rows(
+    api, producer, make_listing, make_batch, django_assert_num_queries, rows
+):
+    _populate(producer, make_listing, make_batch, rows)
+    # listings (with producer, region, category, video count) + images + batches
+    with django_assert_num_queries(3):
+        body = api.get("/listings", {"limit": 20}).json()
+    assert len(body["items"]) == rows
+    item = body["items"][0]
+    assert len(item["images"]) == 2 and len(item["batches"]) == 1
+    assert item["video_count"] == 1
+
+
+@pytest.mark.parametrize("rows", [1, 20])
+def test_filtered_catalog_query_count_does_not_grow_either(
+    api, producer, make_listing, make_batch, regions, django_assert_num_queries, rows
+):
+    _populate(producer, make_listing, make_batch, rows)
+    # + one lookup each for the region and the category named in the filters
+    with django_assert_num_queries(5):
+        body = api.get("/listings", {"region": regions["henan"].pk, "category": "fruit",
+                                     "q": "pingguo", "limit": 20}).json()
+    assert len(body["items"]) == rows
+
+
+def test_video_count_counts_distinct_live_videos_of_the_listing_and_its_lots(
+    api, producer, listing, make_batch
+):
+    batch = make_batch(listing)
+
+    def video(n, status="ready"):
+        return Video.objects.create(
+            owner=producer.user, kind="origin", platform="douyin", external_id=str(n),
+            canonical_url=f"https://www.douyin.com/video/{n}",
+            source_url=f"https://www.douyin.com/video/{n}", status=status,
+        )
+
+    shared, lot_only, failed = video(1), video(2), video(3, status="failed")
+    Link.objects.create(video=shared, listing=listing, code="a1")
+    Link.objects.create(video=shared, batch=batch, code="a2")
+    Link.objects.create(video=lot_only, batch=batch, code="a3")
+    Link.objects.create(video=failed, listing=listing, code="a4")
+    assert api.get(f"/listings/{listing.pk}").json()["video_count"] == 2
+
+
+def test_catalog_etag_304(api, listing):
+    first = api.get("/listings")
+    assert first.status_code == 200 and first["ETag"]
+    again = api.get("/listings", headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304 and again.content == b""
+    listing.title = "变了"
+    listing.save()
+    assert api.get("/listings", headers={"If-None-Match": first["ETag"]}).status_code == 200
