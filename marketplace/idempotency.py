@@ -19,6 +19,7 @@ from collections.abc import Callable
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from ninja import Schema, Status
+from ninja.responses import NinjaJSONEncoder
 
 from marketplace.errors import BadRequest, Conflict
 from marketplace.models import IdempotencyKey
@@ -85,9 +86,14 @@ def idempotent(response_schema: type[Schema], status: int = 200) -> Callable:
                 else:
                     code, obj = status, result
                 context = {"request": request, "response_status": code}
-                body = response_schema.model_validate(obj, context=context).model_dump(
-                    mode="json", context=context
-                )
+                # rendered with ninja's encoder, as the first response is: a replay is identical
+                # to the byte (times to the millisecond, decimals as strings)
+                body = json.loads(json.dumps(
+                    response_schema.model_validate(obj, context=context).model_dump(
+                        context=context
+                    ),
+                    cls=NinjaJSONEncoder,
+                ))
                 record.status_code = code
                 record.response_body = body
                 record.save(update_fields=["status_code", "response_body"])

@@ -1,0 +1,156 @@
+"""The back office for orders. Statuses change only through the services (the admin action
+cancels through `order_cancel_by_staff`), so every change still writes its OrderEvent."""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from marketplace.errors import DomainError
+from orders.models import Order, OrderEvent, OrderLine, Payment, PaymentWebhookEvent, Shipment
+from orders.services import order_cancel_by_staff
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = ["listing", "title", "unit", "unit_price", "quantity", "line_total", "shipment"]
+    readonly_fields = fields
+
+
+class ShipmentInline(ReadOnlyInline):
+    model = Shipment
+    fields = ["producer", "status", "subtotal", "shipping_fee", "carrier", "tracking_number",
+              "shipped_at", "delivered_at"]
+    readonly_fields = fields
+    show_change_link = True
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = ["provider", "provider_ref", "amount", "status", "created_at", "refunded_at"]
+    readonly_fields = fields
+
+
+class OrderEventInline(ReadOnlyInline):
+    model = OrderEvent
+    fields = ["created_at", "actor", "shipment", "from_status", "to_status", "note"]
+    readonly_fields = fields
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "buyer", "status", "total", "currency", "created_at", "paid_at"]
+    list_filter = ["status", ("shipments__producer", admin.RelatedOnlyFieldListFilter),
+                   "created_at"]
+    search_fields = ["number", "buyer__username", "recipient", "phone"]
+    list_select_related = ["buyer"]
+    date_hierarchy = "created_at"
+    inlines = [OrderLineInline, ShipmentInline, PaymentInline, OrderEventInline]
+    readonly_fields = [
+        "number", "buyer", "status", "subtotal", "shipping_fee", "total", "currency",
+        "recipient", "phone", "region", "detail", "promo_code", "note", "expires_at", "paid_at",
+        "cancelled_at", "cancel_reason", "created_at", "updated_at",
+    ]
+    actions = ["cancel_orders"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # the producer filter joins shipments; one row per order all the same
+        return super().get_queryset(request).distinct()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Cancel selected orders (stock back, refund if paid)")
+    def cancel_orders(self, request: HttpRequest, queryset: QuerySet) -> None:
+        done = 0
+        for order in queryset:
+            try:
+                order_cancel_by_staff(order=order, staff=request.user)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{order.number}: {exc.message}", messages.WARNING)
+        self.message_user(request, f"{done} order(s) cancelled.")
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(admin.ModelAdmin):
+    list_display = ["id", "order", "producer", "status", "carrier", "tracking_number",
+                    "shipped_at", "delivered_at"]
+    list_filter = ["status", ("producer", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["order__number", "tracking_number"]
+    list_select_related = ["order", "producer"]
+    readonly_fields = ["order", "producer", "status", "subtotal", "shipping_fee", "carrier",
+                       "tracking_number", "shipped_at", "delivered_at", "producer_notified_at",
+                       "buyer_notified_at", "created_at"]
+    inlines = [OrderEventInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "order", "shipment", "actor", "from_status", "to_status", "note"]
+    list_filter = ["to_status"]
+    search_fields = ["order__number", "note"]
+    list_select_related = ["order", "actor"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ["provider_ref", "provider", "order", "amount", "status", "created_at",
+                    "refunded_at"]
+    list_filter = ["provider", "status"]
+    search_fields = ["provider_ref", "order__number"]
+    list_select_related = ["order"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(PaymentWebhookEvent)
+class PaymentWebhookEventAdmin(admin.ModelAdmin):
+    list_display = ["event_id", "provider", "event_type", "outcome", "received_at"]
+    list_filter = ["provider", "event_type", "outcome"]
+    search_fields = ["event_id"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

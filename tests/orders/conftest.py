@@ -1,0 +1,109 @@
+"""Farms, listings and checkout helpers for the orders tests. Producers and listings are made
+with the ORM here, not through the producers API, so these tests stand on their own."""
+
+import itertools
+import json
+import time
+from decimal import Decimal
+
+import pytest
+
+from orders.payments.sandbox import SIGNATURE_HEADER, sign
+from producers.models import Listing, Producer
+
+_farms = itertools.count(1)
+WEBHOOK = "/payments/webhooks/sandbox"
+
+
+@pytest.fixture(autouse=True)
+def orders_settings(settings):
+    settings.PAYMENT_SANDBOX_WEBHOOK_SECRET = "test-webhook-secret"
+    settings.PAYMENT_PROVIDERS = ["sandbox"]
+    settings.PAYMENT_WEBHOOK_TOLERANCE = 300
+    settings.SHIPPING_FEE_FLAT = "10.00"
+    settings.SHIPPING_FREE_THRESHOLD = "99.00"
+    settings.ORDER_PAYMENT_TIMEOUT = 30 * 60
+    settings.ORDER_MAX_QUANTITY = 999
+    return settings
+
+
+@pytest.fixture
+def make_producer(make_user, regions):
+    def make(name: str | None = None, *, user=None, email: str = "") -> Producer:
+        n = next(_farms)
+        user = user or make_user(f"farmer{n}", email=email or f"farmer{n}@example.com")
+        return Producer.objects.create(
+            user=user, name=name or f"第{n}号果园", kind=Producer.Kind.FARMER,
+            region=regions["taikang"],
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_listing(make_producer, categories):
+    def make(producer: Producer | None = None, *, price: str = "10.00", stock: int = 100,
+             status: str = Listing.Status.ACTIVE, title: str = "红富士苹果",
+             unit: str = Listing.Unit.KG) -> Listing:
+        return Listing.objects.create(
+            producer=producer or make_producer(), title=title, category=categories["apples"],
+            unit=unit, price=Decimal(price), stock=stock, status=status,
+        )
+
+    return make
+
+
+@pytest.fixture
+def address(regions) -> dict:
+    return {"recipient": "王小明", "phone": "13800138000", "region_id": regions["xihu"].pk,
+            "detail": "文三路 90 号 3 幢 502"}
+
+
+@pytest.fixture
+def order_body(address):
+    def body(*lines: tuple, **extra) -> dict:
+        """order_body((listing, 2), (other, 1), note="...")"""
+        return {
+            "lines": [{"listing_id": listing.pk, "quantity": q} for listing, q in lines],
+            "shipping_address": address,
+            **extra,
+        }
+
+    return body
+
+
+@pytest.fixture
+def place(order_body):
+    """place(client, (listing, q), ...) -> the response of POST /orders."""
+
+    def post(client, *lines: tuple, headers=None, **extra):
+        return client.post("/orders", order_body(*lines, **extra), headers=headers)
+
+    return post
+
+
+@pytest.fixture
+def two_farms(make_producer, make_listing, client_for):
+    """Two farms, each with a listing, and a client signed in as each farmer."""
+    farm_a = make_producer("李家果园")
+    farm_b = make_producer("张家茶园")
+    apples = make_listing(farm_a, price="12.50", stock=50, title="红富士苹果")
+    tea = make_listing(farm_b, price="120.00", stock=20, title="明前龙井", unit=Listing.Unit.BOX)
+    return {
+        "farm_a": farm_a, "farm_b": farm_b, "apples": apples, "tea": tea,
+        "api_a": client_for(farm_a.user), "api_b": client_for(farm_b.user),
+    }
+
+
+def webhook_body(order, *, event_id: str, ref: str, amount=None,
+                 event_type: str = "payment.succeeded") -> bytes:
+    return json.dumps({
+        "id": event_id, "type": event_type,
+        "data": {"order_number": order.number, "payment_ref": ref,
+                 "amount": str(amount if amount is not None else order.total)},
+    }).encode()
+
+
+def post_webhook(client, body: bytes, *, timestamp: int | None = None, signature=None):
+    header = signature if signature is not None else sign(body, timestamp or int(time.time()))
+    return client.post(WEBHOOK, body, headers={SIGNATURE_HEADER: header})

@@ -1,0 +1,254 @@
+"""Placing an order: validation, stock, the split across farms, shipping fees, the signal."""
+
+from decimal import Decimal
+
+import pytest
+
+from marketplace.errors import ValidationFailed
+from orders.models import Order, OrderEvent, OrderLine, Shipment
+from orders.signals import order_placed
+from producers.models import Listing
+
+pytestmark = pytest.mark.django_db
+
+
+def fields(response) -> dict:
+    assert response.status_code == 422, response.content
+    return {d["field"]: d["message"] for d in response.json()["error"]["details"]}
+
+
+def test_the_whole_path_two_farms_pay_ship_confirm_completed(
+    buyer_api, place, two_farms, client_for
+):
+    apples, tea = two_farms["apples"], two_farms["tea"]
+    # given a buyer ordering from two farms
+    response = place(buyer_api, (apples, 4), (tea, 1), note="下午送")
+    assert response.status_code == 201, response.content
+    order = response.json()
+    assert order["status"] == "pending_payment"
+    assert order["number"].startswith("SH") and len(order["number"]) == 16
+    assert order["currency"] == "CNY" and order["view"] == "buyer"
+    assert len(order["shipments"]) == 2
+    assert {s["producer_id"] for s in order["shipments"]} == {
+        two_farms["farm_a"].pk, two_farms["farm_b"].pk
+    }
+    # when paying
+    paid = buyer_api.post(f"/orders/{order['id']}/pay", {"method": "sandbox"})
+    assert paid.status_code == 200, paid.content
+    assert paid.json()["status"] == "paid" and paid.json()["paid_at"]
+    # and both farms ship their parcel
+    by_farm = {s["producer_id"]: s["id"] for s in order["shipments"]}
+    first = two_farms["api_a"].post(
+        f"/shipments/{by_farm[two_farms['farm_a'].pk]}/ship",
+        {"carrier": "顺丰速运", "tracking_number": "SF1234567890"},
+    )
+    assert first.status_code == 200, first.content
+    assert first.json()["status"] == "shipped" and first.json()["order_status"] == "paid"
+    second = two_farms["api_b"].post(
+        f"/shipments/{by_farm[two_farms['farm_b'].pk]}/ship",
+        {"carrier": "中通快递", "tracking_number": "ZT998877"},
+    )
+    assert second.json()["order_status"] == "shipped"
+    assert buyer_api.get(f"/orders/{order['id']}").json()["status"] == "shipped"
+    # then the buyer confirms both parcels and the order is completed
+    for shipment_id in by_farm.values():
+        confirmed = buyer_api.post(f"/shipments/{shipment_id}/confirm")
+        assert confirmed.status_code == 200, confirmed.content
+        assert confirmed.json()["status"] == "delivered"
+    final = buyer_api.get(f"/orders/{order['id']}").json()
+    assert final["status"] == "completed"
+    assert {s["status"] for s in final["shipments"]} == {"delivered"}
+    assert [s["tracking_number"] for s in final["shipments"]] == ["SF1234567890", "ZT998877"]
+    # every change is on record, in order
+    steps = list(
+        OrderEvent.objects.filter(order_id=order["id"], shipment__isnull=True)
+        .values_list("to_status", flat=True)
+    )
+    assert steps == ["pending_payment", "paid", "shipped", "completed"]
+    assert OrderEvent.objects.filter(order_id=order["id"], shipment__isnull=False).count() == 4
+
+
+def test_split_across_farms_with_prices_copied_and_shipping_per_farm(
+    buyer_api, place, two_farms
+):
+    apples, tea = two_farms["apples"], two_farms["tea"]
+    # apples: 4 x 12.50 = 50.00 (< 99: 10.00 shipping); tea: 1 x 120.00 (>= 99: free)
+    order = place(buyer_api, (apples, 4), (tea, 1)).json()
+    assert order["subtotal"] == "170.00"
+    assert order["shipping_fee"] == "10.00"
+    assert order["total"] == "180.00"
+    lines = {ln["listing_id"]: ln for ln in order["lines"]}
+    assert lines[apples.pk] == {
+        "id": lines[apples.pk]["id"], "listing_id": apples.pk,
+        "shipment_id": lines[apples.pk]["shipment_id"], "title": "红富士苹果", "unit": "kg",
+        "unit_price": "12.50", "quantity": 4, "line_total": "50.00",
+    }
+    shipments = {s["producer_id"]: s for s in order["shipments"]}
+    parcel_a = shipments[two_farms["farm_a"].pk]
+    parcel_b = shipments[two_farms["farm_b"].pk]
+    assert (parcel_a["subtotal"], parcel_a["shipping_fee"]) == ("50.00", "10.00")
+    assert (parcel_b["subtotal"], parcel_b["shipping_fee"]) == ("120.00", "0.00")
+    assert parcel_a["line_ids"] == [lines[apples.pk]["id"]]
+    assert parcel_a["producer_name"] == "李家果园"
+    # a later price change does not touch the order
+    Listing.objects.filter(pk=apples.pk).update(price=Decimal("99.00"))
+    again = buyer_api.get(f"/orders/{order['id']}").json()
+    assert again["lines"][0]["unit_price"] == "12.50" and again["total"] == "180.00"
+
+
+def test_shipping_fee_settings_are_honoured(buyer_api, place, make_listing, settings):
+    settings.SHIPPING_FEE_FLAT = "8.00"
+    settings.SHIPPING_FREE_THRESHOLD = "30.00"
+    cheap = make_listing(price="9.99")
+    order = place(buyer_api, (cheap, 2)).json()
+    assert (order["subtotal"], order["shipping_fee"], order["total"]) == ("19.98", "8.00", "27.98")
+    free = place(buyer_api, (cheap, 4)).json()
+    assert (free["subtotal"], free["shipping_fee"], free["total"]) == ("39.96", "0.00", "39.96")
+
+
+def test_stock_and_sales_move_at_once(buyer_api, place, two_farms):
+    place(buyer_api, (two_farms["apples"], 7))
+    apples = Listing.objects.get(pk=two_farms["apples"].pk)
+    assert (apples.stock, apples.sales) == (43, 7)
+
+
+def test_the_same_listing_twice_is_merged(buyer_api, place, two_farms):
+    apples = two_farms["apples"]
+    order = place(buyer_api, (apples, 2), (apples, 3)).json()
+    assert len(order["lines"]) == 1 and order["lines"][0]["quantity"] == 5
+    assert Listing.objects.get(pk=apples.pk).stock == 45
+
+
+def test_short_order_is_409_with_what_is_available_and_nothing_taken(
+    buyer_api, place, two_farms, make_listing
+):
+    apples, tea = two_farms["apples"], two_farms["tea"]  # 50 and 20 in stock
+    honey = make_listing(two_farms["farm_a"], stock=3, title="槐花蜜")
+    # given an order whose first line fits and whose other two do not
+    response = place(buyer_api, (apples, 10), (tea, 21), (honey, 5))
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "insufficient_stock"
+    assert sorted(error["details"], key=lambda d: d["listing_id"]) == [
+        {"listing_id": tea.pk, "available": 20},
+        {"listing_id": honey.pk, "available": 3},
+    ]
+    # then nothing was taken, not even the line that fitted
+    stock = dict(Listing.objects.values_list("pk", "stock"))
+    assert (stock[apples.pk], stock[tea.pk], stock[honey.pk]) == (50, 20, 3)
+    assert Listing.objects.get(pk=apples.pk).sales == 0
+    assert not Order.objects.exists() and not OrderLine.objects.exists()
+
+
+def test_a_listing_sold_out_while_short_reports_zero(buyer_api, place, make_listing):
+    empty = make_listing(stock=0)
+    response = place(buyer_api, (empty, 1))
+    assert response.status_code == 409
+    assert response.json()["error"]["details"] == [{"listing_id": empty.pk, "available": 0}]
+
+
+@pytest.mark.parametrize(
+    ("lines", "field"),
+    [
+        ([], "lines"),
+        ([{"listing_id": 1, "quantity": 0}], "lines.0.quantity"),
+        ([{"listing_id": 1, "quantity": -3}], "lines.0.quantity"),
+        ([{"listing_id": 1, "quantity": 2.5}], "lines.0.quantity"),
+        ([{"listing_id": 1, "quantity": "2"}], "lines.0.quantity"),
+        ([{"listing_id": 1}], "lines.0.quantity"),
+        ([{"listing_id": "x", "quantity": 1}], "lines.0.listing_id"),
+        ([{"listing_id": n, "quantity": 1} for n in range(1, 52)], "lines"),
+    ],
+)
+def test_bad_lines_are_422_with_the_field(buyer_api, address, lines, field):
+    response = buyer_api.post("/orders", {"lines": lines, "shipping_address": address})
+    assert field in fields(response)
+    assert not Order.objects.exists()
+
+
+def test_quantity_above_the_maximum_is_422(buyer_api, place, two_farms, settings):
+    settings.ORDER_MAX_QUANTITY = 10
+    apples = two_farms["apples"]
+    assert "lines.0.quantity" in fields(place(buyer_api, (apples, 11)))
+    # merged duplicates count together
+    assert "lines.1.quantity" in fields(place(buyer_api, (apples, 6), (apples, 6)))
+    assert Listing.objects.get(pk=apples.pk).stock == 50
+
+
+def test_unknown_draft_archived_and_own_listings_are_422(
+    buyer, buyer_api, place, make_listing, make_producer, two_farms
+):
+    draft = make_listing(status=Listing.Status.DRAFT)
+    archived = make_listing(status=Listing.Status.ARCHIVED)
+    own = make_listing(make_producer(user=buyer))
+    ghost = Listing(pk=999_999)
+    response = place(buyer_api, (two_farms["apples"], 1), (draft, 1), (archived, 1), (own, 1),
+                     (ghost, 1))
+    errors = fields(response)
+    assert set(errors) == {"lines.1.listing_id", "lines.2.listing_id", "lines.3.listing_id",
+                           "lines.4.listing_id"}
+    assert "own" in errors["lines.3.listing_id"]
+    assert Listing.objects.get(pk=two_farms["apples"].pk).stock == 50
+
+
+def test_bad_address_is_422(buyer_api, order_body, two_farms, address):
+    body = order_body((two_farms["apples"], 1))
+    body["shipping_address"] = {**address, "region_id": 987654}
+    assert "shipping_address.region_id" in fields(buyer_api.post("/orders", body))
+    body["shipping_address"] = {**address, "recipient": "   "}
+    assert "shipping_address.recipient" in fields(buyer_api.post("/orders", body))
+    body["shipping_address"] = {**address, "phone": "call me"}
+    assert "shipping_address.phone" in fields(buyer_api.post("/orders", body))
+    del body["shipping_address"]
+    assert "shipping_address" in fields(buyer_api.post("/orders", body))
+    assert not Order.objects.exists()
+
+
+def test_not_json_is_a_client_error_not_a_500(buyer_api):
+    response = buyer_api.post("/orders", "{not json", content_type="application/json")
+    assert 400 <= response.status_code < 500
+    assert "error" in response.json()
+
+
+def test_anonymous_cannot_order(api, place, two_farms):
+    response = place(api, (two_farms["apples"], 1))
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_order_placed_is_sent_inside_the_transaction_with_lines_and_shipments(
+    buyer_api, place, two_farms
+):
+    seen = []
+
+    def receiver(sender, order, **kwargs):
+        seen.append((order.number, order.lines.count(), order.shipments.count()))
+
+    order_placed.connect(receiver)
+    try:
+        order = place(buyer_api, (two_farms["apples"], 1), (two_farms["tea"], 1)).json()
+    finally:
+        order_placed.disconnect(receiver)
+    assert seen == [(order["number"], 2, 2)]
+
+
+def test_a_receiver_refusing_the_promo_code_rolls_the_order_back(buyer_api, place, two_farms):
+    def refuse(sender, order, **kwargs):
+        if order.promo_code == "NOPE":
+            raise ValidationFailed({"promo_code": "Unknown promo code."})
+
+    order_placed.connect(refuse)
+    try:
+        response = place(buyer_api, (two_farms["apples"], 5), promo_code="NOPE")
+    finally:
+        order_placed.disconnect(refuse)
+    assert "promo_code" in fields(response)
+    assert not Order.objects.exists() and not Shipment.objects.exists()
+    assert Listing.objects.get(pk=two_farms["apples"].pk).stock == 50
+
+
+def test_expires_at_is_the_payment_timeout_after_creation(buyer_api, place, two_farms, settings):
+    settings.ORDER_PAYMENT_TIMEOUT = 600
+    order = place(buyer_api, (two_farms["apples"], 1)).json()
+    stored = Order.objects.get(pk=order["id"])
+    assert (stored.expires_at - stored.created_at).total_seconds() == pytest.approx(600, abs=2)
