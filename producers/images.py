@@ -45,11 +45,16 @@ def _open(file) -> Image.Image:
     """Open (header only) and check format and size; raise 415 / 413."""
     file.seek(0)
     with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        # Past the limit Pillow warns; the check below refuses it with the image's size.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
             image = Image.open(file, formats=list(FORMATS))
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise PayloadTooLarge(str(exc), code="image_too_large") from exc
+        except Image.DecompressionBombError as exc:
+            raise PayloadTooLarge(
+                f"The image has far more than {settings.LISTING_IMAGE_MAX_PIXELS:,} pixels.",
+                code="image_too_large",
+                details={"max_pixels": settings.LISTING_IMAGE_MAX_PIXELS},
+            ) from exc
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise UnsupportedMediaType(
                 "Only JPEG, PNG and WebP photos are accepted.", code="unsupported_image"

@@ -1,0 +1,200 @@
+"""POST /listings/{id}/images: content checks (415), size and pixel limits (413), EXIF gone,
+thumbnails made after commit by an idempotent task."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from producers.models import ListingImage
+from producers.tasks import make_listing_image_thumbnails
+from tests.producers.conftest import jpeg_bytes, png_bytes, png_header_only
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(client, listing, content: bytes, name="photo.jpg", content_type="image/jpeg"):
+    return client.upload(f"/listings/{listing.pk}/images",
+                         {"file": SimpleUploadedFile(name, content, content_type=content_type)})
+
+
+def stored(field) -> Image.Image:
+    with field.open("rb") as f:
+        image = Image.open(io.BytesIO(f.read()))
+        image.load()
+    return image
+
+
+# --- who may upload ------------------------------------------------------------------------------
+
+def test_upload_anonymous_is_401(api, listing):
+    assert upload(api, listing, jpeg_bytes()).status_code == 401
+
+
+def test_upload_by_a_buyer_is_404(buyer_api, listing):
+    assert upload(buyer_api, listing, jpeg_bytes()).status_code == 404
+    assert not ListingImage.objects.exists()
+
+
+def test_upload_by_another_producer_is_404(other_api, listing):
+    assert upload(other_api, listing, jpeg_bytes()).status_code == 404
+    assert not ListingImage.objects.exists()
+
+
+# --- the pipeline --------------------------------------------------------------------------------
+
+def test_a_real_jpeg_gets_small_and_medium_webp_thumbnails_after_commit(
+    owner_api, listing, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = upload(owner_api, listing, jpeg_bytes(1200, 800))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "processing"
+    assert body["thumbnails"] == {"small": None, "medium": None}
+    assert body["original_url"].startswith("http://") and body["original_url"].endswith(".jpg")
+    assert (body["width"], body["height"]) == (1200, 800)
+    assert len(callbacks) == 1  # the task is enqueued only once the upload is committed
+
+    callbacks[0]()  # commit: the (eager) task runs
+    image = ListingImage.objects.get(pk=body["id"])
+    assert image.status == "ready"
+    small, medium = stored(image.small), stored(image.medium)
+    assert (small.format, small.size) == ("WEBP", (240, 160))
+    assert (medium.format, medium.size) == ("WEBP", (720, 480))
+
+    shown = owner_api.get(f"/listings/{listing.pk}").json()["images"][0]
+    assert shown["status"] == "ready"
+    assert shown["thumbnails"]["small"].endswith("-small.webp")
+    assert shown["thumbnails"]["medium"].endswith("-medium.webp")
+
+
+def test_a_small_png_is_never_enlarged(owner_api, listing, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(owner_api, listing, png_bytes(64, 48), "a.png", "image/png")
+    assert response.status_code == 201, response.content
+    image = ListingImage.objects.get()
+    assert image.original.name.endswith(".png")
+    assert stored(image.small).size == (64, 48)
+    assert stored(image.medium).size == (64, 48)
+
+
+def test_webp_is_accepted(owner_api, listing):
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 200), "green").save(buffer, "WEBP")
+    response = upload(owner_api, listing, buffer.getvalue(), "a.webp", "image/webp")
+    assert response.status_code == 201, response.content
+
+
+def test_gps_exif_is_gone_from_the_stored_original(owner_api, listing):
+    original = jpeg_bytes(gps=True)
+    assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825)  # the upload has GPS
+    upload(owner_api, listing, original)
+    image = stored(ListingImage.objects.get().original)
+    exif = image.getexif()
+    assert not exif.get_ifd(0x8825)
+    assert 0x010F not in exif and len(exif) == 0
+    assert "exif" not in image.info
+
+
+def test_orientation_is_applied_before_exif_is_dropped(owner_api, listing):
+    # 6 = "rotate 90° clockwise to display": a 120x60 sensor image is a 60x120 photo
+    response = upload(owner_api, listing, jpeg_bytes(120, 60, orientation=6))
+    assert (response.json()["width"], response.json()["height"]) == (60, 120)
+    assert stored(ListingImage.objects.get().original).size == (60, 120)
+
+
+# --- refused uploads -----------------------------------------------------------------------------
+
+def test_a_text_file_named_jpg_is_415(owner_api, listing):
+    response = upload(owner_api, listing, b"just some words, not a photo\n" * 20)
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_image"
+    assert not ListingImage.objects.exists()
+
+
+def test_a_gif_is_415_whatever_its_name(owner_api, listing):
+    buffer = io.BytesIO()
+    Image.new("P", (10, 10)).save(buffer, "GIF")
+    response = upload(owner_api, listing, buffer.getvalue(), "photo.png", "image/png")
+    assert response.status_code == 415
+
+
+def test_a_truncated_jpeg_is_415(owner_api, listing):
+    response = upload(owner_api, listing, jpeg_bytes(800, 600)[:600])
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] in {"unreadable_image", "unsupported_image"}
+
+
+def test_a_20000_by_20000_png_is_413_without_decoding_it(owner_api, listing):
+    bomb = png_header_only(20000, 20000)
+    assert len(bomb) < 200  # the test itself allocates nothing of the sort
+    response = upload(owner_api, listing, bomb, "bomb.png", "image/png")
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "image_too_large"
+    assert not ListingImage.objects.exists()
+
+
+def test_just_over_the_pixel_limit_is_413(owner_api, listing, settings):
+    # 7000 x 7000 = 49 megapixels: over the 40 MP limit, under Pillow's own error threshold
+    response = upload(owner_api, listing, png_header_only(7000, 7000), "big.png", "image/png")
+    assert response.status_code == 413
+    assert response.json()["error"]["details"]["max_pixels"] == 40_000_000
+
+
+def test_over_the_byte_limit_is_413(owner_api, listing, settings):
+    settings.LISTING_IMAGE_MAX_BYTES = 2000
+    response = upload(owner_api, listing, jpeg_bytes(400, 400))
+    assert response.status_code == 413
+    assert response.json()["error"]["details"]["max_bytes"] == 2000
+
+
+def test_an_upload_bigger_than_djangos_memory_limits_is_413_in_the_envelope(owner_api, listing):
+    # 11 MB: past LISTING_IMAGE_MAX_BYTES (10 MB) and Django's in-memory upload size
+    response = upload(owner_api, listing, b"\xff\xd8\xff" + b"\0" * (11 * 1024 * 1024))
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "image_too_large"
+
+
+def test_a_request_without_the_file_field_is_422(owner_api, listing):
+    response = owner_api.upload(f"/listings/{listing.pk}/images", {"photo": "nothing"})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["field"] == "file"
+
+
+def test_a_json_body_instead_of_multipart_is_not_a_500(owner_api, listing):
+    response = owner_api.post(f"/listings/{listing.pk}/images", {"file": "abc"})
+    assert response.status_code == 422
+
+
+def test_an_archived_listing_takes_no_photos(owner_api, listing):
+    owner_api.delete(f"/listings/{listing.pk}")
+    assert upload(owner_api, listing, jpeg_bytes()).status_code == 409
+
+
+# --- the task -------------------------------------------------------------------------------------
+
+def test_the_thumbnail_task_is_safe_to_run_twice(owner_api, listing,
+                                                django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        image_id = upload(owner_api, listing, jpeg_bytes()).json()["id"]
+    image = ListingImage.objects.get(pk=image_id)
+    first = (image.small.name, image.medium.name)
+    assert make_listing_image_thumbnails(image_id) == "ready"
+    image.refresh_from_db()
+    assert (image.small.name, image.medium.name) == first
+    assert make_listing_image_thumbnails(424242) == "missing"
+
+
+def test_a_photo_that_cannot_be_read_later_ends_failed(owner_api, listing,
+                                                     django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        image_id = upload(owner_api, listing, jpeg_bytes()).json()["id"]
+    image = ListingImage.objects.get(pk=image_id)
+    with image.original.open("wb") as f:  # the stored file is damaged before the task runs
+        f.write(b"garbage")
+    callbacks[0]()
+    image.refresh_from_db()
+    assert image.status == "failed" and not image.small and not image.medium
+    assert make_listing_image_thumbnails(image_id) == "failed"

@@ -1,0 +1,259 @@
+"""Harvest lots: POST /listings/{id}/batches, trace codes, the QR label, the trace JSON and
+the page for people; every look counts a scan."""
+
+import io
+import re
+import threading
+
+import pytest
+import zxingcpp
+from django.db import connection
+from PIL import Image
+
+from producers import services
+from producers.models import Batch
+from producers.tracecodes import ALPHABET, LENGTH
+from promotion.models import Link, Video
+
+pytestmark = pytest.mark.django_db
+
+BATCH = {"harvested_on": "2026-10-08", "quantity": 500, "lot_code": "FJ-2026-01",
+         "notes": "晴天采摘", "certifications": ["绿色食品", "地理标志产品"]}
+
+
+# --- POST /listings/{id}/batches: anonymous / buyer / another producer / owner --------------------
+
+def test_create_batch_anonymous_is_401(api, listing):
+    assert api.post(f"/listings/{listing.pk}/batches", BATCH).status_code == 401
+
+
+def test_create_batch_by_a_buyer_is_404(buyer_api, listing):
+    assert buyer_api.post(f"/listings/{listing.pk}/batches", BATCH).status_code == 404
+    assert not Batch.objects.exists()
+
+
+def test_create_batch_by_another_producer_is_404(other_api, listing):
+    assert other_api.post(f"/listings/{listing.pk}/batches", BATCH).status_code == 404
+    assert not Batch.objects.exists()
+
+
+def test_the_owner_registers_a_harvest_lot(owner_api, listing, settings):
+    response = owner_api.post(f"/listings/{listing.pk}/batches", BATCH)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    code = body["trace_code"]
+    assert body["lot_code"] == "FJ-2026-01"
+    assert body["harvested_on"] == "2026-10-08" and body["quantity"] == 500
+    assert body["certifications"] == ["绿色食品", "地理标志产品"]
+    assert body["trace_url"] == f"{settings.SITE_URL}/trace/{code}"
+    assert body["qr_url"] == f"{settings.SITE_URL}/trace/{code}/qr.png"
+    assert owner_api.get(f"/listings/{listing.pk}").json()["batches"][0]["trace_code"] == code
+
+
+def test_trace_codes_are_short_url_safe_and_distinct(listing, make_batch):
+    codes = {make_batch(listing).trace_code for _ in range(50)}
+    assert len(codes) == 50
+    for code in codes:
+        assert len(code) == LENGTH and set(code) <= set(ALPHABET)
+        assert re.fullmatch(r"[A-Za-z0-9]+", code)
+        assert not set(code) & set("0O1lI")
+
+
+def test_a_trace_code_collision_is_drawn_again(listing, make_batch, monkeypatch):
+    taken = make_batch(listing).trace_code
+    draws = iter([taken, taken, "Zz23456789"])
+    monkeypatch.setattr(services, "new_trace_code", lambda: next(draws))
+    assert make_batch(listing).trace_code == "Zz23456789"
+
+
+def test_lot_codes_are_made_from_the_date_when_left_out(owner_api, listing):
+    first = owner_api.post(f"/listings/{listing.pk}/batches", {"harvested_on": "2026-10-08"})
+    second = owner_api.post(f"/listings/{listing.pk}/batches", {"harvested_on": "2026-10-08"})
+    assert (first.json()["lot_code"], second.json()["lot_code"]) == ("20261008-1", "20261008-2")
+
+
+def test_a_duplicate_lot_code_on_one_listing_is_409(owner_api, listing):
+    owner_api.post(f"/listings/{listing.pk}/batches", BATCH)
+    response = owner_api.post(f"/listings/{listing.pk}/batches", BATCH)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "lot_code_taken"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"harvested_on": "2099-01-01"}, "harvested_on"),
+        ({"harvested_on": "yesterday"}, "harvested_on"),
+        ({"quantity": -5}, "quantity"),
+        ({"lot_code": "有 空格/斜杠"}, "lot_code"),
+        ({"certifications": "绿色食品"}, "certifications"),
+    ],
+)
+def test_bad_batch_fields_are_422(owner_api, listing, change, field):
+    response = owner_api.post(f"/listings/{listing.pk}/batches", BATCH | change)
+    assert response.status_code == 422, response.content
+    assert field in [d["field"] for d in response.json()["error"]["details"]]
+
+
+def test_a_missing_harvest_date_is_422(owner_api, listing):
+    response = owner_api.post(f"/listings/{listing.pk}/batches", {"quantity": 3})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["field"] == "harvested_on"
+
+
+# --- GET /api/v1/trace/{code} --------------------------------------------------------------------
+
+@pytest.fixture
+def batch(listing, make_batch):
+    return make_batch(listing, lot_code="FJ-2026-01", certifications=["绿色食品"])
+
+
+def test_trace_json_tells_where_the_lot_came_from(api, batch, producer):
+    response = api.get(f"/api/v1/trace/{batch.trace_code}")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["batch"]["lot_code"] == "FJ-2026-01"
+    assert body["batch"]["certifications"] == ["绿色食品"]
+    assert body["listing"] == {"id": batch.listing_id, "title": "红富士苹果"}
+    assert body["producer"]["id"] == producer.pk
+    assert body["producer"]["name"] == "李家果园"
+    assert body["producer"]["story"] == "三代人种苹果。"
+    assert body["producer"]["region"]["path"].endswith("太康县 / 城关回族镇 / 二郎庙村")
+    assert body["origin_region"]["code"] == "411627100201"
+    assert body["scans"] == 1 and body["first_scanned_at"]
+    assert body["label_warning"] is False
+    assert body["videos"] == []
+
+
+def test_every_look_counts_a_scan_and_the_first_time_stays(api, batch):
+    url = f"/api/v1/trace/{batch.trace_code}"
+    first = api.get(url).json()
+    api.get(f"/trace/{batch.trace_code}")  # the page counts too
+    third = api.get(url).json()
+    assert (first["scans"], third["scans"]) == (1, 3)
+    assert third["first_scanned_at"] == first["first_scanned_at"]
+    batch.refresh_from_db()
+    assert batch.scans == 3
+
+
+def test_the_qr_image_does_not_count_as_a_scan(api, batch):
+    api.get(f"/trace/{batch.trace_code}/qr.png")
+    batch.refresh_from_db()
+    assert batch.scans == 0 and batch.first_scanned_at is None
+
+
+def test_an_unknown_trace_code_is_404_everywhere(api, categories):
+    response = api.get("/api/v1/trace/NoSuchCode")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "trace_code_not_found"
+    assert api.get("/trace/NoSuchCode").status_code == 404
+    assert api.get("/trace/NoSuchCode/qr.png").status_code == 404
+
+
+def test_past_the_threshold_the_json_and_the_page_warn(api, batch, settings):
+    settings.TRACE_SCAN_WARNING_THRESHOLD = 2
+    assert api.get(f"/api/v1/trace/{batch.trace_code}").json()["label_warning"] is False
+    assert "可能被复制" not in api.get(f"/trace/{batch.trace_code}").content.decode()
+    assert api.get(f"/api/v1/trace/{batch.trace_code}").json()["label_warning"] is True
+    page = api.get(f"/trace/{batch.trace_code}").content.decode()
+    assert "此标签可能被复制" in page
+
+
+def test_the_trace_json_has_an_etag(api, batch):
+    assert api.get(f"/api/v1/trace/{batch.trace_code}")["ETag"]
+
+
+def test_trace_shows_the_farms_origin_videos_and_nothing_else(api, batch, producer, make_user):
+    def video(owner, n, kind="origin", status="ready"):
+        return Video.objects.create(
+            owner=owner, kind=kind, platform="bilibili", external_id=f"BV{n}",
+            canonical_url=f"https://www.bilibili.com/video/BV{n}",
+            source_url=f"https://b23.tv/{n}", title=f"果园实拍{n}",
+            thumbnail_url=f"https://i0.hdslb.com/{n}.jpg", status=status,
+        )
+
+    on_lot = video(producer.user, 1)
+    on_listing = video(producer.user, 2)
+    failed = video(producer.user, 3, status="failed")
+    promo = video(make_user("promoter"), 4, kind="promo")
+    Link.objects.create(video=on_lot, batch=batch, code="l1")
+    Link.objects.create(video=on_listing, listing=batch.listing, code="l2")
+    Link.objects.create(video=failed, batch=batch, code="l3")
+    Link.objects.create(video=promo, listing=batch.listing, code="l4")
+
+    videos = api.get(f"/api/v1/trace/{batch.trace_code}").json()["videos"]
+    assert {v["id"] for v in videos} == {on_lot.pk, on_listing.pk}
+    assert set(videos[0]) == {"id", "platform", "external_id", "canonical_url", "title",
+                              "thumbnail_url", "status", "kind"}
+    page = api.get(f"/trace/{batch.trace_code}").content.decode()
+    assert "果园实拍1" in page and 'href="https://www.bilibili.com/video/BV1"' in page
+    assert "果园实拍4" not in page
+
+
+# --- The page for people --------------------------------------------------------------------------
+
+def test_the_trace_page_shows_the_lot_the_producer_and_the_place(api, batch, regions):
+    response = api.get(f"/trace/{batch.trace_code}")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "FJ-2026-01" in page and batch.trace_code in page
+    assert "李家果园" in page and "三代人种苹果。" in page
+    assert "河南省 / 周口市 / 太康县 / 城关回族镇 / 二郎庙村" in page
+    assert "2026年10月1日" in page  # harvest date
+    assert "绿色食品" in page and "红富士苹果" in page
+    assert 'name="viewport"' in page and "<script" not in page
+
+
+def test_the_trace_page_escapes_what_producers_wrote(api, listing, make_batch, producer):
+    services.producer_update(producer=producer, story="<script>alert(1)</script>")
+    batch = make_batch(listing)
+    page = api.get(f"/trace/{batch.trace_code}").content.decode()
+    assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+# --- The QR label --------------------------------------------------------------------------------
+
+def test_the_qr_label_decodes_to_the_trace_url(api, batch, settings):
+    response = api.get(f"/trace/{batch.trace_code}/qr.png")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    image = Image.open(io.BytesIO(response.content))
+    decoded = [r.text for r in zxingcpp.read_barcodes(image)]
+    assert decoded == [f"{settings.SITE_URL}/trace/{batch.trace_code}"]
+
+
+def test_the_trace_url_in_the_label_opens_the_page(api, batch):
+    response = api.get(f"/trace/{batch.trace_code}/qr.png")
+    url = zxingcpp.read_barcodes(Image.open(io.BytesIO(response.content)))[0].text
+    path = "/" + url.split("/", 3)[3]
+    assert api.get(path).status_code == 200
+
+
+# --- Concurrent scans on PostgreSQL --------------------------------------------------------------
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_scans_all_count(make_producer, make_listing, make_batch):
+    batch = make_batch(make_listing(make_producer("farmer_zhao", name="赵家")))
+    threads, per_thread, barrier = 8, 10, threading.Barrier(8)
+    errors = []
+
+    def scan():
+        try:
+            barrier.wait()
+            for _ in range(per_thread):
+                services.batch_scan(trace_code=batch.trace_code)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=scan) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    batch.refresh_from_db()
+    assert batch.scans == threads * per_thread
+    assert batch.first_scanned_at is not None
