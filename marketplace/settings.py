@@ -216,3 +216,22 @@ PAYMENT_SANDBOX_WEBHOOK_SECRET = os.environ.get(
 )
 # A signed webhook older (or further in the future) than this many seconds is refused.
 PAYMENT_WEBHOOK_TOLERANCE = env_int("PAYMENT_WEBHOOK_TOLERANCE", 300)
+
+# --- Promotion: video metadata, short links, clicks -----------------------------------------------
+# Only these fixed oEmbed endpoints are ever called for titles and thumbnails (not from the env).
+OEMBED_ENDPOINTS = {
+    "youtube": "https://www.youtube.com/oembed?format=json&url={url}",
+    "tiktok": "https://www.tiktok.com/oembed?url={url}",
+}
+OEMBED_TIMEOUT = float(os.environ.get("OEMBED_TIMEOUT", "5"))  # seconds, whole exchange
+OEMBED_MAX_BYTES = env_int("OEMBED_MAX_BYTES", 64 * 1024)
+SHORT_LINK_MAX_HOPS = env_int("SHORT_LINK_MAX_HOPS", 5)
+# Tests only: let the fetcher reach a fake server on loopback / trust the tests' own CA.
+SAFE_FETCH_ALLOW_LOOPBACK_FOR_TESTS = False
+SAFE_FETCH_CA_FILE = ""
+# Click de-duplication: visitors are an HMAC of (address, user agent, day) under this secret
+# (default: derived from SECRET_KEY); the raw address is never stored.
+CLICK_DEDUP_SECRET = os.environ.get("CLICK_DEDUP_SECRET", "")
+# Clicks are counted in Redis (rolled up every minute) when set, else with one insert each.
+CLICK_REDIS_URL = os.environ.get("CLICK_REDIS_URL", REDIS_URL)
+CLICK_REDIS_PREFIX = os.environ.get("CLICK_REDIS_PREFIX", "shanhuo:clicks")

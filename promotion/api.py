@@ -1,3 +1,86 @@
-from ninja import Router
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from marketplace.auth import bearer
+from marketplace.pagination import PageParams, page_schema
+from promotion import selectors, services
+from promotion.schemas import (
+    CommissionOut,
+    CommissionQuery,
+    LinkIn,
+    LinkOut,
+    ProducerPromotionOut,
+    PromoterIn,
+    PromoterOut,
+    PromoterStatsOut,
+    VideoIn,
+    VideoOut,
+    VideoPublicOut,
+)
 
 router = Router(tags=["promotion"])
+
+
+@router.post("/promoters", response={201: PromoterOut}, auth=bearer)
+def promoter_create(request: HttpRequest, payload: PromoterIn):
+    promoter = services.promoter_create(user=request.auth, display_name=payload.display_name,
+                                        bio=payload.bio)
+    return Status(201, promoter)
+
+
+@router.get("/promoters/me", response=PromoterOut, auth=bearer)
+def promoter_me(request: HttpRequest):
+    return services.promoter_for_user(request.auth)
+
+
+@router.get("/promoters/me/stats", response=PromoterStatsOut, auth=bearer)
+def promoter_stats(request: HttpRequest, params: Query[PageParams]):
+    """Per link (one page, newest first): clicks (distinct visitors a day), orders, GMV and
+    commission pending and settled; totals over all links. Clicks are rolled up every minute."""
+    return selectors.promoter_stats(user=request.auth, params=params)
+
+
+@router.get("/promoters/me/commissions", response=page_schema(CommissionOut), auth=bearer)
+def commission_list(request: HttpRequest, query: Query[CommissionQuery],
+                    params: Query[PageParams]):
+    page = selectors.commission_list(user=request.auth, filters=query.dict(), params=params)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/producers/me/promotion", response=ProducerPromotionOut, auth=bearer)
+def producer_promotion(request: HttpRequest, params: Query[PageParams]):
+    """For each of the producer's listings: promotion links, clicks, orders, GMV and the
+    commission owed (pending) and paid (settled)."""
+    return selectors.producer_promotion(user=request.auth, params=params)
+
+
+@router.post("/videos", response={200: VideoOut, 201: VideoOut}, auth=bearer)
+def video_create(request: HttpRequest, payload: VideoIn):
+    video, created = services.video_submit(user=request.auth, url=payload.url,
+                                           title=payload.title, kind=payload.kind)
+    return Status(201 if created else 200, video)
+
+
+@router.get("/videos", response=page_schema(VideoOut), auth=bearer)
+def video_list(request: HttpRequest, params: Query[PageParams]):
+    page = selectors.video_list(user=request.auth, params=params)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/videos/{video_id}", response=VideoOut, auth=bearer)
+def video_detail(request: HttpRequest, video_id: int):
+    return selectors.video_get(user=request.auth, video_id=video_id)
+
+
+@router.post("/videos/{video_id}/links", response={200: LinkOut, 201: LinkOut}, auth=bearer)
+def link_create(request: HttpRequest, video_id: int, payload: LinkIn):
+    link, created = services.link_create(user=request.auth, video_id=video_id,
+                                         listing_id=payload.listing_id,
+                                         batch_id=payload.batch_id)
+    return Status(201 if created else 200, link)
+
+
+@router.get("/listings/{listing_id}/videos", response=page_schema(VideoPublicOut))
+def listing_videos(request: HttpRequest, listing_id: int, params: Query[PageParams]):
+    page = selectors.listing_videos(listing_id=listing_id, params=params)
+    return {"items": page.items, "next_cursor": page.next_cursor}

@@ -51,6 +51,11 @@ class Video(models.Model):
     title = models.CharField(max_length=200, blank=True)
     thumbnail_url = models.URLField(max_length=500, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    # A short link that resolved to a video the owner already had: that video (this one is
+    # then failed and hidden; links that could not move stay here and keep working).
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -101,3 +106,96 @@ class Link(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class Click(models.Model):
+    """One visitor's first click on a link in a day, when clicks are counted without Redis.
+    The unique (link, day, visitor) row is the de-duplication; `visitor` is a salted HMAC of
+    the client address and user agent of that day, never the address itself."""
+
+    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="clicks")
+    day = models.DateField()
+    visitor = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["link", "day", "visitor"], name="click_once_per_visitor_day"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "link"], name="click_day_link")]
+
+    def __str__(self) -> str:
+        return f"{self.link_id} {self.day}"
+
+
+class ClickDaily(models.Model):
+    """Distinct visitors of a link in a day, as rolled up by `promotion.tasks.rollup_clicks`
+    (from Redis or from Click rows). Stats read this table."""
+
+    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="click_days")
+    day = models.DateField()
+    clicks = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        verbose_name = "daily clicks"
+        verbose_name_plural = "daily clicks"
+        constraints = [
+            models.UniqueConstraint(fields=["link", "day"], name="click_daily_unique_link_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.link_id} {self.day}: {self.clicks}"
+
+
+class Commission(models.Model):
+    """A promoter's share of one order's lines of the linked listing, at the listing's rate
+    when the order was placed. pending -> settled (delivered + RETURN_WINDOW_DAYS), or
+    cancelled with the order. One per (order, link): a retried signal cannot add a second."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待结算"
+        SETTLED = "settled", "已结算"
+        CANCELLED = "cancelled", "已取消"
+
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="commissions")
+    link = models.ForeignKey(Link, on_delete=models.PROTECT, related_name="commissions")
+    promoter = models.ForeignKey(Promoter, on_delete=models.PROTECT, related_name="commissions")
+    listing = models.ForeignKey(
+        "producers.Listing", on_delete=models.PROTECT, related_name="commissions"
+    )
+    # The parcel that carries the listing's lines: its delivery starts the return window.
+    shipment = models.ForeignKey(
+        "orders.Shipment", on_delete=models.PROTECT, related_name="commissions"
+    )
+    base_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    rate = models.DecimalField(max_digits=3, decimal_places=2)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="CNY")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "link"], name="commission_one_per_order_link"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0, base_amount__gte=0), name="commission_amounts"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rate__gte=0, rate__lte=1), name="commission_rate_range"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "shipment"], name="commission_status_shipment"),
+            models.Index(fields=["promoter", "created_at", "id"], name="commission_promoter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} ({self.status}) on {self.order_id}"

@@ -1,0 +1,11 @@
+"""What promotion does when the orders app speaks (inside the order's transaction)."""
+
+from promotion import services
+
+
+def on_order_placed(sender, order, **kwargs) -> None:
+    services.commission_for_order(order=order)
+
+
+def on_order_cancelled(sender, order, **kwargs) -> None:
+    services.commissions_cancel_for_order(order=order)

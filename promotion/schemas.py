@@ -1,0 +1,151 @@
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Literal
+
+from django.conf import settings
+from ninja import Field, Schema
+from pydantic import PlainSerializer
+
+from promotion.video_urls import player_url
+
+Money = Annotated[
+    Decimal,
+    PlainSerializer(lambda v: str(Decimal(v).quantize(Decimal("0.01"), ROUND_HALF_UP)),
+                    return_type=str),
+]
+
+
+class PromoterIn(Schema):
+    display_name: str = Field(..., min_length=1, max_length=64)
+    bio: str = Field("", max_length=2000)
+
+
+class PromoterOut(Schema):
+    id: int
+    display_name: str
+    bio: str
+    created_at: datetime
+
+
+class VideoIn(Schema):
+    url: str = Field(..., min_length=1, max_length=2000,
+                     description="A video page or share link (Douyin, Kuaishou, Bilibili, "
+                                 "YouTube, TikTok).")
+    title: str = Field("", max_length=200, description="Your title; kept over the platform's.")
+    kind: Literal["origin", "promo"] | None = Field(
+        None, description="For an account that is both producer and promoter; default: "
+                          "origin for a producer, promo for a promoter.")
+
+
+class VideoPublicOut(Schema):
+    id: int
+    platform: str
+    external_id: str
+    canonical_url: str
+    title: str
+    thumbnail_url: str
+    status: Literal["pending", "ready", "failed"]
+    kind: Literal["origin", "promo"]
+    player_url: str | None = Field(
+        None, description="Embeddable player built from the platform id (never oEmbed HTML).")
+    created_at: datetime
+
+    @staticmethod
+    def resolve_player_url(obj) -> str | None:
+        return player_url(obj.platform, obj.external_id)  # None for an unresolved short link
+
+
+class VideoOut(VideoPublicOut):
+    source_url: str = Field(..., description="The URL as given, less share-tracking parameters.")
+    duplicate_of_id: int | None = Field(
+        None, description="Set when a short link turned out to be a video you already had.")
+
+
+class LinkIn(Schema):
+    listing_id: int | None = None
+    batch_id: int | None = None
+
+
+class LinkOut(Schema):
+    id: int
+    code: str
+    video_id: int
+    listing_id: int | None
+    batch_id: int | None
+    share_url: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_share_url(obj) -> str:
+        return f"{settings.SITE_URL}/p/{obj.code}"
+
+
+class LinkStatsOut(Schema):
+    link_id: int = Field(..., alias="id")
+    code: str
+    video_id: int
+    listing_id: int | None
+    batch_id: int | None
+    clicks: int
+    orders: int
+    gmv: Money
+    commission_pending: Money
+    commission_settled: Money
+
+
+class StatsTotals(Schema):
+    links: int | None = None
+    clicks: int
+    orders: int
+    gmv: Money
+    commission_pending: Money
+    commission_settled: Money
+
+
+class PromoterStatsOut(Schema):
+    links: list[LinkStatsOut]
+    next_cursor: str | None
+    totals: StatsTotals
+    currency: str
+
+
+class ListingPromotionOut(Schema):
+    listing_id: int = Field(..., alias="id")
+    title: str
+    commission_rate: Decimal | None
+    links: int
+    clicks: int
+    orders: int
+    gmv: Money
+    commission_pending: Money
+    commission_settled: Money
+
+
+class ProducerPromotionOut(Schema):
+    items: list[ListingPromotionOut]
+    next_cursor: str | None
+    totals: StatsTotals
+    currency: str
+
+
+class CommissionQuery(Schema):
+    status: Literal["pending", "settled", "cancelled"] | None = None
+    link: int | None = None
+    listing: int | None = None
+
+
+class CommissionOut(Schema):
+    id: int
+    order_id: int
+    order_number: str = Field(..., alias="order.number")
+    link_id: int
+    link_code: str = Field(..., alias="link.code")
+    listing_id: int
+    rate: Decimal
+    base_amount: Money
+    amount: Money
+    currency: str
+    status: Literal["pending", "settled", "cancelled"]
+    created_at: datetime
+    settled_at: datetime | None
+    cancelled_at: datetime | None

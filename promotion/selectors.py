@@ -1,0 +1,169 @@
+"""Every read of the promotion app, each a constant number of queries whatever the page size."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
+from marketplace.models import User
+from marketplace.pagination import Page, PageParams, paginate
+from producers.models import Listing, Producer
+from promotion.filters import CommissionFilter
+from promotion.models import ClickDaily, Commission, Link, Promoter, Video
+
+ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+# --- Videos -----------------------------------------------------------------------------------
+
+def video_list(*, user: User, params: PageParams) -> Page:
+    return paginate(Video.objects.filter(owner=user), params, ordering=["-created_at", "-id"],
+                    scope="own")
+
+
+def video_get(*, user: User, video_id: int) -> Video:
+    video = Video.objects.filter(pk=video_id, owner=user).first()
+    if video is None:
+        raise NotFound("No such video.", code="video_not_found")
+    return video
+
+
+def listing_videos(*, listing_id: int, params: PageParams) -> Page:
+    """The videos that show an active listing: linked to it, or to one of its harvest lots
+    (promotion and the farm's own footage), not failed."""
+    if not Listing.objects.filter(pk=listing_id, status=Listing.Status.ACTIVE).exists():
+        raise NotFound("No such listing.", code="listing_not_found")
+    linked = Link.objects.filter(
+        Q(listing_id=listing_id) | Q(batch__listing_id=listing_id)
+    ).values("video_id")
+    videos = Video.objects.filter(pk__in=linked).exclude(status=Video.Status.FAILED)
+    return paginate(videos, params, ordering=["-created_at", "-id"], scope=f"listing{listing_id}")
+
+
+def videos_for_batch(*, batch_id: int, limit: int = 20) -> list[Video]:
+    """Origin videos linked to a harvest lot (for the trace page), newest first."""
+    return list(
+        Video.objects.filter(kind=Video.Kind.ORIGIN, links__batch_id=batch_id)
+        .exclude(status=Video.Status.FAILED)
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+# --- Redirect ---------------------------------------------------------------------------------
+
+def link_for_redirect(*, code: str) -> Link | None:
+    return (
+        Link.objects.select_related("batch")
+        .only("id", "listing_id", "batch_id", "batch__trace_code")
+        .filter(code=code)
+        .first()
+    )
+
+
+# --- Stats ------------------------------------------------------------------------------------
+
+def _sum_subquery(queryset: QuerySet, group: str, expression, output_field) -> Coalesce:
+    subquery = (
+        queryset.order_by().values(group).annotate(total=expression).values("total")
+    )
+    default = Value(0) if isinstance(output_field, IntegerField) else ZERO
+    return Coalesce(Subquery(subquery, output_field=output_field), default,
+                    output_field=output_field)
+
+
+def _performance(outer: str) -> dict[str, Any]:
+    """Clicks, orders, GMV and commissions as correlated subqueries on `outer` (the field of
+    ClickDaily / Commission that points to the outer row: "link" or "listing")."""
+    click_filter = {outer: OuterRef("pk")} if outer == "link" else {
+        "link__listing": OuterRef("pk")}
+    commissions = Commission.objects.filter(**{outer: OuterRef("pk")})
+    live = commissions.exclude(status=Commission.Status.CANCELLED)
+    group = "link" if outer == "link" else "listing"
+    return {
+        "clicks": _sum_subquery(ClickDaily.objects.filter(**click_filter),
+                                "link__listing" if outer != "link" else "link",
+                                Sum("clicks"), IntegerField()),
+        "orders": _sum_subquery(live, group, Count("id"), IntegerField()),
+        "gmv": _sum_subquery(live, group, Sum("base_amount"), MONEY),
+        "commission_pending": _sum_subquery(
+            commissions.filter(status=Commission.Status.PENDING), group, Sum("amount"), MONEY),
+        "commission_settled": _sum_subquery(
+            commissions.filter(status=Commission.Status.SETTLED), group, Sum("amount"), MONEY),
+    }
+
+
+def _totals(clicks: QuerySet, commissions: QuerySet) -> dict[str, Any]:
+    click_total = clicks.aggregate(n=Coalesce(Sum("clicks"), 0))["n"]
+    live = ~Q(status=Commission.Status.CANCELLED)
+    money = commissions.aggregate(
+        orders=Count("id", filter=live),
+        gmv=Coalesce(Sum("base_amount", filter=live), ZERO),
+        commission_pending=Coalesce(
+            Sum("amount", filter=Q(status=Commission.Status.PENDING)), ZERO),
+        commission_settled=Coalesce(
+            Sum("amount", filter=Q(status=Commission.Status.SETTLED)), ZERO),
+    )
+    return {"clicks": click_total, **money}
+
+
+def promoter_stats(*, user: User, params: PageParams) -> dict[str, Any]:
+    """Per link of the promoter's videos (one page) and the totals over all of them."""
+    promoter = Promoter.objects.filter(user=user).first()
+    if promoter is None:
+        raise NotFound("This account has no promoter profile (POST /promoters).",
+                       code="promoter_not_found")
+    links = Link.objects.filter(video__owner=user).annotate(**_performance("link"))
+    page = paginate(links, params, ordering=["-created_at", "-id"], scope="stats")
+    totals = _totals(ClickDaily.objects.filter(link__video__owner=user),
+                     Commission.objects.filter(promoter=promoter))
+    totals["links"] = Link.objects.filter(video__owner=user).count()
+    return {"links": page.items, "next_cursor": page.next_cursor, "totals": totals,
+            "currency": "CNY"}
+
+
+def producer_promotion(*, user: User, params: PageParams) -> dict[str, Any]:
+    """How each of the producer's listings does through promotion links: clicks, orders, GMV
+    and the commission owed (pending) and paid out (settled)."""
+    producer = Producer.objects.filter(user=user).first()
+    if producer is None:
+        raise PermissionDenied("Create a producer profile first (POST /producers).",
+                               code="producer_required")
+    promo_links = Link.objects.filter(listing=OuterRef("pk"), video__kind=Video.Kind.PROMO)
+    listings = Listing.objects.filter(producer=producer).annotate(
+        links=_sum_subquery(promo_links, "listing", Count("id"), IntegerField()),
+        **_performance("listing"),
+    )
+    page = paginate(listings, params, ordering=["-created_at", "-id"], scope="promotion")
+    totals = _totals(ClickDaily.objects.filter(link__listing__producer=producer),
+                     Commission.objects.filter(listing__producer=producer))
+    return {"items": page.items, "next_cursor": page.next_cursor, "totals": totals,
+            "currency": "CNY"}
+
+
+def commission_list(*, user: User, filters: dict[str, Any], params: PageParams) -> Page:
+    """The promoter's commissions, newest first, each with its order number: every amount
+    can be traced to an order."""
+    promoter = Promoter.objects.filter(user=user).first()
+    if promoter is None:
+        raise NotFound("This account has no promoter profile (POST /promoters).",
+                       code="promoter_not_found")
+    queryset = Commission.objects.filter(promoter=promoter).select_related("order", "link")
+    filterset = CommissionFilter(data={k: v for k, v in filters.items() if v is not None},
+                                 queryset=queryset)
+    if not filterset.is_valid():
+        raise ValidationFailed({field: " ".join(messages)
+                                for field, messages in filterset.errors.items()})
+    return paginate(filterset.qs, params, ordering=["-created_at", "-id"], scope="commissions")

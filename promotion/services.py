@@ -1,0 +1,388 @@
+"""Every write of the promotion app: promoters, videos, links, clicks, commissions."""
+
+import logging
+import secrets
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from marketplace.models import User
+from producers.models import Batch, Listing, Producer
+from promotion import clicks as click_store
+from promotion.models import Click, ClickDaily, Commission, Link, Promoter, Video
+from promotion.oembed import (
+    VideoUnavailable,
+    fetch_metadata,
+    has_oembed,
+    resolve_short_link,
+)
+from promotion.safe_fetch import FetchFailed, FetchRefused
+from promotion.video_urls import UnsupportedVideoUrl, parse_video_url
+
+logger = logging.getLogger(__name__)
+
+CENT = Decimal("0.01")
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+CODE_LENGTH = 8
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- Promoters --------------------------------------------------------------------------------
+
+def promoter_create(*, user: User, display_name: str, bio: str = "") -> Promoter:
+    display_name = display_name.strip()
+    if not display_name:
+        raise ValidationFailed({"display_name": "A display name is required."})
+    try:
+        with transaction.atomic():
+            return Promoter.objects.create(user=user, display_name=display_name, bio=bio.strip())
+    except IntegrityError:
+        raise Conflict("This account already has a promoter profile.",
+                       code="promoter_exists") from None
+
+
+def promoter_for_user(user: User) -> Promoter:
+    promoter = Promoter.objects.filter(user=user).first()
+    if promoter is None:
+        raise NotFound("This account has no promoter profile (POST /promoters).",
+                       code="promoter_not_found")
+    return promoter
+
+
+# --- Videos -----------------------------------------------------------------------------------
+
+def _video_kind(user: User, requested: str | None) -> str:
+    """`origin` for a producer, `promo` for a promoter. Someone who is both gets `origin` unless
+    they ask for `promo` (a farm's own footage is what a producer posts most)."""
+    kinds = []
+    if Producer.objects.filter(user=user).exists():
+        kinds.append(Video.Kind.ORIGIN)
+    if Promoter.objects.filter(user=user).exists():
+        kinds.append(Video.Kind.PROMO)
+    if not kinds:
+        raise PermissionDenied("Only producers and promoters can add videos.",
+                               code="producer_or_promoter_required")
+    if requested is None:
+        return kinds[0]
+    if requested not in kinds:
+        raise PermissionDenied(
+            f"Only a {'producer' if requested == Video.Kind.ORIGIN else 'promoter'} can add "
+            f"{requested} videos.", code="producer_or_promoter_required",
+        )
+    return requested
+
+
+def video_submit(*, user: User, url: str, title: str = "",
+                 kind: str | None = None) -> tuple[Video, bool]:
+    """Add a video, or return the caller's existing one for the same video (created=False).
+    Resolution of short links and metadata follow in the background, after commit."""
+    kind = _video_kind(user, kind)
+    try:
+        parsed = parse_video_url(url)
+    except UnsupportedVideoUrl:
+        raise ValidationFailed(
+            {"url": "Not a video URL of a supported platform (Douyin, Kuaishou, Bilibili, "
+                    "YouTube, TikTok)."},
+            code="unsupported_video_url",
+            message="This URL is not a video of a supported platform.",
+        ) from None
+    existing = Video.objects.filter(
+        Q(external_id=parsed.external_id) | Q(source_url=parsed.source_url),
+        owner=user, platform=parsed.platform,
+    ).first()
+    if existing is not None:
+        return existing, False
+    ready = not parsed.is_short_link and not has_oembed(parsed.platform)
+    try:
+        with transaction.atomic():
+            video = Video.objects.create(
+                owner=user, kind=kind, platform=parsed.platform,
+                external_id=parsed.external_id, canonical_url=parsed.canonical_url,
+                source_url=parsed.source_url, title=title.strip()[:200],
+                status=Video.Status.READY if ready else Video.Status.PENDING,
+            )
+    except IntegrityError:
+        # the same video posted twice at once: the other request created it
+        return Video.objects.get(owner=user, platform=parsed.platform,
+                                 external_id=parsed.external_id), False
+    if not ready:
+        from promotion.tasks import video_fetch_details
+
+        transaction.on_commit(lambda: video_fetch_details.delay(video.pk))
+    return video, True
+
+
+def _merge_into(video: Video, original: Video) -> None:
+    """`video` (a short link) turned out to be `original`, which the owner already had. Its
+    links move to the original where the original has no link to the same target; links that
+    would clash stay, still working, on `video`, which is marked failed (hidden) and points to
+    the original."""
+    taken_listings = set(original.links.exclude(listing=None).values_list("listing_id", flat=True))
+    taken_batches = set(original.links.exclude(batch=None).values_list("batch_id", flat=True))
+    movable = video.links.exclude(listing_id__in=taken_listings).exclude(
+        batch_id__in=taken_batches)
+    movable.update(video=original)
+    Video.objects.filter(pk=video.pk).update(status=Video.Status.FAILED, duplicate_of=original)
+
+
+def _apply_resolution(video: Video, parsed) -> Video | None:
+    """Store the resolved id; returns the video that lives on (None if merged away)."""
+    original = Video.objects.filter(
+        owner_id=video.owner_id, platform=video.platform, external_id=parsed.external_id,
+    ).exclude(pk=video.pk).first()
+    if original is not None:
+        _merge_into(video, original)
+        return None
+    try:
+        with transaction.atomic():
+            Video.objects.filter(pk=video.pk, status=Video.Status.PENDING).update(
+                external_id=parsed.external_id, canonical_url=parsed.canonical_url)
+    except IntegrityError:  # another video of the owner got this id meanwhile
+        original = Video.objects.get(owner_id=video.owner_id, platform=video.platform,
+                                     external_id=parsed.external_id)
+        _merge_into(video, original)
+        return None
+    video.external_id, video.canonical_url = parsed.external_id, parsed.canonical_url
+    return video
+
+
+def _finish(video_id: int, status: str, **fields) -> None:
+    Video.objects.filter(pk=video_id, status=Video.Status.PENDING).update(status=status, **fields)
+
+
+def video_fetch_details(*, video_id: int, final_attempt: bool = True) -> None:
+    """Resolve a short link, then fetch title and thumbnail where the platform has oEmbed.
+
+    pending -> ready, or failed when the platform says there is no such public video or the
+    fetch is refused (a private address, a redirect off the platform, an oversized answer).
+    A transient failure (timeout, connection) raises FetchFailed for the task to retry; on the
+    last attempt a video whose id is known becomes ready without a title (the player is built
+    from the id), one whose short link never resolved becomes failed. Safe to run twice: only
+    a pending video is touched."""
+    video = Video.objects.filter(pk=video_id, status=Video.Status.PENDING).first()
+    if video is None:
+        return
+    try:
+        parsed_now = parse_video_url(video.canonical_url)
+    except UnsupportedVideoUrl:
+        _finish(video.pk, Video.Status.FAILED)
+        return
+    try:
+        if parsed_now.is_short_link:
+            with transaction.atomic():
+                video = _apply_resolution(video, resolve_short_link(video.platform,
+                                                                    video.canonical_url))
+            if video is None:
+                return
+        if not has_oembed(video.platform):
+            _finish(video.pk, Video.Status.READY)
+            return
+        metadata = fetch_metadata(video.platform, video.canonical_url)
+    except (FetchRefused, VideoUnavailable) as exc:
+        logger.warning("video %s failed: %s", video_id, exc)
+        _finish(video_id, Video.Status.FAILED)
+        return
+    except FetchFailed:
+        if not final_attempt:
+            raise
+        unresolved = parse_video_url(
+            Video.objects.values_list("canonical_url", flat=True).get(pk=video_id)
+        ).is_short_link
+        _finish(video_id, Video.Status.FAILED if unresolved else Video.Status.READY)
+        return
+    fields = {"thumbnail_url": metadata.thumbnail_url}
+    if not video.title and metadata.title:
+        fields["title"] = metadata.title
+    _finish(video.pk, Video.Status.READY, **fields)
+
+
+# --- Links ------------------------------------------------------------------------------------
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _link_target(video: Video, user: User, listing_id: int | None,
+                 batch_id: int | None) -> dict:
+    if (listing_id is None) == (batch_id is None):
+        raise ValidationFailed({"listing_id": "Give exactly one of listing_id and batch_id."})
+    if video.kind == Video.Kind.PROMO:
+        if batch_id is not None:
+            raise ValidationFailed(
+                {"batch_id": "Promoters link listings; harvest lots are linked by their farm."},
+                code="batch_link_not_allowed",
+            )
+        listing = Listing.objects.filter(pk=listing_id, status=Listing.Status.ACTIVE).first()
+        if listing is None:
+            raise NotFound("No such listing.", code="listing_not_found")
+        if listing.commission_rate is None:
+            raise Conflict("This listing is not open to promotion (no commission rate).",
+                           code="listing_not_promotable")
+        return {"listing": listing}
+    if listing_id is not None:
+        listing = Listing.objects.filter(pk=listing_id, producer__user=user).first()
+        if listing is None:
+            raise NotFound("No such listing.", code="listing_not_found")
+        return {"listing": listing}
+    batch = Batch.objects.filter(pk=batch_id, listing__producer__user=user).first()
+    if batch is None:
+        raise NotFound("No such harvest lot.", code="batch_not_found")
+    return {"batch": batch}
+
+
+def link_create(*, user: User, video_id: int, listing_id: int | None = None,
+                batch_id: int | None = None) -> tuple[Link, bool]:
+    """A link from the caller's video to a listing or a harvest lot, or the existing one."""
+    video = Video.objects.filter(pk=video_id, owner=user).first()
+    if video is None:
+        raise NotFound("No such video.", code="video_not_found")
+    if video.status == Video.Status.FAILED:
+        raise Conflict("This video could not be used; add it again.", code="video_failed")
+    target = _link_target(video, user, listing_id, batch_id)
+    existing = Link.objects.filter(video=video, **target).first()
+    if existing is not None:
+        return existing, False
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return Link.objects.create(video=video, code=_new_code(), **target), True
+        except IntegrityError:
+            existing = Link.objects.filter(video=video, **target).first()
+            if existing is not None:  # created by a concurrent request
+                return existing, False
+            # else a code collision (about 1 in 10^14): draw again
+    raise Conflict("Could not allocate a link code; try again.", code="link_code_exhausted")
+
+
+# --- Clicks -----------------------------------------------------------------------------------
+
+def landing_url(link: Link) -> str:
+    """Where /p/{code} goes: only ever a destination built from server-side data."""
+    if link.listing_id is not None:
+        return settings.PROMO_LANDING_URL.format(listing_id=int(link.listing_id))
+    return f"/trace/{quote(link.batch.trace_code, safe='')}"
+
+
+def click_record(*, link_id: int, client_address: str, user_agent: str,
+                 now: datetime | None = None) -> bool:
+    """Count one click (unless a bot's). Returns whether it was counted (not whether it was
+    the visitor's first of the day)."""
+    if click_store.is_bot(user_agent):
+        return False
+    day = timezone.localdate(now or timezone.now())
+    visitor = click_store.visitor_hash(client_address, user_agent, day)
+    if click_store.redis_add(link_id, day, visitor):
+        return True
+    Click.objects.bulk_create([Click(link_id=link_id, day=day, visitor=visitor)],
+                              ignore_conflicts=True)
+    return True
+
+
+def clicks_rollup(*, today: date | None = None) -> int:
+    """Write the distinct visitors of yesterday and today, per link, into ClickDaily.
+    Counts are absolute and never lowered, so running it twice (or concurrently) changes
+    nothing. Returns the number of (link, day) rows written."""
+    today = today or timezone.localdate()
+    days = [today - timedelta(days=1), today]
+    counts: dict[tuple[int, date], int] = {}
+    rows = (Click.objects.filter(day__in=days).values("link_id", "day")
+            .annotate(n=Count("id")).order_by())
+    for row in rows:
+        counts[(row["link_id"], row["day"])] = row["n"]
+    for key, n in click_store.redis_counts(days).items():
+        counts[key] = counts.get(key, 0) + n
+    if not counts:
+        return 0
+    link_ids = set(Link.objects.filter(pk__in={k[0] for k in counts}).values_list("pk", flat=True))
+    counts = {k: n for k, n in counts.items() if k[0] in link_ids}
+    existing = {
+        (d.link_id, d.day): d
+        for d in ClickDaily.objects.filter(day__in=days, link_id__in=link_ids)
+    }
+    new = [ClickDaily(link_id=k[0], day=k[1], clicks=n) for k, n in counts.items()
+           if k not in existing]
+    ClickDaily.objects.bulk_create(new, ignore_conflicts=True)
+    changed = []
+    for key, n in counts.items():
+        row = existing.get(key)
+        if row is not None and n > row.clicks:
+            row.clicks = n
+            changed.append(row)
+    ClickDaily.objects.bulk_update(changed, ["clicks", "updated_at"])
+    return len(new) + len(changed)
+
+
+# --- Commissions ------------------------------------------------------------------------------
+
+def commission_for_order(*, order) -> Commission | None:
+    """Credit the promoter of `order.promo_code` (inside the order's transaction).
+
+    An unknown code is a 422 and rolls the order back: the buyer is told, rather than the
+    promoter silently losing the credit. No commission (and no error) when the link is to a
+    harvest lot, its video's owner has no promoter profile, the listing has no rate, the buyer
+    is the promoter or the listing's producer, the promoter is the listing's producer, or the
+    order has no line of that listing."""
+    code = (order.promo_code or "").strip()
+    if not code:
+        return None
+    link = Link.objects.select_related("video").filter(code=code).first()
+    if link is None:
+        raise ValidationFailed({"promo_code": "Unknown promo code."})
+    if link.listing_id is None:
+        return None
+    promoter = Promoter.objects.filter(user_id=link.video.owner_id).first()
+    listing = Listing.objects.select_related("producer").get(pk=link.listing_id)
+    rate = listing.commission_rate
+    producer_user_id = listing.producer.user_id
+    if (promoter is None or rate is None or rate <= 0
+            or order.buyer_id in {link.video.owner_id, producer_user_id}
+            or link.video.owner_id == producer_user_id):
+        return None
+    from orders.models import OrderLine
+
+    lines = list(OrderLine.objects.filter(order=order, listing_id=listing.pk))
+    if not lines:
+        return None
+    base = sum((line.line_total for line in lines), Decimal("0"))
+    commission, _ = Commission.objects.get_or_create(
+        order=order, link=link,
+        defaults={
+            "promoter": promoter, "listing": listing, "shipment_id": lines[0].shipment_id,
+            "base_amount": money(base), "rate": rate, "amount": money(base * rate),
+        },
+    )
+    return commission
+
+
+def commissions_cancel_for_order(*, order) -> int:
+    """The order was cancelled: its pending commissions are too. Safe to run twice."""
+    return Commission.objects.filter(order=order, status=Commission.Status.PENDING).update(
+        status=Commission.Status.CANCELLED, cancelled_at=timezone.now()
+    )
+
+
+def commissions_settle(*, now: datetime | None = None) -> int:
+    """Settle pending commissions whose shipment was delivered more than RETURN_WINDOW_DAYS
+    ago. One conditional UPDATE: running it twice, or beside a cancellation, is harmless."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.RETURN_WINDOW_DAYS)
+    from orders.models import Order, Shipment
+
+    return (
+        Commission.objects.filter(
+            status=Commission.Status.PENDING,
+            shipment__status=Shipment.Status.DELIVERED,
+            shipment__delivered_at__lte=cutoff,
+        )
+        .exclude(order__status=Order.Status.CANCELLED)
+        .update(status=Commission.Status.SETTLED, settled_at=now)
+    )

@@ -1,0 +1,28 @@
+from celery import shared_task
+
+from promotion import services
+from promotion.safe_fetch import FetchFailed
+
+
+@shared_task(bind=True, name="promotion.tasks.video_fetch_details", max_retries=3)
+def video_fetch_details(self, video_id: int) -> None:
+    """Resolve a short link and fetch title and thumbnail (safe_fetch only). Only a pending
+    video is touched, so running it twice is harmless; a transient failure is retried with
+    back-off, and the last attempt settles the video's status."""
+    final = self.request.retries >= self.max_retries
+    try:
+        services.video_fetch_details(video_id=video_id, final_attempt=final)
+    except FetchFailed as exc:
+        raise self.retry(exc=exc, countdown=30 * 2 ** self.request.retries) from exc
+
+
+@shared_task(name="promotion.tasks.rollup_clicks", max_retries=0)
+def rollup_clicks() -> int:
+    """Distinct visitors per link and day into ClickDaily (absolute counts: idempotent)."""
+    return services.clicks_rollup()
+
+
+@shared_task(name="promotion.tasks.settle_commissions", max_retries=0)
+def settle_commissions() -> int:
+    """Settle commissions past the return window (one conditional UPDATE: idempotent)."""
+    return services.commissions_settle()

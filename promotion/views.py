@@ -1,0 +1,28 @@
+"""The share link a promoter hands out: /p/{code}, at the site root."""
+
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.views.decorators.http import require_safe
+
+from promotion import clicks, selectors, services
+
+
+@require_safe
+def promo_redirect(request: HttpRequest, code: str) -> HttpResponseRedirect:
+    """302 to the landing of the link's listing (PROMO_LANDING_URL) or to its harvest lot's
+    trace page. The destination comes only from the stored link: no query parameter can change
+    it. Unknown code -> 404 (Django's HTML not-found page: people reach this from a browser).
+    The click costs one Redis round trip or one INSERT; bots are redirected, not counted."""
+    link = selectors.link_for_redirect(code=code)
+    if link is None:
+        raise Http404("No such link.")
+    if request.method == "GET":
+        services.click_record(
+            link_id=link.pk,
+            client_address=clicks.client_address(request),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+    response = HttpResponseRedirect(services.landing_url(link))
+    # every visit must reach us to be counted, and no cache may keep one visitor's redirect
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
