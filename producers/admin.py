@@ -1,7 +1,16 @@
-from django.contrib import admin
+from datetime import timedelta
 
-from producers.models import Category, Region
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.html import format_html
+
+from producers import services
+from producers.models import Batch, Category, Listing, ListingImage, Producer, Region
 from producers.regions import region_create
+from producers.tracecodes import qr_url, trace_url
 
 
 @admin.register(Region)
@@ -25,3 +34,160 @@ class RegionAdmin(admin.ModelAdmin):
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["slug", "name", "parent", "position"]
     search_fields = ["slug", "name"]
+
+
+def _preview(image: ListingImage | None, height: int = 60):
+    if image is None:
+        return "—"
+    field = image.small or image.original
+    if not field:
+        return "—"
+    return format_html('<img src="{}" alt="" style="height:{}px;border-radius:4px">',
+                       field.url, height)
+
+
+@admin.register(Producer)
+class ProducerAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "region", "user", "phone", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "user__username", "phone", "region__path"]
+    raw_id_fields = ["user", "region"]
+    list_select_related = ["region", "user"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.producer_refresh_denormalised(obj)
+
+
+class ListingImageInline(admin.TabularInline):
+    model = ListingImage
+    extra = 0
+    fields = ["preview", "status", "width", "height", "position"]
+    readonly_fields = ["preview", "status", "width", "height"]
+    can_delete = True
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False  # photos go through the upload pipeline (API) so that they are checked
+
+    @admin.display(description="照片")
+    def preview(self, obj):
+        return _preview(obj, height=90)
+
+
+class BatchInline(admin.TabularInline):
+    model = Batch
+    extra = 0
+    fields = ["lot_code", "trace_code", "harvested_on", "quantity", "scans"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Listing)
+class ListingAdmin(admin.ModelAdmin):
+    list_display = ["photo", "title", "producer", "category", "price", "unit", "stock", "sales",
+                    "status", "commission_rate", "created_at"]
+    list_display_links = ["photo", "title"]
+    list_filter = ["status", "category", "unit"]
+    search_fields = ["title", "producer__name", "search_text"]
+    raw_id_fields = ["producer", "origin_region"]
+    list_select_related = ["producer", "category"]
+    readonly_fields = ["sales", "region_lineage", "created_at", "updated_at"]
+    inlines = [ListingImageInline, BatchInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(
+            Prefetch("images", queryset=ListingImage.objects.order_by("position", "id"))
+        )
+
+    @admin.display(description="照片")
+    def photo(self, obj):
+        images = list(obj.images.all())
+        return _preview(images[0] if images else None)
+
+    def save_model(self, request, obj, form, change):
+        services.listing_refresh_denormalised(obj)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ListingImage)
+class ListingImageAdmin(admin.ModelAdmin):
+    list_display = ["preview", "listing", "status", "width", "height", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["listing"]
+    raw_id_fields = ["listing"]
+    readonly_fields = ["preview_medium", "original", "small", "medium", "width", "height",
+                       "status", "created_at"]
+    fields = ["listing", "position", "preview_medium", "original", "small", "medium", "width",
+              "height", "status", "created_at"]
+    actions = ["reprocess"]
+
+    def has_add_permission(self, request):
+        return False  # photos go through the upload pipeline (API) so that they are checked
+
+    @admin.display(description="照片")
+    def preview(self, obj):
+        return _preview(obj)
+
+    @admin.display(description="中图")
+    def preview_medium(self, obj):
+        field = obj.medium or obj.original
+        return format_html('<img src="{}" alt="" style="max-width:480px">', field.url)
+
+    @admin.action(description="重新生成缩略图")
+    def reprocess(self, request, queryset):
+        for image in queryset:
+            services.listing_image_reprocess(image=image)
+        self.message_user(request, f"{queryset.count()} 张照片将重新生成缩略图。")
+
+
+class BatchForm(forms.ModelForm):
+    class Meta:
+        model = Batch
+        fields = ["listing", "lot_code", "harvested_on", "quantity", "notes", "certifications"]
+
+    def clean_harvested_on(self):
+        value = self.cleaned_data["harvested_on"]
+        if value and value > timezone.localdate() + timedelta(days=1):
+            raise forms.ValidationError("采收日期不能晚于今天。")
+        return value
+
+
+@admin.register(Batch)
+class BatchAdmin(admin.ModelAdmin):
+    form = BatchForm
+    list_display = ["lot_code", "trace_code", "listing", "harvested_on", "quantity", "scans",
+                    "first_scanned_at", "label_warning", "links"]
+    list_filter = ["harvested_on"]
+    search_fields = ["lot_code", "trace_code", "listing__title", "listing__producer__name"]
+    list_select_related = ["listing"]
+    raw_id_fields = ["listing"]
+    readonly_fields = ["trace_code", "scans", "first_scanned_at", "created_at", "links"]
+    date_hierarchy = "harvested_on"
+
+    @admin.display(boolean=True, description="疑似复制")
+    def label_warning(self, obj):
+        return obj.scans > settings.TRACE_SCAN_WARNING_THRESHOLD
+
+    @admin.display(description="溯源")
+    def links(self, obj):
+        if not obj.trace_code:
+            return "—"
+        return format_html('<a href="{}" target="_blank">溯源页</a> · '
+                           '<a href="{}" target="_blank">二维码</a>',
+                           trace_url(obj.trace_code), qr_url(obj.trace_code))
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = services.batch_create(
+            listing=obj.listing, harvested_on=obj.harvested_on, quantity=obj.quantity,
+            lot_code=obj.lot_code, notes=obj.notes, certifications=obj.certifications,
+        )
+        obj.pk, obj.trace_code = created.pk, created.trace_code

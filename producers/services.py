@@ -114,6 +114,19 @@ def producer_update(*, producer: Producer, **changes: Any) -> Producer:
     return producer
 
 
+@transaction.atomic
+def producer_refresh_denormalised(producer: Producer) -> None:
+    """After an edit made outside producer_update (the admin): the search keys of the producer
+    and of its listings, and the region of listings without an origin."""
+    producer.search_text = _producer_search_text(producer)
+    Producer.objects.filter(pk=producer.pk).update(search_text=producer.search_text)
+    listings = list(Listing.objects.select_related("origin_region").filter(producer=producer))
+    for listing in listings:
+        listing.producer = producer
+        listing_refresh_denormalised(listing)
+    Listing.objects.bulk_update(listings, ["search_text", "region_lineage"], batch_size=500)
+
+
 def producer_for_user(user: User) -> Producer:
     """The caller's producer profile, or 403 `producer_required`."""
     producer = Producer.objects.select_related("region").filter(user=user).first()
@@ -312,6 +325,16 @@ def listing_image_add(*, listing: Listing, file, size: int) -> ListingImage:
     return image
 
 
+def listing_image_reprocess(*, image: ListingImage) -> None:
+    """Make the thumbnails again (staff action, e.g. after changing sizes)."""
+    ListingImage.objects.filter(pk=image.pk).update(
+        status=ListingImage.Status.PROCESSING, small="", medium=""
+    )
+    from producers.tasks import make_listing_image_thumbnails
+
+    transaction.on_commit(lambda: make_listing_image_thumbnails.delay(image.pk))
+
+
 def listing_image_process(*, image_id: int) -> ListingImage | None:
     """Make the small and medium WebP thumbnails. Idempotent: an image that is no longer
     `processing` is left alone, and of two runs racing only one result is kept."""
@@ -327,9 +350,10 @@ def listing_image_process(*, image_id: int) -> ListingImage | None:
         image.refresh_from_db()
         return image
     names = {}
+    stem = image.original.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]  # a uuid: unique
     for name, (content, _width, _height) in thumbnails.items():
         field = getattr(image, name)
-        target = field.field.generate_filename(image, f"{image.pk}-{name}.webp")
+        target = field.field.generate_filename(image, f"{stem}-{name}.webp")
         names[name] = field.storage.save(target, ContentFile(content))
     if not pending.update(status=ListingImage.Status.READY, **names):
         for name, stored in names.items():  # another run finished first: keep its files

@@ -1,0 +1,63 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from producers import services
+from producers.models import Batch, Listing
+from tests.producers.conftest import jpeg_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(make_user):
+    user = make_user("staff", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def photographed(listing, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.listing_image_add(
+            listing=listing, file=SimpleUploadedFile("a.jpg", jpeg_bytes()), size=10_000)
+    return listing
+
+
+@pytest.mark.parametrize("model", ["producer", "listing", "listingimage", "batch", "region",
+                                   "category"])
+def test_admin_lists_open(staff, photographed, make_batch, model):
+    make_batch(photographed)
+    response = staff.get(f"/admin/producers/{model}/")
+    assert response.status_code == 200
+
+
+def test_listing_admin_shows_photo_previews(staff, photographed):
+    page = staff.get("/admin/producers/listing/").content.decode()
+    assert "-small.webp" in page
+    page = staff.get(f"/admin/producers/listing/{photographed.pk}/change/").content.decode()
+    assert "-small.webp" in page
+
+
+def test_batch_admin_shows_scans_and_adds_lots_with_trace_codes(staff, listing, make_batch):
+    batch = make_batch(listing)
+    Batch.objects.filter(pk=batch.pk).update(scans=42)
+    page = staff.get("/admin/producers/batch/").content.decode()
+    assert ">42<" in page and f"/trace/{batch.trace_code}" in page
+    response = staff.post("/admin/producers/batch/add/", {
+        "listing": listing.pk, "lot_code": "ADMIN-1", "harvested_on": "2026-10-02",
+        "quantity": "10", "notes": "", "certifications": "[]",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    created = Batch.objects.get(lot_code="ADMIN-1")
+    assert len(created.trace_code) == 10
+
+
+def test_editing_a_producer_in_the_admin_refreshes_listing_search(staff, producer, listing):
+    response = staff.post(f"/admin/producers/producer/{producer.pk}/change/", {
+        "user": producer.user_id, "name": "赵家庄园", "kind": "farmer",
+        "region": producer.region_id, "story": "", "phone": "",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert "zhaojia" in Listing.objects.get(pk=listing.pk).search_text
