@@ -1,0 +1,55 @@
+"""The back office: orders with lines, parcels, payments and events; filters; staff cancel."""
+
+import pytest
+from django.urls import reverse
+
+from orders.models import Order, OrderEvent
+from producers.models import Listing
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(make_user, client):
+    staff = make_user("staff", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def order(buyer_api, place, two_farms) -> Order:
+    response = place(buyer_api, (two_farms["apples"], 3), (two_farms["tea"], 1))
+    return Order.objects.get(pk=response.json()["id"])
+
+
+def test_orders_list_filters_by_status_and_producer(staff_client, order, two_farms):
+    url = reverse("admin:orders_order_changelist")
+    assert order.number in staff_client.get(url).content.decode()
+    by_status = staff_client.get(url, {"status__exact": "paid"}).content.decode()
+    assert order.number not in by_status
+    by_farm = staff_client.get(url, {"shipments__producer__id__exact": two_farms["farm_a"].pk})
+    assert by_farm.status_code == 200 and order.number in by_farm.content.decode()
+
+
+def test_order_page_shows_lines_shipments_and_events(staff_client, order, two_farms):
+    page = staff_client.get(reverse("admin:orders_order_change", args=[order.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "红富士苹果" in html and "李家果园" in html and "pending_payment" in html
+
+
+def test_events_are_read_only(staff_client, order):
+    event = OrderEvent.objects.filter(order=order).first()
+    url = reverse("admin:orders_orderevent_change", args=[event.pk])
+    response = staff_client.post(url, {"to_status": "completed"})
+    assert response.status_code == 403
+    assert OrderEvent.objects.get(pk=event.pk).to_status == "pending_payment"
+
+
+def test_staff_cancel_action_goes_through_the_service(staff_client, order, two_farms):
+    url = reverse("admin:orders_order_changelist")
+    response = staff_client.post(url, {"action": "cancel_orders", "_selected_action": [order.pk]})
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.status == "cancelled" and order.cancel_reason == "staff"
+    assert Listing.objects.get(pk=two_farms["apples"].pk).stock == 50

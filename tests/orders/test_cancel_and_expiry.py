@@ -1,0 +1,129 @@
+"""Cancelling by the buyer and expiry by the periodic task: stock back once, refunds."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from orders.models import Order, OrderEvent, Payment, Shipment
+from orders.signals import order_cancelled
+from orders.tasks import expire_unpaid_orders
+from producers.models import Listing
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order(buyer_api, place, two_farms) -> Order:
+    response = place(buyer_api, (two_farms["apples"], 5), (two_farms["tea"], 2))
+    return Order.objects.get(pk=response.json()["id"])
+
+
+def stock(two_farms) -> tuple[int, int]:
+    values = dict(Listing.objects.values_list("pk", "stock"))
+    return values[two_farms["apples"].pk], values[two_farms["tea"].pk]
+
+
+def sales(two_farms) -> tuple[int, int]:
+    values = dict(Listing.objects.values_list("pk", "sales"))
+    return values[two_farms["apples"].pk], values[two_farms["tea"].pk]
+
+
+def test_cancel_gives_stock_back(buyer_api, order, two_farms):
+    assert stock(two_farms) == (45, 18) and sales(two_farms) == (5, 2)
+    response = buyer_api.post(f"/orders/{order.pk}/cancel")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "cancelled" and body["cancel_reason"] == "buyer"
+    assert {s["status"] for s in body["shipments"]} == {"cancelled"}
+    assert stock(two_farms) == (50, 20) and sales(two_farms) == (0, 0)
+    event = OrderEvent.objects.filter(order=order, shipment__isnull=True).last()
+    assert (event.from_status, event.to_status, event.note) == (
+        "pending_payment", "cancelled", "buyer"
+    )
+
+
+def test_cancelling_twice_is_409_and_stock_comes_back_once(buyer_api, order, two_farms):
+    assert buyer_api.post(f"/orders/{order.pk}/cancel").status_code == 200
+    again = buyer_api.post(f"/orders/{order.pk}/cancel")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "invalid_state"
+    assert stock(two_farms) == (50, 20)
+
+
+def test_cancelling_a_paid_order_refunds_it(buyer_api, order, two_farms):
+    buyer_api.post(f"/orders/{order.pk}/pay", {"method": "sandbox"})
+    response = buyer_api.post(f"/orders/{order.pk}/cancel")
+    assert response.status_code == 200
+    payment = Payment.objects.get(order=order)
+    assert payment.status == "refunded" and payment.refunded_at is not None
+    assert stock(two_farms) == (50, 20)
+    event = OrderEvent.objects.filter(order=order, shipment__isnull=True).last()
+    assert (event.from_status, event.to_status) == ("paid", "cancelled")
+
+
+def test_no_cancel_once_a_parcel_shipped(buyer_api, order, two_farms):
+    buyer_api.post(f"/orders/{order.pk}/pay", {"method": "sandbox"})
+    parcel = Shipment.objects.get(order=order, producer=two_farms["farm_a"])
+    shipped = two_farms["api_a"].post(f"/shipments/{parcel.pk}/ship",
+                                      {"carrier": "顺丰", "tracking_number": "SF1"})
+    assert shipped.status_code == 200
+    response = buyer_api.post(f"/orders/{order.pk}/cancel")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "invalid_state"
+    order.refresh_from_db()
+    assert order.status == "paid" and stock(two_farms) == (45, 18)
+    assert Payment.objects.get(order=order).status == "succeeded"
+
+
+def test_only_the_buyer_cancels(order, two_farms, make_user, client_for):
+    assert two_farms["api_a"].post(f"/orders/{order.pk}/cancel").status_code == 403
+    assert client_for(make_user()).post(f"/orders/{order.pk}/cancel").status_code == 404
+    order.refresh_from_db()
+    assert order.status == "pending_payment"
+
+
+def test_order_cancelled_is_sent(buyer_api, order):
+    seen = []
+
+    def receiver(sender, order, **kwargs):
+        seen.append((order.pk, order.status))
+
+    order_cancelled.connect(receiver)
+    try:
+        buyer_api.post(f"/orders/{order.pk}/cancel")
+    finally:
+        order_cancelled.disconnect(receiver)
+    assert seen == [(order.pk, "cancelled")]
+
+
+def test_expiry_cancels_only_unpaid_orders_past_their_window(
+    buyer_api, place, two_farms, settings
+):
+    old_unpaid = Order.objects.get(pk=place(buyer_api, (two_farms["apples"], 1)).json()["id"])
+    old_paid = Order.objects.get(pk=place(buyer_api, (two_farms["apples"], 2)).json()["id"])
+    buyer_api.post(f"/orders/{old_paid.pk}/pay", {"method": "sandbox"})
+    with time_machine.travel(old_unpaid.expires_at - timedelta(minutes=10), tick=False):
+        fresh = Order.objects.get(pk=place(buyer_api, (two_farms["apples"], 4)).json()["id"])
+    assert stock(two_farms)[0] == 43
+    # when the task runs just after the first window closed
+    with time_machine.travel(old_unpaid.expires_at + timedelta(seconds=1), tick=False):
+        assert expire_unpaid_orders() == 1
+    statuses = dict(Order.objects.values_list("pk", "status"))
+    assert statuses == {
+        old_unpaid.pk: "cancelled", old_paid.pk: "paid", fresh.pk: "pending_payment"
+    }
+    assert Order.objects.get(pk=old_unpaid.pk).cancel_reason == "expired"
+    assert stock(two_farms)[0] == 44
+
+
+def test_the_expiry_task_is_idempotent(order, two_farms):
+    with time_machine.travel(order.expires_at + timedelta(minutes=1), tick=False):
+        assert expire_unpaid_orders() == 1
+        assert expire_unpaid_orders() == 0
+    assert stock(two_farms) == (50, 20) and sales(two_farms) == (0, 0)
+    assert OrderEvent.objects.filter(order=order, to_status="cancelled", shipment=None).count() == 1
+
+
+def test_the_task_is_registered_under_the_beat_name(settings):
+    from marketplace.celery import app
+
+    assert settings.CELERY_BEAT_SCHEDULE["expire-unpaid-orders"]["task"] in app.tasks

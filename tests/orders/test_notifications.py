@@ -1,0 +1,65 @@
+"""E-mails after commit: each farm on a paid order, the buyer when a parcel ships."""
+
+import pytest
+from django.core import mail
+
+from orders.models import Order, Shipment
+from orders.notifications import order_paid, shipment_shipped
+from orders.tasks import notify_order_paid
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order(buyer, buyer_api, place, two_farms) -> Order:
+    buyer.email = "buyer@example.com"
+    buyer.save(update_fields=["email"])
+    response = place(buyer_api, (two_farms["apples"], 2), (two_farms["tea"], 1), note="放门口")
+    return Order.objects.get(pk=response.json()["id"])
+
+
+def test_each_farm_is_mailed_its_packing_list_after_payment_commits(
+    buyer_api, order, two_farms, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        buyer_api.post(f"/orders/{order.pk}/pay", {"method": "sandbox"})
+    assert mail.outbox == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    recipients = sorted(m.to[0] for m in mail.outbox)
+    assert recipients == sorted([two_farms["farm_a"].user.email, two_farms["farm_b"].user.email])
+    to_a = next(m for m in mail.outbox if m.to == [two_farms["farm_a"].user.email])
+    assert order.number in to_a.subject
+    assert "红富士苹果 × 2" in to_a.body and "明前龙井" not in to_a.body
+    assert "王小明" in to_a.body and "放门口" in to_a.body
+
+
+def test_the_paid_mail_is_sent_once_even_if_the_task_runs_twice(buyer_api, order):
+    Order.objects.filter(pk=order.pk).update(status="paid")
+    assert notify_order_paid.delay(order.pk).get() == 2
+    assert notify_order_paid.delay(order.pk).get() == 0
+    assert len(mail.outbox) == 2
+
+
+def test_the_buyer_is_mailed_when_a_parcel_ships(
+    buyer_api, order, two_farms, django_capture_on_commit_callbacks
+):
+    buyer_api.post(f"/orders/{order.pk}/pay", {"method": "sandbox"})
+    mail.outbox.clear()
+    parcel = Shipment.objects.get(order=order, producer=two_farms["farm_a"])
+    with django_capture_on_commit_callbacks(execute=True):
+        two_farms["api_a"].post(f"/shipments/{parcel.pk}/ship",
+                                {"carrier": "顺丰速运", "tracking_number": "SF42"})
+    assert [m.to for m in mail.outbox] == [["buyer@example.com"]]
+    assert "SF42" in mail.outbox[0].body and "顺丰速运" in mail.outbox[0].body
+    assert shipment_shipped(shipment_id=parcel.pk) == 0  # once only
+
+
+def test_no_mail_without_an_address_and_none_for_a_failed_order(
+    buyer, buyer_api, order, two_farms
+):
+    buyer.email = ""
+    buyer.save(update_fields=["email"])
+    assert shipment_shipped(shipment_id=Shipment.objects.first().pk) == 0  # not shipped
+    assert order_paid(order_id=999999) == 0
+    assert mail.outbox == []

@@ -1,0 +1,261 @@
+"""Paying: the sandbox provider, signed webhooks, replays, late payments."""
+
+import json
+import time
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from orders import payments
+from orders.models import Order, OrderEvent, Payment, PaymentWebhookEvent
+from orders.payments.base import PaymentIntent
+from orders.payments.sandbox import SandboxProvider, sign
+from orders.tasks import expire_unpaid_orders
+from producers.models import Listing
+from tests.orders.conftest import WEBHOOK, post_webhook, webhook_body
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order(buyer, buyer_api, place, two_farms) -> Order:
+    response = place(buyer_api, (two_farms["apples"], 2), (two_farms["tea"], 1))
+    assert response.status_code == 201
+    return Order.objects.get(pk=response.json()["id"])
+
+
+@pytest.fixture
+def deferred_provider(monkeypatch, settings):
+    """A provider that confirms only by webhook (as real wallets do), signing like the sandbox."""
+
+    class Deferred(SandboxProvider):
+        name = "deferred"
+
+        def start(self, order) -> PaymentIntent:
+            return PaymentIntent(provider_ref=f"dfr_{order.pk}", settled=False)
+
+    monkeypatch.setitem(payments.PROVIDERS, "deferred", Deferred())
+    settings.PAYMENT_PROVIDERS = ["sandbox", "deferred"]
+
+
+def pay(client, order, method="sandbox"):
+    return client.post(f"/orders/{order.pk}/pay", {"method": method})
+
+
+def test_sandbox_pays_at_once_and_records_the_payment(buyer_api, order):
+    response = pay(buyer_api, order)
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "paid"
+    payment = Payment.objects.get(order=order)
+    assert payment.provider == "sandbox" and payment.status == "succeeded"
+    assert payment.amount == order.total and payment.provider_ref.startswith("sbx_")
+    event = OrderEvent.objects.filter(order=order).last()
+    assert (event.from_status, event.to_status) == ("pending_payment", "paid")
+
+
+def test_paying_a_cancelled_order_is_409(buyer_api, order):
+    assert buyer_api.post(f"/orders/{order.pk}/cancel").status_code == 200
+    response = pay(buyer_api, order)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "invalid_state"
+    assert not Payment.objects.exists()
+
+
+def test_paying_after_the_payment_window_is_409_even_before_the_task_ran(buyer_api, order):
+    with time_machine.travel(order.expires_at + timedelta(seconds=1), tick=False):
+        response = pay(buyer_api, order)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "invalid_state"
+    order.refresh_from_db()
+    assert order.status == "pending_payment" and not Payment.objects.exists()
+
+
+def test_unknown_payment_method_is_422(buyer_api, order):
+    response = pay(buyer_api, order, method="bitcoin")
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["field"] == "method"
+
+
+def test_only_the_buyer_pays(order, two_farms, make_user, client_for):
+    # the farm sees the order but may not pay it; a stranger does not see it at all
+    assert pay(two_farms["api_a"], order).status_code == 403
+    assert pay(client_for(make_user()), order).status_code == 404
+    assert pay(client_for(make_user()), Order(pk=987654)).status_code == 404
+    order.refresh_from_db()
+    assert order.status == "pending_payment"
+
+
+def test_a_webhook_confirms_a_deferred_payment(api, buyer_api, order, deferred_provider):
+    started = pay(buyer_api, order, method="deferred")
+    assert started.status_code == 200 and started.json()["status"] == "pending_payment"
+    payment = Payment.objects.get(order=order)
+    assert payment.status == "pending"
+    body = webhook_body(order, event_id="evt_1", ref=payment.provider_ref)
+    response = api.post("/payments/webhooks/deferred", body,
+                        headers={"X-Shanhuo-Signature": sign(body)})
+    assert response.status_code == 200, response.content
+    assert response.json() == {"status": "processed", "event_id": "evt_1"}
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == "paid" and payment.status == "succeeded"
+
+
+def test_a_sandbox_webhook_pays_an_open_order(api, order):
+    body = webhook_body(order, event_id="evt_open", ref="sbx_from_webhook")
+    response = post_webhook(api, body)
+    assert response.status_code == 200 and response.json()["status"] == "processed"
+    order.refresh_from_db()
+    assert order.status == "paid"
+    assert Payment.objects.get(provider_ref="sbx_from_webhook").status == "succeeded"
+
+
+def test_a_bad_signature_is_refused_and_changes_nothing(api, order):
+    body = webhook_body(order, event_id="evt_bad", ref="sbx_x")
+    forged = post_webhook(api, body, signature=f"t={int(time.time())},v1={'0' * 64}")
+    assert forged.status_code == 400
+    assert forged.json()["error"]["code"] == "invalid_signature"
+    # a body changed after signing
+    tampered = body.replace(b"sbx_x", b"sbx_y")
+    assert post_webhook(api, tampered, signature=sign(body)).status_code == 400
+    unsigned = api.post(WEBHOOK, body)
+    assert unsigned.status_code == 400 and unsigned.json()["error"]["code"] == "invalid_signature"
+    garbled = post_webhook(api, body, signature="nonsense")
+    assert garbled.status_code == 400
+    order.refresh_from_db()
+    assert order.status == "pending_payment"
+    assert not Payment.objects.exists() and not PaymentWebhookEvent.objects.exists()
+
+
+def test_a_signature_with_another_secret_is_refused(api, order, settings):
+    body = webhook_body(order, event_id="evt_other", ref="sbx_x")
+    settings.PAYMENT_SANDBOX_WEBHOOK_SECRET = "someone-elses-secret"
+    header = sign(body)
+    settings.PAYMENT_SANDBOX_WEBHOOK_SECRET = "test-webhook-secret"
+    assert post_webhook(api, body, signature=header).status_code == 400
+    order.refresh_from_db()
+    assert order.status == "pending_payment"
+
+
+def test_a_stale_timestamp_is_refused(api, order):
+    body = webhook_body(order, event_id="evt_old", ref="sbx_old")
+    response = post_webhook(api, body, timestamp=int(time.time()) - 301)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "stale_webhook"
+    future = post_webhook(api, body, timestamp=int(time.time()) + 3600)
+    assert future.status_code == 400
+    order.refresh_from_db()
+    assert order.status == "pending_payment" and not Payment.objects.exists()
+
+
+def test_a_replayed_event_changes_nothing(api, order):
+    body = webhook_body(order, event_id="evt_once", ref="sbx_once")
+    assert post_webhook(api, body).json()["status"] == "processed"
+    events_before = OrderEvent.objects.count()
+    replay = post_webhook(api, body)
+    assert replay.status_code == 200
+    assert replay.json() == {"status": "duplicate", "event_id": "evt_once"}
+    assert OrderEvent.objects.count() == events_before
+    assert Payment.objects.count() == 1 and PaymentWebhookEvent.objects.count() == 1
+
+
+def test_another_event_for_a_settled_payment_is_ignored(api, order):
+    assert post_webhook(api, webhook_body(order, event_id="e1", ref="sbx_p")).status_code == 200
+    again = post_webhook(api, webhook_body(order, event_id="e2", ref="sbx_p"))
+    assert again.json()["status"] == "ignored"
+    assert Payment.objects.get().status == "succeeded"
+
+
+def test_unknown_provider_is_404_and_malformed_body_is_400(api, order):
+    body = webhook_body(order, event_id="evt", ref="r")
+    response = api.post("/payments/webhooks/paypal", body)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "unknown_provider"
+    bad = b'{"id": "evt", "type": "payment.succeeded"}'
+    malformed = post_webhook(api, bad)
+    assert malformed.status_code == 400
+    assert malformed.json()["error"]["code"] == "invalid_payload"
+    assert post_webhook(api, b"not json").status_code == 400
+
+
+def test_a_webhook_for_an_unknown_order_is_404_and_not_recorded(api, order):
+    body = json.dumps({"id": "evt_x", "type": "payment.succeeded",
+                       "data": {"order_number": "SH00000000NOPE00", "payment_ref": "sbx_1",
+                                "amount": "10.00"}}).encode()
+    assert post_webhook(api, body).status_code == 404
+    assert not PaymentWebhookEvent.objects.exists()
+
+
+def test_webhooks_are_refused_when_no_secret_is_configured(api, order, settings):
+    body = webhook_body(order, event_id="evt", ref="r")
+    header = sign(body)
+    settings.PAYMENT_SANDBOX_WEBHOOK_SECRET = ""
+    response = post_webhook(api, body, signature=header)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "webhook_not_configured"
+
+
+def test_a_payment_after_expiry_is_recorded_and_refunded_not_lost(api, order, two_farms):
+    # given an order that expired and was cancelled by the periodic task
+    with time_machine.travel(order.expires_at + timedelta(minutes=1), tick=False):
+        assert expire_unpaid_orders() == 1
+    assert Listing.objects.get(pk=two_farms["apples"].pk).stock == 50
+    # when the provider reports money taken for it
+    with time_machine.travel(order.expires_at + timedelta(minutes=2), tick=False):
+        response = post_webhook(api, webhook_body(order, event_id="evt_late", ref="sbx_late"))
+    # then it is recorded, refunded, and noted; the order stays cancelled, stock untouched
+    assert response.status_code == 200
+    assert response.json()["status"] == "refunded"
+    payment = Payment.objects.get(provider_ref="sbx_late")
+    assert payment.status == "refunded" and payment.refunded_at and payment.refund_ref
+    order.refresh_from_db()
+    assert order.status == "cancelled"
+    assert "refunded" in OrderEvent.objects.filter(order=order).last().note
+    assert Listing.objects.get(pk=two_farms["apples"].pk).stock == 50
+
+
+def test_a_payment_of_the_wrong_amount_is_refunded(api, order):
+    body = webhook_body(order, event_id="evt_amt", ref="sbx_amt", amount="0.01")
+    assert post_webhook(api, body).json()["status"] == "refunded"
+    order.refresh_from_db()
+    assert order.status == "pending_payment"
+    assert Payment.objects.get().status == "refunded"
+
+
+def test_a_second_payment_for_a_paid_order_is_refunded(api, buyer_api, order):
+    pay(buyer_api, order)
+    assert post_webhook(api, webhook_body(order, event_id="e", ref="sbx_2nd")).json() == {
+        "status": "refunded", "event_id": "e"
+    }
+    statuses = dict(Payment.objects.values_list("provider_ref", "status"))
+    assert statuses["sbx_2nd"] == "refunded"
+    assert sorted(statuses.values()) == ["refunded", "succeeded"]
+
+
+def test_a_failed_payment_leaves_the_order_open(api, buyer_api, order, deferred_provider):
+    pay(buyer_api, order, method="deferred")
+    ref = Payment.objects.get().provider_ref
+    body = webhook_body(order, event_id="evt_f", ref=ref, event_type="payment.failed")
+    response = api.post("/payments/webhooks/deferred", body,
+                        headers={"X-Shanhuo-Signature": sign(body)})
+    assert response.json()["status"] == "processed"
+    assert Payment.objects.get().status == "failed"
+    order.refresh_from_db()
+    assert order.status == "pending_payment"
+
+
+def test_a_webhook_slightly_after_the_window_still_pays_while_stock_is_held(api, order):
+    # the money was taken while the order was open; the task has not cancelled it yet
+    with time_machine.travel(order.expires_at + timedelta(seconds=5), tick=False):
+        response = post_webhook(api, webhook_body(order, event_id="evt_g", ref="sbx_g"))
+        assert response.json()["status"] == "processed"
+        assert expire_unpaid_orders() == 0
+    order.refresh_from_db()
+    assert order.status == "paid"
+
+
+def test_paid_at_and_timestamps_are_iso_with_offset(buyer_api, order):
+    body = pay(buyer_api, order).json()
+    assert body["paid_at"].endswith(("Z", "+00:00", "+08:00"))
+    assert timezone.datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
