@@ -89,6 +89,7 @@ class Shipment(models.Model):
     # Set when the notification e-mail was handed over (a retried task sends it once).
     producer_notified_at = models.DateTimeField(null=True, blank=True)
     buyer_notified_at = models.DateTimeField(null=True, blank=True)
+    cancel_notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

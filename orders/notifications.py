@@ -80,3 +80,21 @@ def shipment_shipped(*, shipment_id: int) -> int:
         shipment, "buyer_notified_at", subject=f"订单 {order.number} 已发货", body=body,
         to=order.buyer.email,
     ))
+
+
+def order_cancelled(*, order_id: int) -> int:
+    """A farm that was asked to ship a now cancelled order is told not to."""
+    sent = 0
+    shipments = (
+        Shipment.objects.filter(order_id=order_id, status=Shipment.Status.CANCELLED,
+                                producer_notified_at__isnull=False)
+        .select_related("order", "producer__user").prefetch_related("lines")
+    )
+    for shipment in shipments:
+        order = shipment.order
+        sent += _send_once(
+            shipment, "cancel_notified_at", subject=f"订单 {order.number} 已取消，请勿发货",
+            body=f"订单 {order.number} 已取消，以下商品请勿发货：\n\n{_lines_text(shipment)}\n",
+            to=shipment.producer.user.email,
+        )
+    return sent

@@ -110,7 +110,7 @@ def shipment_list(*, user: User, filters: dict, params: PageParams) -> Page:
         raise PermissionDenied("You have no producer profile.", code="not_a_producer")
     base = _shipments().filter(producer_id=producer_id)
     queryset = _filtered(ShipmentFilter(filters, queryset=base))
-    page = paginate(queryset, params, ordering=["-created_at", "-id"])
+    page = paginate(queryset, params, ordering=["-id"])
     for shipment in page.items:
         _shape_shipment(shipment)
     return page

@@ -424,6 +424,10 @@ def _cancel(order: Order, *, actor: User | None, reason: str, expected: list[str
         ])
         order.refresh_from_db()
         order_cancelled.send(sender=Order, order=order)
+        if previous == Order.Status.PAID:
+            from orders.tasks import notify_order_cancelled
+
+            transaction.on_commit(lambda: notify_order_cancelled.delay(order.pk))
     return order
 
 

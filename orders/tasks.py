@@ -46,3 +46,13 @@ def notify_shipment_shipped(self, shipment_id: int) -> int:
         return notifications.shipment_shipped(shipment_id=shipment_id)
     except notifications.SendFailed as exc:
         raise self.retry(exc=exc) from exc
+
+
+@shared_task(name="orders.tasks.notify_order_cancelled", bind=True, max_retries=5,
+             default_retry_delay=60)
+def notify_order_cancelled(self, order_id: int) -> int:
+    """E-mail the farms already asked to ship a cancelled order not to (once per parcel)."""
+    try:
+        return notifications.order_cancelled(order_id=order_id)
+    except notifications.SendFailed as exc:
+        raise self.retry(exc=exc) from exc

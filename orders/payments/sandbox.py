@@ -19,12 +19,14 @@ import time
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 
-from marketplace.errors import BadRequest
+from marketplace.errors import BadRequest, PayloadTooLarge
 from orders.payments.base import PaymentIntent, PaymentProvider, WebhookEvent
 
 SIGNATURE_HEADER = "X-Shanhuo-Signature"
+MAX_AMOUNT = Decimal("10000000000")  # what Decimal(12, 2) holds
 
 
 def _secret() -> bytes:
@@ -71,7 +73,10 @@ class SandboxProvider(PaymentProvider):
         if not header:
             raise BadRequest("The webhook is not signed.", code="invalid_signature")
         timestamp, signatures = _parse_header(header)
-        body = request.body
+        try:
+            body = request.body
+        except RequestDataTooBig as exc:
+            raise PayloadTooLarge("The webhook body is too large.") from exc
         expected = hmac.new(
             _secret(), f"{timestamp}.".encode() + body, hashlib.sha256
         ).hexdigest()
@@ -99,6 +104,7 @@ def _event(body: bytes) -> WebhookEvent:
         )
     except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
         raise BadRequest("The webhook body is malformed.", code="invalid_payload") from exc
-    if not event.event_id or not event.provider_ref or not event.amount.is_finite():
+    amount_ok = event.amount.is_finite() and Decimal("0") < event.amount < MAX_AMOUNT
+    if not event.event_id or not event.provider_ref or not amount_ok:
         raise BadRequest("The webhook body is malformed.", code="invalid_payload")
     return event

@@ -63,3 +63,17 @@ def test_no_mail_without_an_address_and_none_for_a_failed_order(
     assert shipment_shipped(shipment_id=Shipment.objects.first().pk) == 0  # not shipped
     assert order_paid(order_id=999999) == 0
     assert mail.outbox == []
+
+
+def test_farms_told_to_ship_are_told_when_the_order_is_cancelled(
+    buyer_api, order, two_farms, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        buyer_api.post(f"/orders/{order.pk}/pay", {"method": "sandbox"})
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert buyer_api.post(f"/orders/{order.pk}/cancel").status_code == 200
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [two_farms["farm_a"].user.email, two_farms["farm_b"].user.email]
+    )
+    assert all("请勿发货" in m.subject for m in mail.outbox)

@@ -259,3 +259,18 @@ def test_paid_at_and_timestamps_are_iso_with_offset(buyer_api, order):
     body = pay(buyer_api, order).json()
     assert body["paid_at"].endswith(("Z", "+00:00", "+08:00"))
     assert timezone.datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
+
+
+@pytest.mark.parametrize("amount", ["0", "-5.00", "1e20", "NaN", "abc"])
+def test_a_webhook_with_an_impossible_amount_is_400(api, order, amount):
+    body = webhook_body(order, event_id="evt_amount", ref="sbx_amount", amount=amount)
+    response = post_webhook(api, body)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_payload"
+    assert not Payment.objects.exists()
+
+
+def test_an_oversized_webhook_is_413_not_500(api, order):
+    body = b"x" * (3 * 1024 * 1024)
+    response = post_webhook(api, body)
+    assert response.status_code == 413
