@@ -86,8 +86,8 @@ class LinkStatsOut(Schema):
     video_id: int
     listing_id: int | None
     batch_id: int | None
-    clicks: int
-    orders: int
+    clicks: int = Field(..., alias="stat_clicks", description="Distinct visitors a day, summed.")
+    orders: int = Field(..., alias="stat_orders", description="Orders credited, not cancelled.")
     gmv: Money
     commission_pending: Money
     commission_settled: Money
@@ -113,9 +113,9 @@ class ListingPromotionOut(Schema):
     listing_id: int = Field(..., alias="id")
     title: str
     commission_rate: Decimal | None
-    links: int
-    clicks: int
-    orders: int
+    links: int = Field(..., alias="stat_links", description="Promoters' links to the listing.")
+    clicks: int = Field(..., alias="stat_clicks")
+    orders: int = Field(..., alias="stat_orders")
     gmv: Money
     commission_pending: Money
     commission_settled: Money

@@ -93,10 +93,10 @@ def _performance(outer: str) -> dict[str, Any]:
     live = commissions.exclude(status=Commission.Status.CANCELLED)
     group = "link" if outer == "link" else "listing"
     return {
-        "clicks": _sum_subquery(ClickDaily.objects.filter(**click_filter),
+        "stat_clicks": _sum_subquery(ClickDaily.objects.filter(**click_filter),
                                 "link__listing" if outer != "link" else "link",
                                 Sum("clicks"), IntegerField()),
-        "orders": _sum_subquery(live, group, Count("id"), IntegerField()),
+        "stat_orders": _sum_subquery(live, group, Count("id"), IntegerField()),
         "gmv": _sum_subquery(live, group, Sum("base_amount"), MONEY),
         "commission_pending": _sum_subquery(
             commissions.filter(status=Commission.Status.PENDING), group, Sum("amount"), MONEY),
@@ -143,7 +143,7 @@ def producer_promotion(*, user: User, params: PageParams) -> dict[str, Any]:
                                code="producer_required")
     promo_links = Link.objects.filter(listing=OuterRef("pk"), video__kind=Video.Kind.PROMO)
     listings = Listing.objects.filter(producer=producer).annotate(
-        links=_sum_subquery(promo_links, "listing", Count("id"), IntegerField()),
+        stat_links=_sum_subquery(promo_links, "listing", Count("id"), IntegerField()),
         **_performance("listing"),
     )
     page = paginate(listings, params, ordering=["-created_at", "-id"], scope="promotion")

@@ -8,8 +8,9 @@ from promotion.safe_fetch import FetchFailed
 def video_fetch_details(self, video_id: int) -> None:
     """Resolve a short link and fetch title and thumbnail (safe_fetch only). Only a pending
     video is touched, so running it twice is harmless; a transient failure is retried with
-    back-off, and the last attempt settles the video's status."""
-    final = self.request.retries >= self.max_retries
+    back-off, and the last attempt settles the video's status (run eagerly, the one attempt is
+    the last)."""
+    final = self.request.is_eager or self.request.retries >= self.max_retries
     try:
         services.video_fetch_details(video_id=video_id, final_attempt=final)
     except FetchFailed as exc:

@@ -1,0 +1,225 @@
+"""Attribution: an order with a promo code credits the link's promoter on that listing's lines at
+the rate in force when it was placed; none on one's own purchase or a farm's own goods;
+cancelled with the order; settled after delivery + RETURN_WINDOW_DAYS; each step safe twice."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from orders import services as orders
+from orders.models import Order
+from producers.models import Listing
+from promotion import services
+from promotion.models import Commission, Link, Promoter, Video
+from promotion.tasks import settle_commissions
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def address(regions) -> dict:
+    return {"recipient": "王小明", "phone": "13800138000", "region_id": regions["xihu"].pk,
+            "detail": "文三路 90 号"}
+
+
+@pytest.fixture
+def place(address):
+    def place(buyer, *lines, promo_code: str = "") -> Order:
+        return orders.order_place(
+            buyer=buyer, lines=[{"listing_id": lst.pk, "quantity": q} for lst, q in lines],
+            shipping_address=address, promo_code=promo_code,
+        )
+
+    return place
+
+
+def promo_link(user, listing, *, kind: str = "promo", external_id: str = "av1") -> Link:
+    video = Video.objects.create(
+        owner=user, kind=kind, platform="bilibili", external_id=external_id, status="ready",
+        canonical_url=f"https://www.bilibili.com/video/{external_id}",
+        source_url=f"https://www.bilibili.com/video/{external_id}")
+    link, _ = services.link_create(user=user, video_id=video.pk, listing_id=listing.pk)
+    return link
+
+
+@pytest.fixture
+def link(promoter, farm) -> Link:
+    return promo_link(promoter[0].user, farm["apples"])
+
+
+def deliver(order: Order, farm, buyer) -> None:
+    """Ship and confirm every parcel of a paid order."""
+    for shipment in order.shipments.all():
+        orders.shipment_ship(shipment_id=shipment.pk, user=farm["user"], carrier="顺丰",
+                             tracking_number="SF1234567890")
+        orders.shipment_confirm(shipment_id=shipment.pk, user=buyer)
+
+
+# --- Amounts ------------------------------------------------------------------------------------
+
+def test_the_commission_is_the_rate_of_the_listings_lines_only(place, buyer, farm, link,
+                                                               make_producer, make_listing):
+    other_farm = make_producer()
+    tea = make_listing(other_farm, price="120.00", title="明前龙井", rate="0.20")
+    order = place(buyer, (farm["apples"], 3), (farm["honey"], 1), (tea, 1),
+                  promo_code=link.code)
+    [commission] = Commission.objects.all()
+    assert commission.base_amount == Decimal("60.00")  # 3 x 20.00; not the honey, not the tea
+    assert commission.rate == Decimal("0.10")
+    assert commission.amount == Decimal("6.00")
+    assert commission.status == "pending"
+    assert commission.promoter.user_id == link.video.owner_id
+    assert commission.shipment.order_id == order.pk
+    assert commission.shipment.producer_id == farm["producer"].pk
+
+
+@pytest.mark.parametrize(
+    ("price", "quantity", "rate", "amount"),
+    [
+        ("1.25", 1, "0.10", "0.13"),  # 0.125 rounds half up (banker's rounding would say 0.12)
+        ("12.35", 3, "0.15", "5.56"),  # 37.05 x 0.15 = 5.5575
+        ("0.05", 1, "0.10", "0.01"),  # 0.005 -> 0.01
+        ("99.99", 7, "0.50", "349.97"),  # 699.93 x 0.5 = 349.965
+    ],
+)
+def test_commission_arithmetic_is_decimal_and_rounds_half_up(place, buyer, farm, promoter,
+                                                             make_listing, price, quantity,
+                                                             rate, amount):
+    listing = make_listing(farm["producer"], price=price, rate=rate, title="试价")
+    link = promo_link(promoter[0].user, listing)
+    place(buyer, (listing, quantity), promo_code=link.code)
+    assert Commission.objects.get().amount == Decimal(amount)
+
+
+def test_the_rate_is_the_one_in_force_when_the_order_was_placed(place, buyer, farm, link):
+    place(buyer, (farm["apples"], 2), promo_code=link.code)
+    Listing.objects.filter(pk=farm["apples"].pk).update(commission_rate=Decimal("0.02"))
+    commission = Commission.objects.get()
+    assert commission.rate == Decimal("0.10") and commission.amount == Decimal("4.00")
+
+
+def test_an_unknown_promo_code_is_422_and_the_order_is_not_placed(buyer_api, farm, address):
+    response = buyer_api.post("/orders", {
+        "lines": [{"listing_id": farm["apples"].pk, "quantity": 2}],
+        "shipping_address": address, "promo_code": "NoSuchCode",
+    })
+    assert response.status_code == 422
+    assert response.json()["error"]["details"] == [
+        {"field": "promo_code", "message": "Unknown promo code."}]
+    assert Order.objects.count() == 0
+    farm["apples"].refresh_from_db()
+    assert farm["apples"].stock == 100
+
+
+def test_an_order_through_the_api_with_the_code_credits_the_promoter(buyer_api, farm, address,
+                                                                     link):
+    response = buyer_api.post("/orders", {
+        "lines": [{"listing_id": farm["apples"].pk, "quantity": 1}],
+        "shipping_address": address, "promo_code": link.code,
+    })
+    assert response.status_code == 201, response.content
+    assert Commission.objects.get().order_id == response.json()["id"]
+
+
+def test_the_signal_twice_makes_one_commission(place, buyer, farm, link):
+    order = place(buyer, (farm["apples"], 1), promo_code=link.code)
+    services.commission_for_order(order=order)
+    assert Commission.objects.count() == 1
+
+
+# --- No commission ------------------------------------------------------------------------------
+
+def test_no_commission_on_the_promoters_own_purchase(place, promoter, farm, link):
+    place(promoter[0].user, (farm["apples"], 2), promo_code=link.code)
+    assert Order.objects.count() == 1
+    assert Commission.objects.count() == 0
+
+
+def test_no_commission_on_a_farms_own_goods(place, buyer, farm):
+    # the farmer is also a promoter and promotes their own apples
+    Promoter.objects.create(user=farm["user"], display_name="李姐")
+    own = promo_link(farm["user"], farm["apples"])
+    place(buyer, (farm["apples"], 2), promo_code=own.code)
+    # and the farm's origin footage linked to its listing earns nothing either
+    origin = promo_link(farm["user"], farm["apples"], kind="origin", external_id="av2")
+    place(buyer, (farm["apples"], 1), promo_code=origin.code)
+    assert Order.objects.count() == 2
+    assert Commission.objects.count() == 0
+
+
+def test_no_commission_for_a_lot_link_a_listing_not_ordered_or_a_rate_withdrawn(
+    place, buyer, farm, link, make_listing
+):
+    video = farm["api"].post("/videos", {"url": "https://www.bilibili.com/video/av9"}).json()
+    lot_link = farm["api"].post(f"/videos/{video['id']}/links",
+                                {"batch_id": farm["batch"].pk}).json()
+    place(buyer, (farm["apples"], 1), promo_code=lot_link["code"])
+    place(buyer, (farm["honey"], 1), promo_code=link.code)  # the linked listing is not in it
+    Listing.objects.filter(pk=farm["apples"].pk).update(commission_rate=None)
+    place(buyer, (farm["apples"], 1), promo_code=link.code)
+    assert Order.objects.count() == 3
+    assert Commission.objects.count() == 0
+
+
+# --- Cancel and settle --------------------------------------------------------------------------
+
+def test_a_cancelled_order_cancels_its_commission_and_settling_leaves_it(place, buyer, farm,
+                                                                        link):
+    order = place(buyer, (farm["apples"], 2), promo_code=link.code)
+    orders.order_cancel(order_id=order.pk, user=buyer)
+    commission = Commission.objects.get()
+    assert commission.status == "cancelled" and commission.cancelled_at is not None
+    assert services.commissions_cancel_for_order(order=order) == 0  # twice: nothing more
+    with time_machine.travel(timezone.now() + timedelta(days=60)):
+        settle_commissions.delay()
+    assert Commission.objects.get().status == "cancelled"
+
+
+def test_an_expired_order_cancels_its_commission(place, buyer, farm, link):
+    order = place(buyer, (farm["apples"], 2), promo_code=link.code)
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        orders.order_expire(order_id=order.pk)
+    assert Commission.objects.get().status == "cancelled"
+
+
+def test_settled_only_after_delivery_and_the_return_window(place, buyer, farm, link, settings):
+    settings.RETURN_WINDOW_DAYS = 7
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        order = place(buyer, (farm["apples"], 2), promo_code=link.code)
+        assert services.commissions_settle() == 0  # not even paid
+        orders.order_pay(order_id=order.pk, user=buyer, method="sandbox")
+    with time_machine.travel(start + timedelta(days=1), tick=False):
+        deliver(order, farm, buyer)
+        assert services.commissions_settle() == 0  # delivered today
+    with time_machine.travel(start + timedelta(days=7, hours=23), tick=False):
+        assert services.commissions_settle() == 0  # 6 days 23 hours after delivery
+        assert Commission.objects.get().status == "pending"
+    with time_machine.travel(start + timedelta(days=8, minutes=1), tick=False):
+        settle_commissions.delay()
+        commission = Commission.objects.get()
+        assert commission.status == "settled"
+        assert commission.settled_at == start + timedelta(days=8, minutes=1)
+        assert services.commissions_settle() == 0  # twice: nothing more
+    # a settled commission is not undone by a late cancel attempt
+    assert services.commissions_cancel_for_order(order=order) == 0
+    assert Commission.objects.get().status == "settled"
+
+
+def test_only_the_delivered_parcel_settles_in_a_two_farm_order(place, buyer, farm, promoter,
+                                                               make_producer, make_listing):
+    other = make_producer()
+    tea = make_listing(other, price="100.00", rate="0.20", title="明前龙井")
+    apples_link = promo_link(promoter[0].user, farm["apples"])
+    order = place(buyer, (farm["apples"], 1), (tea, 1), promo_code=apples_link.code)
+    orders.order_pay(order_id=order.pk, user=buyer, method="sandbox")
+    tea_parcel = order.shipments.get(producer=other)
+    orders.shipment_ship(shipment_id=tea_parcel.pk, user=other.user, carrier="EMS",
+                         tracking_number="E1")
+    orders.shipment_confirm(shipment_id=tea_parcel.pk, user=buyer)
+    with time_machine.travel(timezone.now() + timedelta(days=30)):
+        assert services.commissions_settle() == 0  # the apples' parcel has not arrived
+    assert Commission.objects.get().status == "pending"

@@ -1,0 +1,165 @@
+"""What promoters and farms see: per link / per listing clicks, orders, GMV and commissions, the
+totals, the commission ledger, and constant query counts."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from orders import services as orders
+from promotion import services
+from promotion.models import ClickDaily, Commission, Link, Video
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def address(regions) -> dict:
+    return {"recipient": "王小明", "phone": "13800138000", "region_id": regions["xihu"].pk,
+            "detail": "文三路 90 号"}
+
+
+def new_link(user, listing, n: int) -> Link:
+    video = Video.objects.create(
+        owner=user, kind="promo", platform="bilibili", external_id=f"av{n}", status="ready",
+        canonical_url=f"https://www.bilibili.com/video/av{n}",
+        source_url=f"https://www.bilibili.com/video/av{n}")
+    return services.link_create(user=user, video_id=video.pk, listing_id=listing.pk)[0]
+
+
+def buy(buyer, listing, quantity, code, address):
+    return orders.order_place(buyer=buyer, lines=[{"listing_id": listing.pk,
+                                                   "quantity": quantity}],
+                              shipping_address=address, promo_code=code)
+
+
+@pytest.fixture
+def story(promoter, farm, make_user, address, make_listing):
+    """Two links: apples (3 orders: pending, settled, cancelled) and pears (1 pending)."""
+    user = promoter[0].user
+    pears = make_listing(farm["producer"], price="30.00", rate="0.05", title="砀山梨")
+    apples_link = new_link(user, farm["apples"], 1)
+    pears_link = new_link(user, pears, 2)
+    buyers = [make_user() for _ in range(4)]
+    buy(buyers[0], farm["apples"], 1, apples_link.code, address)  # 20.00 -> 2.00 pending
+    settled = buy(buyers[1], farm["apples"], 2, apples_link.code, address)  # 40 -> 4.00
+    cancelled = buy(buyers[2], farm["apples"], 5, apples_link.code, address)  # 100 -> 10.00
+    buy(buyers[3], pears, 3, pears_link.code, address)  # 90.00 -> 4.50 pending
+    Commission.objects.filter(order=settled).update(status="settled")
+    orders.order_cancel(order_id=cancelled.pk, user=buyers[2])
+    ClickDaily.objects.create(link=apples_link, day=date(2026, 11, 27), clicks=7)
+    ClickDaily.objects.create(link=apples_link, day=date(2026, 11, 28), clicks=5)
+    ClickDaily.objects.create(link=pears_link, day=date(2026, 11, 28), clicks=3)
+    return {"apples_link": apples_link, "pears_link": pears_link, "pears": pears}
+
+
+def test_a_promoter_sees_each_link_and_the_totals(promoter, story):
+    _, client = promoter
+    response = client.get("/promoters/me/stats")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["currency"] == "CNY"
+    by_code = {row["code"]: row for row in body["links"]}
+    apples = by_code[story["apples_link"].code]
+    assert apples == {
+        "link_id": story["apples_link"].pk, "code": story["apples_link"].code,
+        "video_id": story["apples_link"].video_id, "listing_id": story["apples_link"].listing_id,
+        "batch_id": None, "clicks": 12, "orders": 2, "gmv": "60.00",
+        "commission_pending": "2.00", "commission_settled": "4.00",
+    }
+    pears = by_code[story["pears_link"].code]
+    assert (pears["clicks"], pears["orders"], pears["gmv"], pears["commission_pending"],
+            pears["commission_settled"]) == (3, 1, "90.00", "4.50", "0.00")
+    assert body["totals"] == {"links": 2, "clicks": 15, "orders": 3, "gmv": "150.00",
+                              "commission_pending": "6.50", "commission_settled": "4.00"}
+    assert body["next_cursor"] is None
+
+
+def test_a_farm_sees_how_each_listing_does_through_promotion(farm, story):
+    response = farm["api"].get("/producers/me/promotion")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    rows = {row["listing_id"]: row for row in body["items"]}
+    apples = rows[farm["apples"].pk]
+    assert (apples["links"], apples["clicks"], apples["orders"], apples["gmv"],
+            apples["commission_pending"], apples["commission_settled"]) == (
+        1, 12, 2, "60.00", "2.00", "4.00")
+    assert rows[farm["honey"].pk]["clicks"] == 0 and rows[farm["honey"].pk]["gmv"] == "0.00"
+    assert body["totals"]["gmv"] == "150.00" and body["totals"]["clicks"] == 15
+    assert body["currency"] == "CNY"
+
+
+def test_stats_need_the_role(buyer_api):
+    assert buyer_api.get("/promoters/me/stats").status_code == 404
+    assert buyer_api.get("/producers/me/promotion").status_code == 403
+    assert buyer_api.get("/promoters/me/commissions").status_code == 404
+
+
+def test_the_commission_ledger_explains_every_amount(promoter, story):
+    _, client = promoter
+    response = client.get("/promoters/me/commissions")
+    assert response.status_code == 200
+    items = response.json()["items"]
+    assert len(items) == 4
+    assert {i["status"] for i in items} == {"pending", "settled", "cancelled"}
+    assert all(i["order_number"].startswith("SH") and i["currency"] == "CNY" for i in items)
+    settled = client.get("/promoters/me/commissions?status=settled").json()["items"]
+    assert [(i["base_amount"], i["rate"], i["amount"]) for i in settled] == [
+        ("40.00", "0.10", "4.00")]
+    by_link = client.get(f"/promoters/me/commissions?link={story['pears_link'].pk}").json()
+    assert [i["amount"] for i in by_link["items"]] == ["4.50"]
+    assert client.get("/promoters/me/commissions?status=paid").status_code == 422
+
+
+def test_another_promoter_sees_none_of_it(make_promoter, story):
+    _, stranger = make_promoter()
+    body = stranger.get("/promoters/me/stats").json()
+    assert body["links"] == [] and body["totals"]["gmv"] == "0.00"
+    assert stranger.get("/promoters/me/commissions").json()["items"] == []
+
+
+def _fill(user, listing, start: int, count: int, address, make_user) -> None:
+    for n in range(start, start + count):
+        link = new_link(user, listing, n)
+        ClickDaily.objects.create(link=link, day=date(2026, 11, 28), clicks=n)
+        buy(make_user(), listing, 1, link.code, address)
+
+
+def test_promoter_stats_run_constant_queries(promoter, farm, address, make_user,
+                                             django_assert_num_queries):
+    user, (_, client) = promoter[0].user, promoter
+    _fill(user, farm["apples"], 1, 1, address, make_user)
+    # token, promoter, page, click totals, money totals, link count
+    with django_assert_num_queries(6):
+        body = client.get("/promoters/me/stats").json()
+    assert len(body["links"]) == 1 and body["totals"]["orders"] == 1
+    _fill(user, farm["apples"], 2, 19, address, make_user)
+    with django_assert_num_queries(6):
+        body = client.get("/promoters/me/stats?limit=20").json()
+    assert len(body["links"]) == 20
+    assert body["totals"]["orders"] == 20
+    assert body["totals"]["commission_pending"] == str(Decimal("2.00") * 20)
+
+
+def test_producer_promotion_runs_constant_queries(farm, promoter, address, make_user,
+                                                  make_listing, django_assert_num_queries):
+    user = promoter[0].user
+    with django_assert_num_queries(5):  # token, producer, page, click totals, money totals
+        assert len(farm["api"].get("/producers/me/promotion").json()["items"]) == 2
+    for i in range(18):
+        listing = make_listing(farm["producer"], title=f"苹果{i}")
+        _fill(user, listing, 100 + i, 1, address, make_user)
+    with django_assert_num_queries(5):
+        body = farm["api"].get("/producers/me/promotion?limit=20").json()
+    assert len(body["items"]) == 20
+
+
+def test_commission_ledger_runs_constant_queries(promoter, farm, address, make_user,
+                                                 django_assert_num_queries):
+    user, (_, client) = promoter[0].user, promoter
+    _fill(user, farm["apples"], 1, 1, address, make_user)
+    with django_assert_num_queries(3):  # token, promoter, page
+        assert len(client.get("/promoters/me/commissions").json()["items"]) == 1
+    _fill(user, farm["apples"], 2, 19, address, make_user)
+    with django_assert_num_queries(3):
+        assert len(client.get("/promoters/me/commissions").json()["items"]) == 20
