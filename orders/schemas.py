@@ -4,16 +4,20 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+# Database ids are 64-bit; text never carries NUL (PostgreSQL refuses it).
+MAX_ID = 2**63 - 1
+TEXT = r"^[^\x00]*$"
+
 
 class AddressIn(Schema):
-    recipient: str = Field(..., min_length=1, max_length=64)
+    recipient: str = Field(..., min_length=1, max_length=64, pattern=TEXT)
     phone: str = Field(..., min_length=5, max_length=32, pattern=r"^\+?[0-9][0-9 -]{3,30}$")
-    region_id: int = Field(..., strict=True)
-    detail: str = Field(..., min_length=1, max_length=255)
+    region_id: int = Field(..., strict=True, ge=1, le=MAX_ID)
+    detail: str = Field(..., min_length=1, max_length=255, pattern=TEXT)
 
 
 class LineIn(Schema):
-    listing_id: int = Field(..., strict=True)
+    listing_id: int = Field(..., strict=True, ge=1, le=MAX_ID)
     quantity: int = Field(
         ..., strict=True, ge=1, description="Whole units, 1 to ORDER_MAX_QUANTITY."
     )
@@ -22,17 +26,19 @@ class LineIn(Schema):
 class OrderIn(Schema):
     lines: list[LineIn] = Field(..., min_length=1, max_length=50)
     shipping_address: AddressIn
-    promo_code: str | None = Field(None, max_length=32)
-    note: str | None = Field(None, max_length=500)
+    promo_code: str | None = Field(None, max_length=32, pattern=TEXT)
+    note: str | None = Field(None, max_length=500, pattern=TEXT)
 
 
 class PayIn(Schema):
-    method: str = Field("sandbox", max_length=32, description="A payment provider: `sandbox`.")
+    method: str = Field(
+        "sandbox", max_length=32, pattern=TEXT, description="A payment provider: `sandbox`."
+    )
 
 
 class ShipIn(Schema):
-    carrier: str = Field(..., min_length=1, max_length=64)
-    tracking_number: str = Field(..., min_length=1, max_length=64)
+    carrier: str = Field(..., min_length=1, max_length=64, pattern=TEXT)
+    tracking_number: str = Field(..., min_length=1, max_length=64, pattern=TEXT)
 
 
 class OrderQuery(Schema):

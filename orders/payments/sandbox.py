@@ -91,6 +91,8 @@ class SandboxProvider(PaymentProvider):
 
 
 def _event(body: bytes) -> WebhookEvent:
+    if b"\x00" in body or b"\\u0000" in body:
+        raise BadRequest("The webhook body is malformed.", code="invalid_payload")
     try:
         payload = json.loads(body)
         data = payload["data"]

@@ -252,3 +252,23 @@ def test_expires_at_is_the_payment_timeout_after_creation(buyer_api, place, two_
     order = place(buyer_api, (two_farms["apples"], 1)).json()
     stored = Order.objects.get(pk=order["id"])
     assert (stored.expires_at - stored.created_at).total_seconds() == pytest.approx(600, abs=2)
+
+
+def test_impossible_ids_and_nul_characters_are_422_not_500(buyer_api, order_body, two_farms,
+                                                          address):
+    huge = buyer_api.post("/orders", {"lines": [{"listing_id": 2**70, "quantity": 1}],
+                                      "shipping_address": address})
+    assert "lines.0.listing_id" in fields(huge)
+    body = order_body((two_farms["apples"], 1), note="门口\x00")
+    assert "note" in fields(buyer_api.post("/orders", body))
+    body = order_body((two_farms["apples"], 1))
+    body["shipping_address"]["region_id"] = 2**64
+    assert "shipping_address.region_id" in fields(buyer_api.post("/orders", body))
+    assert buyer_api.get(f"/orders/{2**70}").status_code == 404
+    assert Listing.objects.get(pk=two_farms["apples"].pk).stock == 50
+
+
+def test_pay_without_a_body_uses_the_sandbox(buyer_api, place, two_farms):
+    order = place(buyer_api, (two_farms["apples"], 1)).json()
+    response = buyer_api.post(f"/orders/{order['id']}/pay")
+    assert response.status_code == 200 and response.json()["status"] == "paid"

@@ -274,3 +274,10 @@ def test_an_oversized_webhook_is_413_not_500(api, order):
     body = b"x" * (3 * 1024 * 1024)
     response = post_webhook(api, body)
     assert response.status_code == 413
+
+
+def test_a_webhook_with_nul_characters_is_400(api, order):
+    body = webhook_body(order, event_id="evt\x00nul", ref="sbx_nul")
+    response = post_webhook(api, body)
+    assert response.status_code == 400
+    assert not PaymentWebhookEvent.objects.exists()
