@@ -256,7 +256,7 @@ def _order_of_buyer(*, order_id: int, user: User) -> Order:
 def _notify_paid(order_id: int) -> None:
     from orders.tasks import notify_order_paid
 
-    transaction.on_commit(lambda: notify_order_paid.delay(order_id))
+    transaction.on_commit(lambda: notify_order_paid.delay(order_id), robust=True)
 
 
 def order_pay(*, order_id: int, user: User, method: str) -> Order:
@@ -427,7 +427,7 @@ def _cancel(order: Order, *, actor: User | None, reason: str, expected: list[str
         if previous == Order.Status.PAID:
             from orders.tasks import notify_order_cancelled
 
-            transaction.on_commit(lambda: notify_order_cancelled.delay(order.pk))
+            transaction.on_commit(lambda: notify_order_cancelled.delay(order.pk), robust=True)
     return order
 
 
@@ -508,7 +508,7 @@ def shipment_ship(*, shipment_id: int, user: User, carrier: str, tracking_number
 
         from orders.tasks import notify_shipment_shipped
 
-        transaction.on_commit(lambda: notify_shipment_shipped.delay(shipment.pk))
+        transaction.on_commit(lambda: notify_shipment_shipped.delay(shipment.pk), robust=True)
     shipment.refresh_from_db()
     return shipment
 

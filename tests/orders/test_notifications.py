@@ -77,3 +77,19 @@ def test_farms_told_to_ship_are_told_when_the_order_is_cancelled(
         [two_farms["farm_a"].user.email, two_farms["farm_b"].user.email]
     )
     assert all("请勿发货" in m.subject for m in mail.outbox)
+
+
+def test_a_mail_server_failure_neither_fails_the_payment_nor_marks_the_mail_sent(
+    buyer_api, order, monkeypatch, django_capture_on_commit_callbacks
+):
+    import smtplib
+
+    def broken(*args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("mail server down")
+
+    monkeypatch.setattr("orders.notifications.send_mail", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = buyer_api.post(f"/orders/{order.pk}/pay", {"method": "sandbox"})
+    assert response.status_code == 200 and response.json()["status"] == "paid"
+    # not marked as sent: a retry will send it
+    assert not Shipment.objects.filter(producer_notified_at__isnull=False).exists()
