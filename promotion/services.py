@@ -377,12 +377,17 @@ def commissions_settle(*, now: datetime | None = None) -> int:
     cutoff = now - timedelta(days=settings.RETURN_WINDOW_DAYS)
     from orders.models import Order, Shipment
 
-    return (
+    due = (
         Commission.objects.filter(
             status=Commission.Status.PENDING,
             shipment__status=Shipment.Status.DELIVERED,
             shipment__delivered_at__lte=cutoff,
         )
         .exclude(order__status=Order.Status.CANCELLED)
-        .update(status=Commission.Status.SETTLED, settled_at=now)
+        .values("pk")
+    )
+    # `status = pending` on the updated row itself (not only inside the sub-select): PostgreSQL
+    # re-checks it after waiting for a concurrent settle or cancel, which then wins alone.
+    return Commission.objects.filter(pk__in=due, status=Commission.Status.PENDING).update(
+        status=Commission.Status.SETTLED, settled_at=now
     )
