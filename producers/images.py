@@ -76,35 +76,41 @@ def check_size(size: int) -> None:
 
 
 def clean_upload(file, size: int) -> CleanImage:
-    """The photo re-encoded in its own format, turned upright, with no EXIF (no GPS), no
-    comments and no colour-profile tags carried over."""
+    """The photo re-encoded in its own format and turned upright, with no EXIF (no GPS), XMP
+    or comments carried over; only the colour profile is kept."""
     check_size(size)
     image = _open(file)
     kind = image.format
+    buffer = io.BytesIO()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image.load()
             image = ImageOps.exif_transpose(image)
+        # Re-encoding writes only the pixels and the colour profile: EXIF (GPS, camera), XMP,
+        # comments and text chunks of the upload are not carried over.
+        # Pillow carries some of `info` (a JPEG comment, say) into what it saves: keep only
+        # what the pixels need.
+        image.info = {k: v for k, v in image.info.items() if k in {"icc_profile", "transparency"}}
+        icc = image.info.get("icc_profile") or None
+        if kind == "JPEG":
+            if image.mode not in {"RGB", "L"}:
+                image = image.convert("RGB")
+            image.save(buffer, "JPEG", quality=90, optimize=True, icc_profile=icc)
+        elif kind == "PNG":
+            if image.mode not in {"RGB", "RGBA", "L", "LA", "P"}:
+                image = image.convert("RGBA")
+            image.save(buffer, "PNG", optimize=True, icc_profile=icc)
+        else:
+            if image.mode not in {"RGB", "RGBA"}:
+                image = image.convert("RGBA")
+            image.save(buffer, "WEBP", quality=90, icc_profile=icc)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PayloadTooLarge(str(exc), code="image_too_large") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise UnsupportedMediaType(
             "The photo could not be read; it may be damaged.", code="unreadable_image"
         ) from exc
-    buffer = io.BytesIO()
-    if kind == "JPEG":
-        if image.mode not in {"RGB", "L"}:
-            image = image.convert("RGB")
-        image.save(buffer, "JPEG", quality=90, optimize=True)
-    elif kind == "PNG":
-        if image.mode not in {"RGB", "RGBA", "L", "LA", "P"}:
-            image = image.convert("RGBA")
-        image.save(buffer, "PNG", optimize=True)
-    else:
-        if image.mode not in {"RGB", "RGBA"}:
-            image = image.convert("RGBA")
-        image.save(buffer, "WEBP", quality=90)
     return CleanImage(buffer.getvalue(), FORMATS[kind], image.width, image.height)
 
 

@@ -98,6 +98,19 @@ def test_gps_exif_is_gone_from_the_stored_original(owner_api, listing):
     assert "exif" not in image.info
 
 
+def test_xmp_and_comments_are_gone_too(owner_api, listing):
+    buffer = io.BytesIO()
+    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+           b'02/22-rdf-syntax-ns#"><rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" '
+           b'exif:GPSLatitude="34,3.5N"/></rdf:RDF></x:xmpmeta>')
+    Image.new("RGB", (200, 100), "red").save(buffer, "JPEG", xmp=xmp, comment=b"farm at 34N")
+    assert b"GPSLatitude" in buffer.getvalue()
+    upload(owner_api, listing, buffer.getvalue())
+    with ListingImage.objects.get().original.open("rb") as f:
+        content = f.read()
+    assert b"GPSLatitude" not in content and b"farm at 34N" not in content
+
+
 def test_orientation_is_applied_before_exif_is_dropped(owner_api, listing):
     # 6 = "rotate 90° clockwise to display": a 120x60 sensor image is a 60x120 photo
     response = upload(owner_api, listing, jpeg_bytes(120, 60, orientation=6))
@@ -198,3 +211,33 @@ def test_a_photo_that_cannot_be_read_later_ends_failed(owner_api, listing,
     image.refresh_from_db()
     assert image.status == "failed" and not image.small and not image.medium
     assert make_listing_image_thumbnails(image_id) == "failed"
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_makes_the_thumbnails_after_commit(owner_api, listing):
+    from celery.backends.redis import RedisBackend
+    from celery.contrib.testing.worker import start_worker
+    from django.conf import settings as django_settings
+
+    from marketplace.celery import app
+
+    previous = {key: app.conf[key] for key in
+                ("task_always_eager", "broker_url", "result_backend", "task_ignore_result")}
+    app.conf.update(task_always_eager=False, broker_url=django_settings.REDIS_CACHE_URL,
+                    result_backend=django_settings.REDIS_CACHE_URL, task_ignore_result=False)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            # the upload commits and enqueues the task through Redis
+            image_id = upload(owner_api, listing, jpeg_bytes(1000, 500)).json()["id"]
+            # a second run queued behind it: when it answers, the first has run too
+            sent = make_listing_image_thumbnails.apply_async(args=[image_id],
+                                                             ignore_result=False)
+            # read the result from Redis (earlier eager tests cached a disabled backend)
+            backend = RedisBackend(app=app, url=django_settings.REDIS_CACHE_URL)
+            assert app.AsyncResult(sent.id, backend=backend).get(timeout=30) == "ready"
+    finally:
+        app.conf.update(previous)
+    image = ListingImage.objects.get(pk=image_id)
+    assert image.status == "ready"
+    assert stored(image.small).size == (240, 120) and stored(image.medium).size == (720, 360)
