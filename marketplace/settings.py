@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "marketplace.middleware.ApiErrorEnvelopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETag on every GET and 304 on a matching If-None-Match: phones on rural networks pay per byte.
@@ -235,3 +236,6 @@ CLICK_DEDUP_SECRET = os.environ.get("CLICK_DEDUP_SECRET", "")
 # Clicks are counted in Redis (rolled up every minute) when set, else with one insert each.
 CLICK_REDIS_URL = os.environ.get("CLICK_REDIS_URL", REDIS_URL)
 CLICK_REDIS_PREFIX = os.environ.get("CLICK_REDIS_PREFIX", "shanhuo:clicks")
+
+# The error envelope also for a method an API path lacks (ninja answers that in plain text).
+MIDDLEWARE.append("marketplace.middleware.ApiMethodNotAllowedMiddleware")

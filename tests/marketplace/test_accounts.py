@@ -110,3 +110,10 @@ def test_login_is_throttled_per_address_with_retry_after(api, settings):
     # another address is not affected
     other = api.post("/auth/token", {"username": "x", "password": "y"}, REMOTE_ADDR="10.9.9.9")
     assert other.status_code == 401
+
+
+def test_a_wrong_method_is_405_in_the_envelope_with_allow(api):
+    response = api.post("/health", {})
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+    assert "GET" in response["Allow"]
