@@ -236,6 +236,3 @@ CLICK_DEDUP_SECRET = os.environ.get("CLICK_DEDUP_SECRET", "")
 # Clicks are counted in Redis (rolled up every minute) when set, else with one insert each.
 CLICK_REDIS_URL = os.environ.get("CLICK_REDIS_URL", REDIS_URL)
 CLICK_REDIS_PREFIX = os.environ.get("CLICK_REDIS_PREFIX", "shanhuo:clicks")
-
-# The error envelope also for a method an API path lacks (ninja answers that in plain text).
-MIDDLEWARE.append("marketplace.middleware.ApiMethodNotAllowedMiddleware")
