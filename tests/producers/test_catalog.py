@@ -270,3 +270,17 @@ def test_catalog_etag_304(api, listing):
     listing.title = "变了"
     listing.save()
     assert api.get("/listings", headers={"If-None-Match": first["ETag"]}).status_code == 200
+
+
+@pytest.mark.parametrize("rows", [1, 20])
+def test_listing_detail_costs_the_same_queries_whatever_it_holds(
+    api, producer, listing, make_batch, django_assert_num_queries, rows
+):
+    from producers.models import ListingImage
+
+    for i in range(rows):
+        ListingImage.objects.create(listing=listing, original=f"listings/z{i}.jpg")
+        make_batch(listing, lot_code=f"L{i}")
+    with django_assert_num_queries(3):
+        body = api.get(f"/listings/{listing.pk}").json()
+    assert len(body["images"]) == rows and len(body["batches"]) == rows
