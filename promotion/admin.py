@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.utils import timezone
 
 from promotion.models import Click, ClickDaily, Commission, Link, Promoter, Video
@@ -33,6 +34,7 @@ class VideoAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [LinkInline]
     actions = ["mark_failed"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.action(description="Hide the selected videos (mark failed)")
     def mark_failed(self, request, queryset):

@@ -8,6 +8,10 @@ from pydantic import PlainSerializer
 
 from promotion.video_urls import player_url
 
+# Database ids are 64-bit; text never carries NUL (PostgreSQL refuses it).
+MAX_ID = 2**63 - 1
+TEXT = r"^[^\x00]*$"
+
 Money = Annotated[
     Decimal,
     PlainSerializer(lambda v: str(Decimal(v).quantize(Decimal("0.01"), ROUND_HALF_UP)),
@@ -16,8 +20,8 @@ Money = Annotated[
 
 
 class PromoterIn(Schema):
-    display_name: str = Field(..., min_length=1, max_length=64)
-    bio: str = Field("", max_length=2000)
+    display_name: str = Field(..., min_length=1, max_length=64, pattern=TEXT)
+    bio: str = Field("", max_length=2000, pattern=TEXT)
 
 
 class PromoterOut(Schema):
@@ -31,7 +35,8 @@ class VideoIn(Schema):
     url: str = Field(..., min_length=1, max_length=2000,
                      description="A video page or share link (Douyin, Kuaishou, Bilibili, "
                                  "YouTube, TikTok).")
-    title: str = Field("", max_length=200, description="Your title; kept over the platform's.")
+    title: str = Field("", max_length=200, pattern=TEXT,
+                       description="Your title; kept over the platform's.")
     kind: Literal["origin", "promo"] | None = Field(
         None, description="For an account that is both producer and promoter; default: "
                           "origin for a producer, promo for a promoter.")
@@ -62,8 +67,8 @@ class VideoOut(VideoPublicOut):
 
 
 class LinkIn(Schema):
-    listing_id: int | None = None
-    batch_id: int | None = None
+    listing_id: int | None = Field(None, ge=1, le=MAX_ID, description="A listing, or:")
+    batch_id: int | None = Field(None, ge=1, le=MAX_ID, description="a harvest lot.")
 
 
 class LinkOut(Schema):
@@ -130,8 +135,8 @@ class ProducerPromotionOut(Schema):
 
 class CommissionQuery(Schema):
     status: Literal["pending", "settled", "cancelled"] | None = None
-    link: int | None = None
-    listing: int | None = None
+    link: int | None = Field(None, ge=1, le=MAX_ID)
+    listing: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class CommissionOut(Schema):

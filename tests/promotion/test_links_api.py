@@ -187,3 +187,12 @@ def test_the_trace_page_shows_the_lots_origin_videos(origin_video, farm, api):
     page = api.get(f"/trace/{farm['batch'].trace_code}")  # the page for people
     assert page.status_code == 200
     assert "果园实拍" in page.content.decode()
+
+
+def test_a_listings_videos_carry_an_etag(promo_video, farm, api):
+    client, video_id = promo_video
+    client.post(f"/videos/{video_id}/links", {"listing_id": farm["apples"].pk})
+    first = api.get(f"/listings/{farm['apples'].pk}/videos")
+    assert first.has_header("ETag")
+    again = api.get(f"/listings/{farm['apples'].pk}/videos", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""

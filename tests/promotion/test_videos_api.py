@@ -293,3 +293,34 @@ def test_a_short_link_to_a_video_already_posted_merges_into_it(
     # a link that would clash with the original's stays where it is, and keeps working
     assert Link.objects.get(pk=clash["id"]).video_id == short
     assert client.get(f"/p/{clash['code']}").status_code == 302
+
+
+# --- Hostile input is a 4xx, never a 500 ---------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/promoters", {"display_name": "a\x00b"}),
+        ("/videos", {"url": BV, "title": "bad\x00title"}),
+        ("/videos", {"url": BV + "\x00"}),
+        ("/videos/1/links", {"listing_id": 2**64}),
+        ("/videos/1/links", {"batch_id": -1}),
+        ("/videos/99999999999999999999/links", {"listing_id": 1}),
+    ],
+)
+def test_nul_characters_and_out_of_range_ids_are_refused(promoter, path, body):
+    _, client = promoter
+    response = client.post(path, body)
+    assert response.status_code in {404, 422}, response.content
+    assert "error" in response.json()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/videos/99999999999999999999", "/videos/0", "/listings/99999999999999999999/videos",
+     "/promoters/me/commissions?link=99999999999999999999"],
+)
+def test_out_of_range_ids_in_paths_and_queries_are_422(promoter, path):
+    _, client = promoter
+    response = client.get(path)
+    assert response.status_code == 422, response.content

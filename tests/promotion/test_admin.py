@@ -1,0 +1,68 @@
+"""The staff back office for promotion: every list with its filters, and the actions."""
+
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from promotion.models import ClickDaily, Link, Video
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(make_user):
+    client = Client()
+    client.force_login(make_user("staff", is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.fixture
+def video(promoter, farm):
+    user = promoter[0].user
+    video = Video.objects.create(owner=user, kind="promo", platform="bilibili",
+                                 external_id="av1", status="ready",
+                                 canonical_url="https://www.bilibili.com/video/av1",
+                                 source_url="https://www.bilibili.com/video/av1")
+    link = Link.objects.create(video=video, listing=farm["apples"], code="AdminAb1")
+    ClickDaily.objects.create(link=link, day=date(2026, 11, 28), clicks=4)
+    return video
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/promotion/promoter/?q=山货",
+        "/admin/promotion/video/?platform__exact=bilibili&kind__exact=promo&status__exact=ready",
+        "/admin/promotion/link/?target=listing&video__platform__exact=bilibili",
+        "/admin/promotion/link/?target=batch",
+        "/admin/promotion/clickdaily/?day__gte=2026-11-01",
+        "/admin/promotion/click/",
+        "/admin/promotion/commission/?status__exact=pending",
+    ],
+)
+def test_every_list_renders_with_its_filters(staff, video, url):
+    response = staff.get(url)
+    assert response.status_code == 200, url
+
+
+def test_the_video_page_shows_its_links(staff, video):
+    response = staff.get(f"/admin/promotion/video/{video.pk}/change/")
+    assert response.status_code == 200
+    assert "AdminAb1" in response.content.decode()
+
+
+def test_hiding_videos_from_the_admin(staff, video):
+    response = staff.post("/admin/promotion/video/", {
+        "action": "mark_failed", "_selected_action": [video.pk]})
+    assert response.status_code == 302
+    video.refresh_from_db()
+    assert video.status == "failed"
+
+
+def test_non_staff_cannot_see_commissions(client_for, buyer):
+    client = Client()
+    client.force_login(buyer)
+    response = client.get("/admin/promotion/commission/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
