@@ -1,0 +1,51 @@
+"""The periodic tasks by their names on a real Celery worker through Redis (CI sets REDIS_URL):
+clicks counted in Redis are rolled up into the database, and settling runs."""
+
+import uuid
+
+import pytest
+from django.conf import settings as django_settings
+
+from promotion.models import ClickDaily, Link, Video
+
+PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile"
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_rolls_up_redis_clicks_and_settles(api, farm, promoter, settings):
+    from celery.backends.redis import RedisBackend
+    from celery.contrib.testing.worker import start_worker
+
+    from marketplace.celery import app
+
+    settings.CLICK_REDIS_URL = django_settings.REDIS_URL
+    settings.CLICK_REDIS_PREFIX = f"test:clicks:{uuid.uuid4().hex}"
+    video = Video.objects.create(owner=promoter[0].user, kind="promo", platform="bilibili",
+                                 external_id="av1", status="ready",
+                                 canonical_url="https://www.bilibili.com/video/av1",
+                                 source_url="https://www.bilibili.com/video/av1")
+    link = Link.objects.create(video=video, listing=farm["apples"], code="Worker12")
+    for address in ("203.0.113.1", "203.0.113.2", "203.0.113.2", "203.0.113.3"):
+        assert api.get(f"/p/{link.code}", HTTP_USER_AGENT=PHONE,
+                       REMOTE_ADDR=address).status_code == 302
+
+    previous = {key: app.conf[key] for key in
+                ("task_always_eager", "broker_url", "result_backend", "task_ignore_result")}
+    app.conf.update(task_always_eager=False, broker_url=django_settings.REDIS_CACHE_URL,
+                    result_backend=django_settings.REDIS_CACHE_URL, task_ignore_result=False)
+    backend = RedisBackend(app=app, url=django_settings.REDIS_CACHE_URL)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            rolled = app.send_task("promotion.tasks.rollup_clicks", ignore_result=False)
+            assert app.AsyncResult(rolled.id, backend=backend).get(timeout=30) == 1
+            settled = app.send_task("promotion.tasks.settle_commissions", ignore_result=False)
+            assert app.AsyncResult(settled.id, backend=backend).get(timeout=30) == 0
+    finally:
+        app.conf.update(previous)
+        import redis
+
+        client = redis.Redis.from_url(django_settings.REDIS_URL)
+        for key in client.scan_iter(f"{settings.CLICK_REDIS_PREFIX}:*"):
+            client.delete(key)
+    assert ClickDaily.objects.get(link=link).clicks == 3
