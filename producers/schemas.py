@@ -1,13 +1,28 @@
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.conf import settings
 from ninja import Field, Schema
+from pydantic import AfterValidator
 
 from producers.tracecodes import qr_url, trace_url
 
 CURRENCY = "CNY"
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database.
+    if "\x00" in value:
+        raise ValueError("The text contains a NUL character.")
+    return value
+
+
+# Text from a client: any string without NUL characters.
+Text = Annotated[str, AfterValidator(_no_nul)]
+# A primary key as a client may send it: out-of-range numbers are a 422, not a database error.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Certification = Annotated[str, AfterValidator(_no_nul), Field(min_length=1, max_length=64)]
 
 
 def absolute_media_url(field) -> str | None:
@@ -44,19 +59,19 @@ class CategoryOut(Schema):
 # --- Producers ---------------------------------------------------------------------------------
 
 class ProducerIn(Schema):
-    name: str = Field(..., min_length=1, max_length=100)
+    name: Text = Field(..., min_length=1, max_length=100)
     kind: Literal["farmer", "cooperative"]
-    region_id: int
-    story: str = Field("", max_length=5000)
-    phone: str = Field("", max_length=32)
+    region_id: Id
+    story: Text = Field("", max_length=5000)
+    phone: Text = Field("", max_length=32)
 
 
 class ProducerPatch(Schema):
-    name: str = Field(None, min_length=1, max_length=100)
+    name: Text = Field(None, min_length=1, max_length=100)
     kind: Literal["farmer", "cooperative"] = None
-    region_id: int = None
-    story: str = Field(None, max_length=5000)
-    phone: str = Field(None, max_length=32)
+    region_id: Id = None
+    story: Text = Field(None, max_length=5000)
+    phone: Text = Field(None, max_length=32)
 
 
 class ProducerOut(Schema):
@@ -75,9 +90,9 @@ class ProducerOwnOut(ProducerOut):
 
 
 class ProducerQuery(Schema):
-    region: int | None = Field(None, description="A region's id: producers in it or under it.")
+    region: Id | None = Field(None, description="A region's id: producers in it or under it.")
     kind: Literal["farmer", "cooperative"] | None = None
-    q: str | None = Field(None, max_length=100,
+    q: Text | None = Field(None, max_length=100,
                           description="Words of the name or story, in Chinese or pinyin.")
 
 
@@ -93,15 +108,15 @@ Unit = Literal["kg", "jin", "box", "piece", "bag", "bottle", "jar", "bundle"]
 
 
 class ListingIn(Schema):
-    title: str = Field(..., min_length=1, max_length=120)
-    description: str = Field("", max_length=10000)
-    category: str = Field(..., max_length=64, description="A category slug (GET /categories).")
+    title: Text = Field(..., min_length=1, max_length=120)
+    description: Text = Field("", max_length=10000)
+    category: Text = Field(..., max_length=64, description="A category slug (GET /categories).")
     unit: Unit
     price: Decimal = Field(..., description='Yuan, e.g. "12.50": more than 0, two decimals.')
     stock: int = Field(0, ge=0, le=2_000_000_000)
-    origin_region_id: int | None = None
-    story: str = Field("", max_length=10000)
-    growing_method: str = Field("", max_length=255)
+    origin_region_id: Id | None = None
+    story: Text = Field("", max_length=10000)
+    growing_method: Text = Field("", max_length=255)
     harvest_start: date | None = None
     harvest_end: date | None = None
     net_weight_g: int | None = Field(None, ge=1, le=2_000_000_000)
@@ -112,15 +127,15 @@ class ListingIn(Schema):
 
 
 class ListingPatch(Schema):
-    title: str = Field(None, min_length=1, max_length=120)
-    description: str = Field(None, max_length=10000)
-    category: str = Field(None, max_length=64)
+    title: Text = Field(None, min_length=1, max_length=120)
+    description: Text = Field(None, max_length=10000)
+    category: Text = Field(None, max_length=64)
     unit: Unit = None
     price: Decimal = None
     stock: int = Field(None, ge=0, le=2_000_000_000)
-    origin_region_id: int | None = None
-    story: str = Field(None, max_length=10000)
-    growing_method: str = Field(None, max_length=255)
+    origin_region_id: Id | None = None
+    story: Text = Field(None, max_length=10000)
+    growing_method: Text = Field(None, max_length=255)
     harvest_start: date | None = None
     harvest_end: date | None = None
     net_weight_g: int | None = Field(None, ge=1, le=2_000_000_000)
@@ -153,10 +168,10 @@ class ImageOut(Schema):
 class BatchIn(Schema):
     harvested_on: date
     quantity: int | None = Field(None, ge=0, le=2_000_000_000)
-    lot_code: str | None = Field(None, max_length=64,
+    lot_code: Text | None = Field(None, max_length=64,
                                  description="Your own lot number; made from the date if left out.")
-    notes: str = Field("", max_length=5000)
-    certifications: list[str] = Field(default_factory=list, max_length=20)
+    notes: Text = Field("", max_length=5000)
+    certifications: list[Certification] = Field(default_factory=list, max_length=20)
 
 
 class BatchOut(Schema):
@@ -223,18 +238,18 @@ class ListingOut(Schema):
 
 
 class ListingQuery(Schema):
-    region: int | None = Field(
+    region: Id | None = Field(
         None, description="A region's id: listings from it or anywhere under it (the origin "
                           "region, or the producer's when the listing has none).")
-    category: str | None = Field(None, max_length=64,
+    category: Text | None = Field(None, max_length=64,
                                  description="A category slug, sub-categories included.")
-    producer: int | None = Field(None, description="A producer's id.")
+    producer: Id | None = Field(None, description="A producer's id.")
     min_price: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
     max_price: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
     in_stock: bool | None = Field(None, description="true: only listings with stock.")
     promotable: bool | None = Field(
         None, description="true: only listings open to promotion (commission_rate set).")
-    q: str | None = Field(
+    q: Text | None = Field(
         None, max_length=100,
         description="Words of the title, description, story or producer name, in Chinese or "
                     "pinyin (`苹果`, `pingguo`, `pg`).")

@@ -9,6 +9,7 @@ from marketplace.models import User
 from marketplace.pagination import Page, PageParams, paginate
 from producers.filters import ListingFilter, ProducerFilter
 from producers.models import Batch, Category, Listing, ListingImage, Producer, Region
+from producers.tracecodes import could_be_trace_code
 from promotion.models import Video
 
 # `ordering` values of GET /listings -> keyset ordering (always ending in the primary key).
@@ -130,6 +131,8 @@ def batch_get_output(*, batch_id: int) -> Batch:
 
 
 def trace_batch(*, trace_code: str) -> Batch:
+    if not could_be_trace_code(trace_code):
+        raise NotFound("No harvest lot has this trace code.", code="trace_code_not_found")
     batch = (
         Batch.objects.select_related(
             "listing__producer__region", "listing__origin_region", "listing__category"

@@ -25,13 +25,14 @@ from marketplace.models import User
 from producers import images
 from producers.models import Batch, Category, Listing, ListingImage, Producer, Region
 from producers.search import search_key
-from producers.tracecodes import new_trace_code
+from producers.tracecodes import could_be_trace_code, new_trace_code
 
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
 LOT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_COMMISSION = Decimal("0.50")
 MAX_IMAGES_PER_LISTING = 12
 TRACE_CODE_ATTEMPTS = 5
+EARLIEST_HARVEST = date(2000, 1, 1)
 
 PRODUCER_FIELDS = {"name", "kind", "region_id", "story", "phone"}
 LISTING_FIELDS = {
@@ -392,6 +393,8 @@ def batch_create(
         raise InvalidState("The listing is archived.")
     if harvested_on > timezone.localdate() + timedelta(days=1):
         errors["harvested_on"] = "The harvest date cannot be in the future."
+    elif harvested_on < EARLIEST_HARVEST:
+        errors["harvested_on"] = f"The harvest date cannot be before {EARLIEST_HARVEST}."
     if quantity is not None and quantity < 0:
         errors["quantity"] = "The quantity is 0 or more."
     lot_code = (lot_code or "").strip() or None
@@ -422,6 +425,8 @@ def batch_create(
 def batch_scan(*, trace_code: str) -> None:
     """Count one look at a label: one atomic UPDATE, so concurrent scans all count and the
     first scan's time is set once."""
+    if not could_be_trace_code(trace_code):
+        raise NotFound("No harvest lot has this trace code.", code="trace_code_not_found")
     updated = Batch.objects.filter(trace_code=trace_code).update(
         scans=F("scans") + 1,
         first_scanned_at=Coalesce(

@@ -5,6 +5,7 @@ codes, drawn with `secrets`, so one code says nothing about its neighbours.
 """
 
 import io
+import re
 import secrets
 
 import segno
@@ -18,8 +19,13 @@ def new_trace_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
 
 
-def is_well_formed(code: str) -> bool:
-    return len(code) == LENGTH and all(ch in ALPHABET for ch in code)
+_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def could_be_trace_code(code: str) -> bool:
+    """False for what no stored code can be (too long, NUL, slashes...): such a look-up is a
+    404 without touching the database."""
+    return bool(_SHAPE.match(code))
 
 
 def trace_url(code: str) -> str:
