@@ -7,7 +7,7 @@ PYTHON ?= python3
 # Development defaults for the embedded mode; the environment wins when set.
 export DEBUG ?= 1
 
-.PHONY: install run serve migrate demo test lint format worker beat bench clean
+.PHONY: install run serve migrate demo test lint format worker beat bench browser-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,14 @@ beat: install
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Debian's headless Chromium, its driver and a Chinese font for the real-browser tests (as root,
+# through apt: no browser downloads).
+browser-deps:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && fc-list :lang=zh | grep -q .; \
+	then echo "chromium, chromedriver and a Chinese font are installed"; \
+	else apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	  chromium chromium-driver fonts-wqy-microhei; fi
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm var media

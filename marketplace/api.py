@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
@@ -98,6 +99,12 @@ def on_http_error(request: HttpRequest, exc: HttpError):
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404):
     return error_response(404, "not_found", "Not found.")
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_request_too_big(request: HttpRequest, exc: RequestDataTooBig):
+    # A JSON body over DATA_UPLOAD_MAX_MEMORY_SIZE: the client's fault, not ours.
+    return error_response(413, "payload_too_large", "The request body is too large.")
 
 
 @api.exception_handler(Exception)

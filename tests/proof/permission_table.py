@@ -1,0 +1,171 @@
+"""Who may call what: the expected status of every route for each actor.
+
+Actors: anonymous, buyer (placed the world's order), other_producer (a producer with nothing to
+do with the owner's goods), owner (the producer who owns the listing, lot, origin video and the
+order's parcel), promoter (linked the owner's listing to a promo video), staff (the back office:
+the admin, not special in the API).
+
+The rules of API.md: no or a bad token is 401; someone else's object is 404 to them (they may not
+learn it exists); a role one does not have is 403; a public GET is 200 for everyone. A status in
+a set means any of them is right (e.g. a 409 for the owner still proves the check passed). Path
+parameters are filled from the world's ids (`params` maps a parameter to another id).
+
+A route may have several rows (a list), e.g. one for a public object and one for a draft.
+Add a row for every new route: the matrix test fails, naming the route, until there is one.
+"""
+
+from dataclasses import dataclass, field
+from io import BytesIO
+from typing import Any
+
+ANY_SIGNED_IN = "signed-in"
+
+
+@dataclass
+class Row:
+    expect: dict[str, Any]
+    body: Any = None
+    params: dict[str, str] = field(default_factory=dict)
+    query: str = ""
+    multipart: bool = False
+
+
+def everyone(status, **kw) -> Row:
+    return Row({a: status for a in _ACTORS}, **kw)
+
+
+def signed_in(status, **kw) -> Row:
+    return Row({"anonymous": 401, **{a: status for a in _ACTORS[1:]}}, **kw)
+
+
+def actors(*, anonymous=401, buyer, other_producer, owner, promoter, staff, **kw) -> Row:
+    return Row({"anonymous": anonymous, "buyer": buyer, "other_producer": other_producer,
+                "owner": owner, "promoter": promoter, "staff": staff}, **kw)
+
+
+def owner_only(ok, *, others=404, **kw) -> Row:
+    """The owner's object: the owner gets `ok`, everyone else signed in `others` (404: they may
+    not learn it exists), anonymous 401."""
+    return actors(buyer=others, other_producer=others, owner=ok, promoter=others, staff=others,
+                  **kw)
+
+
+_ACTORS = ("anonymous", "buyer", "other_producer", "owner", "promoter", "staff")
+
+
+def _png() -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(buffer, format="PNG")
+    return {"file": SimpleUploadedFile("apple.png", buffer.getvalue(), content_type="image/png")}
+
+
+ADDRESS = {"recipient": "李四", "phone": "13900000000", "region_id": None, "detail": "幸福路 1 号"}
+
+
+def _order(ids) -> dict:
+    return {"lines": [{"listing_id": ids["listing_id"], "quantity": 1}],
+            "shipping_address": {**ADDRESS, "region_id": ids["region_id"]}}
+
+
+LISTING = {"title": "砀山酥梨 5斤装", "category": "pears", "unit": "box", "price": "29.90",
+           "stock": 10, "status": "active"}
+
+TABLE: dict[str, Row | list[Row]] = {
+    # --- the platform and accounts ------------------------------------------------------------
+    "GET /api/v1/": everyone(404),  # ninja's root: nothing there, the envelope says so
+    "GET /api/v1/openapi.json": everyone(200),
+    "GET /api/v1/docs": everyone(200),
+    "GET /api/v1/health": everyone(200),
+    "POST /api/v1/auth/register": everyone(
+        201, body={"username": "newcomer", "password": "Yet-another-pass-7"}),
+    "POST /api/v1/auth/token": everyone(
+        200, body={"username": "proof_buyer", "password": "a-Strong-pass-123"}),
+    "POST /api/v1/auth/logout": signed_in(204),
+    "GET /api/v1/me": signed_in(200),
+    # --- places and kinds of goods ------------------------------------------------------------
+    "GET /api/v1/regions": everyone(200),
+    "GET /api/v1/regions/{region_id}": everyone(200),
+    "GET /api/v1/categories": everyone(200),
+    # --- producers ----------------------------------------------------------------------------
+    "GET /api/v1/producers": everyone(200),
+    "GET /api/v1/producers/{producer_id}": everyone(200),
+    "POST /api/v1/producers": actors(
+        buyer=201, other_producer=409, owner=409, promoter=201, staff=201,
+        body=lambda ids: {"name": "新农户", "kind": "farmer", "region_id": ids["region_id"]}),
+    "PATCH /api/v1/producers/{producer_id}": owner_only(200, body={"story": "改过的故事"}),
+    # a role one does not have: 403
+    "GET /api/v1/producers/me/promotion": actors(
+        buyer=403, other_producer=200, owner=200, promoter=403, staff=403),
+    # --- listings, photos, harvest lots ----------------------------------------------------------
+    "GET /api/v1/listings": everyone(200),
+    "POST /api/v1/listings": actors(
+        buyer=403, other_producer=201, owner=201, promoter=403, staff=403, body=LISTING),
+    "GET /api/v1/listings/{listing_id}": [
+        everyone(200),
+        # a draft is the owner's alone: not there for anyone else, signed in or not
+        owner_only(200, anonymous=404, params={"listing_id": "draft_listing_id"}),
+    ],
+    "PATCH /api/v1/listings/{listing_id}": owner_only(200, body={"price": "35.00"}),
+    "DELETE /api/v1/listings/{listing_id}": owner_only(204),
+    "POST /api/v1/listings/{listing_id}/images": owner_only(
+        201, body=lambda ids: _png(), multipart=True),
+    "POST /api/v1/listings/{listing_id}/batches": owner_only(
+        201, body={"harvested_on": "2026-10-20", "quantity": 100}),
+    "GET /api/v1/listings/{listing_id}/videos": everyone(200),
+    "GET /api/v1/trace/{trace_code}": everyone(200),
+    "GET /trace/{trace_code}": everyone(200),
+    "GET /trace/{trace_code}/qr.png": everyone(200),
+    # --- orders, shipments, payments (the order is the buyer's, paid; its parcel the owner's) --
+    "POST /api/v1/orders": actors(
+        # the owner may not buy their own goods
+        buyer=201, other_producer=201, owner=422, promoter=201, staff=201, body=_order),
+    "GET /api/v1/orders": signed_in(200),
+    "GET /api/v1/orders/{order_id}": actors(
+        buyer=200, other_producer=404, owner=200, promoter=404, staff=404),
+    # already paid: the buyer gets past the permission check to the state check
+    "POST /api/v1/orders/{order_id}/pay": actors(
+        buyer=409, other_producer=404, owner=403, promoter=404, staff=404,
+        body={"method": "sandbox"}),
+    "POST /api/v1/orders/{order_id}/cancel": actors(
+        buyer=200, other_producer=404, owner=403, promoter=404, staff=404),
+    "GET /api/v1/shipments": actors(
+        buyer=403, other_producer=200, owner=200, promoter=403, staff=403),
+    "POST /api/v1/shipments/{shipment_id}/ship": owner_only(
+        200, body={"carrier": "顺丰", "tracking_number": "SF1234567890"}),
+    # not shipped yet: the buyer passes the permission check and meets the state check
+    "POST /api/v1/shipments/{shipment_id}/confirm": actors(
+        buyer=409, other_producer=404, owner=404, promoter=404, staff=404),
+    # signed by the provider, not by a user: an unsigned call is refused for everyone alike
+    "POST /api/v1/payments/webhooks/{provider}": everyone(
+        400, body={"event": "fake"}),
+    # --- promotion ---------------------------------------------------------------------------
+    "POST /api/v1/promoters": actors(
+        buyer=201, other_producer=201, owner=201, promoter=409, staff=201,
+        body={"display_name": "新推广员"}),
+    "GET /api/v1/promoters/me": actors(
+        buyer=404, other_producer=404, owner=404, promoter=200, staff=404),
+    # /promoters/me and below: no promoter profile, nothing there (404)
+    "GET /api/v1/promoters/me/stats": actors(
+        buyer=404, other_producer=404, owner=404, promoter=200, staff=404),
+    "GET /api/v1/promoters/me/commissions": actors(
+        buyer=404, other_producer=404, owner=404, promoter=200, staff=404),
+    "POST /api/v1/videos": actors(
+        buyer=403, other_producer=201, owner=201, promoter=201, staff=403,
+        body={"url": "https://www.bilibili.com/video/BV1GJ411x7h7"}),
+    "GET /api/v1/videos": signed_in(200),
+    "GET /api/v1/videos/{video_id}": owner_only(200),
+    "POST /api/v1/videos/{video_id}/links": owner_only(
+        201, body=lambda ids: {"listing_id": ids["listing_id"]}),
+    "GET /p/{code}": everyone(302, params={"code": "promo_link_code"}),
+}
+
+# The admin's URLs are one row: test_admin_is_for_staff_only walks the index and every model's
+# change list with ADMIN_EXPECT.
+TABLE["GET /admin/..."] = everyone(None)
+
+# The admin (session sign-in, is_staff): staff see it, everyone else goes to the login page.
+ADMIN_EXPECT = {"anonymous": 302, "buyer": 302, "other_producer": 302, "owner": 302,
+                "promoter": 302, "staff": 200}

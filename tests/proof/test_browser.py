@@ -1,0 +1,151 @@
+"""A real browser: Debian's headless Chromium, driven by selenium through /usr/bin/chromedriver,
+looks at the demo's trace page on a phone-sized screen and at the admin login, as a person would.
+Screenshots go to test-artifacts/.
+
+Without Chromium the tests are skipped with the reason, except in CI (CI=true or
+SHANHUO_REQUIRE_SERVICES=1), where a missing browser fails: `make browser-deps` installs it.
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE = {"width": 390, "height": 844, "pixelRatio": 3.0}
+PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/156.0 Mobile Safari/537.36")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage",
+         # Only the live server is reachable: a page that names an outside host (a video
+         # thumbnail) must not send the browser off this machine.
+         "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1"]
+
+
+def _require_browser() -> None:
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
+    if not missing:
+        return
+    reason = (f"{' and '.join(missing)} missing: `make browser-deps` "
+              "(apt-get install chromium chromium-driver)")
+    required = os.environ.get("CI", "").lower() == "true" or os.environ.get(
+        "SHANHUO_REQUIRE_SERVICES") == "1"
+    if required:
+        pytest.fail(f"CI needs the real browser: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def browser_factory():
+    """`browser_factory(phone=True)` -> a fresh headless Chromium with its own profile."""
+    _require_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    drivers, profiles = [], []
+
+    def make(*, phone: bool = False):
+        profile = tempfile.mkdtemp(prefix="shanhuo-chromium-")
+        profiles.append(profile)
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for flag in FLAGS:
+            options.add_argument(flag)
+        options.add_argument(f"--user-data-dir={profile}")
+        if phone:
+            options.add_experimental_option(
+                "mobileEmulation", {"deviceMetrics": PHONE, "userAgent": PHONE_UA})
+        else:
+            options.add_argument("--window-size=1280,900")
+        driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+        driver.set_page_load_timeout(30)
+        drivers.append(driver)
+        return driver
+
+    yield make
+    for driver in drivers:
+        driver.quit()
+    for profile in profiles:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _visible_text(driver) -> str:
+    return driver.find_element("tag name", "body").text
+
+
+def _full_page_screenshot(driver, path: Path) -> None:
+    import base64
+
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+@pytest.fixture
+def demo(transactional_db, settings, monkeypatch):
+    """The demo marketplace, as `make run` shows it (video titles are not fetched: no network)."""
+    from promotion import tasks
+
+    monkeypatch.setattr(tasks.video_fetch_details, "delay", lambda *args, **kwargs: None)
+    with open(os.devnull, "w") as quiet:
+        call_command("demo", force=True, stdout=quiet)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admin_login_page_shows_the_form_and_lets_staff_in(browser_factory, live_server, demo):
+    driver = browser_factory()
+    driver.get(f"{live_server.url}/admin/login/")
+
+    username = driver.find_element("name", "username")
+    password = driver.find_element("name", "password")
+    assert username.is_displayed() and password.is_displayed()
+    assert driver.find_element("css selector", "[type=submit]").is_displayed()
+    driver.save_screenshot(str(ARTIFACTS / "admin-login.png"))
+
+    username.send_keys("admin")
+    password.send_keys("shanhuo-admin-2026")
+    driver.find_element("css selector", "[type=submit]").click()
+
+    assert driver.current_url.rstrip("/").endswith("/admin")
+    text = _visible_text(driver)
+    assert "admin" in text.lower() or "管理" in text
+    assert driver.find_elements("css selector", "#content a[href*='/admin/producers/']")
+    driver.save_screenshot(str(ARTIFACTS / "admin-index.png"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_trace_page_reads_well_on_a_phone(browser_factory, live_server, demo):
+    from producers.models import Batch
+
+    batch = (Batch.objects.select_related("listing__producer__region")
+             .order_by("id").first())
+    assert batch is not None, "the demo has no harvest lot to trace"
+    producer = batch.listing.producer
+    driver = browser_factory(phone=True)
+
+    driver.get(f"{live_server.url}/trace/{batch.trace_code}")
+
+    text = _visible_text(driver)
+    harvested = batch.harvested_on
+    assert producer.name in text
+    assert batch.listing.title in text
+    assert batch.lot_code in text
+    assert f"{harvested.year}年{harvested.month}月{harvested.day}日" in text
+    assert producer.region.name in text
+    # a phone's screen: the page fits its width (no sideways scrolling), text is readable
+    width = driver.execute_script("return window.innerWidth")
+    assert width == PHONE["width"]
+    overflow = driver.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than the phone's screen"
+    font_px = driver.execute_script(
+        "return parseFloat(getComputedStyle(document.body).fontSize)")
+    assert font_px >= 14
+    _full_page_screenshot(driver, ARTIFACTS / "trace-phone.png")

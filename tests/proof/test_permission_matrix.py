@@ -1,0 +1,163 @@
+"""Every route of the URL configuration, for each of six actors, against a table.
+
+Routes are walked from the live configuration: the operations registered on the one NinjaAPI
+(`marketplace.api.api`) and every other pattern of `ROOT_URLCONF` (the trace pages, /p/, the
+API's docs, the admin). Each must have a row in `permission_table.TABLE`, and each row must still
+name a route: a new endpoint without a row fails here, with its name, until someone decides who
+may call it. Broken object-level authorization is the first risk of an API like this one.
+
+Each (route, actor) request runs in its own savepoint, rolled back after it, so every actor
+meets the same world (tests/proof/conftest.py: the owner's listing, lot, videos, links and an
+order of the buyer's with the owner's parcel, paid).
+"""
+
+import re
+
+import pytest
+from django.contrib import admin
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from marketplace.api import api
+from tests.conftest import ApiClient
+from tests.proof.conftest import ACTORS
+from tests.proof.permission_table import ADMIN_EXPECT, TABLE, Row
+
+API_PREFIX = "/api/v1"
+NINJA_VIEW_MODULE = "ninja.operation"
+
+
+def _clean(path: str) -> str:
+    """`/orders/{int:order_id}` and `/p/(?P<code>[A-Za-z0-9]{4,16})/?` -> `/orders/{order_id}`,
+    `/p/{code}`."""
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)(\{[\d,]+\})?", r"{\1}", path)
+    path = re.sub(r"\{(?:\w+:)?(\w+)\}", r"{\1}", path)
+    path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)
+    path = path.replace("^", "").replace("$", "").replace("/?", "")
+    return "/" + path.lstrip("/")
+
+
+def api_routes() -> set[str]:
+    routes = set()
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                full = _clean(f"{API_PREFIX}/{prefix.strip('/')}/{path.lstrip('/')}")
+                full = re.sub(r"/+", "/", full)
+                for method in operation.methods:
+                    routes.add(f"{method} {full}")
+    return routes
+
+
+def site_routes() -> set[str]:
+    """Every URL pattern that is not a ninja operation; the admin's many URLs are one entry."""
+    routes = set()
+
+    def walk(patterns, prefix: str):
+        for pattern in patterns:
+            text = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                if getattr(pattern, "namespace", None) == "admin":
+                    routes.add("GET /admin/...")
+                    continue
+                walk(pattern.url_patterns, text)
+            elif isinstance(pattern, URLPattern):
+                if getattr(pattern.callback, "__module__", "") == NINJA_VIEW_MODULE:
+                    continue
+                routes.add(f"GET {_clean(text)}")
+
+    walk(get_resolver().url_patterns, "")
+    return routes
+
+
+def all_routes() -> set[str]:
+    return api_routes() | site_routes()
+
+
+def test_every_route_has_a_row_and_every_row_a_route():
+    routes = all_routes()
+    missing = sorted(routes - set(TABLE))
+    stale = sorted(set(TABLE) - routes)
+    assert not missing, (
+        "Routes with no row in tests/proof/permission_table.py (say who may call them):\n  "
+        + "\n  ".join(missing))
+    assert not stale, "Rows for routes that no longer exist:\n  " + "\n  ".join(stale)
+
+
+def _url(route: str, row: Row, ids: dict) -> str:
+    path = route.split(" ", 1)[1]
+    values = {**ids, **row.params}
+
+    def fill(match: re.Match) -> str:
+        name = match.group(1)
+        source = row.params.get(name, name)
+        if source not in values:
+            raise AssertionError(f"{route}: no object in the world for the path parameter "
+                                 f"{{{name}}} (add it to the row's params)")
+        return str(values[source])
+
+    url = re.sub(r"\{(\w+)\}", fill, path)
+    return url + (f"?{row.query}" if row.query else "")
+
+
+def _call(route: str, row: Row, actor: str, world) -> int:
+    method = route.split(" ", 1)[0]
+    client = ApiClient(token=world.tokens[actor])
+    url = _url(route, row, world.ids)
+    body = row.body(world.ids) if callable(row.body) else row.body
+    if row.multipart:
+        response = client.upload(url, body)
+    elif method == "GET":
+        response = client.get(url)
+    elif method == "DELETE":
+        response = client.delete(url)
+    else:
+        response = getattr(client, method.lower())(url, body if body is not None else {})
+    return response.status_code
+
+
+def _allowed(expected) -> set[int]:
+    return set(expected) if isinstance(expected, (set, frozenset, tuple, list)) else {expected}
+
+
+@pytest.mark.django_db
+def test_permission_matrix(proof_world):
+    """Each actor gets exactly the status the table gives on every API and site route."""
+    wrong = []
+    routes = sorted(all_routes() & set(TABLE) - {"GET /admin/..."})
+    for route in routes:
+        rows = TABLE[route] if isinstance(TABLE[route], list) else [TABLE[route]]
+        for row in rows:
+            for actor in ACTORS:
+                expected = _allowed(row.expect[actor])
+                with transaction.atomic():
+                    status = _call(route, row, actor, proof_world)
+                    transaction.set_rollback(True)
+                if status not in expected:
+                    about = f" with {row.params}" if row.params else ""
+                    wrong.append(f"{route}{about} as {actor}: {status}, "
+                                 f"expected {sorted(expected)}")
+    assert not wrong, f"{len(wrong)} permission mismatches:\n  " + "\n  ".join(wrong)
+
+
+@pytest.mark.django_db
+def test_admin_is_for_staff_only(proof_world):
+    """The admin index and every model's change list: staff see them, everyone else is sent
+    to the login page (signed in through the admin's own session, not a bearer token)."""
+    from django.test import Client
+
+    urls = ["/admin/"] + [
+        reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        for model in admin.site._registry
+    ]
+    wrong = []
+    for actor in ACTORS:
+        client = Client()
+        user = proof_world.users[actor]
+        if user is not None:
+            client.force_login(user)
+        for url in urls:
+            status = client.get(url).status_code
+            if status not in _allowed(ADMIN_EXPECT[actor]):
+                wrong.append(f"GET {url} as {actor}: {status}, expected {ADMIN_EXPECT[actor]}")
+    assert not wrong, "\n  ".join(wrong)
