@@ -284,3 +284,22 @@ def test_listing_detail_costs_the_same_queries_whatever_it_holds(
     with django_assert_num_queries(3):
         body = api.get(f"/listings/{listing.pk}").json()
     assert len(body["images"]) == rows and len(body["batches"]) == rows
+
+
+def test_video_count_agrees_with_the_listings_videos_endpoint(api, producer, listing,
+                                                              make_batch, make_user):
+    batch = make_batch(listing)
+    promoter = make_user("promoter")
+    for n, (owner, kind, target) in enumerate([
+        (producer.user, "origin", {"batch": batch}),
+        (producer.user, "origin", {"listing": listing}),
+        (promoter, "promo", {"listing": listing}),
+    ]):
+        video = Video.objects.create(
+            owner=owner, kind=kind, platform="youtube", external_id=f"vid{n}",
+            canonical_url=f"https://www.youtube.com/watch?v=vid{n}",
+            source_url=f"https://youtu.be/vid{n}", status="ready",
+        )
+        Link.objects.create(video=video, code=f"v{n}", **target)
+    shown = api.get(f"/listings/{listing.pk}/videos").json()["items"]
+    assert api.get(f"/listings/{listing.pk}").json()["video_count"] == len(shown) == 3
