@@ -98,9 +98,10 @@ def video_submit(*, user: User, url: str, title: str = "",
     existing = Video.objects.filter(
         Q(external_id=parsed.external_id) | Q(source_url=parsed.source_url),
         owner=user, platform=parsed.platform,
-    ).first()
+    ).select_related("duplicate_of").first()
     if existing is not None:
-        return existing, False
+        # a short link already resolved into a video the owner had: that video
+        return existing.duplicate_of or existing, False
     ready = not parsed.is_short_link and not has_oembed(parsed.platform)
     try:
         with transaction.atomic():

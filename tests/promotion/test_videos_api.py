@@ -293,6 +293,24 @@ def test_a_short_link_to_a_video_already_posted_merges_into_it(
     # a link that would clash with the original's stays where it is, and keeps working
     assert Link.objects.get(pk=clash["id"]).video_id == short
     assert client.get(f"/p/{clash['code']}").status_code == 302
+    # posting the short link again gives the original
+    assert client.post("/videos", {"url": "https://b23.tv/aB3dE9x"}).json()["id"] == original
+
+
+def test_a_farms_short_link_merges_its_lot_links_too(farm, fake_platform, settings):
+    settings.SAFE_FETCH_ALLOW_LOOPBACK_FOR_TESTS = True
+    fake_platform.redirect("v.douyin.com", "/iRNBho6u/",
+                           "https://www.iesdouyin.com/share/video/7301234567890123456/?u_code=x")
+    client = farm["api"]
+    original = client.post("/videos", {"url": "https://www.douyin.com/video/7301234567890123456"})
+    short = client.post("/videos", {"url": "https://v.douyin.com/iRNBho6u/"}).json()["id"]
+    lot_link = client.post(f"/videos/{short}/links", {"batch_id": farm["batch"].pk}).json()
+
+    from promotion.tasks import video_fetch_details
+
+    video_fetch_details.delay(short)
+    assert Link.objects.get(pk=lot_link["id"]).video_id == original.json()["id"]
+    assert Video.objects.get(pk=short).duplicate_of_id == original.json()["id"]
 
 
 # --- Hostile input is a 4xx, never a 500 ---------------------------------------------------------
