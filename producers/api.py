@@ -1,7 +1,12 @@
+from functools import wraps
+
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import File, Query, Router, Status, UploadedFile
+from ninja.decorators import decorate_view
 
 from marketplace.auth import bearer, caller, optional_bearer
+from marketplace.errors import PayloadTooLarge
 from marketplace.pagination import PageParams, page_schema
 from producers import selectors, services
 from producers.schemas import (
@@ -24,6 +29,32 @@ from producers.schemas import (
 )
 
 router = Router(tags=["producers"])
+
+# Room for the multipart boundaries and headers around the photo itself.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def refuse_oversized_body(run):
+    """A 413 before the body is read when its Content-Length already says the photo is over
+    LISTING_IMAGE_MAX_BYTES: a 2 GB upload is never spooled to disk."""
+
+    @wraps(run)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.LISTING_IMAGE_MAX_BYTES
+        if length > limit + MULTIPART_OVERHEAD:
+            from marketplace.api import api
+
+            return api.on_exception(request, PayloadTooLarge(
+                f"The upload is {length:,} bytes; a photo may have at most {limit:,} bytes.",
+                code="image_too_large", details={"size": length, "max_bytes": limit},
+            ))
+        return run(request, *args, **kwargs)
+
+    return wrapper
 
 
 # --- Places and kinds --------------------------------------------------------------------------
@@ -108,6 +139,7 @@ def listing_archive(request: HttpRequest, listing_id: int):
 
 @router.post("/listings/{listing_id}/images", response={201: ImageOut}, auth=bearer,
              tags=["catalog"])
+@decorate_view(refuse_oversized_body)
 def listing_image_add(request: HttpRequest, listing_id: int, file: File[UploadedFile]):
     """A JPEG, PNG or WebP photo (multipart field `file`). EXIF (and so GPS) is removed;
     thumbnails are made in the background (`status`: processing -> ready | failed)."""

@@ -170,6 +170,17 @@ def test_an_upload_bigger_than_djangos_memory_limits_is_413_in_the_envelope(owne
     assert response.json()["error"]["code"] == "image_too_large"
 
 
+def test_a_body_announced_too_big_is_413_before_it_is_read(owner_api, listing):
+    # The body is 1 kB but claims 2 GB: reading it would fail the test client ("Cannot read
+    # more than the available bytes"), so a 413 proves the server never read it.
+    response = owner_api.upload(f"/listings/{listing.pk}/images",
+                                {"file": SimpleUploadedFile("a.jpg", b"x" * 1000)},
+                                CONTENT_LENGTH=str(2 * 1024**3))
+    assert response.status_code == 413
+    assert response.json()["error"]["details"]["size"] == 2 * 1024**3
+    assert not ListingImage.objects.exists()
+
+
 def test_a_request_without_the_file_field_is_422(owner_api, listing):
     response = owner_api.upload(f"/listings/{listing.pk}/images", {"photo": "nothing"})
     assert response.status_code == 422
