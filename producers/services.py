@@ -4,7 +4,7 @@ errors that the API turns into the error envelope."""
 import re
 import uuid
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -30,6 +30,7 @@ from producers.tracecodes import could_be_trace_code, new_trace_code
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
 LOT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_COMMISSION = Decimal("0.50")
+CENT = Decimal("0.01")
 MAX_IMAGES_PER_LISTING = 12
 TRACE_CODE_ATTEMPTS = 5
 EARLIEST_HARVEST = date(2000, 1, 1)
@@ -198,6 +199,10 @@ def _listing_check(
         resolved["origin_region"] = Region.objects.filter(pk=region_id).first()
         if resolved["origin_region"] is None:
             errors["origin_region_id"] = "No such region."
+    if "price" not in errors:
+        resolved["price"] = price.quantize(CENT, rounding=ROUND_HALF_UP)
+    if rate is not None and "commission_rate" not in errors:
+        resolved["commission_rate"] = rate.quantize(CENT, rounding=ROUND_HALF_UP)
     return errors, resolved
 
 

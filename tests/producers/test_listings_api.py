@@ -230,3 +230,11 @@ def test_listing_detail_etag_304(api, listing):
     assert first.status_code == 200 and first["ETag"]
     again = api.get(f"/listings/{listing.pk}", headers={"If-None-Match": first["ETag"]})
     assert again.status_code == 304 and again.content == b""
+
+
+def test_the_service_returns_money_with_two_places(producer, categories):
+    from producers.services import listing_create
+
+    listing = listing_create(producer=producer, title="梨", category="pears", unit="kg",
+                             price=Decimal("8.5"), commission_rate=Decimal("0.1"))
+    assert str(listing.price) == "8.50" and str(listing.commission_rate) == "0.10"
