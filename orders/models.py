@@ -4,6 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+# One fen more than the largest amount a DecimalField(max_digits=12, decimal_places=2) holds:
+# orders, parcels, lines and payments stay below it.
+MAX_AMOUNT = Decimal("10000000000")
+
 
 class Order(models.Model):
     """One checkout by one buyer; its goods may come from several farms (one Shipment each)."""

@@ -30,7 +30,15 @@ from marketplace.errors import (
 )
 from marketplace.models import User
 from orders import payments
-from orders.models import Order, OrderEvent, OrderLine, Payment, PaymentWebhookEvent, Shipment
+from orders.models import (
+    MAX_AMOUNT,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    PaymentWebhookEvent,
+    Shipment,
+)
 from orders.signals import order_cancelled, order_placed
 from producers.models import Listing, Region
 
@@ -208,6 +216,9 @@ def order_place(
             parts[producer_id] = (subtotal, shipping_fee_for(subtotal))
         subtotal = sum((s for s, _ in parts.values()), Decimal("0.00"))
         fee = sum((f for _, f in parts.values()), Decimal("0.00"))
+        if subtotal + fee >= MAX_AMOUNT:
+            # more than the money columns hold: refused, and the stock taken goes back
+            raise ValidationFailed({"lines": "This order is too large; split it up."})
         order = _create_order_row(
             buyer=buyer, subtotal=subtotal, shipping_fee=fee, total=subtotal + fee,
             promo_code=(promo_code or "").strip(), note=(note or "").strip(),

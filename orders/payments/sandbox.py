@@ -23,10 +23,10 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 
 from marketplace.errors import BadRequest, PayloadTooLarge
+from orders.models import MAX_AMOUNT
 from orders.payments.base import PaymentIntent, PaymentProvider, WebhookEvent
 
 SIGNATURE_HEADER = "X-Shanhuo-Signature"
-MAX_AMOUNT = Decimal("10000000000")  # what Decimal(12, 2) holds
 
 
 def _secret() -> bytes:

@@ -175,6 +175,18 @@ def test_quantity_above_the_maximum_is_422(buyer_api, place, two_farms, settings
     assert Listing.objects.get(pk=apples.pk).stock == 50
 
 
+def test_an_order_too_large_for_the_money_columns_is_422_and_takes_nothing(
+    buyer_api, place, make_listing, two_farms
+):
+    # the highest price a farm may ask, times the most one line may hold: over 10 billion yuan
+    gold = make_listing(price="99999999.99", stock=5000, title="金瓜")
+    response = place(buyer_api, (two_farms["apples"], 1), (gold, 999))
+    assert "lines" in fields(response)
+    stock = dict(Listing.objects.values_list("pk", "stock"))
+    assert (stock[gold.pk], stock[two_farms["apples"].pk]) == (5000, 50)
+    assert not Order.objects.exists()
+
+
 def test_unknown_draft_archived_and_own_listings_are_422(
     buyer, buyer_api, place, make_listing, make_producer, two_farms
 ):
