@@ -10,7 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from ninja.renderers import JSONRenderer
 
 from marketplace.errors import DomainError
-from marketplace.schemas import HealthOut
+from marketplace.schemas import ErrorOut, HealthOut
 from marketplace.selectors import broker_status, database_status
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,29 @@ class Utf8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class EnvelopeDocumentedAPI(NinjaAPI):
+    """The OpenAPI document says what every 4xx answer is: the error envelope (`ErrorOut`), so
+    that clients and schema checkers (schemathesis in tests/proof) can rely on it."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        error = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(error.pop("$defs", {}))
+        components["ErrorOut"] = error
+        response = {
+            "description": "An error (400, 401, 403, 404, 405, 409, 413, 415, 422 or 429) in "
+                           'the envelope `{"error": {"code", "message", "details"}}`.',
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+        }
+        for path_item in schema["paths"].values():
+            for operation in path_item.values():
+                if isinstance(operation, dict) and "responses" in operation:
+                    operation["responses"].setdefault("4XX", response)
+        return schema
+
+
+api = EnvelopeDocumentedAPI(
     renderer=Utf8JSONRenderer(),
     title="Shanhuo (山货) marketplace API",
     version="1.0.0",

@@ -7,8 +7,10 @@ of generated requests, valid and invalid ones (schemathesis' positive and negati
 
 What must hold for every response:
 - no 5xx (`not_a_server_error`);
-- a documented status has a body that matches its documented schema
-  (`response_schema_conformance`) and content type (`content_type_conformance`);
+- the status is documented for the operation (`status_code_conformance`; every operation
+  documents `4XX` as the error envelope, marketplace.api.EnvelopeDocumentedAPI);
+- the body matches the schema documented for its status (`response_schema_conformance`) and
+  its content type (`content_type_conformance`);
 - every 4xx is a status API.md names and its body is the error envelope
   `{"error": {"code": "snake_case", "message": str, "details": ...}}` (`error_envelope`).
 """
@@ -26,6 +28,7 @@ from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 # Examples per operation and role. Fixed examples in CI (derandomized: a failure reproduces);
@@ -77,8 +80,8 @@ def error_envelope(ctx, response, case):
     return None
 
 
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance,
-          error_envelope]
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance,
+          content_type_conformance, error_envelope]
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
