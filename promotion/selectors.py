@@ -53,15 +53,6 @@ def listing_videos(*, listing_id: int, params: PageParams) -> Page:
     return paginate(videos, params, ordering=["-created_at", "-id"], scope=f"listing{listing_id}")
 
 
-def videos_for_batch(*, batch_id: int, limit: int = 20) -> list[Video]:
-    """Origin videos linked to a harvest lot (for the trace page), newest first."""
-    return list(
-        Video.objects.filter(kind=Video.Kind.ORIGIN, links__batch_id=batch_id)
-        .exclude(status=Video.Status.FAILED)
-        .order_by("-created_at", "-id")[:limit]
-    )
-
-
 # --- Redirect ---------------------------------------------------------------------------------
 
 def link_for_redirect(*, code: str) -> Link | None:
