@@ -340,7 +340,7 @@ def _payment_for_event(provider, event) -> tuple[Order, Payment]:
         raise NotFound("No order with this number.", code="order_not_found")
     payment, _ = Payment.objects.get_or_create(
         provider=provider.name, provider_ref=event.provider_ref,
-        defaults={"order": order, "amount": money(event.amount), "currency": order.currency},
+        defaults={"order": order, "amount": event.amount, "currency": order.currency},
     )
     if payment.order_id != order.pk:
         raise ValidationFailed({"data.order_number": "This payment belongs to another order."})
@@ -350,10 +350,12 @@ def _payment_for_event(provider, event) -> tuple[Order, Payment]:
 def _payment_succeeded(provider, event) -> str:
     order, payment = _payment_for_event(provider, event)
     now = timezone.now()
+    # the amount is what the provider says it took, not what was asked for when it started
     if not Payment.objects.filter(
         pk=payment.pk, status__in=[Payment.Status.PENDING, Payment.Status.FAILED]
-    ).update(status=Payment.Status.SUCCEEDED, succeeded_at=now):
+    ).update(status=Payment.Status.SUCCEEDED, succeeded_at=now, amount=event.amount):
         return "ignored"  # already settled or refunded by an earlier event
+    payment.amount = event.amount
     # Money taken while the order was open is accepted even a little after its window: the
     # stock is still held until the expiry task cancels the order.
     paid = payment.amount == order.total and Order.objects.filter(

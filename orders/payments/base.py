@@ -32,7 +32,7 @@ class WebhookEvent:
     type: str
     order_number: str
     provider_ref: str
-    amount: Decimal
+    amount: Decimal  # what the provider took, in yuan with two places
     payload: dict
 
 

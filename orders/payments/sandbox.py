@@ -16,7 +16,7 @@ import hmac
 import json
 import secrets
 import time
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -101,7 +101,8 @@ def _event(body: bytes) -> WebhookEvent:
             type=str(payload["type"])[:64],
             order_number=str(data["order_number"]),
             provider_ref=str(data["payment_ref"])[:128],
-            amount=Decimal(str(data["amount"])),
+            # in fen as stored, so that the range below is the one the columns hold
+            amount=Decimal(str(data["amount"])).quantize(Decimal("0.01"), ROUND_HALF_UP),
             payload=payload,
         )
     except (ValueError, KeyError, TypeError, InvalidOperation) as exc:

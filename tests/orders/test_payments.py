@@ -3,6 +3,7 @@
 import json
 import time
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -223,6 +224,22 @@ def test_a_payment_of_the_wrong_amount_is_refunded(api, order):
     assert Payment.objects.get().status == "refunded"
 
 
+def test_a_deferred_payment_confirmed_for_less_than_the_total_is_refunded(
+    api, buyer_api, order, deferred_provider
+):
+    # the payment started for the full total; the provider reports it took 0.01
+    pay(buyer_api, order, method="deferred")
+    payment = Payment.objects.get()
+    body = webhook_body(order, event_id="evt_short", ref=payment.provider_ref, amount="0.01")
+    response = api.post("/payments/webhooks/deferred", body,
+                        headers={"X-Shanhuo-Signature": sign(body)})
+    assert response.json() == {"status": "refunded", "event_id": "evt_short"}
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == "pending_payment"
+    assert (payment.status, payment.amount) == ("refunded", Decimal("0.01"))
+
+
 def test_a_second_payment_for_a_paid_order_is_refunded(api, buyer_api, order):
     pay(buyer_api, order)
     assert post_webhook(api, webhook_body(order, event_id="e", ref="sbx_2nd")).json() == {
@@ -261,7 +278,9 @@ def test_paid_at_and_timestamps_are_iso_with_offset(buyer_api, order):
     assert timezone.datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
 
 
-@pytest.mark.parametrize("amount", ["0", "-5.00", "1e20", "NaN", "abc"])
+@pytest.mark.parametrize(
+    "amount", ["0", "0.004", "-5.00", "1e20", "9999999999.995", "NaN", "Infinity", "abc"]
+)
 def test_a_webhook_with_an_impossible_amount_is_400(api, order, amount):
     body = webhook_body(order, event_id="evt_amount", ref="sbx_amount", amount=amount)
     response = post_webhook(api, body)
