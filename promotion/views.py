@@ -1,9 +1,14 @@
 """The share link a promoter hands out: /p/{code}, at the site root."""
 
+import logging
+
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.views.decorators.http import require_safe
 
 from promotion import clicks, selectors, services
+
+logger = logging.getLogger(__name__)
 
 
 @require_safe
@@ -16,11 +21,14 @@ def promo_redirect(request: HttpRequest, code: str) -> HttpResponseRedirect:
     if link is None:
         raise Http404("No such link.")
     if request.method == "GET":
-        services.click_record(
-            link_id=link.pk,
-            client_address=clicks.client_address(request),
-            user_agent=request.headers.get("User-Agent", ""),
-        )
+        try:
+            services.click_record(
+                link_id=link.pk,
+                client_address=clicks.client_address(request),
+                user_agent=request.headers.get("User-Agent", ""),
+            )
+        except DatabaseError:  # a lost click must never cost the visitor the redirect
+            logger.exception("click on link %s not counted", link.pk)
     response = HttpResponseRedirect(services.landing_url(link))
     # every visit must reach us to be counted, and no cache may keep one visitor's redirect
     response["Cache-Control"] = "no-store"

@@ -177,6 +177,16 @@ def test_when_redis_does_not_answer_the_click_is_counted_in_the_database(api, li
     assert list(clicks_of(link).values()) == [1]
 
 
+def test_a_click_that_cannot_be_stored_still_redirects(api, link, monkeypatch):
+    from django.db import DatabaseError
+
+    def broken(**kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(services, "click_record", broken)
+    assert visit(api, link.code).status_code == 302
+
+
 @pytest.mark.redis
 def test_with_redis_clicks_are_counted_there_and_rolled_up(api, link, settings):
     settings.CLICK_REDIS_URL = django_settings.REDIS_URL
