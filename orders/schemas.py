@@ -70,6 +70,7 @@ class LineOut(Schema):
     unit_price: Decimal
     quantity: int
     line_total: Decimal
+    currency: str
 
 
 class OrderShipmentOut(Schema):
@@ -82,6 +83,7 @@ class OrderShipmentOut(Schema):
     line_ids: list[int]
     subtotal: Decimal
     shipping_fee: Decimal
+    currency: str
     shipped_at: datetime | None
     delivered_at: datetime | None
 

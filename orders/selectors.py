@@ -50,8 +50,10 @@ def _shape(orders: list[Order], view: str) -> list[Order]:
         line_ids = defaultdict(list)
         for line in order.visible_lines:
             line_ids[line.shipment_id].append(line.pk)
+            line.currency = order.currency
         for shipment in order.visible_shipments:
             shipment.line_ids = line_ids[shipment.pk]
+            shipment.currency = order.currency
         order.view = view
         if view == PRODUCER:
             order.view_subtotal = sum(s.subtotal for s in order.visible_shipments)

@@ -81,13 +81,15 @@ def test_split_across_farms_with_prices_copied_and_shipping_per_farm(
     assert lines[apples.pk] == {
         "id": lines[apples.pk]["id"], "listing_id": apples.pk,
         "shipment_id": lines[apples.pk]["shipment_id"], "title": "红富士苹果", "unit": "kg",
-        "unit_price": "12.50", "quantity": 4, "line_total": "50.00",
+        "unit_price": "12.50", "quantity": 4, "line_total": "50.00", "currency": "CNY",
     }
     shipments = {s["producer_id"]: s for s in order["shipments"]}
     parcel_a = shipments[two_farms["farm_a"].pk]
     parcel_b = shipments[two_farms["farm_b"].pk]
     assert (parcel_a["subtotal"], parcel_a["shipping_fee"]) == ("50.00", "10.00")
     assert (parcel_b["subtotal"], parcel_b["shipping_fee"]) == ("120.00", "0.00")
+    # every object with an amount says its currency
+    assert {parcel_a["currency"], parcel_b["currency"], order["currency"]} == {"CNY"}
     assert parcel_a["line_ids"] == [lines[apples.pk]["id"]]
     assert parcel_a["producer_name"] == "李家果园"
     # a later price change does not touch the order
