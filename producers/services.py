@@ -30,6 +30,8 @@ from producers.tracecodes import could_be_trace_code, new_trace_code
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
 LOT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_COMMISSION = Decimal("0.50")
+# Listing.price has max_digits=10, decimal_places=2.
+MAX_PRICE = Decimal("100000000")
 CENT = Decimal("0.01")
 MAX_IMAGES_PER_LISTING = 12
 TRACE_CODE_ATTEMPTS = 5
@@ -149,9 +151,10 @@ def producer_owned(*, user: User, producer_id: int) -> Producer:
 
 # --- Listings --------------------------------------------------------------------------------
 
-def _decimal_places(value: Decimal) -> int:
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+def _finer_than_fen(value: Decimal) -> bool:
+    """True for 1.005. Only for a value already checked to be in range: quantizing 1e999999999
+    raises."""
+    return value != value.quantize(CENT)
 
 
 def _listing_check(
@@ -165,10 +168,10 @@ def _listing_check(
     price = values["price"]
     if price is None or not price.is_finite() or price <= 0:
         errors["price"] = "The price must be greater than 0."
-    elif _decimal_places(price.normalize()) > 2:
-        errors["price"] = "The price has at most two decimal places (fen)."
-    elif price >= Decimal("100000000"):
+    elif price >= MAX_PRICE:
         errors["price"] = "The price is too large."
+    elif _finer_than_fen(price):
+        errors["price"] = "The price has at most two decimal places (fen)."
     if values["stock"] is None or values["stock"] < 0:
         errors["stock"] = "Stock is a whole number, 0 or more."
     if values["unit"] not in Listing.Unit.values:
@@ -177,7 +180,7 @@ def _listing_check(
     if rate is not None:
         if not rate.is_finite() or not Decimal("0") <= rate <= MAX_COMMISSION:
             errors["commission_rate"] = "The commission rate is between 0.00 and 0.50."
-        elif _decimal_places(rate.normalize()) > 2:
+        elif _finer_than_fen(rate):
             errors["commission_rate"] = "The commission rate has at most two decimal places."
     start, end = values["harvest_start"], values["harvest_end"]
     if start and end and end < start:
