@@ -1,0 +1,182 @@
+"""`make bench` / `python -m bench`: fill, serve, load, check, print the table.
+
+Steps:
+ 1. (Re)create the PostgreSQL database (default shanhuo_bench), migrate, load regions and
+    categories; generate 1,000 farms and the first 10,000 listings (one in ten with a harvest
+    lot, one in twenty with a promoter's video link) and 50 buyers.
+ 2. Start gunicorn with production settings (DEBUG off, a fresh SECRET_KEY, ALLOWED_HOSTS
+    127.0.0.1); run the baseline and the catalog page against 10,000 listings.
+ 3. Grow the catalog to --listings (default 100,000), lots and links in proportion; run the
+    catalog again, a listing, the trace page, /p/{code}, and order placement by 50 buyers for
+    20 listings of 10 units each; the baseline again.
+ 4. Count SQL queries per request of each scenario in this process; check the stock after the
+    order run (never negative; sold + left = start for each contended listing).
+ 5. Print the markdown table and write it to bench/results/latest.md.
+
+Flags: --listings N, --duration S (per scenario), --connections C, --workers W, --threads T.
+"""
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import env as bench_env
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SMALL_CATALOG = 10_000
+CONTENDED_LISTINGS = 20
+CONTENDED_STOCK = 10
+BUYERS = 50
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--listings", type=int, default=100_000,
+                        help="listings in the full catalog (default 100,000)")
+    parser.add_argument("--farms", type=int, default=1_000, help="farms (default 1,000)")
+    parser.add_argument("--duration", type=int, default=10,
+                        help="seconds of load per scenario (default 10)")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up (default 2)")
+    parser.add_argument("--connections", type=int, default=16,
+                        help="open connections for the read scenarios (default 16)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="gunicorn threads per worker (default 2)")
+    parser.add_argument("--database-url", default=bench_env.DEFAULT_DATABASE_URL)
+    parser.add_argument("--redis-url", default=bench_env.DEFAULT_REDIS_URL)
+    parser.add_argument("--out", type=Path, default=RESULTS / "latest.md")
+    args = parser.parse_args(argv)
+    if args.listings < SMALL_CATALOG:
+        parser.error(f"--listings must be at least {SMALL_CATALOG:,}")
+    if not 1 <= args.duration <= 120:
+        parser.error("--duration must be between 1 and 120 seconds")
+    return args
+
+
+def say(message: str) -> None:
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    env = bench_env.apply(args.database_url, args.redis_url)
+
+    import django
+
+    django.setup()
+
+    from bench import data, load, report, scenarios
+
+    started = time.monotonic()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    _flush_redis(args.redis_url)
+
+    say(f"database {args.database_url.rsplit('/', 1)[-1]}: recreate, migrate, regions")
+    data.ensure_database(args.database_url, fresh=True)
+    data.prepare_schema()
+    filler = data.Filler()
+    say(f"{args.farms:,} farms, {SMALL_CATALOG:,} listings")
+    filler.farms(args.farms)
+    filler.listings_up_to(SMALL_CATALOG)
+    filler.lots_and_links()
+    filler.buyers(BUYERS)
+    market = filler.market
+    rows: list[report.Row] = []
+
+    with load.gunicorn(env, workers=args.workers, threads=args.threads,
+                       log_path=RESULTS / "gunicorn.log") as server:
+        say(f"gunicorn at {server.base_url}: {args.workers} workers x {args.threads} threads")
+        all_scenarios = scenarios.scenarios(market)
+        order_probe = None
+
+        def measure(key: str, label: str | None = None, connections: int | None = None):
+            scenario = all_scenarios[key]
+            alone = order_probe if key == "orders" else scenarios.probe(scenario)
+            if alone.status not in scenario.ok:
+                raise SystemExit(f"{scenario.title}: a probe request answered {alone.status}, "
+                                 f"expected {sorted(scenario.ok)}")
+            if scenario.warmup and args.warmup:
+                load.run_wrk(server, method=scenario.method, requests=scenario.requests,
+                             tokens=scenario.tokens, duration=args.warmup,
+                             connections=connections or args.connections)
+            say(f"{label or scenario.title}: {args.duration}s of load")
+            result = load.run_wrk(server, method=scenario.method, requests=scenario.requests,
+                                  tokens=scenario.tokens, duration=args.duration,
+                                  connections=connections or args.connections)
+            row = report.Row(key, label or scenario.title, result, alone.queries,
+                             alone.alone_ms, scenario.note)
+            rows.append(row)
+            say(f"  {result.rps:,.0f} req/s, p50 {result.p50_ms:.1f} ms, "
+                f"p99 {result.p99_ms:.1f} ms, {alone.queries} SQL/request, "
+                f"alone {alone.alone_ms:.1f} ms, statuses {result.statuses}")
+            return row
+
+        measure("baseline")
+        scenarios.check_catalog_pages(all_scenarios["catalog"])
+        small = measure("catalog", f"catalog page at {SMALL_CATALOG:,} listings")
+
+        say(f"growing the catalog to {args.listings:,} listings, with their lots and links")
+        filler.listings_up_to(args.listings)
+        filler.lots_and_links()
+        all_scenarios = scenarios.scenarios(market)
+        scenarios.check_catalog_pages(all_scenarios["catalog"])
+        big = measure("catalog", f"catalog page at {args.listings:,} listings")
+        measure("listing")
+        measure("trace")
+        measure("share")
+        # The order probe takes stock too: the stock is set again and the start read after it.
+        filler.contended(CONTENDED_LISTINGS, CONTENDED_STOCK)
+        all_scenarios = scenarios.scenarios(market)
+        order_probe = scenarios.probe(all_scenarios["orders"], repeats=10)
+        filler.contended(CONTENDED_LISTINGS, CONTENDED_STOCK)
+        start = scenarios.stock_start(market.contended_ids)
+        measure("orders", connections=BUYERS)
+        scenarios.wait_until_quiet(start)
+        stock = scenarios.check_stock(start)
+        say(stock.summary())
+        measure("baseline", "baseline again (after the run)")
+
+    table = report.render(
+        rows, small=small, big=big, stock=stock, args=args,
+        machine=_machine(), elapsed=time.monotonic() - started, timings=market.timings,
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(table)
+    (args.out.with_suffix(".json")).write_text(json.dumps(report.as_json(rows), indent=2))
+    print()
+    print(table)
+    _flush_redis(args.redis_url)
+    return 0 if stock.ok else 1
+
+
+def _flush_redis(url: str) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_timeout=2).flushdb()
+    except redis.RedisError as exc:
+        raise SystemExit(f"Redis at {url} is not reachable: {exc}") from exc
+
+
+def _machine() -> str:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    pg = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip()
+    return f"{cores} cores ({cpu}), Python {platform.python_version()}, {pg}"
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

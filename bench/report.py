@@ -1,0 +1,97 @@
+"""The markdown table of a bench run."""
+
+from dataclasses import dataclass
+
+from bench.load import LoadResult
+
+
+@dataclass
+class Row:
+    key: str
+    title: str
+    result: LoadResult
+    queries: int
+    alone_ms: float
+    note: str = ""
+
+
+def _statuses(result: LoadResult) -> str:
+    s = result.statuses
+    parts = []
+    if s["s2"]:
+        parts.append(f"{s['s2']:,} 2xx")
+    if s["s3"]:
+        parts.append(f"{s['s3']:,} 3xx")
+    if s["s409"]:
+        parts.append(f"{s['s409']:,} 409")
+    if s["s4"] - s["s409"]:
+        parts.append(f"{s['s4'] - s['s409']:,} other 4xx")
+    if s["s5"]:
+        parts.append(f"**{s['s5']:,} 5xx**")
+    if result.errors:
+        parts.append(f"**{result.errors:,} socket errors**")
+    return ", ".join(parts)
+
+
+def render(rows: list[Row], *, small: Row, big: Row, stock, args, machine: str, elapsed: float,
+           timings: dict[str, float]) -> str:
+    baselines = [r for r in rows if r.key == "baseline"]
+    ceiling = sum(r.result.rps for r in baselines) / len(baselines)
+    lines = [
+        f"`make bench` (`python -m bench --listings {args.listings}`): gunicorn "
+        f"({args.workers} workers x {args.threads} threads, production settings) on "
+        f"PostgreSQL with {args.farms:,} farms and {args.listings:,} listings; wrk, "
+        f"{args.duration} s per scenario, {args.connections} connections "
+        f"(50 for orders); {machine}.",
+        "",
+        "| scenario | req/s | p50 ms | p99 ms | x baseline req/s | SQL / request "
+        "| alone ms | responses |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        r = row.result
+        ratio = r.rps / ceiling if ceiling else 0
+        title = row.title + (f" ({row.note})" if row.note else "")
+        lines.append(
+            f"| {title} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {ratio:.2f} | "
+            f"{row.queries} | {row.alone_ms:.1f} | {_statuses(r)} |"
+        )
+    lines += [
+        "",
+        "req/s, p50 and p99 under load (wrk); SQL / request and alone ms (the median of 20 "
+        "requests one at a time, no load) measured in-process through Django's test client.",
+        "",
+        f"Catalog cost against its size: {big.title.split(' at ')[-1]} vs "
+        f"{small.title.split(' at ')[-1]}: {big.result.rps / small.result.rps:.2f}x the req/s, "
+        f"{big.result.p50_ms / small.result.p50_ms:.2f}x the p50 under load, "
+        f"{big.alone_ms / small.alone_ms:.2f}x the time alone "
+        f"({small.alone_ms:.1f} -> {big.alone_ms:.1f} ms), "
+        f"SQL per page {small.queries} -> {big.queries}.",
+        "",
+        f"Orders: {stock.summary()}.",
+        "",
+        f"Baseline (mean of {len(baselines)} runs): {ceiling:,.0f} req/s. "
+        f"Load generator CPU: {_max_wrk(rows):.2f} cores at most; "
+        f"server (gunicorn) CPU: {_max_server(rows):.2f} cores at most.",
+        f"Setup: {', '.join(f'{k} {v:.1f} s' for k, v in timings.items())}; "
+        f"whole run {elapsed / 60:.1f} min.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _max_wrk(rows: list[Row]) -> float:
+    return max(r.result.wrk_cores for r in rows)
+
+
+def _max_server(rows: list[Row]) -> float:
+    return max(r.result.server_cores for r in rows)
+
+
+def as_json(rows: list[Row]) -> list[dict]:
+    return [
+        {"scenario": r.title, "rps": round(r.result.rps, 1), "p50_ms": r.result.p50_ms,
+         "p99_ms": r.result.p99_ms, "sql_per_request": r.queries, "alone_ms": r.alone_ms,
+         "statuses": r.result.statuses, "errors": r.result.errors}
+        for r in rows
+    ]
