@@ -123,7 +123,9 @@ def test_the_expiry_task_is_idempotent(order, two_farms):
     assert OrderEvent.objects.filter(order=order, to_status="cancelled", shipment=None).count() == 1
 
 
-def test_the_task_is_registered_under_the_beat_name(settings):
+def test_the_task_is_registered_under_the_beat_name_every_minute(settings):
     from marketplace.celery import app
 
-    assert settings.CELERY_BEAT_SCHEDULE["expire-unpaid-orders"]["task"] in app.tasks
+    entry = settings.CELERY_BEAT_SCHEDULE["expire-unpaid-orders"]
+    assert entry["task"] == "orders.tasks.expire_unpaid_orders" and entry["task"] in app.tasks
+    assert entry["schedule"] == 60

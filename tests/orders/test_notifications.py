@@ -55,14 +55,25 @@ def test_the_buyer_is_mailed_when_a_parcel_ships(
     assert shipment_shipped(shipment_id=parcel.pk) == 0  # once only
 
 
-def test_no_mail_without_an_address_and_none_for_a_failed_order(
-    buyer, buyer_api, order, two_farms
+def test_no_mail_before_a_parcel_ships_or_without_an_address(
+    buyer, buyer_api, order, two_farms, django_capture_on_commit_callbacks
 ):
+    parcel = Shipment.objects.get(order=order, producer=two_farms["farm_a"])
+    assert shipment_shipped(shipment_id=parcel.pk) == 0  # still pending
+    assert order_paid(order_id=999999) == 0
+    # given a shipped parcel whose buyer has no e-mail address
     buyer.email = ""
     buyer.save(update_fields=["email"])
-    assert shipment_shipped(shipment_id=Shipment.objects.first().pk) == 0  # not shipped
-    assert order_paid(order_id=999999) == 0
+    buyer_api.post(f"/orders/{order.pk}/pay", {"method": "sandbox"})
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        shipped = two_farms["api_a"].post(f"/shipments/{parcel.pk}/ship",
+                                          {"carrier": "顺丰速运", "tracking_number": "SF7"})
+    assert shipped.status_code == 200
+    # then nothing is sent, and the parcel is not marked as notified
     assert mail.outbox == []
+    parcel.refresh_from_db()
+    assert parcel.buyer_notified_at is None
 
 
 def test_farms_told_to_ship_are_told_when_the_order_is_cancelled(
