@@ -80,7 +80,9 @@ def clean_upload(file, size: int) -> CleanImage:
     or comments carried over; only the colour profile is kept."""
     check_size(size)
     image = _open(file)
-    kind = image.format
+    # Many phones save MPO: a JPEG followed by more frames (a depth map, a second lens). Pillow
+    # names it "MPO"; the first frame is the photo, kept as a plain JPEG.
+    kind = "JPEG" if image.format == "MPO" else image.format
     buffer = io.BytesIO()
     try:
         with warnings.catch_warnings():

@@ -87,6 +87,34 @@ def test_webp_is_accepted(owner_api, listing):
     assert response.status_code == 201, response.content
 
 
+def test_a_phones_mpo_jpeg_is_kept_as_a_plain_jpeg_without_gps(owner_api, listing):
+    # MPO: a JPEG with further frames (depth map, second lens), as many phones save photos
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 200), "red").save(
+        buffer, "MPO", save_all=True, append_images=[Image.new("RGB", (300, 200), "blue")],
+        exif=Image.open(io.BytesIO(jpeg_bytes(gps=True))).getexif(),
+    )
+    assert Image.open(io.BytesIO(buffer.getvalue())).format == "MPO"
+    response = upload(owner_api, listing, buffer.getvalue())
+    assert response.status_code == 201, response.content
+    assert response.json()["original_url"].endswith(".jpg")
+    image = stored(ListingImage.objects.get().original)
+    assert image.format == "JPEG" and getattr(image, "n_frames", 1) == 1
+    assert image.getpixel((10, 10))[0] > 200  # the first frame: the red one
+    assert not image.getexif().get_ifd(0x8825)
+
+
+@pytest.mark.parametrize("kind", ["PNG", "WEBP"])
+def test_gps_exif_is_gone_from_png_and_webp_too(owner_api, listing, kind):
+    buffer = io.BytesIO()
+    gps = Image.open(io.BytesIO(jpeg_bytes(gps=True))).getexif()
+    Image.new("RGB", (120, 80), "green").save(buffer, kind, exif=gps)
+    assert Image.open(io.BytesIO(buffer.getvalue())).getexif().get_ifd(0x8825)
+    assert upload(owner_api, listing, buffer.getvalue(), "a.img").status_code == 201
+    image = stored(ListingImage.objects.get().original)
+    assert image.format == kind and not image.getexif().get_ifd(0x8825)
+
+
 def test_gps_exif_is_gone_from_the_stored_original(owner_api, listing):
     original = jpeg_bytes(gps=True)
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825)  # the upload has GPS
