@@ -108,7 +108,12 @@ TABLE: dict[str, Row | list[Row]] = {
         # a draft is the owner's alone: not there for anyone else, signed in or not
         owner_only(200, anonymous=404, params={"listing_id": "draft_listing_id"}),
     ],
-    "PATCH /api/v1/listings/{listing_id}": owner_only(200, body={"price": "35.00"}),
+    "PATCH /api/v1/listings/{listing_id}": [
+        owner_only(200, body={"price": "35.00"}),
+        # and the other way round: the other producer's listing is not the owner's to change
+        actors(buyer=404, other_producer=200, owner=404, promoter=404, staff=404,
+               body={"price": "35.00"}, params={"listing_id": "other_listing_id"}),
+    ],
     "DELETE /api/v1/listings/{listing_id}": owner_only(204),
     "POST /api/v1/listings/{listing_id}/images": owner_only(
         201, body=lambda ids: _png(), multipart=True),
@@ -156,9 +161,18 @@ TABLE: dict[str, Row | list[Row]] = {
         buyer=403, other_producer=201, owner=201, promoter=201, staff=403,
         body={"url": "https://www.bilibili.com/video/BV1GJ411x7h7"}),
     "GET /api/v1/videos": signed_in(200),
-    "GET /api/v1/videos/{video_id}": owner_only(200),
-    "POST /api/v1/videos/{video_id}/links": owner_only(
-        201, body=lambda ids: {"listing_id": ids["listing_id"]}),
+    "GET /api/v1/videos/{video_id}": [
+        owner_only(200),
+        actors(buyer=404, other_producer=404, owner=404, promoter=200, staff=404,
+               params={"video_id": "promo_video_id"}),
+    ],
+    "POST /api/v1/videos/{video_id}/links": [
+        owner_only(201, body=lambda ids: {"listing_id": ids["listing_id"]}),
+        # the promoter's video, to another farm's listing open to promotion
+        actors(buyer=404, other_producer=404, owner=404, promoter=201, staff=404,
+               params={"video_id": "promo_video_id"},
+               body=lambda ids: {"listing_id": ids["other_listing_id"]}),
+    ],
     "GET /p/{code}": everyone(302, params={"code": "promo_link_code"}),
 }
 
