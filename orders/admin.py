@@ -48,8 +48,23 @@ class OrderEventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """Staff read these; only the services create or change them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(RecordAdmin):
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(RecordAdmin):
     list_display = ["number", "buyer", "status", "total", "currency", "created_at", "paid_at"]
     list_filter = ["status", ("shipments__producer", admin.RelatedOnlyFieldListFilter),
                    "created_at"]
@@ -68,12 +83,6 @@ class OrderAdmin(admin.ModelAdmin):
         # the producer filter joins shipments; one row per order all the same
         return super().get_queryset(request).distinct()
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
     @admin.action(description="Cancel selected orders (stock back, refund if paid)")
     def cancel_orders(self, request: HttpRequest, queryset: QuerySet) -> None:
         done = 0
@@ -87,7 +96,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(admin.ModelAdmin):
+class ShipmentAdmin(RecordAdmin):
     list_display = ["id", "order", "producer", "status", "carrier", "tracking_number",
                     "shipped_at", "delivered_at"]
     list_filter = ["status", ("producer", admin.RelatedOnlyFieldListFilter)]
@@ -95,62 +104,29 @@ class ShipmentAdmin(admin.ModelAdmin):
     list_select_related = ["order", "producer"]
     readonly_fields = ["order", "producer", "status", "subtotal", "shipping_fee", "carrier",
                        "tracking_number", "shipped_at", "delivered_at", "producer_notified_at",
-                       "buyer_notified_at", "created_at"]
+                       "buyer_notified_at", "cancel_notified_at", "created_at"]
     inlines = [OrderEventInline]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(OrderEvent)
-class OrderEventAdmin(admin.ModelAdmin):
+class OrderEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "order", "shipment", "actor", "from_status", "to_status", "note"]
     list_filter = ["to_status"]
     search_fields = ["order__number", "note"]
-    list_select_related = ["order", "actor"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+    list_select_related = ["order", "shipment", "actor"]
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = ["provider_ref", "provider", "order", "amount", "status", "created_at",
                     "refunded_at"]
     list_filter = ["provider", "status"]
     search_fields = ["provider_ref", "order__number"]
     list_select_related = ["order"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
 
 @admin.register(PaymentWebhookEvent)
-class PaymentWebhookEventAdmin(admin.ModelAdmin):
+class PaymentWebhookEventAdmin(ReadOnlyAdmin):
     list_display = ["event_id", "provider", "event_type", "outcome", "received_at"]
     list_filter = ["provider", "event_type", "outcome"]
     search_fields = ["event_id"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

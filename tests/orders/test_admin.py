@@ -65,3 +65,15 @@ def test_staff_cancel_action_goes_through_the_service(staff_client, order, two_f
     order.refresh_from_db()
     assert order.status == "cancelled" and order.cancel_reason == "staff"
     assert Listing.objects.get(pk=two_farms["apples"].pk).stock == 50
+
+
+def test_records_cannot_be_added_deleted_or_edited_by_hand(staff_client, order):
+    for model in ["order", "shipment", "orderevent", "payment", "paymentwebhookevent"]:
+        assert staff_client.get(reverse(f"admin:orders_{model}_add")).status_code == 403
+    shipment = order.shipments.first()
+    page = staff_client.get(reverse("admin:orders_shipment_change", args=[shipment.pk]))
+    assert page.status_code == 200
+    assert page.context["adminform"].form.fields == {}  # every field read-only
+    delete = reverse("admin:orders_order_delete", args=[order.pk])
+    assert staff_client.post(delete, {"post": "yes"}).status_code == 403
+    assert Order.objects.filter(pk=order.pk).exists()
