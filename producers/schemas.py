@@ -7,6 +7,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator
 
 from producers.tracecodes import qr_url, trace_url
+from promotion.schemas import VideoPublicOut
 
 CURRENCY = "CNY"
 
@@ -259,19 +260,6 @@ class ListingQuery(Schema):
 
 # --- Trace -------------------------------------------------------------------------------------
 
-class TraceVideoOut(Schema):
-    """A video as promotion's API shows it (API.md, Promotion: Video)."""
-
-    id: int
-    platform: str
-    external_id: str
-    canonical_url: str
-    title: str
-    thumbnail_url: str
-    status: str
-    kind: str
-
-
 class TraceListingOut(Schema):
     id: int
     title: str
@@ -291,7 +279,9 @@ class TraceOut(Schema):
     producer: TraceProducerOut
     origin_region: RegionOut = Field(
         ..., description="Where the lot grew: the listing's origin, else the producer's region.")
-    videos: list[TraceVideoOut]
+    videos: list[VideoPublicOut] = Field(
+        ..., description="The farm's own videos of this lot or listing, shaped as in "
+                         "GET /listings/{id}/videos.")
     scans: int
     first_scanned_at: datetime | None
     label_warning: bool = Field(

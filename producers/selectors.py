@@ -126,10 +126,6 @@ def listing_get_output(*, listing_id: int) -> Listing:
 
 # --- Harvest lots and trace codes -------------------------------------------------------------
 
-def batch_get_output(*, batch_id: int) -> Batch:
-    return Batch.objects.get(pk=batch_id)
-
-
 def trace_batch(*, trace_code: str) -> Batch:
     if not could_be_trace_code(trace_code):
         raise NotFound("No harvest lot has this trace code.", code="trace_code_not_found")

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_safe
 
 from marketplace.errors import NotFound
 from producers import selectors, services
-from producers.tracecodes import qr_png, trace_url
+from producers.tracecodes import qr_png
 
 
 @require_safe
@@ -16,7 +16,6 @@ def trace_page(request: HttpRequest, trace_code: str) -> HttpResponse:
         context = selectors.trace_view(trace_code=trace_code)
     except NotFound as exc:
         raise Http404("No harvest lot has this trace code.") from exc
-    context["trace_url"] = trace_url(trace_code)
     response = render(request, "producers/trace.html", context)
     # Every look is a scan: never serve the page from a shared cache.
     response["Cache-Control"] = "no-cache"
