@@ -73,12 +73,16 @@ def _event(order_id: int, to_status: str, *, from_status: str = "", actor: User 
     )
 
 
-def _set_order_status(order_id: int, *, expected: str | list[str], to: str, **fields) -> bool:
-    statuses = [expected] if isinstance(expected, str) else expected
-    updated = Order.objects.filter(pk=order_id, status__in=statuses).update(
+def _move_order(order_id: int, *, expected: str, to: str, actor: User | None, note: str = "",
+                conditions: dict | None = None, **fields) -> bool:
+    """`UPDATE order SET status = to WHERE status = expected` (and `conditions`), with its
+    OrderEvent. False, and nothing written, if the order was not in `expected`."""
+    if not Order.objects.filter(pk=order_id, status=expected, **(conditions or {})).update(
         status=to, updated_at=timezone.now(), **fields
-    )
-    return updated == 1
+    ):
+        return False
+    _event(order_id, to, from_status=expected, actor=actor, note=note)
+    return True
 
 
 def _lock_order(order_id: int, *, statuses: list[str], message: str) -> None:
@@ -264,10 +268,16 @@ def _order_of_buyer(*, order_id: int, user: User) -> Order:
 # --- Paying -------------------------------------------------------------------------------------
 
 
-def _notify_paid(order_id: int) -> None:
+def _mark_paid(order_id: int, *, actor: User | None, now, note: str,
+               conditions: dict | None = None) -> bool:
+    """pending_payment -> paid; each farm gets its packing list once this commits."""
+    if not _move_order(order_id, expected=Order.Status.PENDING_PAYMENT, to=Order.Status.PAID,
+                       actor=actor, note=note, conditions=conditions, paid_at=now):
+        return False
     from orders.tasks import notify_order_paid
 
     transaction.on_commit(lambda: notify_order_paid.delay(order_id), robust=True)
+    return True
 
 
 def order_pay(*, order_id: int, user: User, method: str) -> Order:
@@ -288,19 +298,15 @@ def order_pay(*, order_id: int, user: User, method: str) -> Order:
         )
         if intent.settled:
             now = timezone.now()
-            paid = Order.objects.filter(
-                pk=order.pk, status=Order.Status.PENDING_PAYMENT, expires_at__gt=now
-            ).update(status=Order.Status.PAID, paid_at=now, updated_at=now)
-            if not paid:
+            if not _mark_paid(order.pk, actor=user, now=now,
+                              note=f"paid via {provider.name} {intent.provider_ref}",
+                              conditions={"expires_at__gt": now}):
                 # cancelled or expired since we read it: nothing was taken (the transaction
                 # rolls the payment back with this error)
                 raise InvalidState("The order was cancelled while it was being paid.")
             Payment.objects.filter(pk=payment.pk).update(
                 status=Payment.Status.SUCCEEDED, succeeded_at=now
             )
-            _event(order.pk, Order.Status.PAID, from_status=Order.Status.PENDING_PAYMENT,
-                   actor=user, note=f"paid via {provider.name} {intent.provider_ref}")
-            _notify_paid(order.pk)
     return order
 
 
@@ -358,13 +364,10 @@ def _payment_succeeded(provider, event) -> str:
     payment.amount = event.amount
     # Money taken while the order was open is accepted even a little after its window: the
     # stock is still held until the expiry task cancels the order.
-    paid = payment.amount == order.total and Order.objects.filter(
-        pk=order.pk, status=Order.Status.PENDING_PAYMENT
-    ).update(status=Order.Status.PAID, paid_at=now, updated_at=now)
-    if paid:
-        _event(order.pk, Order.Status.PAID, from_status=Order.Status.PENDING_PAYMENT,
-               note=f"paid via {provider.name} {payment.provider_ref} (webhook)")
-        _notify_paid(order.pk)
+    if payment.amount == order.total and _mark_paid(
+        order.pk, actor=None, now=now,
+        note=f"paid via {provider.name} {payment.provider_ref} (webhook)",
+    ):
         return "processed"
     # Cancelled or expired, paid twice, or the wrong amount: the money goes back, on record.
     order.refresh_from_db(fields=["status"])
@@ -402,24 +405,18 @@ def _cancel(order: Order, *, actor: User | None, reason: str, expected: list[str
         now = timezone.now()
         # one conditional UPDATE per status it may be in, so that the event records the
         # status the row really had
-        previous = next(
-            (status for status in expected
-             if Order.objects.filter(pk=order.pk, status=status, **conditions).update(
-                 status=Order.Status.CANCELLED, cancelled_at=now, cancel_reason=reason,
-                 updated_at=now)),
-            None,
-        )
-        if previous is None:
+        for previous in expected:
+            if _move_order(order.pk, expected=previous, to=Order.Status.CANCELLED, actor=actor,
+                           note=reason, conditions=conditions, cancelled_at=now,
+                           cancel_reason=reason):
+                break
+        else:
             raise InvalidState("This order can no longer be cancelled.")
-        shipment_ids = list(
-            Shipment.objects.filter(order=order, status=Shipment.Status.PENDING)
-            .values_list("pk", flat=True)
-        )
-        Shipment.objects.filter(pk__in=shipment_ids, status=Shipment.Status.PENDING).update(
-            status=Shipment.Status.CANCELLED
-        )
-        if Shipment.objects.filter(order=order).exclude(status=Shipment.Status.CANCELLED).exists():
+        # the order's row is ours now: no parcel can ship until this commits
+        if Shipment.objects.filter(order=order).exclude(status=Shipment.Status.PENDING).exists():
             raise InvalidState("Part of this order has already shipped.")
+        shipment_ids = list(order.shipments.values_list("pk", flat=True))
+        Shipment.objects.filter(pk__in=shipment_ids).update(status=Shipment.Status.CANCELLED)
         for listing_id, quantity in (
             OrderLine.objects.filter(order=order).order_by("listing_id")
             .values_list("listing_id", "quantity")
@@ -429,7 +426,6 @@ def _cancel(order: Order, *, actor: User | None, reason: str, expected: list[str
             )
         for payment in Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED):
             _refund(payment)
-        _event(order.pk, Order.Status.CANCELLED, from_status=previous, actor=actor, note=reason)
         OrderEvent.objects.bulk_create([
             OrderEvent(order=order, shipment_id=pk, actor=actor, from_status="pending",
                        to_status=Shipment.Status.CANCELLED, note=reason)
@@ -514,10 +510,8 @@ def shipment_ship(*, shipment_id: int, user: User, carrier: str, tracking_number
                actor=user, shipment_id=shipment.pk, note=f"{carrier} {tracking_number}")
         if _live_statuses(shipment.order_id) <= {Shipment.Status.SHIPPED,
                                                  Shipment.Status.DELIVERED}:
-            _set_order_status(shipment.order_id, expected=Order.Status.PAID,
-                              to=Order.Status.SHIPPED)
-            _event(shipment.order_id, Order.Status.SHIPPED, from_status=Order.Status.PAID,
-                   actor=user, note="every parcel shipped")
+            _move_order(shipment.order_id, expected=Order.Status.PAID, to=Order.Status.SHIPPED,
+                        actor=user, note="every parcel shipped")
 
         from orders.tasks import notify_shipment_shipped
 
@@ -540,9 +534,7 @@ def shipment_confirm(*, shipment_id: int, user: User) -> Shipment:
         _event(shipment.order_id, Shipment.Status.DELIVERED, from_status=Shipment.Status.SHIPPED,
                actor=user, shipment_id=shipment.pk)
         if _live_statuses(shipment.order_id) == {Shipment.Status.DELIVERED}:
-            _set_order_status(shipment.order_id, expected=Order.Status.SHIPPED,
-                              to=Order.Status.COMPLETED)
-            _event(shipment.order_id, Order.Status.COMPLETED, from_status=Order.Status.SHIPPED,
-                   actor=user, note="every parcel delivered")
+            _move_order(shipment.order_id, expected=Order.Status.SHIPPED,
+                        to=Order.Status.COMPLETED, actor=user, note="every parcel delivered")
     shipment.refresh_from_db()
     return shipment
