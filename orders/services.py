@@ -424,8 +424,6 @@ def _cancel(order: Order, *, actor: User | None, reason: str, expected: list[str
             Listing.objects.filter(pk=listing_id).update(
                 stock=F("stock") + quantity, sales=F("sales") - quantity
             )
-        for payment in Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED):
-            _refund(payment)
         OrderEvent.objects.bulk_create([
             OrderEvent(order=order, shipment_id=pk, actor=actor, from_status="pending",
                        to_status=Shipment.Status.CANCELLED, note=reason)
@@ -433,6 +431,9 @@ def _cancel(order: Order, *, actor: User | None, reason: str, expected: list[str
         ])
         order.refresh_from_db()
         order_cancelled.send(sender=Order, order=order)
+        # last, so that nothing after the provider's refund can roll the cancel back
+        for payment in Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED):
+            _refund(payment)
         if previous == Order.Status.PAID:
             from orders.tasks import notify_order_cancelled
 

@@ -95,6 +95,31 @@ def test_order_cancelled_is_sent(buyer_api, order):
     assert seen == [(order.pk, "cancelled")]
 
 
+def test_a_cancel_refused_by_a_receiver_refunds_nothing(buyer_api, order, two_farms,
+                                                        monkeypatch):
+    from marketplace.errors import Conflict
+    from orders.payments.sandbox import SandboxProvider
+
+    buyer_api.post(f"/orders/{order.pk}/pay", {"method": "sandbox"})
+    refunds = []
+    monkeypatch.setattr(SandboxProvider, "refund", lambda self, payment: refunds.append(payment))
+
+    def refuse(sender, order, **kwargs):
+        raise Conflict("Commissions are being settled; try again.")
+
+    order_cancelled.connect(refuse)
+    try:
+        response = buyer_api.post(f"/orders/{order.pk}/cancel")
+    finally:
+        order_cancelled.disconnect(refuse)
+    assert response.status_code == 409
+    # nothing happened: no money went back while the order stays paid
+    assert refunds == []
+    order.refresh_from_db()
+    assert order.status == "paid" and stock(two_farms) == (45, 18)
+    assert Payment.objects.get(order=order).status == "succeeded"
+
+
 def test_expiry_cancels_only_unpaid_orders_past_their_window(
     buyer_api, place, two_farms, settings
 ):
