@@ -2,11 +2,13 @@
 thumbnails made after commit by an idempotent task."""
 
 import io
+import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from producers import images, services
 from producers.models import ListingImage
 from producers.tasks import make_listing_image_thumbnails
 from tests.producers.conftest import jpeg_bytes, png_bytes, png_header_only
@@ -237,6 +239,28 @@ def test_the_thumbnail_task_is_safe_to_run_twice(owner_api, listing,
     image.refresh_from_db()
     assert (image.small.name, image.medium.name) == first
     assert make_listing_image_thumbnails(424242) == "missing"
+
+
+def test_two_runs_racing_keep_one_set_of_thumbnails_and_no_stray_files(
+    owner_api, listing, django_capture_on_commit_callbacks, monkeypatch
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        image_id = upload(owner_api, listing, jpeg_bytes()).json()["id"]
+    make_thumbnails = images.make_thumbnails
+
+    def slow_run(file):
+        # a second run starts and finishes while this one is still cutting its thumbnails
+        monkeypatch.setattr(images, "make_thumbnails", make_thumbnails)
+        assert services.listing_image_process(image_id=image_id).status == "ready"
+        return make_thumbnails(file)
+
+    monkeypatch.setattr(images, "make_thumbnails", slow_run)
+    image = services.listing_image_process(image_id=image_id)
+    assert image.status == "ready"
+    folder, _ = os.path.split(image.small.name)
+    stem = os.path.basename(image.original.name).rsplit(".", 1)[0]
+    kept = sorted(name for name in image.small.storage.listdir(folder)[1] if stem in name)
+    assert kept == sorted(os.path.basename(f.name) for f in (image.small, image.medium))
 
 
 def test_a_photo_that_cannot_be_read_later_ends_failed(owner_api, listing,
