@@ -310,27 +310,31 @@ def listing_archive(*, listing: Listing) -> None:
 
 # --- Photos ----------------------------------------------------------------------------------
 
-@transaction.atomic
 def listing_image_add(*, listing: Listing, file, size: int) -> ListingImage:
-    """Check and clean the photo now (415 / 413 / EXIF gone); thumbnails after commit."""
-    if listing.status == Listing.Status.ARCHIVED:
-        raise InvalidState("The listing is archived.")
+    """Check and clean the photo (415 / 413 / EXIF gone) before a transaction opens, then store
+    it with the listing row locked, so that uploads racing each other cannot pass
+    MAX_IMAGES_PER_LISTING together; thumbnails after commit."""
     clean = images.clean_upload(file, size)
-    existing = list(listing.images.values_list("position", flat=True))
-    if len(existing) >= MAX_IMAGES_PER_LISTING:
-        raise Conflict(f"A listing has at most {MAX_IMAGES_PER_LISTING} photos.",
-                       code="too_many_images")
-    image = ListingImage(
-        listing=listing, width=clean.width, height=clean.height,
-        position=max(existing, default=-1) + 1,
-    )
-    image.original.save(f"{uuid.uuid4().hex}.{clean.extension}", ContentFile(clean.content),
-                        save=False)
-    image.save()
+    with transaction.atomic():
+        status = Listing.objects.select_for_update().filter(pk=listing.pk).values_list(
+            "status", flat=True).get()
+        if status == Listing.Status.ARCHIVED:
+            raise InvalidState("The listing is archived.")
+        existing = list(listing.images.values_list("position", flat=True))
+        if len(existing) >= MAX_IMAGES_PER_LISTING:
+            raise Conflict(f"A listing has at most {MAX_IMAGES_PER_LISTING} photos.",
+                           code="too_many_images")
+        image = ListingImage(
+            listing=listing, width=clean.width, height=clean.height,
+            position=max(existing, default=-1) + 1,
+        )
+        image.original.save(f"{uuid.uuid4().hex}.{clean.extension}",
+                            ContentFile(clean.content), save=False)
+        image.save()
 
-    from producers.tasks import make_listing_image_thumbnails
+        from producers.tasks import make_listing_image_thumbnails
 
-    transaction.on_commit(lambda: make_listing_image_thumbnails.delay(image.pk))
+        transaction.on_commit(lambda: make_listing_image_thumbnails.delay(image.pk))
     return image
 
 

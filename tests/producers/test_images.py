@@ -3,11 +3,14 @@ thumbnails made after commit by an idempotent task."""
 
 import io
 import os
+import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from PIL import Image
 
+from marketplace.errors import Conflict
 from producers import images, services
 from producers.models import ListingImage
 from producers.tasks import make_listing_image_thumbnails
@@ -225,6 +228,41 @@ def test_a_json_body_instead_of_multipart_is_not_a_500(owner_api, listing):
 def test_an_archived_listing_takes_no_photos(owner_api, listing):
     owner_api.delete(f"/listings/{listing.pk}")
     assert upload(owner_api, listing, jpeg_bytes()).status_code == 409
+
+
+def test_the_thirteenth_photo_of_a_listing_is_409(owner_api, listing):
+    for n in range(services.MAX_IMAGES_PER_LISTING):
+        assert upload(owner_api, listing, png_bytes(), f"{n}.png").status_code == 201
+    response = upload(owner_api, listing, png_bytes(), "13.png")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "too_many_images"
+    positions = list(ListingImage.objects.order_by("position").values_list("position", flat=True))
+    assert positions == list(range(services.MAX_IMAGES_PER_LISTING))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_racing_uploads_never_pass_the_photo_limit(listing):
+    threads, barrier, outcomes = 16, threading.Barrier(16), []
+
+    def add(n):
+        try:
+            barrier.wait()
+            services.listing_image_add(
+                listing=listing, file=SimpleUploadedFile(f"{n}.png", png_bytes()), size=500)
+            outcomes.append("added")
+        except Conflict as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=add, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(outcomes) == ["added"] * 12 + ["too_many_images"] * 4
+    assert ListingImage.objects.filter(listing=listing).count() == 12
 
 
 # --- the task -------------------------------------------------------------------------------------
