@@ -147,3 +147,33 @@ def categories(db):
     from producers.models import Category
 
     return {c.slug: c for c in Category.objects.all()}
+
+
+@pytest.fixture
+def real_worker(transactional_db):
+    """A real Celery worker consuming from Redis (REDIS_URL) for the test's duration.
+
+    Yields `result(async_result, timeout=30)`, which reads a task's return value back through
+    Redis. Tests using it carry `@pytest.mark.redis`.
+    """
+    from celery.backends.redis import RedisBackend
+    from celery.contrib.testing.worker import start_worker
+
+    from marketplace.celery import app
+
+    url = settings.REDIS_CACHE_URL
+    keys = ("task_always_eager", "broker_url", "result_backend", "task_ignore_result")
+    previous = {key: app.conf[key] for key in keys}
+    app.conf.update(task_always_eager=False, broker_url=url, result_backend=url,
+                    task_ignore_result=False)
+    # Earlier eager tests leave a disabled result backend cached on the app: read through Redis.
+    backend = RedisBackend(app=app, url=url)
+
+    def result(sent, timeout: float = 30):
+        return app.AsyncResult(sent.id, backend=backend).get(timeout=timeout)
+
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield result
+    finally:
+        app.conf.update(previous)

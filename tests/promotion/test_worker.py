@@ -12,11 +12,8 @@ PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile"
 
 
 @pytest.mark.redis
-@pytest.mark.django_db(transaction=True)
-def test_a_real_worker_rolls_up_redis_clicks_and_settles(api, farm, promoter, settings):
-    from celery.backends.redis import RedisBackend
-    from celery.contrib.testing.worker import start_worker
-
+def test_a_real_worker_rolls_up_redis_clicks_and_settles(api, farm, promoter, settings,
+                                                          real_worker):
     from marketplace.celery import app
 
     settings.CLICK_REDIS_URL = django_settings.REDIS_URL
@@ -29,20 +26,12 @@ def test_a_real_worker_rolls_up_redis_clicks_and_settles(api, farm, promoter, se
     for address in ("203.0.113.1", "203.0.113.2", "203.0.113.2", "203.0.113.3"):
         assert api.get(f"/p/{link.code}", HTTP_USER_AGENT=PHONE,
                        REMOTE_ADDR=address).status_code == 302
-
-    previous = {key: app.conf[key] for key in
-                ("task_always_eager", "broker_url", "result_backend", "task_ignore_result")}
-    app.conf.update(task_always_eager=False, broker_url=django_settings.REDIS_CACHE_URL,
-                    result_backend=django_settings.REDIS_CACHE_URL, task_ignore_result=False)
-    backend = RedisBackend(app=app, url=django_settings.REDIS_CACHE_URL)
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            rolled = app.send_task("promotion.tasks.rollup_clicks", ignore_result=False)
-            assert app.AsyncResult(rolled.id, backend=backend).get(timeout=30) == 1
-            settled = app.send_task("promotion.tasks.settle_commissions", ignore_result=False)
-            assert app.AsyncResult(settled.id, backend=backend).get(timeout=30) == 0
+        rolled = app.send_task("promotion.tasks.rollup_clicks", ignore_result=False)
+        assert real_worker(rolled) == 1
+        settled = app.send_task("promotion.tasks.settle_commissions", ignore_result=False)
+        assert real_worker(settled) == 0
     finally:
-        app.conf.update(previous)
         import redis
 
         client = redis.Redis.from_url(django_settings.REDIS_URL)
