@@ -5,7 +5,7 @@ that a payment, a cancellation and the expiry task racing on one order have one 
 """
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.http import HttpRequest
@@ -18,7 +18,6 @@ class PaymentIntent:
 
     provider_ref: str
     settled: bool
-    client_data: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
