@@ -4,6 +4,7 @@ the page for people; every look counts a scan."""
 import io
 import re
 import threading
+from datetime import date
 
 import pytest
 import zxingcpp
@@ -258,3 +259,27 @@ def test_concurrent_scans_all_count(make_producer, make_listing, make_batch):
     batch.refresh_from_db()
     assert batch.scans == threads * per_thread
     assert batch.first_scanned_at is not None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_lots_registered_at_once_get_distinct_lot_codes(make_producer, make_listing):
+    listing = make_listing(make_producer("farmer_qian", name="钱家"))
+    threads, barrier, outcomes = 4, threading.Barrier(4), []
+
+    def register():
+        try:
+            barrier.wait()
+            batch = services.batch_create(listing=listing, harvested_on=date(2026, 10, 8))
+            outcomes.append(batch.lot_code)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            outcomes.append(repr(exc))
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=register) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(outcomes) == [f"20261008-{n}" for n in range(1, threads + 1)]
