@@ -188,6 +188,20 @@ def test_a_webhook_for_an_unknown_order_is_404_and_not_recorded(api, order):
     assert not PaymentWebhookEvent.objects.exists()
 
 
+def test_a_payment_reference_moved_to_another_order_is_refused(api, buyer_api, place, order,
+                                                               two_farms):
+    other = Order.objects.get(pk=place(buyer_api, (two_farms["apples"], 1)).json()["id"])
+    assert post_webhook(api, webhook_body(order, event_id="e1", ref="sbx_one")).status_code == 200
+    # the same payment reported again, now naming another order
+    moved = post_webhook(api, webhook_body(other, event_id="e2", ref="sbx_one"))
+    assert moved.status_code == 422
+    assert moved.json()["error"]["details"][0]["field"] == "data.order_number"
+    other.refresh_from_db()
+    assert other.status == "pending_payment"
+    assert Payment.objects.get().order_id == order.pk
+    assert list(PaymentWebhookEvent.objects.values_list("event_id", flat=True)) == ["e1"]
+
+
 def test_webhooks_are_refused_when_no_secret_is_configured(api, order, settings):
     body = webhook_body(order, event_id="evt", ref="r")
     header = sign(body)
