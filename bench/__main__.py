@@ -18,6 +18,7 @@ Flags: --listings N, --duration S (per scenario), --connections C, --workers W, 
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -74,6 +75,7 @@ def main(argv: list[str]) -> int:
     from bench import data, load, report, scenarios
 
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
     RESULTS.mkdir(parents=True, exist_ok=True)
     _flush_redis(args.redis_url)
 
@@ -145,6 +147,7 @@ def main(argv: list[str]) -> int:
     table = report.render(
         rows, small=small, big=big, stock=stock, args=args,
         machine=_machine(), elapsed=time.monotonic() - started, timings=market.timings,
+        load_average=(load_before, os.getloadavg()[0]),
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(table)

@@ -34,7 +34,7 @@ def _statuses(result: LoadResult) -> str:
 
 
 def render(rows: list[Row], *, small: Row, big: Row, stock, args, machine: str, elapsed: float,
-           timings: dict[str, float]) -> str:
+           timings: dict[str, float], load_average: tuple[float, float]) -> str:
     baselines = [r for r in rows if r.key == "baseline"]
     ceiling = sum(r.result.rps for r in baselines) / len(baselines)
     lines = [
@@ -74,7 +74,9 @@ def render(rows: list[Row], *, small: Row, big: Row, stock, args, machine: str, 
         f"Load generator CPU: {_max_wrk(rows):.2f} cores at most; "
         f"server (gunicorn) CPU: {_max_server(rows):.2f} cores at most.",
         f"Setup: {', '.join(f'{k} {v:.1f} s' for k, v in timings.items())}; "
-        f"whole run {elapsed / 60:.1f} min.",
+        f"whole run {elapsed / 60:.1f} min. The machine's load average (1 min) was "
+        f"{load_average[0]:.1f} at the start and {load_average[1]:.1f} at the end: other work on "
+        "the same 2 cores lowers every figure alike, so compare ratios within one run.",
         "",
     ]
     return "\n".join(lines)

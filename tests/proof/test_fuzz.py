@@ -21,7 +21,9 @@ import re
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import (
@@ -91,6 +93,20 @@ FUZZ_SETTINGS = settings(
 )
 
 
+@pytest.fixture
+def fuzz_world(proof_world):
+    """The world, and the test's database connection kept open while fuzzing: the requests go
+    straight into Django's WSGI handler, whose `request_started` / `request_finished` signals
+    close a connection that is inside a transaction (the test's own, on PostgreSQL). Django's
+    test client unhooks them around each of its requests (and hooks them back after, so this
+    runs once the world is built); the fuzzer's requests need the same."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield proof_world
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 # The roles the fuzzer signs in as, drawn per generated request: one world per operation.
 ROLES = st.sampled_from(["buyer", "owner", "promoter"])
 
@@ -99,9 +115,9 @@ ROLES = st.sampled_from(["buyer", "owner", "promoter"])
 @schema.parametrize()
 @schema.given(role=ROLES)
 @FUZZ_SETTINGS
-def test_api_fuzz(case, role, proof_world):
+def test_api_fuzz(case, role, fuzz_world):
     """As a buyer, as the producer who owns the world's goods, and as a promoter."""
-    case.call_and_validate(headers={"Authorization": f"Bearer {proof_world.tokens[role]}"},
+    case.call_and_validate(headers={"Authorization": f"Bearer {fuzz_world.tokens[role]}"},
                            checks=CHECKS)
 
 
