@@ -1,6 +1,6 @@
 """Trace codes: short, URL-safe, unguessable names of harvest lots, printed as QR labels.
 
-Ten characters from an alphabet without look-alikes (no 0/O, 1/l/I): 57**10, about 2**58
+Ten characters from an alphabet without look-alikes (no 0/O/o, 1/l/I): 56**10, about 2**58
 codes, drawn with `secrets`, so one code says nothing about its neighbours.
 """
 

@@ -12,7 +12,8 @@ from producers.tracecodes import qr_png
 @require_safe
 def trace_page(request: HttpRequest, trace_code: str) -> HttpResponse:
     try:
-        services.batch_scan(trace_code=trace_code)
+        if request.method == "GET":  # a HEAD (a link checker, a preview) is not a look
+            services.batch_scan(trace_code=trace_code)
         context = selectors.trace_view(trace_code=trace_code)
     except NotFound as exc:
         raise Http404("No harvest lot has this trace code.") from exc

@@ -143,6 +143,13 @@ def test_the_qr_image_does_not_count_as_a_scan(api, batch):
     assert batch.scans == 0 and batch.first_scanned_at is None
 
 
+def test_a_head_request_is_not_a_scan(api, batch):
+    assert api.head(f"/trace/{batch.trace_code}").status_code == 200
+    assert api.head("/trace/NoSuchCode").status_code == 404
+    batch.refresh_from_db()
+    assert batch.scans == 0 and batch.first_scanned_at is None
+
+
 def test_an_unknown_trace_code_is_404_everywhere(api, categories):
     response = api.get("/api/v1/trace/NoSuchCode")
     assert response.status_code == 404
