@@ -416,7 +416,9 @@ def _cancel(order: Order, *, actor: User | None, reason: str, expected: list[str
         if Shipment.objects.filter(order=order).exclude(status=Shipment.Status.PENDING).exists():
             raise InvalidState("Part of this order has already shipped.")
         shipment_ids = list(order.shipments.values_list("pk", flat=True))
-        Shipment.objects.filter(pk__in=shipment_ids).update(status=Shipment.Status.CANCELLED)
+        Shipment.objects.filter(pk__in=shipment_ids, status=Shipment.Status.PENDING).update(
+            status=Shipment.Status.CANCELLED
+        )
         for listing_id, quantity in (
             OrderLine.objects.filter(order=order).order_by("listing_id")
             .values_list("listing_id", "quantity")
