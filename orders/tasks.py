@@ -22,6 +22,10 @@ def expire_unpaid_orders() -> int:
             services.order_expire(order_id=order_id)
         except InvalidState:
             continue  # paid or cancelled since the ids were read
+        except Exception:
+            # one order that cannot be cancelled must not hold back the others' stock forever
+            logger.exception("Could not expire order %s", order_id)
+            continue
         expired += 1
     if expired:
         logger.info("Expired %d unpaid orders", expired)

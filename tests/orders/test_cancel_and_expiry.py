@@ -148,6 +148,29 @@ def test_the_expiry_task_is_idempotent(order, two_farms):
     assert OrderEvent.objects.filter(order=order, to_status="cancelled", shipment=None).count() == 1
 
 
+def test_one_order_that_cannot_expire_does_not_hold_back_the_others(
+    buyer_api, place, two_farms
+):
+    first, second = (
+        Order.objects.get(pk=place(buyer_api, (two_farms["apples"], n)).json()["id"])
+        for n in (1, 2)
+    )
+
+    def refuse_first(sender, order, **kwargs):
+        if order.pk == first.pk:
+            raise RuntimeError("a receiver's bug")
+
+    order_cancelled.connect(refuse_first)
+    try:
+        with time_machine.travel(second.expires_at + timedelta(seconds=1), tick=False):
+            assert expire_unpaid_orders() == 1
+    finally:
+        order_cancelled.disconnect(refuse_first)
+    statuses = dict(Order.objects.values_list("pk", "status"))
+    assert statuses == {first.pk: "pending_payment", second.pk: "cancelled"}
+    assert stock(two_farms)[0] == 49
+
+
 def test_the_task_is_registered_under_the_beat_name_every_minute(settings):
     from marketplace.celery import app
 
