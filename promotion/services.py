@@ -179,9 +179,10 @@ def video_fetch_details(*, video_id: int, final_attempt: bool = True) -> None:
         return
     try:
         if parsed_now.is_short_link:
+            # the hops go over the network, so no transaction is open while they run
+            resolved = resolve_short_link(video.platform, video.canonical_url)
             with transaction.atomic():
-                video = _apply_resolution(video, resolve_short_link(video.platform,
-                                                                    video.canonical_url))
+                video = _apply_resolution(video, resolved)
             if video is None:
                 return
         if not has_oembed(video.platform):

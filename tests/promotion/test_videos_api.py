@@ -342,3 +342,26 @@ def test_out_of_range_ids_in_paths_and_queries_are_422(promoter, path):
     _, client = promoter
     response = client.get(path)
     assert response.status_code == 422, response.content
+
+
+def test_no_transaction_is_held_open_while_a_short_link_is_resolved(promoter, monkeypatch):
+    # the hops go over the network (up to SHORT_LINK_MAX_HOPS x OEMBED_TIMEOUT): a database
+    # transaction open all that time would hold its locks and a connection
+    from django.db import connection
+
+    from promotion import services
+    from promotion.video_urls import parse_video_url
+
+    _, client = promoter
+    video_id = client.post("/videos", {"url": "https://b23.tv/aB3dE9x"}).json()["id"]
+    depth_outside = len(connection.atomic_blocks)  # the test's own transaction
+    depth_seen = []
+
+    def resolve(platform, url):
+        depth_seen.append(len(connection.atomic_blocks))
+        return parse_video_url(BV)
+
+    monkeypatch.setattr(services, "resolve_short_link", resolve)
+    services.video_fetch_details(video_id=video_id)
+    assert depth_seen == [depth_outside]
+    assert Video.objects.get().external_id == "BV1GJ411x7h7"
