@@ -8,18 +8,21 @@
   the host name.
 - No redirect is followed here: a 3xx comes back to the caller, who checks the next hop the
   same way (`Location` must pass the same allow-list and address checks).
-- A timeout on the whole exchange and a cap on the body size.
+- A timeout on the whole exchange (a socket timeout bounds each read only, so a server
+  dripping a byte at a time could hold a worker for hours: a watchdog shuts the socket at the
+  deadline) and a cap on the body size.
 
 `SAFE_FETCH_ALLOW_LOOPBACK_FOR_TESTS` (False unless a test sets it) lets loopback addresses
 through so that the tests can run a fake server on 127.0.0.1; nothing else is ever let through.
 `SAFE_FETCH_CA_FILE` replaces the system trust roots (tests: their own certificate authority).
 """
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
-import time
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -100,10 +103,25 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
                  context: ssl.SSLContext):
         super().__init__(host, 443, timeout=timeout, context=context)
         self._address = address
+        self.aborted = False
 
     def connect(self) -> None:
         sock = socket.create_connection(self._address, self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host,
+                                              do_handshake_on_connect=False)
+        if self.aborted:  # the deadline passed while connecting
+            raise TimeoutError
+        self.sock.do_handshake()
+
+    def abort(self) -> None:
+        """From the watchdog thread: wake whatever read is blocked on the socket."""
+        self.aborted = True
+        sock = self.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                # the plain socket's shutdown: the TLS layer's own would drop its state under
+                # the reading thread
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 def _context() -> ssl.SSLContext:
@@ -140,9 +158,11 @@ def fetch(
     if refused:
         raise FetchRefused(f"{host} resolves to a non-public address {refused[0]}")
 
-    deadline = time.monotonic() + timeout
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     connection = _PinnedHTTPSConnection(host, addresses[0], timeout=timeout, context=_context())
+    watchdog = threading.Timer(timeout, connection.abort)
+    watchdog.daemon = True
+    watchdog.start()
     try:
         connection.request("GET", path, headers={
             "User-Agent": USER_AGENT,
@@ -156,19 +176,17 @@ def fetch(
         if length.isdigit() and int(length) > max_bytes:
             raise FetchRefused(f"response of {length} bytes is over the {max_bytes} cap")
         body = bytearray()
-        while True:
-            if time.monotonic() > deadline:
-                raise FetchFailed("timed out")
-            chunk = response.read(min(8192, max_bytes + 1 - len(body)) or 1)
-            if not chunk:
-                break
+        while chunk := response.read(min(8192, max_bytes + 1 - len(body))):
             body.extend(chunk)
             if len(body) > max_bytes:
                 raise FetchRefused(f"response over the {max_bytes} byte cap")
+        if connection.aborted:  # the body ended because the watchdog cut it
+            raise FetchFailed("timed out")
         return FetchResponse(status=response.status, headers=headers, body=bytes(body))
-    except TimeoutError as exc:
-        raise FetchFailed("timed out") from exc
     except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
+        if isinstance(exc, TimeoutError) or connection.aborted:
+            raise FetchFailed("timed out") from exc
         raise FetchFailed(f"fetch failed: {exc.__class__.__name__}") from exc
     finally:
+        watchdog.cancel()
         connection.close()

@@ -143,6 +143,8 @@ class FakePlatform:
         self.port = port
         self.routes: dict[tuple[str, str], tuple] = {}
         self.hanging: set[tuple[str, str]] = set()
+        self.dripping: dict[tuple[str, str], tuple[float, int]] = {}
+        self.dripped = 0
         self.requests: list[tuple[str, str]] = []
         self.release = threading.Event()
 
@@ -159,6 +161,11 @@ class FakePlatform:
 
     def hang(self, host: str, path: str) -> None:
         self.hanging.add((host, path))
+
+    def drip(self, host: str, path: str, *, interval: float, lines: int = 90) -> None:
+        """Answer 200 with `lines` header lines, one every `interval` seconds, then a small
+        JSON body: each read is quick, the whole answer slow. `dripped` counts the lines sent."""
+        self.dripping[(host, path)] = (interval, lines)
 
 
 @pytest.fixture
@@ -177,6 +184,17 @@ def fake_platform(test_ca, settings, monkeypatch):
             platform.requests.append((host, self.path))
             if (host, path) in platform.hanging:
                 platform.release.wait(10)
+                return
+            if (host, path) in platform.dripping:
+                interval, lines = platform.dripping[(host, path)]
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                for n in range(lines):
+                    if platform.release.wait(interval):
+                        return
+                    self.wfile.write(f"X-Slow-{n}: a\r\n".encode())
+                    self.wfile.flush()
+                    platform.dripped += 1
+                self.wfile.write(b'Content-Length: 13\r\n\r\n{"title":"x"}')
                 return
             status, headers, body, send_length = platform.routes.get(
                 (host, path), (404, {}, b"{}", True))

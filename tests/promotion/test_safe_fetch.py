@@ -122,6 +122,18 @@ def test_a_server_that_does_not_answer_times_out(fake_platform, settings):
         fetch_metadata("youtube", WATCH)
 
 
+def test_a_server_that_answers_a_byte_at_a_time_is_cut_off_at_the_timeout(fake_platform,
+                                                                          settings):
+    # each read is well inside the socket timeout, the whole answer is not: the timeout is
+    # for the exchange, so the worker is not held for as long as the server likes
+    settings.SAFE_FETCH_ALLOW_LOOPBACK_FOR_TESTS = True
+    settings.OEMBED_TIMEOUT = 0.3
+    fake_platform.drip("www.youtube.com", "/oembed", interval=0.05, lines=90)  # 4.5 s in all
+    with pytest.raises(FetchFailed, match="timed out"):
+        fetch_metadata("youtube", WATCH)
+    assert fake_platform.dripped < 90
+
+
 def test_a_certificate_for_another_name_is_refused(fake_platform, settings):
     settings.SAFE_FETCH_ALLOW_LOOPBACK_FOR_TESTS = True
     settings.OEMBED_ENDPOINTS = {"youtube": "https://youtube.com/oembed?url={url}"}
