@@ -277,6 +277,14 @@ def listing_update(*, listing: Listing, **changes: Any) -> Listing:
     archived listing back."""
     unknown = set(changes) - LISTING_FIELDS
     assert not unknown, f"not updatable: {unknown}"
+    # The row as it is now, locked: a PATCH never writes back what it read before another
+    # PATCH or an archive that finished in between (a lost update would put an archived
+    # listing back on sale).
+    listing = (
+        Listing.objects.select_for_update(of=("self",))
+        .select_related("producer__region", "category", "origin_region")
+        .get(pk=listing.pk)
+    )
     values = {field: getattr(listing, field) for field in LISTING_FIELDS - {"category"}}
     values["category"] = listing.category
     values |= changes

@@ -180,6 +180,16 @@ def test_patch_does_not_overwrite_stock_or_sales_it_was_not_given(owner_api, lis
     assert (listing.stock, listing.sales) == (3, 7)
 
 
+def test_a_patch_never_writes_back_what_it_read_before_an_archive(owner_api, listing):
+    from producers import services
+
+    read_by_the_patch = services.listing_owned(user=listing.producer.user, listing_id=listing.pk)
+    assert owner_api.delete(f"/listings/{listing.pk}").status_code == 204  # meanwhile
+    services.listing_update(listing=read_by_the_patch, title="新标题")
+    listing.refresh_from_db()
+    assert (listing.title, listing.status) == ("新标题", "archived")
+
+
 # --- DELETE /listings/{id} ----------------------------------------------------------------------
 
 def test_delete_listing_anonymous_is_401(api, listing):
