@@ -14,6 +14,7 @@ seconds from now is refused, so a captured request cannot be replayed later.
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -50,9 +51,11 @@ def _parse_header(value: str) -> tuple[int, list[str]]:
     timestamp, signatures = None, []
     for part in value.split(","):
         key, _, item = part.strip().partition("=")
-        if key == "t" and item.isdigit():
+        # ASCII only: str.isdigit() passes "²" that int() refuses, and compare_digest refuses
+        # non-ASCII text
+        if key == "t" and re.fullmatch(r"[0-9]{1,12}", item):
             timestamp = int(item)
-        elif key == "v1" and item:
+        elif key == "v1" and re.fullmatch(r"[0-9a-f]{64}", item):
             signatures.append(item)
     if timestamp is None or not signatures:
         raise BadRequest("The webhook signature header is malformed.", code="invalid_signature")

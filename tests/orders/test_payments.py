@@ -129,6 +129,21 @@ def test_a_bad_signature_is_refused_and_changes_nothing(api, order):
     assert not Payment.objects.exists() and not PaymentWebhookEvent.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "header",
+    ["t=\u00b2,v1=" + "0" * 64,  # a digit to str.isdigit(), not to int()
+     "t=1,v1=\u00e9" + "0" * 63,  # compare_digest refuses non-ASCII text
+     "t=" + "9" * 5000 + ",v1=" + "0" * 64,  # past int()'s digit limit
+     "t=-5,v1=" + "0" * 64, "v1=" + "0" * 64, "t=1", ""],
+)
+def test_a_malformed_signature_header_is_400_not_500(api, order, header):
+    body = webhook_body(order, event_id="evt_hdr", ref="sbx_hdr")
+    response = api.post(WEBHOOK, body, headers={"X-Shanhuo-Signature": header})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_signature"
+    assert not PaymentWebhookEvent.objects.exists()
+
+
 def test_a_signature_with_another_secret_is_refused(api, order, settings):
     body = webhook_body(order, event_id="evt_other", ref="sbx_x")
     settings.PAYMENT_SANDBOX_WEBHOOK_SECRET = "someone-elses-secret"
