@@ -95,10 +95,14 @@ def test_commission_arithmetic_is_decimal_and_rounds_half_up(place, buyer, farm,
 
 
 def test_the_rate_is_the_one_in_force_when_the_order_was_placed(place, buyer, farm, link):
+    # raised after the link was made and before the order: the order earns the new rate
+    Listing.objects.filter(pk=farm["apples"].pk).update(commission_rate=Decimal("0.15"))
     place(buyer, (farm["apples"], 2), promo_code=link.code)
+    # cut after the order: its commission keeps the rate it was placed at
     Listing.objects.filter(pk=farm["apples"].pk).update(commission_rate=Decimal("0.02"))
+    services.commissions_settle()
     commission = Commission.objects.get()
-    assert commission.rate == Decimal("0.10") and commission.amount == Decimal("4.00")
+    assert commission.rate == Decimal("0.15") and commission.amount == Decimal("6.00")
 
 
 def test_an_unknown_promo_code_is_422_and_the_order_is_not_placed(buyer_api, farm, address):

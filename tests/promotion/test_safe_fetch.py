@@ -70,9 +70,13 @@ def test_an_address_list_with_one_private_address_is_refused(fake_platform, sett
 
 def test_ipv4_mapped_loopback_is_refused_even_with_loopback_allowed_for_v4(fake_platform,
                                                                              settings):
+    # the test setting lets 127.0.0.1 through; the same address in IPv6 clothing stays refused
+    settings.SAFE_FETCH_ALLOW_LOOPBACK_FOR_TESTS = True
+    fake_platform.route("www.youtube.com", "/oembed", body=OEMBED)
     fake_platform.dns["www.youtube.com"] = "::ffff:127.0.0.1"
-    with pytest.raises(FetchRefused):
+    with pytest.raises(FetchRefused, match="non-public"):
         fetch_metadata("youtube", WATCH)
+    assert fake_platform.requests == []
 
 
 def test_the_name_is_resolved_once_and_the_checked_address_is_used(fake_platform, settings,
