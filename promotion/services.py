@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -314,10 +315,13 @@ def clicks_rollup(*, today: date | None = None) -> int:
            if k not in existing]
     ClickDaily.objects.bulk_create(new, ignore_conflicts=True)
     changed = []
+    now = timezone.now()
     for key, n in counts.items():
         row = existing.get(key)
         if row is not None and n > row.clicks:
-            row.clicks = n
+            # GREATEST in the UPDATE itself: a concurrent roll-up that wrote a higher count
+            # since `existing` was read is not lowered
+            row.clicks, row.updated_at = Greatest(F("clicks"), Value(n)), now
             changed.append(row)
     ClickDaily.objects.bulk_update(changed, ["clicks", "updated_at"])
     return len(new) + len(changed)

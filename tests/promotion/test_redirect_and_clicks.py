@@ -165,6 +165,26 @@ def test_the_rollup_run_twice_gives_the_same_counts(api, link):
     assert ClickDaily.objects.count() == 1
 
 
+def test_the_rollup_never_lowers_a_count_another_rollup_just_raised(api, link, monkeypatch):
+    # given a day already rolled up at 1, and now 2 visitors
+    visit(api, link.code)
+    clicks_of(link)
+    visit(api, link.code, ua=ANDROID)
+    # when a concurrent roll-up writes 5 between this one's read and its write
+    create = ClickDaily.objects.bulk_create
+
+    def concurrent_rollup_first(rows, **kwargs):
+        ClickDaily.objects.filter(link=link).update(clicks=5)
+        return create(rows, **kwargs)
+
+    monkeypatch.setattr(ClickDaily.objects, "bulk_create", concurrent_rollup_first)
+    services.clicks_rollup()
+    monkeypatch.undo()
+    # then the higher count stands
+    row = ClickDaily.objects.get(link=link)
+    assert row.clicks == 5
+
+
 def test_a_redirect_costs_constant_queries(api, link, django_assert_num_queries):
     with django_assert_num_queries(2):  # the link + one INSERT ... ON CONFLICT DO NOTHING
         visit(api, link.code)
