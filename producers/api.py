@@ -95,7 +95,7 @@ def producer_detail(request: HttpRequest, producer_id: int):
 
 @router.patch("/producers/{producer_id}", response=ProducerOwnOut, auth=bearer)
 def producer_update(request: HttpRequest, producer_id: int, payload: ProducerPatch):
-    producer = services.producer_owned(user=request.auth, producer_id=producer_id)
+    producer = selectors.producer_owned(user=request.auth, producer_id=producer_id)
     services.producer_update(producer=producer, **payload.dict(exclude_unset=True))
     return selectors.producer_get(producer_id=producer_id)
 
@@ -112,7 +112,7 @@ def listing_list(request: HttpRequest, filters: Query[ListingQuery], page: Query
 
 @router.post("/listings", response={201: ListingOut}, auth=bearer, tags=["catalog"])
 def listing_create(request: HttpRequest, payload: ListingIn):
-    producer = services.producer_for_user(request.auth)
+    producer = selectors.producer_for_user(request.auth)
     listing = services.listing_create(producer=producer, **payload.dict())
     return Status(201, selectors.listing_get_output(listing_id=listing.pk))
 
@@ -125,14 +125,14 @@ def listing_detail(request: HttpRequest, listing_id: int):
 
 @router.patch("/listings/{listing_id}", response=ListingOut, auth=bearer, tags=["catalog"])
 def listing_update(request: HttpRequest, listing_id: int, payload: ListingPatch):
-    listing = services.listing_owned(user=request.auth, listing_id=listing_id)
+    listing = selectors.listing_owned(user=request.auth, listing_id=listing_id)
     services.listing_update(listing=listing, **payload.dict(exclude_unset=True))
     return selectors.listing_get_output(listing_id=listing_id)
 
 
 @router.delete("/listings/{listing_id}", response={204: None}, auth=bearer, tags=["catalog"])
 def listing_archive(request: HttpRequest, listing_id: int):
-    listing = services.listing_owned(user=request.auth, listing_id=listing_id)
+    listing = selectors.listing_owned(user=request.auth, listing_id=listing_id)
     services.listing_archive(listing=listing)
     return Status(204, None)
 
@@ -143,7 +143,7 @@ def listing_archive(request: HttpRequest, listing_id: int):
 def listing_image_add(request: HttpRequest, listing_id: int, file: File[UploadedFile]):
     """A JPEG, PNG or WebP photo (multipart field `file`). EXIF (and so GPS) is removed;
     thumbnails are made in the background (`status`: processing -> ready | failed)."""
-    listing = services.listing_owned(user=request.auth, listing_id=listing_id)
+    listing = selectors.listing_owned(user=request.auth, listing_id=listing_id)
     image = services.listing_image_add(listing=listing, file=file, size=file.size)
     return Status(201, image)
 
@@ -151,7 +151,7 @@ def listing_image_add(request: HttpRequest, listing_id: int, file: File[Uploaded
 @router.post("/listings/{listing_id}/batches", response={201: BatchOut}, auth=bearer,
              tags=["trace"])
 def batch_create(request: HttpRequest, listing_id: int, payload: BatchIn):
-    listing = services.listing_owned(user=request.auth, listing_id=listing_id)
+    listing = selectors.listing_owned(user=request.auth, listing_id=listing_id)
     batch = services.batch_create(listing=listing, **payload.dict())
     return Status(201, batch)
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from marketplace.errors import NotFound, ValidationFailed
+from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace.models import User
 from marketplace.pagination import Page, PageParams, paginate
 from producers.filters import ListingFilter, ProducerFilter
@@ -65,6 +65,24 @@ def producer_get(*, producer_id: int) -> Producer:
     return producer
 
 
+def producer_for_user(user: User) -> Producer:
+    """The caller's producer profile, or 403 `producer_required`."""
+    producer = Producer.objects.select_related("region").filter(user=user).first()
+    if producer is None:
+        raise PermissionDenied(
+            "Create a producer profile first (POST /producers).", code="producer_required"
+        )
+    return producer
+
+
+def producer_owned(*, user: User, producer_id: int) -> Producer:
+    """The producer `producer_id` if `user` owns it; anyone else gets a 404."""
+    producer = Producer.objects.filter(pk=producer_id, user=user).first()
+    if producer is None:
+        raise NotFound("No such producer of yours.", code="producer_not_found")
+    return producer
+
+
 # --- Listings --------------------------------------------------------------------------------
 
 def _video_count() -> Subquery:
@@ -122,6 +140,15 @@ def listing_get(*, listing_id: int, viewer: User | None) -> Listing:
 def listing_get_output(*, listing_id: int) -> Listing:
     """A listing just written by its owner, shaped like GET /listings/{id}."""
     return listing_queryset().get(pk=listing_id)
+
+
+def listing_owned(*, user: User, listing_id: int) -> Listing:
+    """The listing `listing_id` if `user`'s producer owns it; anyone else gets a 404."""
+    queryset = Listing.objects.select_related("producer__region", "category", "origin_region")
+    listing = queryset.filter(pk=listing_id, producer__user=user).first()
+    if listing is None:
+        raise NotFound("No such listing of yours.", code="listing_not_found")
+    return listing
 
 
 # --- Harvest lots and trace codes -------------------------------------------------------------

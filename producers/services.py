@@ -18,7 +18,6 @@ from marketplace.errors import (
     DomainError,
     InvalidState,
     NotFound,
-    PermissionDenied,
     ValidationFailed,
 )
 from marketplace.models import User
@@ -131,24 +130,6 @@ def producer_refresh_denormalised(producer: Producer) -> None:
     Listing.objects.bulk_update(listings, ["search_text", "region_lineage"], batch_size=500)
 
 
-def producer_for_user(user: User) -> Producer:
-    """The caller's producer profile, or 403 `producer_required`."""
-    producer = Producer.objects.select_related("region").filter(user=user).first()
-    if producer is None:
-        raise PermissionDenied(
-            "Create a producer profile first (POST /producers).", code="producer_required"
-        )
-    return producer
-
-
-def producer_owned(*, user: User, producer_id: int) -> Producer:
-    """The producer `producer_id` if `user` owns it; anyone else gets a 404."""
-    producer = Producer.objects.filter(pk=producer_id, user=user).first()
-    if producer is None:
-        raise NotFound("No such producer of yours.", code="producer_not_found")
-    return producer
-
-
 # --- Listings --------------------------------------------------------------------------------
 
 def _finer_than_fen(value: Decimal) -> bool:
@@ -259,15 +240,6 @@ def listing_create(
     listing = Listing(producer=producer, **values)
     listing_refresh_denormalised(listing)
     listing.save()
-    return listing
-
-
-def listing_owned(*, user: User, listing_id: int) -> Listing:
-    """The listing `listing_id` if `user`'s producer owns it; anyone else gets a 404."""
-    queryset = Listing.objects.select_related("producer__region", "category", "origin_region")
-    listing = queryset.filter(pk=listing_id, producer__user=user).first()
-    if listing is None:
-        raise NotFound("No such listing of yours.", code="listing_not_found")
     return listing
 
 

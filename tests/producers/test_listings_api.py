@@ -181,9 +181,9 @@ def test_patch_does_not_overwrite_stock_or_sales_it_was_not_given(owner_api, lis
 
 
 def test_a_patch_never_writes_back_what_it_read_before_an_archive(owner_api, listing):
-    from producers import services
+    from producers import selectors, services
 
-    read_by_the_patch = services.listing_owned(user=listing.producer.user, listing_id=listing.pk)
+    read_by_the_patch = selectors.listing_owned(user=listing.producer.user, listing_id=listing.pk)
     assert owner_api.delete(f"/listings/{listing.pk}").status_code == 204  # meanwhile
     services.listing_update(listing=read_by_the_patch, title="新标题")
     listing.refresh_from_db()
