@@ -14,6 +14,11 @@ class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
+    related: list[str] = []  # shown foreign keys, joined: one query per inline, not per row
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        return queryset.select_related(*self.related) if self.related else queryset
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -26,6 +31,7 @@ class OrderLineInline(ReadOnlyInline):
     model = OrderLine
     fields = ["listing", "title", "unit", "unit_price", "quantity", "line_total", "shipment"]
     readonly_fields = fields
+    related = ["listing", "shipment"]
 
 
 class ShipmentInline(ReadOnlyInline):
@@ -34,6 +40,7 @@ class ShipmentInline(ReadOnlyInline):
               "shipped_at", "delivered_at"]
     readonly_fields = fields
     show_change_link = True
+    related = ["producer"]
 
 
 class PaymentInline(ReadOnlyInline):
@@ -46,6 +53,7 @@ class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
     fields = ["created_at", "actor", "shipment", "from_status", "to_status", "note"]
     readonly_fields = fields
+    related = ["actor", "shipment"]
 
 
 class RecordAdmin(admin.ModelAdmin):

@@ -1,6 +1,8 @@
 """The back office: orders with lines, parcels, payments and events; filters; staff cancel."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orders.models import Order, OrderEvent
@@ -77,3 +79,20 @@ def test_records_cannot_be_added_deleted_or_edited_by_hand(staff_client, order):
     delete = reverse("admin:orders_order_delete", args=[order.pk])
     assert staff_client.post(delete, {"post": "yes"}).status_code == 403
     assert Order.objects.filter(pk=order.pk).exists()
+
+
+def test_the_order_page_runs_as_many_queries_for_eleven_lines_as_for_one(
+    staff_client, buyer_api, place, two_farms, make_listing
+):
+    small = place(buyer_api, (two_farms["apples"], 1)).json()["id"]
+    listings = [make_listing(two_farms["farm_a"]) for _ in range(10)] + [two_farms["tea"]]
+    large = place(buyer_api, *[(listing, 1) for listing in listings]).json()["id"]
+    for order_id in (small, large):
+        buyer_api.post(f"/orders/{order_id}/pay", {"method": "sandbox"})
+    counts = []
+    for order_id in (small, large):
+        with CaptureQueriesContext(connection) as ctx:
+            page = staff_client.get(reverse("admin:orders_order_change", args=[order_id]))
+        assert page.status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
