@@ -11,6 +11,7 @@ from promotion.video_urls import player_url
 # Database ids are 64-bit; text never carries NUL (PostgreSQL refuses it).
 MAX_ID = 2**63 - 1
 TEXT = r"^[^\x00]*$"
+CURRENCY = "CNY"  # beside every amount, in each object that has one (API.md, Conventions)
 
 Money = Annotated[
     Decimal,
@@ -96,6 +97,7 @@ class LinkStatsOut(Schema):
     gmv: Money
     commission_pending: Money
     commission_settled: Money
+    currency: str = CURRENCY
 
 
 class StatsTotals(Schema):
@@ -105,13 +107,14 @@ class StatsTotals(Schema):
     gmv: Money
     commission_pending: Money
     commission_settled: Money
+    currency: str = CURRENCY
 
 
 class PromoterStatsOut(Schema):
     links: list[LinkStatsOut]
     next_cursor: str | None
     totals: StatsTotals
-    currency: str
+    currency: str = CURRENCY
 
 
 class ListingPromotionOut(Schema):
@@ -124,13 +127,14 @@ class ListingPromotionOut(Schema):
     gmv: Money
     commission_pending: Money
     commission_settled: Money
+    currency: str = CURRENCY
 
 
 class ProducerPromotionOut(Schema):
     items: list[ListingPromotionOut]
     next_cursor: str | None
     totals: StatsTotals
-    currency: str
+    currency: str = CURRENCY
 
 
 class CommissionQuery(Schema):

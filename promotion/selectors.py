@@ -121,8 +121,7 @@ def promoter_stats(*, user: User, params: PageParams) -> dict[str, Any]:
     totals = _totals(ClickDaily.objects.filter(link__video__owner=user),
                      Commission.objects.filter(promoter=promoter))
     totals["links"] = Link.objects.filter(video__owner=user).count()
-    return {"links": page.items, "next_cursor": page.next_cursor, "totals": totals,
-            "currency": "CNY"}
+    return {"links": page.items, "next_cursor": page.next_cursor, "totals": totals}
 
 
 def producer_promotion(*, user: User, params: PageParams) -> dict[str, Any]:
@@ -140,8 +139,7 @@ def producer_promotion(*, user: User, params: PageParams) -> dict[str, Any]:
     page = paginate(listings, params, ordering=["-created_at", "-id"], scope="promotion")
     totals = _totals(ClickDaily.objects.filter(link__listing__producer=producer),
                      Commission.objects.filter(listing__producer=producer))
-    return {"items": page.items, "next_cursor": page.next_cursor, "totals": totals,
-            "currency": "CNY"}
+    return {"items": page.items, "next_cursor": page.next_cursor, "totals": totals}
 
 
 def commission_list(*, user: User, filters: dict[str, Any], params: PageParams) -> Page:

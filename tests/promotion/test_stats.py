@@ -65,13 +65,14 @@ def test_a_promoter_sees_each_link_and_the_totals(promoter, story):
         "link_id": story["apples_link"].pk, "code": story["apples_link"].code,
         "video_id": story["apples_link"].video_id, "listing_id": story["apples_link"].listing_id,
         "batch_id": None, "clicks": 12, "orders": 2, "gmv": "60.00",
-        "commission_pending": "2.00", "commission_settled": "4.00",
+        "commission_pending": "2.00", "commission_settled": "4.00", "currency": "CNY",
     }
     pears = by_code[story["pears_link"].code]
     assert (pears["clicks"], pears["orders"], pears["gmv"], pears["commission_pending"],
             pears["commission_settled"]) == (3, 1, "90.00", "4.50", "0.00")
     assert body["totals"] == {"links": 2, "clicks": 15, "orders": 3, "gmv": "150.00",
-                              "commission_pending": "6.50", "commission_settled": "4.00"}
+                              "commission_pending": "6.50", "commission_settled": "4.00",
+                              "currency": "CNY"}
     assert body["next_cursor"] is None
 
 
@@ -86,7 +87,8 @@ def test_a_farm_sees_how_each_listing_does_through_promotion(farm, story):
         1, 12, 2, "60.00", "2.00", "4.00")
     assert rows[farm["honey"].pk]["clicks"] == 0 and rows[farm["honey"].pk]["gmv"] == "0.00"
     assert body["totals"]["gmv"] == "150.00" and body["totals"]["clicks"] == 15
-    assert body["currency"] == "CNY"
+    # the currency stands beside the amounts in every object that has them
+    assert body["currency"] == body["totals"]["currency"] == apples["currency"] == "CNY"
 
 
 def test_stats_need_the_role(buyer_api):
