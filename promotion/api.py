@@ -35,7 +35,7 @@ def promoter_create(request: HttpRequest, payload: PromoterIn):
 
 @router.get("/promoters/me", response=PromoterOut, auth=bearer)
 def promoter_me(request: HttpRequest):
-    return services.promoter_for_user(request.auth)
+    return selectors.promoter_get(user=request.auth)
 
 
 @router.get("/promoters/me/stats", response=PromoterStatsOut, auth=bearer)

@@ -27,6 +27,16 @@ ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_p
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
+# --- Promoters -------------------------------------------------------------------------------
+
+def promoter_get(*, user: User) -> Promoter:
+    promoter = Promoter.objects.filter(user=user).first()
+    if promoter is None:
+        raise NotFound("This account has no promoter profile (POST /promoters).",
+                       code="promoter_not_found")
+    return promoter
+
+
 # --- Videos -----------------------------------------------------------------------------------
 
 def video_list(*, user: User, params: PageParams) -> Page:
@@ -112,10 +122,7 @@ def _totals(clicks: QuerySet, commissions: QuerySet) -> dict[str, Any]:
 
 def promoter_stats(*, user: User, params: PageParams) -> dict[str, Any]:
     """Per link of the promoter's videos (one page) and the totals over all of them."""
-    promoter = Promoter.objects.filter(user=user).first()
-    if promoter is None:
-        raise NotFound("This account has no promoter profile (POST /promoters).",
-                       code="promoter_not_found")
+    promoter = promoter_get(user=user)
     links = Link.objects.filter(video__owner=user).annotate(**_performance("link"))
     page = paginate(links, params, ordering=["-created_at", "-id"], scope="stats")
     totals = _totals(ClickDaily.objects.filter(link__video__owner=user),
@@ -145,10 +152,7 @@ def producer_promotion(*, user: User, params: PageParams) -> dict[str, Any]:
 def commission_list(*, user: User, filters: dict[str, Any], params: PageParams) -> Page:
     """The promoter's commissions, newest first, each with its order number: every amount
     can be traced to an order."""
-    promoter = Promoter.objects.filter(user=user).first()
-    if promoter is None:
-        raise NotFound("This account has no promoter profile (POST /promoters).",
-                       code="promoter_not_found")
+    promoter = promoter_get(user=user)
     queryset = Commission.objects.filter(promoter=promoter).select_related("order", "link")
     filterset = CommissionFilter(data={k: v for k, v in filters.items() if v is not None},
                                  queryset=queryset)

@@ -16,6 +16,7 @@ from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationF
 from marketplace.models import User
 from producers.models import Batch, Listing, Producer
 from promotion import clicks as click_store
+from promotion import selectors
 from promotion.models import Click, ClickDaily, Commission, Link, Promoter, Video
 from promotion.oembed import (
     VideoUnavailable,
@@ -49,14 +50,6 @@ def promoter_create(*, user: User, display_name: str, bio: str = "") -> Promoter
     except IntegrityError:
         raise Conflict("This account already has a promoter profile.",
                        code="promoter_exists") from None
-
-
-def promoter_for_user(user: User) -> Promoter:
-    promoter = Promoter.objects.filter(user=user).first()
-    if promoter is None:
-        raise NotFound("This account has no promoter profile (POST /promoters).",
-                       code="promoter_not_found")
-    return promoter
 
 
 # --- Videos -----------------------------------------------------------------------------------
@@ -245,9 +238,7 @@ def _link_target(video: Video, user: User, listing_id: int | None,
 def link_create(*, user: User, video_id: int, listing_id: int | None = None,
                 batch_id: int | None = None) -> tuple[Link, bool]:
     """A link from the caller's video to a listing or a harvest lot, or the existing one."""
-    video = Video.objects.filter(pk=video_id, owner=user).first()
-    if video is None:
-        raise NotFound("No such video.", code="video_not_found")
+    video = selectors.video_get(user=user, video_id=video_id)
     if video.status == Video.Status.FAILED:
         raise Conflict("This video could not be used; add it again.", code="video_failed")
     target = _link_target(video, user, listing_id, batch_id)
