@@ -5,12 +5,20 @@
 match (served on PostgreSQL by a pg_trgm GIN index, see migration 0002).
 """
 
+import re
+
 from pypinyin import Style, lazy_pinyin
 
 
+def _words(pieces: list[str]) -> list[str]:
+    # lazy_pinyin passes what is not Chinese through as it is: keep its letters and digits,
+    # drop spaces and punctuation ("红富士·苹果" is "hongfushipingguo", not "hongfushi·pingguo").
+    return [word for piece in pieces for word in re.findall(r"[^\W_]+", piece)]
+
+
 def _pinyin_forms(text: str) -> list[str]:
-    syllables = [s.strip() for s in lazy_pinyin(text) if s.strip()]
-    initials = [s.strip() for s in lazy_pinyin(text, style=Style.FIRST_LETTER) if s.strip()]
+    syllables = _words(lazy_pinyin(text))
+    initials = _words(lazy_pinyin(text, style=Style.FIRST_LETTER))
     return ["".join(syllables), " ".join(syllables), "".join(initials)]
 
 

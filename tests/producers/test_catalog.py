@@ -105,6 +105,13 @@ def test_q_finds_chinese_text_and_pinyin(api, shop, q, expected):
     assert ids(api, q=q) == {shop[k].pk for k in expected}
 
 
+def test_pinyin_runs_on_over_punctuation_in_the_text(api, producer, make_listing):
+    listing = make_listing(producer, title="洛川苹果（特级）·5kg装")
+    assert ids(api, q="luochuanpingguoteji5kg") == {listing.pk}
+    assert ids(api, q="lcpgtj") == {listing.pk}
+    assert ids(api, q="特级") == {listing.pk}
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
