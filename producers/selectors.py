@@ -10,7 +10,7 @@ from marketplace.pagination import Page, PageParams, paginate
 from producers.filters import ListingFilter, ProducerFilter
 from producers.models import Batch, Category, Listing, ListingImage, Producer, Region
 from producers.tracecodes import could_be_trace_code
-from promotion.models import Video
+from promotion.models import Link, Video
 
 # `ordering` values of GET /listings -> keyset ordering (always ending in the primary key).
 LISTING_ORDERINGS = {
@@ -86,11 +86,16 @@ def producer_owned(*, user: User, producer_id: int) -> Producer:
 # --- Listings --------------------------------------------------------------------------------
 
 def _video_count() -> Subquery:
-    """Distinct videos, not failed, linked to the listing or to one of its harvest lots."""
+    """Distinct videos, not failed, linked to the listing or to one of its harvest lots.
+
+    Two indexed look-ups (links by listing, links by the listing's lots), not one join with an
+    OR across it: PostgreSQL cannot use an index for that OR and scanned every link and every
+    lot for each row of a page (`make bench`: 20 -> 94 ms a catalog page from 10,000 to 100,000
+    listings)."""
+    to_listing = Link.objects.filter(listing=OuterRef(OuterRef("pk"))).values("video_id")
+    to_lots = Link.objects.filter(batch__listing=OuterRef(OuterRef("pk"))).values("video_id")
     videos = (
-        Video.objects.filter(
-            Q(links__listing=OuterRef("pk")) | Q(links__batch__listing=OuterRef("pk"))
-        )
+        Video.objects.filter(Q(pk__in=to_listing) | Q(pk__in=to_lots))
         .exclude(status=Video.Status.FAILED)
         .order_by()
         .annotate(all=Value(1))
