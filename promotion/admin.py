@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.db import models
-from django.utils import timezone
 
+from promotion import services
 from promotion.models import Click, ClickDaily, Commission, Link, Promoter, Video
 
 
@@ -68,14 +68,8 @@ class LinkAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
-@admin.register(ClickDaily)
-class ClickDailyAdmin(admin.ModelAdmin):
-    list_display = ["day", "link", "clicks", "updated_at"]
-    list_filter = ["day", "link__video__platform"]
-    search_fields = ["link__code"]
-    raw_id_fields = ["link"]
-    list_select_related = ["link"]
-    date_hierarchy = "day"
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Counts that only the click pipeline writes: staff look, never add or edit."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -84,8 +78,18 @@ class ClickDailyAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(ClickDaily)
+class ClickDailyAdmin(ViewOnlyAdmin):
+    list_display = ["day", "link", "clicks", "updated_at"]
+    list_filter = ["day", "link__video__platform"]
+    search_fields = ["link__code"]
+    raw_id_fields = ["link"]
+    list_select_related = ["link"]
+    date_hierarchy = "day"
+
+
 @admin.register(Click)
-class ClickAdmin(admin.ModelAdmin):
+class ClickAdmin(ViewOnlyAdmin):
     """Raw first clicks of a visitor a day (database counting only); visitors are hashes."""
 
     list_display = ["day", "link", "visitor", "created_at"]
@@ -94,12 +98,6 @@ class ClickAdmin(admin.ModelAdmin):
     raw_id_fields = ["link"]
     list_select_related = ["link"]
     date_hierarchy = "day"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Commission)
@@ -121,6 +119,5 @@ class CommissionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel the selected pending commissions")
     def cancel_pending(self, request, queryset):
-        n = queryset.filter(status=Commission.Status.PENDING).update(
-            status=Commission.Status.CANCELLED, cancelled_at=timezone.now())
+        n = services.commissions_cancel(commissions=queryset)
         self.message_user(request, f"{n} commission(s) cancelled.", messages.SUCCESS)

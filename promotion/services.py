@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Value
+from django.db.models import Count, F, Q, QuerySet, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -360,11 +360,17 @@ def commission_for_order(*, order) -> Commission | None:
     return commission
 
 
-def commissions_cancel_for_order(*, order) -> int:
-    """The order was cancelled: its pending commissions are too. Safe to run twice."""
-    return Commission.objects.filter(order=order, status=Commission.Status.PENDING).update(
+def commissions_cancel(*, commissions: QuerySet[Commission]) -> int:
+    """Cancel the pending ones among `commissions`; a settled one stays settled. Safe to run
+    twice."""
+    return commissions.filter(status=Commission.Status.PENDING).update(
         status=Commission.Status.CANCELLED, cancelled_at=timezone.now()
     )
+
+
+def commissions_cancel_for_order(*, order) -> int:
+    """The order was cancelled: its pending commissions are too."""
+    return commissions_cancel(commissions=Commission.objects.filter(order=order))
 
 
 def commissions_settle(*, now: datetime | None = None) -> int:

@@ -66,3 +66,37 @@ def test_non_staff_cannot_see_commissions(client_for, buyer):
     response = client.get("/admin/promotion/commission/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_staff_cancel_pending_commissions_and_settled_ones_stay(staff, video, buyer, farm):
+    from orders import services as orders
+    from promotion.models import Commission
+
+    link = Link.objects.get(code="AdminAb1")
+    address = {"recipient": "王小明", "phone": "13800138000",
+               "region_id": farm["producer"].region_id, "detail": "文三路 90 号"}
+    placed = [orders.order_place(buyer=buyer, lines=[{"listing_id": farm["apples"].pk,
+                                                      "quantity": 1}],
+                                 shipping_address=address, promo_code=link.code)
+              for _ in range(2)]
+    pending, settled = (Commission.objects.get(order=order) for order in placed)
+    Commission.objects.filter(pk=settled.pk).update(status="settled")
+
+    response = staff.post("/admin/promotion/commission/", {
+        "action": "cancel_pending", "_selected_action": [pending.pk, settled.pk]})
+
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    settled.refresh_from_db()
+    assert pending.status == "cancelled" and pending.cancelled_at is not None
+    assert settled.status == "settled" and settled.cancelled_at is None
+
+
+def test_click_counts_are_view_only_for_staff(staff, video):
+    for model in ("clickdaily", "click"):
+        assert staff.get(f"/admin/promotion/{model}/add/").status_code == 403
+    row = ClickDaily.objects.get()
+    staff.post(f"/admin/promotion/clickdaily/{row.pk}/change/",
+               {"link": row.link_id, "day": "2026-11-28", "clicks": 999})
+    row.refresh_from_db()
+    assert row.clicks == 4
