@@ -319,13 +319,20 @@ def listing_image_add(*, listing: Listing, file, size: int) -> ListingImage:
 
 
 def listing_image_reprocess(*, image: ListingImage) -> None:
-    """Make the thumbnails again (staff action, e.g. after changing sizes)."""
+    """Make the thumbnails again (staff action, e.g. after changing sizes); the old files are
+    deleted once nothing points at them any more."""
+    old_files = [(field.storage, field.name) for field in (image.small, image.medium) if field]
     ListingImage.objects.filter(pk=image.pk).update(
         status=ListingImage.Status.PROCESSING, small="", medium=""
     )
     from producers.tasks import make_listing_image_thumbnails
 
-    transaction.on_commit(lambda: make_listing_image_thumbnails.delay(image.pk))
+    def after_commit():
+        for storage, name in old_files:
+            storage.delete(name)
+        make_listing_image_thumbnails.delay(image.pk)
+
+    transaction.on_commit(after_commit)
 
 
 def listing_image_process(*, image_id: int) -> ListingImage | None:

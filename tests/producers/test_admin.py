@@ -1,9 +1,11 @@
+import os
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from producers import services
-from producers.models import Batch, Listing
+from producers.models import Batch, Listing, ListingImage
 from tests.producers.conftest import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +63,34 @@ def test_editing_a_producer_in_the_admin_refreshes_listing_search(staff, produce
     })
     assert response.status_code == 302, response.content.decode()[:2000]
     assert "zhaojia" in Listing.objects.get(pk=listing.pk).search_text
+
+
+def test_the_reprocess_action_makes_the_thumbnails_again_and_leaves_no_stray_files(
+    staff, photographed, django_capture_on_commit_callbacks
+):
+    image = ListingImage.objects.get(listing=photographed)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post("/admin/producers/listingimage/", {
+            "action": "reprocess", "_selected_action": [image.pk]})
+    assert response.status_code == 302
+    image.refresh_from_db()
+    assert image.status == "ready" and image.small and image.medium
+    folder = os.path.dirname(image.small.name)
+    stem = os.path.basename(image.original.name).rsplit(".", 1)[0]
+    kept = sorted(name for name in image.small.storage.listdir(folder)[1] if stem in name)
+    assert kept == sorted(os.path.basename(f.name) for f in (image.small, image.medium))
+
+
+def test_editing_a_listing_in_the_admin_refreshes_its_search_and_region(staff, listing, regions):
+    response = staff.post(f"/admin/producers/listing/{listing.pk}/change/", {
+        "producer": listing.producer_id, "title": "冰糖心苹果", "description": "",
+        "category": listing.category_id, "unit": "jin", "price": "12.50", "stock": "10",
+        "origin_region": regions["xihu"].pk, "story": "", "growing_method": "",
+        "status": "active",
+        "images-TOTAL_FORMS": "0", "images-INITIAL_FORMS": "0",
+        "batches-TOTAL_FORMS": "0", "batches-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    listing.refresh_from_db()
+    assert "bingtangxin" in listing.search_text
+    assert listing.region_lineage == regions["xihu"].lineage
