@@ -149,3 +149,17 @@ def test_demo_trace_page_reads_well_on_a_phone(browser_factory, live_server, dem
         "return parseFloat(getComputedStyle(document.body).fontSize)")
     assert font_px >= 14
     _full_page_screenshot(driver, ARTIFACTS / "trace-phone.png")
+
+
+def test_a_missing_browser_fails_in_ci_and_is_skipped_with_the_reason_elsewhere(monkeypatch):
+    import tests.proof.test_browser as this
+
+    monkeypatch.setattr(this, "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI needs the real browser"):
+        _require_browser()
+
+    monkeypatch.delenv("CI")
+    monkeypatch.delenv("SHANHUO_REQUIRE_SERVICES", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="make browser-deps"):
+        _require_browser()
