@@ -111,7 +111,10 @@ def resolve_short_link(platform: str, short_url: str) -> ParsedVideo:
         )
         if not (300 <= response.status < 400 and response.location):
             raise VideoUnavailable(f"the short link answered {response.status}, not a redirect")
-        url = urljoin(url, response.location.strip())
+        try:
+            url = urljoin(url, response.location.strip())
+        except ValueError as exc:  # "https://[..." is not a URL at all
+            raise VideoUnavailable("the short link redirected to a malformed URL") from exc
         try:
             parsed = parse_video_url(url)
         except UnsupportedVideoUrl:

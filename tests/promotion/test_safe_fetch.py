@@ -225,6 +225,16 @@ def test_a_short_link_hop_off_the_platform_is_refused(location, fake_platform, s
     assert len(fake_platform.requests) == 1
 
 
+@pytest.mark.parametrize("location", ["https://[evil.example/x", "//[::1"])
+def test_a_short_link_to_a_malformed_url_leads_nowhere(location, fake_platform, settings):
+    # an error the task knows (the video fails), not a ValueError that leaves it pending
+    settings.SAFE_FETCH_ALLOW_LOOPBACK_FOR_TESTS = True
+    fake_platform.redirect("b23.tv", "/aB3dE9x", location)
+    with pytest.raises(VideoUnavailable):
+        resolve_short_link("bilibili", "https://b23.tv/aB3dE9x")
+    assert len(fake_platform.requests) == 1
+
+
 def test_a_short_link_hop_to_a_private_address_is_refused(fake_platform, settings):
     # the next hop is on the platform's domain, but its name resolves to a private address
     settings.SAFE_FETCH_ALLOW_LOOPBACK_FOR_TESTS = True
