@@ -9,7 +9,7 @@ from producers.models import Category, Listing, Producer, Region
 from producers.search import search_terms
 
 
-def _search(queryset: QuerySet, value: str) -> QuerySet:
+def _search(queryset: QuerySet, name: str, value: str) -> QuerySet:
     # `search_text` is lower-cased at write time, so a case-sensitive substring match on the
     # lower-cased term is enough, and it is what the pg_trgm GIN index serves.
     for term in search_terms(value):
@@ -17,11 +17,22 @@ def _search(queryset: QuerySet, value: str) -> QuerySet:
     return queryset
 
 
-class ListingFilter(filters.FilterSet):
-    region = filters.ModelChoiceFilter(
-        queryset=Region.objects.all(), method="filter_region",
+def _region_filter(lineage_field: str) -> filters.ModelChoiceFilter:
+    """`region`: a region's id; rows whose `lineage_field` is that region or anywhere under it."""
+
+    def in_region(queryset: QuerySet, name: str, region: Region) -> QuerySet:
+        return queryset.filter(**{f"{lineage_field}__startswith": region.lineage})
+
+    return filters.ModelChoiceFilter(
+        queryset=Region.objects.all(), method=in_region,
         error_messages={"invalid_choice": "No such region."},
     )
+
+
+class ListingFilter(filters.FilterSet):
+    # The listing's origin region, or its producer's when it has none (kept in region_lineage
+    # by the services).
+    region = _region_filter("region_lineage")
     category = filters.ModelChoiceFilter(
         queryset=Category.objects.all(), to_field_name="slug", method="filter_category",
         error_messages={"invalid_choice": "No such category."},
@@ -31,16 +42,11 @@ class ListingFilter(filters.FilterSet):
     max_price = filters.NumberFilter(field_name="price", lookup_expr="lte")
     in_stock = filters.BooleanFilter(method="filter_in_stock")
     promotable = filters.BooleanFilter(method="filter_promotable")
-    q = filters.CharFilter(method="filter_q")
+    q = filters.CharFilter(method=_search)
 
     class Meta:
         model = Listing
         fields: list[str] = []
-
-    def filter_region(self, queryset, name, region: Region):
-        # The listing's origin region, or its producer's when it has none (kept in
-        # region_lineage by the services): that region or anywhere under it.
-        return queryset.filter(region_lineage__startswith=region.lineage)
 
     def filter_category(self, queryset, name, category: Category):
         return queryset.filter(category__lineage__startswith=category.lineage)
@@ -52,24 +58,12 @@ class ListingFilter(filters.FilterSet):
         open_to_promotion = Q(commission_rate__isnull=False)
         return queryset.filter(open_to_promotion if value else ~open_to_promotion)
 
-    def filter_q(self, queryset, name, value: str):
-        return _search(queryset, value)
-
 
 class ProducerFilter(filters.FilterSet):
-    region = filters.ModelChoiceFilter(
-        queryset=Region.objects.all(), method="filter_region",
-        error_messages={"invalid_choice": "No such region."},
-    )
+    region = _region_filter("region__lineage")
     kind = filters.ChoiceFilter(choices=Producer.Kind.choices)
-    q = filters.CharFilter(method="filter_q")
+    q = filters.CharFilter(method=_search)
 
     class Meta:
         model = Producer
         fields: list[str] = []
-
-    def filter_region(self, queryset, name, region: Region):
-        return queryset.filter(region__lineage__startswith=region.lineage)
-
-    def filter_q(self, queryset, name, value: str):
-        return _search(queryset, value)
