@@ -85,24 +85,20 @@ def _sum_subquery(queryset: QuerySet, group: str, expression, output_field) -> C
                     output_field=output_field)
 
 
-def _performance(outer: str) -> dict[str, Any]:
-    """Clicks, orders, GMV and commissions as correlated subqueries on `outer` (the field of
-    ClickDaily / Commission that points to the outer row: "link" or "listing")."""
-    click_filter = {outer: OuterRef("pk")} if outer == "link" else {
-        "link__listing": OuterRef("pk")}
-    commissions = Commission.objects.filter(**{outer: OuterRef("pk")})
+def _performance(*, clicks_of: str, commissions_of: str) -> dict[str, Any]:
+    """Clicks, orders, GMV and commissions of the outer row, as correlated subqueries:
+    `clicks_of` / `commissions_of` are the paths from ClickDaily / Commission to it."""
+    clicks = ClickDaily.objects.filter(**{clicks_of: OuterRef("pk")})
+    commissions = Commission.objects.filter(**{commissions_of: OuterRef("pk")})
     live = commissions.exclude(status=Commission.Status.CANCELLED)
-    group = "link" if outer == "link" else "listing"
+    pending = commissions.filter(status=Commission.Status.PENDING)
+    settled = commissions.filter(status=Commission.Status.SETTLED)
     return {
-        "stat_clicks": _sum_subquery(ClickDaily.objects.filter(**click_filter),
-                                "link__listing" if outer != "link" else "link",
-                                Sum("clicks"), IntegerField()),
-        "stat_orders": _sum_subquery(live, group, Count("id"), IntegerField()),
-        "gmv": _sum_subquery(live, group, Sum("base_amount"), MONEY),
-        "commission_pending": _sum_subquery(
-            commissions.filter(status=Commission.Status.PENDING), group, Sum("amount"), MONEY),
-        "commission_settled": _sum_subquery(
-            commissions.filter(status=Commission.Status.SETTLED), group, Sum("amount"), MONEY),
+        "stat_clicks": _sum_subquery(clicks, clicks_of, Sum("clicks"), IntegerField()),
+        "stat_orders": _sum_subquery(live, commissions_of, Count("id"), IntegerField()),
+        "gmv": _sum_subquery(live, commissions_of, Sum("base_amount"), MONEY),
+        "commission_pending": _sum_subquery(pending, commissions_of, Sum("amount"), MONEY),
+        "commission_settled": _sum_subquery(settled, commissions_of, Sum("amount"), MONEY),
     }
 
 
@@ -123,7 +119,8 @@ def _totals(clicks: QuerySet, commissions: QuerySet) -> dict[str, Any]:
 def promoter_stats(*, user: User, params: PageParams) -> dict[str, Any]:
     """Per link of the promoter's videos (one page) and the totals over all of them."""
     promoter = promoter_get(user=user)
-    links = Link.objects.filter(video__owner=user).annotate(**_performance("link"))
+    links = Link.objects.filter(video__owner=user).annotate(
+        **_performance(clicks_of="link", commissions_of="link"))
     page = paginate(links, params, ordering=["-created_at", "-id"], scope="stats")
     totals = _totals(ClickDaily.objects.filter(link__video__owner=user),
                      Commission.objects.filter(promoter=promoter))
@@ -141,7 +138,7 @@ def producer_promotion(*, user: User, params: PageParams) -> dict[str, Any]:
     promo_links = Link.objects.filter(listing=OuterRef("pk"), video__kind=Video.Kind.PROMO)
     listings = Listing.objects.filter(producer=producer).annotate(
         stat_links=_sum_subquery(promo_links, "listing", Count("id"), IntegerField()),
-        **_performance("listing"),
+        **_performance(clicks_of="link__listing", commissions_of="listing"),
     )
     page = paginate(listings, params, ordering=["-created_at", "-id"], scope="promotion")
     totals = _totals(ClickDaily.objects.filter(link__listing__producer=producer),
