@@ -266,13 +266,12 @@ def landing_url(link: Link) -> str:
     return f"/trace/{quote(link.batch.trace_code, safe='')}"
 
 
-def click_record(*, link_id: int, client_address: str, user_agent: str,
-                 now: datetime | None = None) -> bool:
+def click_record(*, link_id: int, client_address: str, user_agent: str) -> bool:
     """Count one click (unless a bot's). Returns whether it was counted (not whether it was
     the visitor's first of the day)."""
     if click_store.is_bot(user_agent):
         return False
-    day = timezone.localdate(now or timezone.now())
+    day = timezone.localdate()
     visitor = click_store.visitor_hash(client_address, user_agent, day)
     if click_store.redis_add(link_id, day, visitor):
         return True

@@ -127,33 +127,29 @@ def _segments(path: str) -> list[str]:
     return [s for s in path.split("/") if s]
 
 
-def _reject(reason: str) -> UnsupportedVideoUrl:
-    return UnsupportedVideoUrl(reason)
-
-
 def parse_video_url(url: str) -> ParsedVideo:
     if not isinstance(url, str):
-        raise _reject("not a string")
+        raise UnsupportedVideoUrl("not a string")
     url = url.strip()
     if not url or len(url) > MAX_URL_LENGTH or _FORBIDDEN_CHARS.search(url):
-        raise _reject("empty, too long or with forbidden characters")
+        raise UnsupportedVideoUrl("empty, too long or with forbidden characters")
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise _reject("malformed URL") from exc
+        raise UnsupportedVideoUrl("malformed URL") from exc
     if parts.scheme.lower() not in {"https", "http"}:
-        raise _reject("only http and https URLs")
+        raise UnsupportedVideoUrl("only http and https URLs")
     if "@" in parts.netloc or parts.username is not None or parts.password is not None:
-        raise _reject("user information in the URL")
+        raise UnsupportedVideoUrl("user information in the URL")
     if port is not None and port != (443 if parts.scheme.lower() == "https" else 80):
-        raise _reject("non-default port")
+        raise UnsupportedVideoUrl("non-default port")
     host = parts.hostname or ""
     if not _valid_hostname(host):
-        raise _reject("not a valid host name")
+        raise UnsupportedVideoUrl("not a valid host name")
     platform = platform_of_host(host)
     if platform is None:
-        raise _reject("not a supported platform")
+        raise UnsupportedVideoUrl("not a supported platform")
     path_segments = _segments(parts.path)
     query = dict((k.lower(), v) for k, v in parse_qsl(parts.query, keep_blank_values=True))
     source = urlunsplit(("https", host, parts.path or "/", urlencode(_clean_query(parts.query)),
@@ -162,7 +158,7 @@ def parse_video_url(url: str) -> ParsedVideo:
     parser = _PARSERS[platform]
     result = parser(host, path_segments, query)
     if result is None:
-        raise _reject("no video id in the URL")
+        raise UnsupportedVideoUrl("no video id in the URL")
     external_id, canonical, is_short = result
     if is_short:
         # Short links are resolved from exactly what was given, less the trackers.
