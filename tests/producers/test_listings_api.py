@@ -214,6 +214,20 @@ def test_delete_by_the_owner_archives_and_keeps_the_row(owner_api, api, listing)
     assert owner_api.delete(f"/listings/{listing.pk}").status_code == 204
 
 
+def test_archiving_keeps_the_orders_placed_on_it_whole(owner_api, buyer_api, listing, regions):
+    address = {"recipient": "张三", "phone": "13800000000", "region_id": regions["village"].pk,
+               "detail": "二郎庙村 3 号"}
+    placed = buyer_api.post("/orders", {"lines": [{"listing_id": listing.pk, "quantity": 2}],
+                                        "shipping_address": address})
+    assert placed.status_code == 201, placed.content
+    assert owner_api.delete(f"/listings/{listing.pk}").status_code == 204
+    for client in (buyer_api, owner_api):  # the buyer, and the farm with a shipment in it
+        shown = client.get(f"/orders/{placed.json()['id']}")
+        assert shown.status_code == 200
+        assert shown.json()["lines"] == placed.json()["lines"]
+        assert shown.json()["total"] == placed.json()["total"]
+
+
 def test_an_archived_listing_can_be_put_back_on_sale(owner_api, listing):
     owner_api.delete(f"/listings/{listing.pk}")
     response = owner_api.patch(f"/listings/{listing.pk}", {"price": "10.00"})
