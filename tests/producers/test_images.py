@@ -3,18 +3,15 @@ thumbnails made after commit by an idempotent task."""
 
 import io
 import os
-import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from PIL import Image
 
-from marketplace.errors import Conflict
 from producers import images, services
 from producers.models import ListingImage
 from producers.tasks import make_listing_image_thumbnails
-from tests.producers.conftest import jpeg_bytes, png_bytes, png_header_only
+from tests.producers.conftest import jpeg_bytes, png_bytes, png_header_only, run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -243,24 +240,12 @@ def test_the_thirteenth_photo_of_a_listing_is_409(owner_api, listing):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_racing_uploads_never_pass_the_photo_limit(listing):
-    threads, barrier, outcomes = 16, threading.Barrier(16), []
-
     def add(n):
-        try:
-            barrier.wait()
-            services.listing_image_add(
-                listing=listing, file=SimpleUploadedFile(f"{n}.png", png_bytes()), size=500)
-            outcomes.append("added")
-        except Conflict as exc:
-            outcomes.append(exc.code)
-        finally:
-            connection.close()
+        file = SimpleUploadedFile(f"{n}.png", png_bytes())
+        return services.listing_image_add(listing=listing, file=file, size=file.size)
 
-    workers = [threading.Thread(target=add, args=(n,)) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    outcomes = ["added" if isinstance(result, ListingImage) else getattr(result, "code", result)
+                for result in run_at_once(add, 16)]
     assert sorted(outcomes) == ["added"] * 12 + ["too_many_images"] * 4
     assert ListingImage.objects.filter(listing=listing).count() == 12
 

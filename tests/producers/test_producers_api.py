@@ -1,6 +1,8 @@
 import pytest
 
+from producers import services
 from producers.models import Producer
+from tests.producers.conftest import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -172,35 +174,16 @@ def test_producer_list_costs_the_same_queries_for_1_and_20_rows(
     assert len(body["items"]) == rows
 
 
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_racing_profile_requests_make_one_producer(make_user, regions):
-    import threading
-
-    from django.db import connection
-
-    from marketplace.errors import Conflict
-    from producers import services
-
     user = make_user("racer")
-    barrier, outcomes = threading.Barrier(4), []
 
-    def create():
-        try:
-            barrier.wait()
-            services.producer_create(user=user, name="赛跑农场", kind="farmer",
-                                     region_id=regions["village"].pk)
-            outcomes.append("created")
-        except Conflict as exc:
-            outcomes.append(exc.code)
-        finally:
-            connection.close()
+    def create(n):
+        return services.producer_create(user=user, name="赛跑农场", kind="farmer",
+                                        region_id=regions["village"].pk)
 
-    threads = [threading.Thread(target=create) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = ["created" if isinstance(result, Producer) else getattr(result, "code", result)
+                for result in run_at_once(create, 4)]
     assert sorted(outcomes) == ["created"] + ["producer_exists"] * 3
     assert Producer.objects.filter(user=user).count() == 1

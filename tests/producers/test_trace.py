@@ -3,18 +3,17 @@ the page for people; every look counts a scan."""
 
 import io
 import re
-import threading
 from datetime import date
 
 import pytest
 import zxingcpp
-from django.db import connection
 from PIL import Image
 
 from producers import services
 from producers.models import Batch
 from producers.tracecodes import ALPHABET, LENGTH
 from promotion.models import Link, Video
+from tests.producers.conftest import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -244,25 +243,13 @@ def test_the_trace_url_in_the_label_opens_the_page(api, batch):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_scans_all_count(make_producer, make_listing, make_batch):
     batch = make_batch(make_listing(make_producer("farmer_zhao", name="赵家")))
-    threads, per_thread, barrier = 8, 10, threading.Barrier(8)
-    errors = []
+    threads, per_thread = 8, 10
 
-    def scan():
-        try:
-            barrier.wait()
-            for _ in range(per_thread):
-                services.batch_scan(trace_code=batch.trace_code)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+    def scan(n):
+        for _ in range(per_thread):
+            services.batch_scan(trace_code=batch.trace_code)
 
-    workers = [threading.Thread(target=scan) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert errors == []
+    assert run_at_once(scan, threads) == [None] * threads
     batch.refresh_from_db()
     assert batch.scans == threads * per_thread
     assert batch.first_scanned_at is not None
@@ -272,21 +259,7 @@ def test_concurrent_scans_all_count(make_producer, make_listing, make_batch):
 @pytest.mark.django_db(transaction=True)
 def test_lots_registered_at_once_get_distinct_lot_codes(make_producer, make_listing):
     listing = make_listing(make_producer("farmer_qian", name="钱家"))
-    threads, barrier, outcomes = 4, threading.Barrier(4), []
-
-    def register():
-        try:
-            barrier.wait()
-            batch = services.batch_create(listing=listing, harvested_on=date(2026, 10, 8))
-            outcomes.append(batch.lot_code)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            outcomes.append(repr(exc))
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=register) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert sorted(outcomes) == [f"20261008-{n}" for n in range(1, threads + 1)]
+    batches = run_at_once(
+        lambda n: services.batch_create(listing=listing, harvested_on=date(2026, 10, 8)), 4)
+    assert sorted(getattr(b, "lot_code", repr(b)) for b in batches) == [
+        f"20261008-{n}" for n in range(1, 5)]
