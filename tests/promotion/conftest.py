@@ -21,7 +21,7 @@ import pytest
 
 from producers import services as producer_services
 from promotion import safe_fetch
-from promotion.models import Promoter
+from promotion.models import Promoter, Video
 
 _names = itertools.count(1)
 FAKE_HOSTS = ["www.youtube.com", "www.tiktok.com", "b23.tv", "www.bilibili.com",
@@ -102,6 +102,21 @@ def make_promoter(make_user, client_for):
 @pytest.fixture
 def promoter(make_promoter):
     return make_promoter("creator_zhang")
+
+
+def ready_video(owner, external_id: str = "av1", *, kind: str = "promo") -> Video:
+    """A Bilibili video stored ready, as POST /videos leaves one (no oEmbed: nothing fetched)."""
+    url = f"https://www.bilibili.com/video/{external_id}"
+    return Video.objects.create(owner=owner, kind=kind, platform="bilibili",
+                                external_id=external_id, status="ready", canonical_url=url,
+                                source_url=url)
+
+
+@pytest.fixture
+def address(regions) -> dict:
+    """A shipping address for orders placed in the tests."""
+    return {"recipient": "王小明", "phone": "13800138000", "region_id": regions["xihu"].pk,
+            "detail": "文三路 90 号"}
 
 
 # --- The fake platform ------------------------------------------------------------------------

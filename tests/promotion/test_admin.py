@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 from django.test import Client
 
-from promotion.models import ClickDaily, Link, Video
+from promotion.models import ClickDaily, Link
+from tests.promotion.conftest import ready_video
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +21,7 @@ def staff(make_user):
 @pytest.fixture
 def video(promoter, farm):
     user = promoter[0].user
-    video = Video.objects.create(owner=user, kind="promo", platform="bilibili",
-                                 external_id="av1", status="ready",
-                                 canonical_url="https://www.bilibili.com/video/av1",
-                                 source_url="https://www.bilibili.com/video/av1")
+    video = ready_video(user)
     link = Link.objects.create(video=video, listing=farm["apples"], code="AdminAb1")
     ClickDaily.objects.create(link=link, day=date(2026, 11, 28), clicks=4)
     return video
@@ -68,13 +66,12 @@ def test_non_staff_cannot_see_commissions(client_for, buyer):
     assert "/admin/login/" in response["Location"]
 
 
-def test_staff_cancel_pending_commissions_and_settled_ones_stay(staff, video, buyer, farm):
+def test_staff_cancel_pending_commissions_and_settled_ones_stay(staff, video, buyer, farm,
+                                                                address):
     from orders import services as orders
     from promotion.models import Commission
 
     link = Link.objects.get(code="AdminAb1")
-    address = {"recipient": "王小明", "phone": "13800138000",
-               "region_id": farm["producer"].region_id, "detail": "文三路 90 号"}
     placed = [orders.order_place(buyer=buyer, lines=[{"listing_id": farm["apples"].pk,
                                                       "quantity": 1}],
                                  shipping_address=address, promo_code=link.code)

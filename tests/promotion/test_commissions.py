@@ -13,16 +13,11 @@ from orders import services as orders
 from orders.models import Order
 from producers.models import Listing
 from promotion import services
-from promotion.models import Commission, Link, Promoter, Video
+from promotion.models import Commission, Link, Promoter
 from promotion.tasks import settle_commissions
+from tests.promotion.conftest import ready_video
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def address(regions) -> dict:
-    return {"recipient": "王小明", "phone": "13800138000", "region_id": regions["xihu"].pk,
-            "detail": "文三路 90 号"}
 
 
 @pytest.fixture
@@ -37,10 +32,7 @@ def place(address):
 
 
 def promo_link(user, listing, *, kind: str = "promo", external_id: str = "av1") -> Link:
-    video = Video.objects.create(
-        owner=user, kind=kind, platform="bilibili", external_id=external_id, status="ready",
-        canonical_url=f"https://www.bilibili.com/video/{external_id}",
-        source_url=f"https://www.bilibili.com/video/{external_id}")
+    video = ready_video(user, external_id, kind=kind)
     link, _ = services.link_create(user=user, video_id=video.pk, listing_id=listing.pk)
     return link
 

@@ -84,16 +84,14 @@ def test_clicks_at_once_from_one_visitor_count_once(farm, promoter):
 
 
 @pytest.fixture
-def delivered_commission(farm, promoter, make_user, regions):
+def delivered_commission(farm, promoter, make_user, address):
     buyer = make_user()
     video, _ = services.video_submit(user=promoter[0].user, url=BV)
     link, _ = services.link_create(user=promoter[0].user, video_id=video.pk,
                                    listing_id=farm["apples"].pk)
     order = orders.order_place(
         buyer=buyer, lines=[{"listing_id": farm["apples"].pk, "quantity": 2}],
-        shipping_address={"recipient": "王小明", "phone": "13800138000",
-                          "region_id": regions["xihu"].pk, "detail": "文三路 90 号"},
-        promo_code=link.code,
+        shipping_address=address, promo_code=link.code,
     )
     orders.order_pay(order_id=order.pk, user=buyer, method="sandbox")
     shipment = order.shipments.get()

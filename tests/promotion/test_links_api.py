@@ -6,6 +6,7 @@ import re
 import pytest
 
 from promotion.models import Link, Video
+from tests.promotion.conftest import ready_video
 
 pytestmark = pytest.mark.django_db
 
@@ -164,10 +165,7 @@ def test_a_listings_videos_page_runs_constant_queries(farm, make_promoter, api,
     def add(n: int) -> None:
         for i in range(n):
             promoter, _ = make_promoter()
-            video = Video.objects.create(
-                owner=promoter.user, kind="promo", platform="bilibili", external_id=f"av{i + 1}",
-                canonical_url=f"https://www.bilibili.com/video/av{i + 1}",
-                source_url=f"https://www.bilibili.com/video/av{i + 1}", status="ready")
+            video = ready_video(promoter.user, f"av{i + 1}")
             Link.objects.create(video=video, listing=listing, code=f"code{video.pk:04d}")
 
     add(1)

@@ -10,8 +10,9 @@ import time_machine
 from django.conf import settings as django_settings
 
 from promotion import services
-from promotion.models import Click, ClickDaily, Link, Video
+from promotion.models import Click, ClickDaily, Link
 from promotion.tasks import rollup_clicks
+from tests.promotion.conftest import ready_video
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +24,7 @@ ANDROID = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/12
 @pytest.fixture
 def link(farm, promoter):
     user = promoter[0].user
-    video = Video.objects.create(owner=user, kind="promo", platform="bilibili",
-                                 external_id="av170001", status="ready",
-                                 canonical_url="https://www.bilibili.com/video/av170001",
-                                 source_url="https://www.bilibili.com/video/av170001")
+    video = ready_video(user, "av170001")
     return Link.objects.create(video=video, listing=farm["apples"], code="AbCd2345")
 
 

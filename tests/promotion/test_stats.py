@@ -8,22 +8,14 @@ import pytest
 
 from orders import services as orders
 from promotion import services
-from promotion.models import ClickDaily, Commission, Link, Video
+from promotion.models import ClickDaily, Commission, Link
+from tests.promotion.conftest import ready_video
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def address(regions) -> dict:
-    return {"recipient": "王小明", "phone": "13800138000", "region_id": regions["xihu"].pk,
-            "detail": "文三路 90 号"}
-
-
 def new_link(user, listing, n: int) -> Link:
-    video = Video.objects.create(
-        owner=user, kind="promo", platform="bilibili", external_id=f"av{n}", status="ready",
-        canonical_url=f"https://www.bilibili.com/video/av{n}",
-        source_url=f"https://www.bilibili.com/video/av{n}")
+    video = ready_video(user, f"av{n}")
     return services.link_create(user=user, video_id=video.pk, listing_id=listing.pk)[0]
 
 

@@ -4,6 +4,7 @@ background metadata and short-link resolution (against the fake platform)."""
 import pytest
 
 from promotion.models import Link, Promoter, Video
+from tests.promotion.conftest import ready_video
 
 pytestmark = pytest.mark.django_db
 
@@ -141,15 +142,11 @@ def test_videos_are_listed_and_shown_to_their_owner_only(promoter, make_promoter
 def test_own_video_list_runs_constant_queries(promoter, django_assert_num_queries):
     user = Promoter.objects.get().user
     _, client = promoter
-    Video.objects.create(owner=user, kind="promo", platform="bilibili", external_id="av1",
-                         canonical_url="https://www.bilibili.com/video/av1",
-                         source_url="https://www.bilibili.com/video/av1", status="ready")
+    ready_video(user)
     with django_assert_num_queries(2):  # token + page
         assert len(client.get("/videos").json()["items"]) == 1
     for n in range(2, 21):
-        Video.objects.create(owner=user, kind="promo", platform="bilibili", external_id=f"av{n}",
-                             canonical_url=f"https://www.bilibili.com/video/av{n}",
-                             source_url=f"https://www.bilibili.com/video/av{n}", status="ready")
+        ready_video(user, f"av{n}")
     with django_assert_num_queries(2):
         assert len(client.get("/videos").json()["items"]) == 20
 
