@@ -1,26 +1,45 @@
-from datetime import timedelta
-
 from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import Prefetch
-from django.utils import timezone
 from django.utils.html import format_html
 
 from producers import services
 from producers.models import Batch, Category, Listing, ListingImage, Producer, Region
-from producers.regions import region_create
+from producers.regions import region_check, region_create
 from producers.tracecodes import qr_url, trace_url
+
+
+class RegionForm(forms.ModelForm):
+    class Meta:
+        model = Region
+        fields = ["parent", "code", "name"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None:  # an existing region is read-only
+            errors = region_check(parent=cleaned.get("parent"), code=cleaned.get("code") or "",
+                                  name=cleaned.get("name") or "")
+            for field, message in errors.items():
+                if field not in self.errors:
+                    self.add_error(field, message)
+        return cleaned
 
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
+    form = RegionForm
     list_display = ["code", "name", "level", "path"]
     list_filter = ["level"]
     search_fields = ["code", "name", "path"]
     raw_id_fields = ["parent"]
     readonly_fields = ["path", "lineage", "level"]
     fields = ["parent", "code", "name", "level", "path", "lineage"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A region is fixed once made: its code and place are in the path and lineage of
+        # every region, producer and listing under it.
+        return self.fields if obj else self.readonly_fields
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -151,11 +170,21 @@ class BatchForm(forms.ModelForm):
         model = Batch
         fields = ["listing", "lot_code", "harvested_on", "quantity", "notes", "certifications"]
 
-    def clean_harvested_on(self):
-        value = self.cleaned_data["harvested_on"]
-        if value and value > timezone.localdate() + timedelta(days=1):
-            raise forms.ValidationError("采收日期不能晚于今天。")
-        return value
+    def clean(self):
+        cleaned = super().clean()
+        listing = cleaned.get("listing")
+        if listing and listing.status == Listing.Status.ARCHIVED and self.instance.pk is None:
+            self.add_error("listing", "The listing is archived.")
+        if cleaned.get("harvested_on"):
+            errors = services.batch_check(
+                harvested_on=cleaned["harvested_on"], quantity=cleaned.get("quantity"),
+                lot_code=(cleaned.get("lot_code") or "").strip(),
+                certifications=cleaned.get("certifications") or [],
+            )
+            for field, message in errors.items():
+                if field not in self.errors:
+                    self.add_error(field, message)
+        return cleaned
 
 
 @admin.register(Batch)

@@ -78,14 +78,14 @@ def regions_load_official(
     return created, updated
 
 
-@transaction.atomic
-def region_create(*, parent: Region, code: str, name: str) -> Region:
-    """A township (9-digit prefix, 12-digit code) or village below a county or township."""
+def region_check(*, parent: Region | None, code: str, name: str) -> dict[str, str]:
+    """The rules of a new township or village, by field (region_create and the admin's form
+    use them)."""
     errors = {}
-    level = _BELOW.get(parent.level)
+    level = _BELOW.get(parent.level) if parent else None
     if level not in {Region.Level.TOWNSHIP, Region.Level.VILLAGE}:
         errors["parent"] = "Townships go under a county, villages under a township."
-    if not (code.isdigit() and len(code) == 12):
+    elif not (code.isdigit() and len(code) == 12):
         errors["code"] = "A township or village code has 12 digits."
     elif not code.startswith(parent.code[: 6 if level == Region.Level.TOWNSHIP else 9]):
         errors["code"] = f"The code must start with its parent's code ({parent.code})."
@@ -93,9 +93,15 @@ def region_create(*, parent: Region, code: str, name: str) -> Region:
         errors["name"] = "A name is required."
     if Region.objects.filter(code=code).exists():
         errors["code"] = "A region with this code exists."
-    if errors:
+    return errors
+
+
+@transaction.atomic
+def region_create(*, parent: Region, code: str, name: str) -> Region:
+    """A township (9-digit prefix, 12-digit code) or village below a county or township."""
+    if errors := region_check(parent=parent, code=code, name=name):
         raise ValidationFailed(errors)
-    region = Region(code=code, name=name.strip(), level=level)
+    region = Region(code=code, name=name.strip(), level=_BELOW[parent.level])
     _place(region, parent)
     region.save()
     return region

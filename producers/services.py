@@ -376,6 +376,26 @@ def _next_lot_code(listing: Listing, harvested_on: date) -> str:
     return f"{prefix}-{number}"
 
 
+def batch_check(
+    *, harvested_on: date, quantity: int | None, lot_code: str | None, certifications: Any
+) -> dict[str, str]:
+    """The rules of a harvest lot, by field (batch_create and the admin's form use them)."""
+    errors = {}
+    if harvested_on > timezone.localdate() + timedelta(days=1):
+        errors["harvested_on"] = "The harvest date cannot be in the future."
+    elif harvested_on < EARLIEST_HARVEST:
+        errors["harvested_on"] = f"The harvest date cannot be before {EARLIEST_HARVEST}."
+    if quantity is not None and quantity < 0:
+        errors["quantity"] = "The quantity is 0 or more."
+    if lot_code and not LOT_CODE.match(lot_code):
+        errors["lot_code"] = "A lot code has 1-64 letters, digits, '.', '_' or '-'."
+    if not isinstance(certifications, list) or not all(
+        isinstance(c, str) for c in certifications
+    ):
+        errors["certifications"] = "Certifications are a list of names."
+    return errors
+
+
 @transaction.atomic
 def batch_create(
     *,
@@ -387,21 +407,14 @@ def batch_create(
     certifications: list[str] | None = None,
 ) -> Batch:
     """A harvest lot with a fresh trace code (drawn again on the rare collision)."""
-    errors = {}
     if listing.status == Listing.Status.ARCHIVED:
         raise InvalidState("The listing is archived.")
-    if harvested_on > timezone.localdate() + timedelta(days=1):
-        errors["harvested_on"] = "The harvest date cannot be in the future."
-    elif harvested_on < EARLIEST_HARVEST:
-        errors["harvested_on"] = f"The harvest date cannot be before {EARLIEST_HARVEST}."
-    if quantity is not None and quantity < 0:
-        errors["quantity"] = "The quantity is 0 or more."
     lot_code = (lot_code or "").strip() or None
-    if lot_code is not None and not LOT_CODE.match(lot_code):
-        errors["lot_code"] = "A lot code has 1-64 letters, digits, '.', '_' or '-'."
-    certifications = [c.strip() for c in certifications or [] if c and c.strip()]
-    if errors:
+    certifications = certifications or []
+    if errors := batch_check(harvested_on=harvested_on, quantity=quantity, lot_code=lot_code,
+                             certifications=certifications):
         raise ValidationFailed(errors)
+    certifications = [c.strip() for c in certifications if c.strip()]
     if lot_code and Batch.objects.filter(listing=listing, lot_code=lot_code).exists():
         raise Conflict("This listing already has a lot with that code.", code="lot_code_taken")
     for _attempt in range(TRACE_CODE_ATTEMPTS):

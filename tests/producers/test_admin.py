@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from producers import services
-from producers.models import Batch, Listing, ListingImage
+from producers.models import Batch, Listing, ListingImage, Region
 from tests.producers.conftest import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +94,62 @@ def test_editing_a_listing_in_the_admin_refreshes_its_search_and_region(staff, l
     listing.refresh_from_db()
     assert "bingtangxin" in listing.search_text
     assert listing.region_lineage == regions["xihu"].lineage
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"lot_code": "有 空格/斜杠"}, "lot_code"),
+    ({"harvested_on": "1999-12-31"}, "harvested_on"),
+    ({"harvested_on": "2099-01-01"}, "harvested_on"),
+    ({"certifications": '"绿色食品"'}, "certifications"),
+])
+def test_a_bad_lot_in_the_admin_is_a_form_error_not_a_500(staff, listing, change, field):
+    response = staff.post("/admin/producers/batch/add/", {
+        "listing": listing.pk, "lot_code": "ADMIN-1", "harvested_on": "2026-10-02",
+        "quantity": "10", "notes": "", "certifications": "[]", **change,
+    })
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not Batch.objects.exists()
+
+
+def test_a_lot_for_an_archived_listing_in_the_admin_is_a_form_error(staff, listing):
+    services.listing_archive(listing=listing)
+    response = staff.post("/admin/producers/batch/add/", {
+        "listing": listing.pk, "lot_code": "ADMIN-1", "harvested_on": "2026-10-02",
+        "quantity": "10", "notes": "", "certifications": "[]",
+    })
+    assert response.status_code == 200
+    assert "listing" in response.context["adminform"].form.errors
+
+
+def test_staff_add_a_village_under_a_township(staff, regions):
+    response = staff.post("/admin/producers/region/add/", {
+        "parent": regions["town"].pk, "code": regions["town"].code[:9] + "999", "name": "新村"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    village = Region.objects.get(name="新村")
+    assert village.level == "village" and village.lineage.startswith(regions["town"].lineage)
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"code": "123"}, "code"),
+    ({"code": "999999999999"}, "code"),  # not under its parent
+    ({"parent": ""}, "parent"),
+])
+def test_a_bad_region_in_the_admin_is_a_form_error_not_a_500(staff, regions, change, field):
+    before = Region.objects.count()
+    response = staff.post("/admin/producers/region/add/", {
+        "parent": regions["town"].pk, "code": regions["town"].code[:9] + "998", "name": "新村",
+        **change,
+    })
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert Region.objects.count() == before
+
+
+def test_an_existing_region_cannot_be_moved_in_the_admin(staff, regions):
+    village = regions["village"]
+    staff.post(f"/admin/producers/region/{village.pk}/change/", {
+        "parent": regions["xihu"].pk, "code": "330106000000", "name": "别处"})
+    village.refresh_from_db()
+    assert (village.code, village.parent_id, village.name) == (
+        "411627100201", regions["town"].pk, "二郎庙村")
