@@ -7,8 +7,9 @@ The host must be one of the platform's own hosts, exactly or as a sub-domain of 
 domain, read from `urllib.parse` (never by searching the string): `youtube.com@evil.example`,
 `youtube.com.evil.example`, `douyin.com-video.cn`, IP literals, other ports, other schemes and
 non-ASCII look-alike hosts are all refused. The canonical URL is rebuilt from the id, so share
-trackers (`_r`, `_t`, `si`, `spm_id_from`, `u_code`, `share_*`, `utm_*`, ...) never survive;
-the stored source URL keeps only the query parameters that are not trackers.
+trackers (`_r`, `_t`, `si`, `spm_id_from`, `u_code`, `originShareId`, `_d`, ...) never survive;
+the stored source URL keeps only the query parameters that name the video or a moment in it
+(an allow-list: the platforms add new share parameters faster than a deny-list can follow).
 
 Short links (v.douyin.com, v.kuaishou.com, b23.tv, vm./vt.tiktok.com) carry no id: they are
 returned with `is_short_link=True`, the short code as a provisional id and the short URL as the
@@ -45,18 +46,8 @@ SHORT_LINK_HOSTS: dict[str, tuple[str, ...]] = {
     TIKTOK: ("vm.tiktok.com", "vt.tiktok.com"),
 }
 
-TRACKING_PARAMS = frozenset({
-    "_r", "_t", "si", "pp", "feature", "spm_id_from", "vd_source", "u_code", "did", "iid",
-    "mid", "region", "from", "from_ssr", "timestamp", "utm_campaign", "utm_medium",
-    "utm_source", "utm_term", "utm_content", "is_from_webapp", "sender_device",
-    "sender_web_id", "is_copy_url", "web_id", "refer", "source", "authorid", "streamsource",
-    "fid", "cc", "followrefer", "shareid", "sharetoken", "sharetype", "shareresourcetype",
-    "sharemethod", "sharepage", "shareobjectid", "shareuserid", "sec_uid", "previous_page",
-    "unique_k", "buvid", "up_id", "bbid", "ts", "launch_id", "plat_id", "wxfid", "mod",
-    "lang", "checksum", "tt_from", "enter_from", "with_sec_did", "titletype",
-    "extra_params", "ug_source", "ug_btm", "bta", "tab_name",
-})
-TRACKING_PREFIXES = ("utm_", "share_", "spm", "sec_", "u_")
+# The query parameters a source URL keeps: those the parsers read, and where to start playing.
+VIDEO_PARAMS = frozenset({"v", "modal_id", "p", "bvid", "aid", "page", "t", "start"})
 
 _SHORT_CODE = re.compile(r"^[A-Za-z0-9_-]{4,32}$")
 _DIGITS_ID = re.compile(r"^[0-9]{8,24}$")
@@ -114,13 +105,8 @@ def _valid_hostname(host: str) -> bool:
 
 
 def _clean_query(query: str) -> list[tuple[str, str]]:
-    kept = []
-    for key, value in parse_qsl(query, keep_blank_values=True):
-        lowered = key.lower()
-        if lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES):
-            continue
-        kept.append((key, value))
-    return kept
+    return [(key, value) for key, value in parse_qsl(query, keep_blank_values=True)
+            if key.lower() in VIDEO_PARAMS]
 
 
 def _segments(path: str) -> list[str]:
@@ -161,7 +147,7 @@ def parse_video_url(url: str) -> ParsedVideo:
         raise UnsupportedVideoUrl("no video id in the URL")
     external_id, canonical, is_short = result
     if is_short:
-        # Short links are resolved from exactly what was given, less the trackers.
+        # Short links are resolved from what was given, less the trackers.
         canonical = source
     return ParsedVideo(platform, external_id, canonical, is_short, source)
 

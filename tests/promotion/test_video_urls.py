@@ -100,9 +100,29 @@ def test_real_platform_urls_are_recognised_with_trackers_stripped(
     assert parsed.source_url.startswith("https://")
 
 
-def test_source_url_keeps_what_is_not_a_tracker():
-    parsed = parse_video_url("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42s&si=zz&utm_source=x")
-    assert parsed.source_url == "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42s"
+@pytest.mark.parametrize(
+    ("url", "source"),
+    [
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42s&si=zz&utm_source=x&ab_channel=Farm",
+         "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42s"),
+        # a Kuaishou app share: who shared it (originShareId, userId) and from which app
+        ("https://www.kuaishou.com/short-video/3xk9bg5hc2pqs7a?fid=1&shareMethod=TOKEN&docId=9"
+         "&kpn=KUAISHOU&photoId=3xk9bg5hc2pqs7a&userId=3x8&shareMode=APP&originShareId=17"
+         "&appType=21&shareUrlOpened=0",
+         "https://www.kuaishou.com/short-video/3xk9bg5hc2pqs7a"),
+        # a TikTok share: a device token (_d) and the sharer's id
+        ("https://www.tiktok.com/@scout2015/video/6718335390845095173?_d=secCgYIASAHKAESPgo8"
+         "&checksum=x&language=en&preview_pb=0&share_item_id=67&user_id=6718&_r=1",
+         "https://www.tiktok.com/@scout2015/video/6718335390845095173"),
+        ("https://www.douyin.com/user/MS4wLjABAAAA?modal_id=7298765432109876543&vid=1"
+         "&enter_method=share",
+         "https://www.douyin.com/user/MS4wLjABAAAA?modal_id=7298765432109876543"),
+        ("https://player.bilibili.com/player.html?bvid=BV1GJ411x7h7&page=2&from_spmid=x",
+         "https://player.bilibili.com/player.html?bvid=BV1GJ411x7h7&page=2"),
+    ],
+)
+def test_source_url_keeps_only_what_names_the_video(url, source):
+    assert parse_video_url(url).source_url == source
 
 
 HOSTILE = [
