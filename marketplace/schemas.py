@@ -2,16 +2,19 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+# PostgreSQL text cannot hold NUL: such input is a 422, not a 500 from the database.
+TEXT = r"^[^\x00]*$"
+
 
 class RegisterIn(Schema):
     username: str = Field(..., min_length=3, max_length=150, pattern=r"^[\w.@+-]+$")
     password: str = Field(..., min_length=1, max_length=128)
-    display_name: str = Field("", max_length=64)
-    phone: str = Field("", max_length=32)
+    display_name: str = Field("", max_length=64, pattern=TEXT)
+    phone: str = Field("", max_length=32, pattern=TEXT)
 
 
 class TokenIn(Schema):
-    username: str = Field(..., max_length=150)
+    username: str = Field(..., max_length=150, pattern=TEXT)
     password: str = Field(..., max_length=128)
 
 

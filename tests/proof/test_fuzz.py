@@ -142,3 +142,19 @@ def test_a_body_over_the_upload_limit_is_413_not_500(buyer_api, settings):
 
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "body"), [
+    ("/auth/token", {"username": "ab\x00c", "password": "whatever-1"}),
+    ("/auth/register", {"username": "nul_user", "password": "a-Strong-pass-123",
+                        "display_name": "王\x00"}),
+    ("/auth/register", {"username": "nul_user", "password": "a-Strong-pass-123",
+                        "phone": "138\x00"}),
+])
+def test_a_nul_character_in_account_fields_is_422_not_500(api, path, body):
+    # found by the fuzzer on PostgreSQL, whose text cannot hold NUL
+    response = api.post(path, body)
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "validation_error"
