@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from django.utils.html import format_html
 
 from producers import services
+from producers.categories import category_lineage
 from producers.models import Batch, Category, Listing, ListingImage, Producer, Region
 from producers.regions import region_check, region_create
 from producers.tracecodes import qr_url, trace_url
@@ -53,6 +54,17 @@ class RegionAdmin(admin.ModelAdmin):
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["slug", "name", "parent", "position"]
     search_fields = ["slug", "name"]
+    fields = ["parent", "slug", "name", "position", "lineage"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Slug and parent are in the lineage of every category under this one (what the
+        # `category` filter matches): fixed once made; name and position may change.
+        return ["parent", "slug", "lineage"] if obj else ["lineage"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.lineage = category_lineage(obj.parent, obj.slug)
+        super().save_model(request, obj, form, change)
 
 
 def _preview(image: ListingImage | None, height: int = 60):

@@ -31,6 +31,11 @@ CATEGORIES: list[tuple[str, str, str | None]] = [
 ]
 
 
+def category_lineage(parent: Category | None, slug: str) -> str:
+    """"/fruit/apples/": the `category` filter matches this prefix for sub-categories."""
+    return f"{parent.lineage if parent else '/'}{slug}/"
+
+
 @transaction.atomic
 def categories_load() -> int:
     """Create or update the category tree. Idempotent; returns how many were created."""
@@ -38,7 +43,7 @@ def categories_load() -> int:
     by_slug: dict[str, Category] = {}
     for position, (slug, name, parent_slug) in enumerate(CATEGORIES):
         parent = by_slug[parent_slug] if parent_slug else None
-        lineage = f"{parent.lineage if parent else '/'}{slug}/"
+        lineage = category_lineage(parent, slug)
         category, was_created = Category.objects.update_or_create(
             slug=slug,
             defaults={"name": name, "parent": parent, "lineage": lineage, "position": position},

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from producers import services
-from producers.models import Batch, Listing, ListingImage, Region
+from producers.models import Batch, Category, Listing, ListingImage, Region
 from tests.producers.conftest import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +153,23 @@ def test_an_existing_region_cannot_be_moved_in_the_admin(staff, regions):
     village.refresh_from_db()
     assert (village.code, village.parent_id, village.name) == (
         "411627100201", regions["town"].pk, "二郎庙村")
+
+
+def test_staff_add_a_sub_category_that_the_category_filter_finds(staff, producer, make_listing,
+                                                                 api):
+    fruit = Category.objects.get(slug="fruit")
+    response = staff.post("/admin/producers/category/add/", {
+        "parent": fruit.pk, "slug": "persimmons", "name": "柿子", "position": "50"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    listing = make_listing(producer, title="富平柿饼", category="persimmons")
+    assert [i["id"] for i in api.get("/listings", {"category": "fruit"}).json()["items"]] == [
+        listing.pk]
+
+
+def test_an_existing_categorys_slug_and_parent_stay_put_in_the_admin(staff, categories):
+    apples = Category.objects.get(slug="apples")
+    response = staff.post(f"/admin/producers/category/{apples.pk}/change/", {
+        "parent": "", "slug": "fuji", "name": "苹果类", "position": "3"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    apples.refresh_from_db()
+    assert (apples.slug, apples.lineage, apples.name) == ("apples", "/fruit/apples/", "苹果类")
