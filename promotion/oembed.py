@@ -88,7 +88,7 @@ def fetch_metadata(platform: str, canonical_url: str) -> Metadata:
         raise FetchFailed(f"oEmbed answered {response.status}")
     try:
         data = json.loads(response.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, or nested too deep
         raise VideoUnavailable("oEmbed answered something that is not JSON") from exc
     if not isinstance(data, dict):
         raise VideoUnavailable("oEmbed answered something that is not an object")

@@ -172,6 +172,10 @@ def test_not_found_and_non_json_answers_mean_no_such_public_video(fake_platform,
     fake_platform.route("www.youtube.com", "/oembed", body="<html>hello</html>")
     with pytest.raises(VideoUnavailable):
         fetch_metadata("youtube", WATCH)
+    # JSON nested deeper than the parser goes (a RecursionError, not a ValueError)
+    fake_platform.route("www.youtube.com", "/oembed", body="[" * 50000)
+    with pytest.raises(VideoUnavailable):
+        fetch_metadata("youtube", WATCH)
 
 
 @pytest.mark.parametrize(
