@@ -128,7 +128,9 @@ class ListingAdmin(admin.ModelAdmin):
     search_fields = ["title", "producer__name", "search_text"]
     raw_id_fields = ["producer", "origin_region"]
     list_select_related = ["producer", "category"]
-    readonly_fields = ["sales", "region_lineage", "created_at", "updated_at"]
+    # Stock and sales move with every order (conditional UPDATEs): a form read minutes ago
+    # must not write them back. The farm sets stock through the API.
+    readonly_fields = ["stock", "sales", "region_lineage", "created_at", "updated_at"]
     inlines = [ListingImageInline, BatchInline]
 
     def get_queryset(self, request):

@@ -96,6 +96,22 @@ def test_editing_a_listing_in_the_admin_refreshes_its_search_and_region(staff, l
     assert listing.region_lineage == regions["xihu"].lineage
 
 
+def test_an_admin_edit_never_writes_back_stock_that_orders_moved(staff, listing):
+    page = staff.get(f"/admin/producers/listing/{listing.pk}/change/")
+    assert page.status_code == 200
+    Listing.objects.filter(pk=listing.pk).update(stock=3, sales=7)  # orders, meanwhile
+    response = staff.post(f"/admin/producers/listing/{listing.pk}/change/", {
+        "producer": listing.producer_id, "title": "改个标题", "description": "",
+        "category": listing.category_id, "unit": "jin", "price": "12.50", "stock": "10",
+        "story": "", "growing_method": "", "status": "active",
+        "images-TOTAL_FORMS": "0", "images-INITIAL_FORMS": "0",
+        "batches-TOTAL_FORMS": "0", "batches-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    listing.refresh_from_db()
+    assert (listing.title, listing.stock, listing.sales) == ("改个标题", 3, 7)
+
+
 @pytest.mark.parametrize(("change", "field"), [
     ({"lot_code": "有 空格/斜杠"}, "lot_code"),
     ({"harvested_on": "1999-12-31"}, "harvested_on"),
