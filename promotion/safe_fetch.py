@@ -73,6 +73,7 @@ def public_address(address: str) -> bool:
     return ip.is_global and not (
         ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
         or ip.is_multicast or ip.is_unspecified
+        or (ip.version == 6 and ip.is_site_local)  # fec0::/10, deprecated but still routed
     )
 
 
