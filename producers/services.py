@@ -290,16 +290,22 @@ def listing_archive(*, listing: Listing) -> None:
 
 # --- Photos ----------------------------------------------------------------------------------
 
+def _lock_open_listing(listing: Listing) -> None:
+    """Lock the listing's row for the rest of the transaction; 409 if it is archived (as it is
+    now, not as the caller read it)."""
+    status = Listing.objects.select_for_update().filter(pk=listing.pk).values_list(
+        "status", flat=True).get()
+    if status == Listing.Status.ARCHIVED:
+        raise InvalidState("The listing is archived.")
+
+
 def listing_image_add(*, listing: Listing, file, size: int) -> ListingImage:
     """Check and clean the photo (415 / 413 / EXIF gone) before a transaction opens, then store
     it with the listing row locked, so that uploads racing each other cannot pass
     MAX_IMAGES_PER_LISTING together; thumbnails after commit."""
     clean = images.clean_upload(file, size)
     with transaction.atomic():
-        status = Listing.objects.select_for_update().filter(pk=listing.pk).values_list(
-            "status", flat=True).get()
-        if status == Listing.Status.ARCHIVED:
-            raise InvalidState("The listing is archived.")
+        _lock_open_listing(listing)
         existing = list(listing.images.values_list("position", flat=True))
         if len(existing) >= MAX_IMAGES_PER_LISTING:
             raise Conflict(f"A listing has at most {MAX_IMAGES_PER_LISTING} photos.",
@@ -407,8 +413,7 @@ def batch_create(
     certifications: list[str] | None = None,
 ) -> Batch:
     """A harvest lot with a fresh trace code (drawn again on the rare collision)."""
-    if listing.status == Listing.Status.ARCHIVED:
-        raise InvalidState("The listing is archived.")
+    _lock_open_listing(listing)
     lot_code = (lot_code or "").strip() or None
     certifications = certifications or []
     if errors := batch_check(harvested_on=harvested_on, quantity=quantity, lot_code=lot_code,

@@ -9,6 +9,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from marketplace.errors import InvalidState
 from producers import services
 from producers.models import Batch
 from producers.tracecodes import ALPHABET, LENGTH
@@ -93,6 +94,18 @@ def test_bad_batch_fields_are_422(owner_api, listing, change, field):
     response = owner_api.post(f"/listings/{listing.pk}/batches", BATCH | change)
     assert response.status_code == 422, response.content
     assert field in [d["field"] for d in response.json()["error"]["details"]]
+
+
+def test_no_lot_for_a_listing_archived_after_it_was_read(owner_api, listing, make_batch):
+    from producers import selectors
+
+    read_by_the_request = selectors.listing_owned(user=listing.producer.user,
+                                                  listing_id=listing.pk)
+    assert owner_api.delete(f"/listings/{listing.pk}").status_code == 204  # meanwhile
+    with pytest.raises(InvalidState):
+        make_batch(read_by_the_request)
+    assert owner_api.post(f"/listings/{listing.pk}/batches", BATCH).status_code == 409
+    assert not Batch.objects.exists()
 
 
 def test_a_missing_harvest_date_is_422(owner_api, listing):
