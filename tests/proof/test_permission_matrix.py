@@ -140,24 +140,40 @@ def test_permission_matrix(proof_world):
     assert not wrong, f"{len(wrong)} permission mismatches:\n  " + "\n  ".join(wrong)
 
 
+def _admin_pages() -> list[tuple[str, set[int]]]:
+    """(url, statuses for staff): the index, and for every registered model its change list
+    (and a search when it has search fields), its add page (403 where the admin allows no
+    adding) and the change page of its first object."""
+    pages = [("/admin/", {200})]
+    for model, model_admin in admin.site._registry.items():
+        name = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        changelist = reverse(f"{name}_changelist")
+        pages.append((changelist, {200}))
+        if model_admin.search_fields:
+            pages.append((f"{changelist}?q=%E8%8B%B9%E6%9E%9C", {200}))  # q=苹果
+        pages.append((reverse(f"{name}_add"), {200, 403}))
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            pages.append((reverse(f"{name}_change", args=[first.pk]), {200}))
+    return pages
+
+
 @pytest.mark.django_db
 def test_admin_is_for_staff_only(proof_world):
-    """The admin index and every model's change list: staff see them, everyone else is sent
-    to the login page (signed in through the admin's own session, not a bearer token)."""
+    """The admin's pages for every model: staff see them, everyone else is sent to the login
+    page (signed in through the admin's own session, not a bearer token)."""
     from django.test import Client
 
-    urls = ["/admin/"] + [
-        reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-        for model in admin.site._registry
-    ]
+    pages = _admin_pages()
     wrong = []
     for actor in ACTORS:
         client = Client()
         user = proof_world.users[actor]
         if user is not None:
             client.force_login(user)
-        for url in urls:
+        for url, staff_statuses in pages:
             status = client.get(url).status_code
-            if status not in _allowed(ADMIN_EXPECT[actor]):
-                wrong.append(f"GET {url} as {actor}: {status}, expected {ADMIN_EXPECT[actor]}")
-    assert not wrong, "\n  ".join(wrong)
+            expected = staff_statuses if actor == "staff" else _allowed(ADMIN_EXPECT[actor])
+            if status not in expected:
+                wrong.append(f"GET {url} as {actor}: {status}, expected {sorted(expected)}")
+    assert not wrong, f"{len(wrong)} admin mismatches:\n  " + "\n  ".join(wrong)
