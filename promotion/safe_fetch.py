@@ -145,6 +145,8 @@ def fetch(
     except ValueError as exc:
         raise FetchRefused("malformed URL") from exc
     host = parts.hostname or ""
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise FetchRefused("white space or control characters in the URL")
     if parts.scheme != "https":
         raise FetchRefused("only https is fetched")
     if "@" in parts.netloc or port not in (None, 443):

@@ -220,6 +220,7 @@ def test_a_short_link_is_followed_hop_by_hop_to_the_video(fake_platform, setting
         "http://www.bilibili.com/read/cv1",  # not https
         "https://127.0.0.1/x",
         "https://www.youtube.com/watch?v=dQw4w9WgXcQ",  # another platform
+        "https://www.bilibili.com/a b",  # not a URL a request can carry: refused, not retried
     ],
 )
 def test_a_short_link_hop_off_the_platform_is_refused(location, fake_platform, settings):
