@@ -1,7 +1,7 @@
 """What the orders app tells other apps, inside the order's own transaction.
 
-Receivers run before the transaction commits, so a receiver that raises a DomainError (an
-unknown promo code, say) rolls the whole order back; effects outside the database belong in
+Receivers run before the transaction commits, so a receiver that raises a DomainError rolls
+the whole order back; effects outside the database belong in
 `transaction.on_commit`. Connected by promotion (attribution and commissions).
 """
 

@@ -322,18 +322,16 @@ def clicks_rollup(*, today: date | None = None) -> int:
 def commission_for_order(*, order) -> Commission | None:
     """Credit the promoter of `order.promo_code` (inside the order's transaction).
 
-    An unknown code is a 422 and rolls the order back: the buyer is told, rather than the
-    promoter silently losing the credit. No commission (and no error) when the link is to a
-    harvest lot, its video's owner has no promoter profile, the listing has no rate, the buyer
-    is the promoter or the listing's producer, the promoter is the listing's producer, or the
-    order has no line of that listing."""
+    An unknown code (a link since removed, a stale code in the app) earns nobody anything and
+    never blocks the sale: attribution must not cost a farm its order. No commission either
+    when the link is to a harvest lot, its video's owner has no promoter profile, the listing
+    has no rate, the buyer is the promoter or the listing's producer, the promoter is the
+    listing's producer, or the order has no line of that listing."""
     code = (order.promo_code or "").strip()
     if not code:
         return None
     link = Link.objects.select_related("video").filter(code=code).first()
-    if link is None:
-        raise ValidationFailed({"promo_code": "Unknown promo code."})
-    if link.listing_id is None:
+    if link is None or link.listing_id is None:
         return None
     promoter = Promoter.objects.filter(user_id=link.video.owner_id).first()
     listing = Listing.objects.select_related("producer").get(pk=link.listing_id)
