@@ -14,6 +14,7 @@ from producers.schemas import (
     BatchOut,
     CategoryOut,
     ImageOut,
+    ListingCardOut,
     ListingIn,
     ListingOut,
     ListingPatch,
@@ -102,7 +103,7 @@ def producer_update(request: HttpRequest, producer_id: int, payload: ProducerPat
 
 # --- Listings ----------------------------------------------------------------------------------
 
-@router.get("/listings", response=page_schema(ListingOut), tags=["catalog"])
+@router.get("/listings", response=page_schema(ListingCardOut, "ListingPage"), tags=["catalog"])
 def listing_list(request: HttpRequest, filters: Query[ListingQuery], page: Query[PageParams]):
     values = filters.dict()
     ordering = values.pop("ordering")

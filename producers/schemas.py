@@ -195,10 +195,12 @@ class BatchOut(Schema):
         return qr_url(obj.trace_code)
 
 
-class ListingOut(Schema):
+class ListingCardOut(Schema):
+    """A listing in the catalog: what a phone shows in a grid. The long texts and the harvest
+    lots (which pile up season after season) are on GET /listings/{id} only."""
+
     id: int
     title: str
-    description: str
     category: str = Field(..., description="The category's slug.")
     category_name: str
     unit: str
@@ -209,17 +211,13 @@ class ListingOut(Schema):
     status: str
     producer: ProducerBrief
     origin_region: RegionOut | None
-    story: str
-    growing_method: str
     harvest_start: date | None
     harvest_end: date | None
     net_weight_g: int | None
     commission_rate: Decimal | None
     images: list[ImageOut]
-    batches: list[BatchOut]
     video_count: int
     created_at: datetime
-    updated_at: datetime
 
     @staticmethod
     def resolve_category(obj) -> str:
@@ -232,6 +230,16 @@ class ListingOut(Schema):
     @staticmethod
     def resolve_images(obj) -> list:
         return list(obj.images.all())
+
+
+class ListingOut(ListingCardOut):
+    """A listing in full: its story, how it was grown, and every harvest lot."""
+
+    description: str
+    story: str
+    growing_method: str
+    batches: list[BatchOut]
+    updated_at: datetime
 
     @staticmethod
     def resolve_batches(obj) -> list:

@@ -106,17 +106,22 @@ def _video_count() -> Subquery:
     return Coalesce(Subquery(videos, output_field=IntegerField()), 0)
 
 
-def listing_queryset() -> QuerySet[Listing]:
-    """Listings shaped for output: a constant number of queries whatever the page size."""
+def listing_card_queryset() -> QuerySet[Listing]:
+    """Listings shaped for the catalog card: a constant number of queries whatever the page
+    size."""
     return (
-        Listing.objects.select_related(
-            "producer__region", "category", "origin_region"
-        )
+        Listing.objects.select_related("producer__region", "category", "origin_region")
         .prefetch_related(
             Prefetch("images", queryset=ListingImage.objects.order_by("position", "id")),
-            Prefetch("batches", queryset=Batch.objects.order_by("-harvested_on", "-id")),
         )
         .annotate(video_count=_video_count())
+    )
+
+
+def listing_queryset() -> QuerySet[Listing]:
+    """Listings shaped for the full output, with their harvest lots."""
+    return listing_card_queryset().prefetch_related(
+        Prefetch("batches", queryset=Batch.objects.order_by("-harvested_on", "-id")),
     )
 
 
@@ -125,7 +130,7 @@ def listing_catalog(*, filters: dict[str, Any], ordering: str, params: PageParam
     low, high = filters.get("min_price"), filters.get("max_price")
     if low is not None and high is not None and low > high:
         raise ValidationFailed({"max_price": "max_price is below min_price."})
-    queryset = listing_queryset().filter(status=Listing.Status.ACTIVE)
+    queryset = listing_card_queryset().filter(status=Listing.Status.ACTIVE)
     queryset = _apply(ListingFilter, filters, queryset)
     return paginate(queryset, params, ordering=LISTING_ORDERINGS[ordering])
 
