@@ -78,7 +78,12 @@ def ensure_database(url: str, *, fresh: bool) -> None:
         password=params.get("PASSWORD") or None,
         dbname="postgres",
     )
-    with psycopg.connect(conninfo, autocommit=True) as conn:
+    try:
+        conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        raise SystemExit(f"PostgreSQL for {url} is not reachable ({exc}); the bench needs it "
+                         "(--database-url postgres://...)") from exc
+    with conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and fresh:
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
