@@ -177,3 +177,29 @@ def test_admin_is_for_staff_only(proof_world):
             if status not in expected:
                 wrong.append(f"GET {url} as {actor}: {status}, expected {sorted(expected)}")
     assert not wrong, f"{len(wrong)} admin mismatches:\n  " + "\n  ".join(wrong)
+
+
+# Lists answer 200 to everyone signed in, so statuses cannot show a leak: their items can.
+# (path, the id in the world, the actors whose list holds it; everyone else's must not)
+OWN_LISTS = [
+    ("/api/v1/orders", "order_id", {"buyer"}),
+    ("/api/v1/orders?role=producer", "order_id", {"owner"}),
+    ("/api/v1/shipments", "shipment_id", {"owner"}),
+    ("/api/v1/videos", "video_id", {"owner"}),
+    ("/api/v1/videos", "promo_video_id", {"promoter"}),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "key", "holders"), OWN_LISTS)
+def test_lists_show_each_actor_only_their_own(proof_world, path, key, holders):
+    wanted = proof_world.ids[key]
+    url = path + ("&" if "?" in path else "?") + "limit=100"
+    for actor in ACTORS[1:]:
+        response = ApiClient(token=proof_world.tokens[actor]).get(url)
+        items = response.json().get("items", []) if response.status_code == 200 else []
+        ids = {item["id"] for item in items}
+        if actor in holders:
+            assert wanted in ids, f"{path} as {actor}: their own {key} is missing"
+        else:
+            assert wanted not in ids, f"{path} as {actor}: shows someone else's {key}"
