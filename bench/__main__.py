@@ -8,7 +8,7 @@ Steps:
     127.0.0.1); run the baseline and the catalog page against 10,000 listings.
  3. Grow the catalog to --listings (default 100,000), lots and links in proportion; run the
     catalog again, a listing, the trace page, /p/{code}, and order placement by 50 buyers for
-    20 listings of 20 units each; the baseline again.
+    20 listings of 50 units each; the baseline again.
  4. Count SQL queries per request of each scenario in this process; check the stock after the
     order run (never negative; sold + left = start for each contended listing).
  5. Print the markdown table and write it to bench/results/latest.md.
@@ -31,7 +31,7 @@ from bench import env as bench_env
 RESULTS = Path(__file__).resolve().parent / "results"
 SMALL_CATALOG = 10_000
 CONTENDED_LISTINGS = 20
-CONTENDED_STOCK = 20
+CONTENDED_STOCK = 50
 BUYERS = 50
 
 

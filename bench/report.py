@@ -1,5 +1,6 @@
 """The markdown table of a bench run."""
 
+import statistics
 from dataclasses import dataclass
 
 from bench.load import LoadResult
@@ -38,7 +39,8 @@ def _statuses(result: LoadResult) -> str:
 def render(rows: list[Row], *, small: Row, big: Row, stock, args, machine: str, elapsed: float,
            timings: dict[str, float], load_average: tuple[float, float]) -> str:
     baselines = [r for r in rows if r.key == "baseline"]
-    ceiling = sum(r.result.rps for r in baselines) / len(baselines)
+    samples = [r.result.rps for r in baselines] + [r.ceiling_rps for r in rows if r.ceiling_rps]
+    ceiling = statistics.median(samples)
     lines = [
         f"`make bench` (`python -m bench --listings {args.listings}`): gunicorn "
         f"({args.workers} workers x {args.threads} threads, production settings) on "
@@ -52,8 +54,7 @@ def render(rows: list[Row], *, small: Row, big: Row, stock, args, machine: str, 
     ]
     for row in rows:
         r = row.result
-        reference = row.ceiling_rps or ceiling
-        ratio = r.rps / reference if reference else 0
+        ratio = r.rps / ceiling if ceiling else 0
         title = row.title + (f" ({row.note})" if row.note else "")
         lines.append(
             f"| {title} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {ratio:.2f} | "
@@ -61,14 +62,15 @@ def render(rows: list[Row], *, small: Row, big: Row, stock, args, machine: str, 
         )
     lines += [
         "",
-        "req/s, p50 and p99 under load (wrk). x baseline: req/s over the baseline's, measured "
-        "for a few seconds just before the scenario on the same server. SQL / request and alone "
+        "req/s, p50 and p99 under load (wrk). x baseline: req/s over the baseline's (the median "
+        f"of {len(samples)} runs of it on the same server: two full ones, and a short one just "
+        "before each scenario, as the machine is shared). SQL / request and alone "
         "ms (the median of 20 requests, 40 for the catalog, one at a time, no load) measured "
         "in-process through Django's test client.",
         "",
         f"Catalog cost against its size: {big.title.split(' at ')[-1]} vs "
         f"{small.title.split(' at ')[-1]}: {big.result.rps / small.result.rps:.2f}x the req/s "
-        f"({_share(small):.3f} -> {_share(big):.3f} of the baseline just before), "
+        f"({_share(small):.2f} -> {_share(big):.2f} of the baseline run just before each), "
         f"{big.result.p50_ms / small.result.p50_ms:.2f}x the p50 under load, "
         f"{big.alone_ms / small.alone_ms:.2f}x the time alone "
         f"({small.alone_ms:.1f} -> {big.alone_ms:.1f} ms), "
@@ -76,7 +78,8 @@ def render(rows: list[Row], *, small: Row, big: Row, stock, args, machine: str, 
         "",
         f"Orders: {stock.summary()}.",
         "",
-        f"Baseline (mean of its {len(baselines)} full runs): {ceiling:,.0f} req/s. "
+        f"Baseline: {ceiling:,.0f} req/s (its runs: "
+        f"{', '.join(f'{x:,.0f}' for x in samples)}). "
         f"Load generator CPU: {_max_wrk(rows):.2f} cores at most; "
         f"server (gunicorn) CPU: {_max_server(rows):.2f} cores at most.",
         f"Setup: {', '.join(f'{k} {v:.1f} s' for k, v in timings.items())}; "
@@ -103,6 +106,7 @@ def _max_server(rows: list[Row]) -> float:
 def as_json(rows: list[Row]) -> list[dict]:
     return [
         {"scenario": r.title, "rps": round(r.result.rps, 1), "p50_ms": r.result.p50_ms,
+         "baseline_rps_just_before": r.ceiling_rps,
          "p99_ms": r.result.p99_ms, "sql_per_request": r.queries, "alone_ms": r.alone_ms,
          "statuses": r.result.statuses, "errors": r.result.errors}
         for r in rows
