@@ -5,7 +5,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.renderers import JSONRenderer
 
@@ -14,7 +14,6 @@ from marketplace.schemas import ErrorOut, HealthOut
 from marketplace.selectors import broker_status, database_status
 
 logger = logging.getLogger(__name__)
-
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -137,14 +136,17 @@ def on_unexpected(request: HttpRequest, exc: Exception):
     return error_response(500, "internal_error", "Something went wrong on our side.")
 
 
-@api.get("/health", response=HealthOut, tags=["platform"])
+@api.get("/health", response={200: HealthOut, 503: HealthOut}, tags=["platform"])
 def health(request: HttpRequest):
+    """200 while the database answers; 503 (so a load balancer stops sending) when it does not.
+    A broker that is down is reported but still 200: orders and the catalog work without it."""
     database = database_status()
-    return {
-        "status": "ok" if database == "ok" else "degraded",
+    body = {
+        "status": "ok" if database == "ok" else "down",
         "database": database,
         "broker": broker_status(),
     }
+    return Status(200 if database == "ok" else 503, body)
 
 
 def _register_routers() -> None:

@@ -67,6 +67,13 @@ def test_health_reports_a_broker_that_is_down(api, settings):
     assert api.get("/health").json()["broker"] == "down"
 
 
+def test_health_is_503_when_the_database_does_not_answer(api, monkeypatch):
+    monkeypatch.setattr("marketplace.api.database_status", lambda: "down")
+    response = api.get("/health")
+    assert response.status_code == 503
+    assert response.json()["status"] == "down" and response.json()["database"] == "down"
+
+
 @pytest.mark.redis
 def test_health_reports_a_live_redis_broker(api, settings):
     from django.conf import settings as live
