@@ -88,6 +88,7 @@ FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
     derandomize=not RANDOM,
+    database=None,  # no .hypothesis/ folder in the checkout
     print_blob=True,
     suppress_health_check=list(HealthCheck),
 )
