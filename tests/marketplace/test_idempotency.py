@@ -1,10 +1,8 @@
 """Idempotency-Key through a view built like the order endpoints use it."""
 
 import json
-import threading
 
 import pytest
-from django.db import connection
 from django.test import RequestFactory
 from ninja import Status
 
@@ -12,6 +10,7 @@ from marketplace.errors import Conflict, ValidationFailed
 from marketplace.idempotency import idempotent
 from producers.models import Category
 from producers.schemas import CategoryOut
+from tests.concurrency import run_concurrently
 
 
 @idempotent(CategoryOut, status=201)
@@ -90,21 +89,8 @@ def test_malformed_keys_are_400(make_user, key):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_with_one_key_have_one_effect(make_user):
     user = make_user()
-    barrier = threading.Barrier(8)
-    results: list = []
-
-    def worker():
-        try:
-            barrier.wait()
-            response = post(user, {"slug": "mushrooms"}, key="same-key")
-            results.append(response.status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_concurrently(
+        *[lambda: post(user, {"slug": "mushrooms"}, key="same-key").status_code] * 8
+    )
     assert results == [201] * 8
     assert Category.objects.filter(slug="mushrooms").count() == 1

@@ -3,43 +3,19 @@
 Skipped (with the reason printed) without DATABASE_URL=postgres://...; CI runs them.
 """
 
-import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 
 from orders.models import Order, OrderEvent, Payment, PaymentWebhookEvent, Shipment
 from orders.services import order_place
 from orders.tasks import expire_unpaid_orders
 from producers.models import Listing
+from tests.concurrency import run_concurrently
 from tests.orders.conftest import post_webhook, webhook_body
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_concurrently(*calls) -> list:
-    """Run each callable in its own thread, released together; results (or the exception
-    raised) in the order given."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_30_buyers_racing_for_the_last_10_units(make_user, client_for, make_listing, place):

@@ -3,17 +3,16 @@ on the spot (a real JPEG with GPS EXIF, a PNG whose header claims 20000x20000 pi
 
 import io
 import struct
-import threading
 import zlib
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from PIL import Image
 
 from producers import services
 from producers.models import Listing
+from tests.concurrency import run_concurrently
 
 
 @pytest.fixture
@@ -113,20 +112,4 @@ def png_header_only(width: int, height: int) -> bytes:
 def run_at_once(work, threads: int) -> list:
     """work(n) in `threads` real threads released together (PostgreSQL tests with
     transaction=True); what each returned or raised, in thread order."""
-    barrier, results = threading.Barrier(threads), [None] * threads
-
-    def run(n: int) -> None:
-        try:
-            barrier.wait()
-            results[n] = work(n)
-        except Exception as exc:  # noqa: BLE001 - returned to the test
-            results[n] = exc
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=run, args=(n,)) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return results
+    return run_concurrently(*[lambda n=n: work(n) for n in range(threads)])

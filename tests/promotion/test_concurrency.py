@@ -1,42 +1,25 @@
 """Real threads on PostgreSQL: the same video, link or click at once has one effect, and the
 settlement task racing itself or a cancellation changes each commission once."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from orders import services as orders
 from promotion import services
 from promotion.models import Click, Commission, Link, Video
+from tests.concurrency import run_concurrently as run_all_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 BV = "https://www.bilibili.com/video/BV1GJ411x7h7"
 
 
-def run_concurrently(*functions):
-    """Start every function at the same moment in its own thread; return their results."""
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-    errors: list = []
-
-    def run(index, function):
-        try:
-            barrier.wait()
-            results[index] = function()
-        except Exception as exc:  # noqa: BLE001 (reported below)
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+def run_concurrently(*functions) -> list:
+    """Start every function at the same moment in its own thread; none may raise."""
+    results = run_all_at_once(*functions)
+    errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors
     return results
 
