@@ -69,8 +69,7 @@ def render(rows: list[Row], *, small: Row, big: Row, stock, args, machine: str, 
         "in-process through Django's test client.",
         "",
         f"Catalog cost against its size: {big.title.split(' at ')[-1]} vs "
-        f"{small.title.split(' at ')[-1]}: {big.result.rps / small.result.rps:.2f}x the req/s "
-        f"({_share(small):.2f} -> {_share(big):.2f} of the baseline run just before each), "
+        f"{small.title.split(' at ')[-1]}: {big.result.rps / small.result.rps:.2f}x the req/s, "
         f"{big.result.p50_ms / small.result.p50_ms:.2f}x the p50 under load, "
         f"{big.alone_ms / small.alone_ms:.2f}x the time alone "
         f"({small.alone_ms:.1f} -> {big.alone_ms:.1f} ms), "
@@ -89,10 +88,6 @@ def render(rows: list[Row], *, small: Row, big: Row, stock, args, machine: str, 
         "",
     ]
     return "\n".join(lines)
-
-
-def _share(row: Row) -> float:
-    return row.result.rps / row.ceiling_rps if row.ceiling_rps else 0.0
 
 
 def _max_wrk(rows: list[Row]) -> float:
