@@ -118,6 +118,12 @@ def listing_card_queryset() -> QuerySet[Listing]:
     )
 
 
+CARD_DEFERRED = (
+    "description", "story", "growing_method", "search_text", "producer__story",
+    "producer__search_text", "producer__phone",
+)
+
+
 def listing_queryset() -> QuerySet[Listing]:
     """Listings shaped for the full output, with their harvest lots."""
     return listing_card_queryset().prefetch_related(
@@ -130,7 +136,8 @@ def listing_catalog(*, filters: dict[str, Any], ordering: str, params: PageParam
     low, high = filters.get("min_price"), filters.get("max_price")
     if low is not None and high is not None and low > high:
         raise ValidationFailed({"max_price": "max_price is below min_price."})
-    queryset = listing_card_queryset().filter(status=Listing.Status.ACTIVE)
+    # the card shows none of the long texts: they are not read either
+    queryset = listing_card_queryset().filter(status=Listing.Status.ACTIVE).defer(*CARD_DEFERRED)
     queryset = _apply(ListingFilter, filters, queryset)
     return paginate(queryset, params, ordering=LISTING_ORDERINGS[ordering])
 
