@@ -3,6 +3,10 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from marketplace.models import IdempotencyKey, Token, User
 
+admin.site.site_header = "山货 Shanhuo 管理后台"
+admin.site.site_title = "山货 Shanhuo"
+admin.site.index_title = "后台管理"
+
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):

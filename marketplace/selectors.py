@@ -1,3 +1,7 @@
+import functools
+
+import redis
+from django.conf import settings
 from django.db import connection
 
 from marketplace.models import User
@@ -26,18 +30,17 @@ def database_status() -> str:
         return "down"
 
 
-def broker_status() -> str:
-    from django.conf import settings
+@functools.lru_cache(maxsize=4)
+def _redis_client(url: str) -> redis.Redis:
+    """One client (and connection pool) per URL for the process, not a connection per check."""
+    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
 
+
+def broker_status() -> str:
     if not settings.REDIS_URL:
         return "eager"
-    import redis
-
     try:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1
-        )
-        client.ping()
+        _redis_client(settings.REDIS_URL).ping()
         return "ok"
     except redis.RedisError:
         return "down"
