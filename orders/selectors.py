@@ -118,6 +118,15 @@ def shipment_list(*, user: User, filters: dict, params: PageParams) -> Page:
     return page
 
 
+def shipment_where(*, shipment_id: int, **owner) -> Shipment:
+    """The shipment if it matches `owner` (`producer__user=` the farm's account, or
+    `order__buyer=` the buyer); anyone else gets a 404, as if it did not exist."""
+    shipment = Shipment.objects.filter(pk=shipment_id, **owner).first()
+    if shipment is None:
+        raise NotFound("No such shipment.", code="shipment_not_found")
+    return shipment
+
+
 def shipment_get(*, shipment_id: int) -> Shipment:
     return _shape_shipment(_shipments().get(pk=shipment_id))
 

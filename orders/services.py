@@ -29,7 +29,7 @@ from marketplace.errors import (
     ValidationFailed,
 )
 from marketplace.models import User
-from orders import payments
+from orders import payments, selectors
 from orders.models import (
     MAX_AMOUNT,
     Order,
@@ -469,20 +469,6 @@ def order_expire(*, order_id: int) -> Order:
 # --- Fulfilment ---------------------------------------------------------------------------------
 
 
-def _shipment_of_producer(*, shipment_id: int, user: User) -> Shipment:
-    shipment = Shipment.objects.filter(pk=shipment_id, producer__user=user).first()
-    if shipment is None:
-        raise NotFound("No such shipment.", code="shipment_not_found")
-    return shipment
-
-
-def _shipment_of_buyer(*, shipment_id: int, user: User) -> Shipment:
-    shipment = Shipment.objects.filter(pk=shipment_id, order__buyer=user).first()
-    if shipment is None:
-        raise NotFound("No such shipment.", code="shipment_not_found")
-    return shipment
-
-
 def _live_statuses(order_id: int) -> set[str]:
     return set(
         Shipment.objects.filter(order_id=order_id)
@@ -499,7 +485,7 @@ def shipment_ship(*, shipment_id: int, user: User, carrier: str, tracking_number
               (("carrier", carrier), ("tracking_number", tracking_number)) if not v}
     if errors:
         raise ValidationFailed(errors)
-    shipment = _shipment_of_producer(shipment_id=shipment_id, user=user)
+    shipment = selectors.shipment_where(shipment_id=shipment_id, producer__user=user)
     with transaction.atomic():
         _lock_order(shipment.order_id, statuses=[Order.Status.PAID],
                     message="Only a paid order can be shipped.")
@@ -526,7 +512,7 @@ def shipment_ship(*, shipment_id: int, user: User, carrier: str, tracking_number
 def shipment_confirm(*, shipment_id: int, user: User) -> Shipment:
     """The buyer confirms a parcel arrived. Once every live parcel has, the order is
     `completed`."""
-    shipment = _shipment_of_buyer(shipment_id=shipment_id, user=user)
+    shipment = selectors.shipment_where(shipment_id=shipment_id, order__buyer=user)
     with transaction.atomic():
         _lock_order(shipment.order_id, statuses=[Order.Status.PAID, Order.Status.SHIPPED],
                     message="This order has nothing on its way.")
