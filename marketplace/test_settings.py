@@ -18,4 +18,3 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 AUTH_THROTTLE_RATE = "1000/min"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-REDIS_CACHE_URL = REDIS_URL  # noqa: F405

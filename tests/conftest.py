@@ -161,7 +161,7 @@ def real_worker(transactional_db):
 
     from marketplace.celery import app
 
-    url = settings.REDIS_CACHE_URL
+    url = settings.REDIS_URL
     keys = ("task_always_eager", "broker_url", "result_backend", "task_ignore_result")
     previous = {key: app.conf[key] for key in keys}
     app.conf.update(task_always_eager=False, broker_url=url, result_backend=url,

@@ -300,30 +300,12 @@ def test_a_photo_that_cannot_be_read_later_ends_failed(owner_api, listing,
 
 
 @pytest.mark.redis
-@pytest.mark.django_db(transaction=True)
-def test_a_real_worker_makes_the_thumbnails_after_commit(owner_api, listing):
-    from celery.backends.redis import RedisBackend
-    from celery.contrib.testing.worker import start_worker
-    from django.conf import settings as django_settings
-
-    from marketplace.celery import app
-
-    previous = {key: app.conf[key] for key in
-                ("task_always_eager", "broker_url", "result_backend", "task_ignore_result")}
-    app.conf.update(task_always_eager=False, broker_url=django_settings.REDIS_CACHE_URL,
-                    result_backend=django_settings.REDIS_CACHE_URL, task_ignore_result=False)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            # the upload commits and enqueues the task through Redis
-            image_id = upload(owner_api, listing, jpeg_bytes(1000, 500)).json()["id"]
-            # a second run queued behind it: when it answers, the first has run too
-            sent = make_listing_image_thumbnails.apply_async(args=[image_id],
-                                                             ignore_result=False)
-            # read the result from Redis (earlier eager tests cached a disabled backend)
-            backend = RedisBackend(app=app, url=django_settings.REDIS_CACHE_URL)
-            assert app.AsyncResult(sent.id, backend=backend).get(timeout=30) == "ready"
-    finally:
-        app.conf.update(previous)
+def test_a_real_worker_makes_the_thumbnails_after_commit(real_worker, owner_api, listing):
+    # the upload commits and enqueues the task through Redis
+    image_id = upload(owner_api, listing, jpeg_bytes(1000, 500)).json()["id"]
+    # a second run queued behind it: when it answers, the first has run too
+    sent = make_listing_image_thumbnails.apply_async(args=[image_id], ignore_result=False)
+    assert real_worker(sent) == "ready"
     image = ListingImage.objects.get(pk=image_id)
     assert image.status == "ready"
     assert stored(image.small).size == (240, 120) and stored(image.medium).size == (720, 360)
