@@ -4,9 +4,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-# Database ids are 64-bit; text never carries NUL (PostgreSQL refuses it).
-MAX_ID = 2**63 - 1
-TEXT = r"^[^\x00]*$"
+from marketplace.schemas import MAX_ID, TEXT
 
 
 class AddressIn(Schema):

@@ -6,10 +6,9 @@ from django.conf import settings
 from ninja import Field, Schema
 from pydantic import AfterValidator
 
+from marketplace.schemas import CURRENCY, MAX_ID
 from producers.tracecodes import qr_url, trace_url
 from promotion.schemas import VideoPublicOut
-
-CURRENCY = "CNY"
 
 
 def _no_nul(value: str) -> str:
@@ -22,7 +21,7 @@ def _no_nul(value: str) -> str:
 # Text from a client: any string without NUL characters.
 Text = Annotated[str, AfterValidator(_no_nul)]
 # A primary key as a client may send it: out-of-range numbers are a 422, not a database error.
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Certification = Annotated[str, AfterValidator(_no_nul), Field(min_length=1, max_length=64)]
 
 

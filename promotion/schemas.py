@@ -6,12 +6,8 @@ from django.conf import settings
 from ninja import Field, Schema
 from pydantic import PlainSerializer
 
+from marketplace.schemas import CURRENCY, MAX_ID, TEXT
 from promotion.video_urls import player_url
-
-# Database ids are 64-bit; text never carries NUL (PostgreSQL refuses it).
-MAX_ID = 2**63 - 1
-TEXT = r"^[^\x00]*$"
-CURRENCY = "CNY"  # beside every amount, in each object that has one (API.md, Conventions)
 
 Money = Annotated[
     Decimal,
