@@ -11,6 +11,7 @@ from marketplace.idempotency import idempotent
 from producers.models import Category
 from producers.schemas import CategoryOut
 from tests.concurrency import run_concurrently
+from tests.factories import make_user
 
 
 @idempotent(CategoryOut, status=201)
@@ -31,7 +32,7 @@ def post(user, body: dict, key: str | None = "key-1"):
 
 
 @pytest.mark.django_db
-def test_same_key_and_body_replays_the_first_response(make_user):
+def test_same_key_and_body_replays_the_first_response():
     user = make_user()
     first = post(user, {"slug": "honey"})
     assert first.status_code == 201
@@ -43,7 +44,7 @@ def test_same_key_and_body_replays_the_first_response(make_user):
 
 
 @pytest.mark.django_db
-def test_same_key_other_body_is_409(make_user):
+def test_same_key_other_body_is_409():
     user = make_user()
     post(user, {"slug": "honey"})
     with pytest.raises(Conflict) as caught:
@@ -53,7 +54,7 @@ def test_same_key_other_body_is_409(make_user):
 
 
 @pytest.mark.django_db
-def test_keys_belong_to_one_user(make_user):
+def test_keys_belong_to_one_user():
     post(make_user(), {"slug": "honey"})
     other = post(make_user(), {"slug": "honey2"})
     assert other.status_code == 201
@@ -61,7 +62,7 @@ def test_keys_belong_to_one_user(make_user):
 
 
 @pytest.mark.django_db
-def test_a_failed_request_stores_nothing_and_may_be_retried(make_user):
+def test_a_failed_request_stores_nothing_and_may_be_retried():
     user = make_user()
     with pytest.raises(ValidationFailed):
         post(user, {"slug": ""})
@@ -69,7 +70,7 @@ def test_a_failed_request_stores_nothing_and_may_be_retried(make_user):
 
 
 @pytest.mark.django_db
-def test_without_a_key_every_request_has_its_effect(make_user):
+def test_without_a_key_every_request_has_its_effect():
     user = make_user()
     post(user, {"slug": "a"}, key=None)
     post(user, {"slug": "b"}, key=None)
@@ -78,7 +79,7 @@ def test_without_a_key_every_request_has_its_effect(make_user):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("key", ["", "x" * 256, "bad key with spaces", "ключ"])
-def test_malformed_keys_are_400(make_user, key):
+def test_malformed_keys_are_400(key):
     from marketplace.errors import BadRequest
 
     with pytest.raises(BadRequest):
@@ -87,7 +88,7 @@ def test_malformed_keys_are_400(make_user, key):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_requests_with_one_key_have_one_effect(make_user):
+def test_concurrent_requests_with_one_key_have_one_effect():
     user = make_user()
     results = run_concurrently(
         *[lambda: post(user, {"slug": "mushrooms"}, key="same-key").status_code] * 8

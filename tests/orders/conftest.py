@@ -1,17 +1,14 @@
-"""Farms, listings and checkout helpers for the orders tests. Producers and listings are made
-with the ORM here, not through the producers API, so these tests stand on their own."""
+"""Two farms and checkout helpers for the orders tests (rows from `tests/factories.py`)."""
 
-import itertools
 import json
 import time
-from decimal import Decimal
 
 import pytest
 
 from orders.payments.sandbox import SIGNATURE_HEADER, sign
-from producers.models import Listing, Producer
+from producers.models import Listing
+from tests.factories import client_for, make_address, make_listing, make_producer
 
-_farms = itertools.count(1)
 WEBHOOK = "/payments/webhooks/sandbox"
 
 
@@ -28,35 +25,8 @@ def orders_settings(settings):
 
 
 @pytest.fixture
-def make_producer(make_user, regions):
-    def make(name: str | None = None, *, user=None, email: str = "") -> Producer:
-        n = next(_farms)
-        user = user or make_user(f"farmer{n}", email=email or f"farmer{n}@example.com")
-        return Producer.objects.create(
-            user=user, name=name or f"第{n}号果园", kind=Producer.Kind.FARMER,
-            region=regions["taikang"],
-        )
-
-    return make
-
-
-@pytest.fixture
-def make_listing(make_producer, categories):
-    def make(producer: Producer | None = None, *, price: str = "10.00", stock: int = 100,
-             status: str = Listing.Status.ACTIVE, title: str = "红富士苹果",
-             unit: str = Listing.Unit.KG) -> Listing:
-        return Listing.objects.create(
-            producer=producer or make_producer(), title=title, category=categories["apples"],
-            unit=unit, price=Decimal(price), stock=stock, status=status,
-        )
-
-    return make
-
-
-@pytest.fixture
 def address(regions) -> dict:
-    return {"recipient": "王小明", "phone": "13800138000", "region_id": regions["xihu"].pk,
-            "detail": "文三路 90 号 3 幢 502"}
+    return make_address()
 
 
 @pytest.fixture
@@ -83,12 +53,14 @@ def place(order_body):
 
 
 @pytest.fixture
-def two_farms(make_producer, make_listing, client_for):
+def two_farms(db):
     """Two farms, each with a listing, and a client signed in as each farmer."""
-    farm_a = make_producer("李家果园")
-    farm_b = make_producer("张家茶园")
-    apples = make_listing(farm_a, price="12.50", stock=50, title="红富士苹果")
-    tea = make_listing(farm_b, price="120.00", stock=20, title="明前龙井", unit=Listing.Unit.BOX)
+    farm_a = make_producer(name="李家果园")
+    farm_b = make_producer(name="张家茶园")
+    apples = make_listing(producer=farm_a, price="12.50", stock=50, title="红富士苹果",
+                          unit=Listing.Unit.KG)
+    tea = make_listing(producer=farm_b, price="120.00", stock=20, title="明前龙井",
+                       category="green-tea", unit=Listing.Unit.BOX)
     return {
         "farm_a": farm_a, "farm_b": farm_b, "apples": apples, "tea": tea,
         "api_a": client_for(farm_a.user), "api_b": client_for(farm_b.user),

@@ -7,13 +7,14 @@ from django.urls import reverse
 
 from orders.models import Order, OrderEvent
 from producers.models import Listing
+from tests.factories import make_listing, make_user
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(make_user, client):
-    staff = make_user("staff", is_staff=True, is_superuser=True)
+def staff_client(client):
+    staff = make_user(username="staff", is_staff=True, is_superuser=True)
     client.force_login(staff)
     return client
 
@@ -82,10 +83,10 @@ def test_records_cannot_be_added_deleted_or_edited_by_hand(staff_client, order):
 
 
 def test_the_order_page_runs_as_many_queries_for_eleven_lines_as_for_one(
-    staff_client, buyer_api, place, two_farms, make_listing
+    staff_client, buyer_api, place, two_farms
 ):
     small = place(buyer_api, (two_farms["apples"], 1)).json()["id"]
-    listings = [make_listing(two_farms["farm_a"]) for _ in range(10)] + [two_farms["tea"]]
+    listings = [make_listing(producer=two_farms["farm_a"]) for _ in range(10)] + [two_farms["tea"]]
     large = place(buyer_api, *[(listing, 1) for listing in listings]).json()["id"]
     for order_id in (small, large):
         buyer_api.post(f"/orders/{order_id}/pay", {"method": "sandbox"})

@@ -9,6 +9,7 @@ from orders.models import Order, OrderEvent, Payment, Shipment
 from orders.signals import order_cancelled
 from orders.tasks import expire_unpaid_orders
 from producers.models import Listing
+from tests.factories import client_for, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +75,7 @@ def test_no_cancel_once_a_parcel_shipped(buyer_api, order, two_farms):
     assert Payment.objects.get(order=order).status == "succeeded"
 
 
-def test_only_the_buyer_cancels(order, two_farms, make_user, client_for):
+def test_only_the_buyer_cancels(order, two_farms):
     assert two_farms["api_a"].post(f"/orders/{order.pk}/cancel").status_code == 403
     assert client_for(make_user()).post(f"/orders/{order.pk}/cancel").status_code == 404
     order.refresh_from_db()

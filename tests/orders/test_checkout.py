@@ -8,6 +8,7 @@ from marketplace.errors import ValidationFailed
 from orders.models import Order, OrderEvent, OrderLine, Shipment
 from orders.signals import order_placed
 from producers.models import Listing
+from tests.factories import make_listing, make_producer
 
 pytestmark = pytest.mark.django_db
 
@@ -17,9 +18,7 @@ def fields(response) -> dict:
     return {d["field"]: d["message"] for d in response.json()["error"]["details"]}
 
 
-def test_the_whole_path_two_farms_pay_ship_confirm_completed(
-    buyer_api, place, two_farms, client_for
-):
+def test_the_whole_path_two_farms_pay_ship_confirm_completed(buyer_api, place, two_farms):
     apples, tea = two_farms["apples"], two_farms["tea"]
     # given a buyer ordering from two farms
     response = place(buyer_api, (apples, 4), (tea, 1), note="下午送")
@@ -98,7 +97,7 @@ def test_split_across_farms_with_prices_copied_and_shipping_per_farm(
     assert again["lines"][0]["unit_price"] == "12.50" and again["total"] == "180.00"
 
 
-def test_shipping_fee_settings_are_honoured(buyer_api, place, make_listing, settings):
+def test_shipping_fee_settings_are_honoured(buyer_api, place, settings):
     settings.SHIPPING_FEE_FLAT = "8.00"
     settings.SHIPPING_FREE_THRESHOLD = "30.00"
     cheap = make_listing(price="9.99")
@@ -122,10 +121,10 @@ def test_the_same_listing_twice_is_merged(buyer_api, place, two_farms):
 
 
 def test_short_order_is_409_with_what_is_available_and_nothing_taken(
-    buyer_api, place, two_farms, make_listing
+    buyer_api, place, two_farms
 ):
     apples, tea = two_farms["apples"], two_farms["tea"]  # 50 and 20 in stock
-    honey = make_listing(two_farms["farm_a"], stock=3, title="槐花蜜")
+    honey = make_listing(producer=two_farms["farm_a"], stock=3, title="槐花蜜")
     # given an order whose first line fits and whose other two do not
     response = place(buyer_api, (apples, 10), (tea, 21), (honey, 5))
     assert response.status_code == 409
@@ -142,7 +141,7 @@ def test_short_order_is_409_with_what_is_available_and_nothing_taken(
     assert not Order.objects.exists() and not OrderLine.objects.exists()
 
 
-def test_a_listing_sold_out_while_short_reports_zero(buyer_api, place, make_listing):
+def test_a_listing_sold_out_while_short_reports_zero(buyer_api, place):
     empty = make_listing(stock=0)
     response = place(buyer_api, (empty, 1))
     assert response.status_code == 409
@@ -182,7 +181,7 @@ def test_quantity_above_the_maximum_is_422(buyer_api, place, two_farms, settings
 
 
 def test_an_order_too_large_for_the_money_columns_is_422_and_takes_nothing(
-    buyer_api, place, make_listing, two_farms
+    buyer_api, place, two_farms
 ):
     # the highest price a farm may ask, times the most one line may hold: over 10 billion yuan
     gold = make_listing(price="99999999.99", stock=5000, title="金瓜")
@@ -193,12 +192,10 @@ def test_an_order_too_large_for_the_money_columns_is_422_and_takes_nothing(
     assert not Order.objects.exists()
 
 
-def test_unknown_draft_archived_and_own_listings_are_422(
-    buyer, buyer_api, place, make_listing, make_producer, two_farms
-):
+def test_unknown_draft_archived_and_own_listings_are_422(buyer, buyer_api, place, two_farms):
     draft = make_listing(status=Listing.Status.DRAFT)
     archived = make_listing(status=Listing.Status.ARCHIVED)
-    own = make_listing(make_producer(user=buyer))
+    own = make_listing(producer=make_producer(user=buyer))
     ghost = Listing(pk=999_999)
     response = place(buyer_api, (two_farms["apples"], 1), (draft, 1), (archived, 1), (own, 1),
                      (ghost, 1))

@@ -13,12 +13,13 @@ from orders.services import order_place
 from orders.tasks import expire_unpaid_orders
 from producers.models import Listing
 from tests.concurrency import run_concurrently
+from tests.factories import client_for, make_listing, make_user
 from tests.orders.conftest import post_webhook, webhook_body
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def test_30_buyers_racing_for_the_last_10_units(make_user, client_for, make_listing, place):
+def test_30_buyers_racing_for_the_last_10_units(place):
     # given 10 units left and 30 buyers who each want one
     listing = make_listing(stock=10, title="最后一批冬枣")
     clients = [client_for(make_user()) for _ in range(30)]
@@ -37,7 +38,7 @@ def test_30_buyers_racing_for_the_last_10_units(make_user, client_for, make_list
 
 
 def test_orders_touching_the_same_listings_in_opposite_orders_do_not_deadlock(
-    make_user, client_for, two_farms, place
+    two_farms, place
 ):
     apples, tea = two_farms["apples"], two_farms["tea"]  # 50 and 20
     clients = [client_for(make_user()) for _ in range(10)]
@@ -52,7 +53,7 @@ def test_orders_touching_the_same_listings_in_opposite_orders_do_not_deadlock(
     assert (stock[apples.pk], stock[tea.pk]) == (40, 10)
 
 
-def test_concurrent_duplicates_with_one_key_place_one_order(buyer, client_for, two_farms, place):
+def test_concurrent_duplicates_with_one_key_place_one_order(buyer, two_farms, place):
     clients = [client_for(buyer) for _ in range(8)]
     headers = {"Idempotency-Key": "double-tap-42"}
     responses = run_concurrently(
@@ -107,8 +108,7 @@ def test_payment_racing_expiry_has_one_outcome_and_consistent_stock(
     print(f"payment vs expiry: {paid} paid, {5 - paid} expired")
 
 
-def test_pay_racing_cancel_leaves_money_and_stock_consistent(buyer, client_for, two_farms,
-                                                            place):
+def test_pay_racing_cancel_leaves_money_and_stock_consistent(buyer, two_farms, place):
     clients = [client_for(buyer), client_for(buyer)]
     for _ in range(3):
         order_id = place(clients[0], (two_farms["tea"], 2)).json()["id"]

@@ -4,6 +4,7 @@ import pytest
 
 from orders.models import Order, Payment
 from producers.models import Listing
+from tests.factories import client_for, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def test_the_same_key_with_another_body_is_409(buyer_api, place, two_farms):
     assert Listing.objects.get(pk=two_farms["apples"].pk).stock == 47
 
 
-def test_keys_belong_to_their_user(buyer_api, place, two_farms, make_user, client_for):
+def test_keys_belong_to_their_user(buyer_api, place, two_farms):
     headers = {"Idempotency-Key": "same-key"}
     other_buyer = client_for(make_user())
     assert place(buyer_api, (two_farms["apples"], 1), headers=headers).status_code == 201

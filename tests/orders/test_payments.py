@@ -15,6 +15,7 @@ from orders.payments.base import PaymentIntent
 from orders.payments.sandbox import SandboxProvider, sign
 from orders.tasks import expire_unpaid_orders
 from producers.models import Listing
+from tests.factories import client_for, make_user
 from tests.orders.conftest import WEBHOOK, post_webhook, webhook_body
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +80,7 @@ def test_unknown_payment_method_is_422(buyer_api, order):
     assert response.json()["error"]["details"][0]["field"] == "method"
 
 
-def test_only_the_buyer_pays(order, two_farms, make_user, client_for):
+def test_only_the_buyer_pays(order, two_farms):
     # the farm sees the order but may not pay it; a stranger does not see it at all
     assert pay(two_farms["api_a"], order).status_code == 403
     assert pay(client_for(make_user()), order).status_code == 404

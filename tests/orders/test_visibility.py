@@ -4,6 +4,7 @@ address; everyone else a 404."""
 import pytest
 
 from orders.models import Order
+from tests.factories import client_for, make_producer, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +17,8 @@ def order(buyer_api, place, two_farms) -> dict:
 
 
 @pytest.fixture
-def other_farm_api(make_producer, client_for):
-    return client_for(make_producer("王家菜园").user)
+def other_farm_api():
+    return client_for(make_producer(name="王家菜园").user)
 
 
 def test_the_buyer_sees_everything(buyer_api, order):
@@ -42,7 +43,7 @@ def test_a_farm_sees_only_its_part_and_the_address(order, two_farms):
 
 
 @pytest.mark.parametrize("who", ["other_farm", "stranger"])
-def test_everyone_else_gets_404(order, who, other_farm_api, make_user, client_for):
+def test_everyone_else_gets_404(order, who, other_farm_api):
     client = other_farm_api if who == "other_farm" else client_for(make_user())
     response = client.get(f"/orders/{order['id']}")
     assert response.status_code == 404

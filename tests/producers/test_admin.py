@@ -6,14 +6,15 @@ from django.test import Client
 
 from producers import services
 from producers.models import Batch, Category, Listing, ListingImage, Region
+from tests.factories import make_batch, make_listing, make_user
 from tests.producers.conftest import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff(make_user):
-    user = make_user("staff", is_staff=True, is_superuser=True)
+def staff():
+    user = make_user(username="staff", is_staff=True, is_superuser=True)
     client = Client()
     client.force_login(user)
     return client
@@ -29,8 +30,8 @@ def photographed(listing, django_capture_on_commit_callbacks):
 
 @pytest.mark.parametrize("model", ["producer", "listing", "listingimage", "batch", "region",
                                    "category"])
-def test_admin_lists_open(staff, photographed, make_batch, model):
-    make_batch(photographed)
+def test_admin_lists_open(staff, photographed, model):
+    make_batch(listing=photographed)
     response = staff.get(f"/admin/producers/{model}/")
     assert response.status_code == 200
 
@@ -42,8 +43,8 @@ def test_listing_admin_shows_photo_previews(staff, photographed):
     assert "-small.webp" in page
 
 
-def test_batch_admin_shows_scans_and_adds_lots_with_trace_codes(staff, listing, make_batch):
-    batch = make_batch(listing)
+def test_batch_admin_shows_scans_and_adds_lots_with_trace_codes(staff, listing):
+    batch = make_batch(listing=listing)
     Batch.objects.filter(pk=batch.pk).update(scans=42)
     page = staff.get("/admin/producers/batch/").content.decode()
     assert ">42<" in page and f"/trace/{batch.trace_code}" in page
@@ -171,13 +172,14 @@ def test_an_existing_region_cannot_be_moved_in_the_admin(staff, regions):
         "411627100201", regions["town"].pk, "二郎庙村")
 
 
-def test_staff_add_a_sub_category_that_the_category_filter_finds(staff, producer, make_listing,
-                                                                 api):
+def test_staff_add_a_sub_category_that_the_category_filter_finds(
+    staff, producer, api, categories
+):
     fruit = Category.objects.get(slug="fruit")
     response = staff.post("/admin/producers/category/add/", {
         "parent": fruit.pk, "slug": "persimmons", "name": "柿子", "position": "50"})
     assert response.status_code == 302, response.content.decode()[:2000]
-    listing = make_listing(producer, title="富平柿饼", category="persimmons")
+    listing = make_listing(producer=producer, title="富平柿饼", category="persimmons")
     assert [i["id"] for i in api.get("/listings", {"category": "fruit"}).json()["items"]] == [
         listing.pk]
 

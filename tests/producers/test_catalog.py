@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from producers.models import Listing
 from promotion.models import Link, Video
+from tests.factories import make_batch, make_listing, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -20,20 +21,20 @@ def ids(api, **params):
 
 
 @pytest.fixture
-def shop(producer, other_producer, make_listing, regions):
+def shop(producer, other_producer, regions):
     """李家果园 (二郎庙村, 太康县, 河南) and 王家茶园 (西湖区, 浙江)."""
     return {
-        "apples": make_listing(producer, title="红富士苹果", category="apples", price="12.50",
-                               stock=10, commission_rate=Decimal("0.10")),
-        "pears": make_listing(producer, title="砀山酥梨", category="pears", price="6.00",
+        "apples": make_listing(producer=producer, title="红富士苹果", category="apples",
+                               price="12.50", stock=10, commission_rate=Decimal("0.10")),
+        "pears": make_listing(producer=producer, title="砀山酥梨", category="pears", price="6.00",
                               stock=0, origin_region_id=regions["xihu"].pk),
-        "flour": make_listing(producer, title="石磨面粉", category="flour", price="30.00",
+        "flour": make_listing(producer=producer, title="石磨面粉", category="flour", price="30.00",
                               stock=5, description="太康小麦，石磨慢磨"),
-        "tea": make_listing(other_producer, title="明前龙井", category="green-tea",
+        "tea": make_listing(producer=other_producer, title="明前龙井", category="green-tea",
                             price="268.00", stock=3, story="狮峰山下的老茶树",
                             commission_rate=Decimal("0.20")),
-        "draft": make_listing(other_producer, title="红茶", category="black-tea", price="50.00",
-                              status="draft"),
+        "draft": make_listing(producer=other_producer, title="红茶", category="black-tea",
+                              price="50.00", status="draft"),
     }
 
 
@@ -105,8 +106,8 @@ def test_q_finds_chinese_text_and_pinyin(api, shop, q, expected):
     assert ids(api, q=q) == {shop[k].pk for k in expected}
 
 
-def test_pinyin_runs_on_over_punctuation_in_the_text(api, producer, make_listing):
-    listing = make_listing(producer, title="洛川苹果（特级）·5kg装")
+def test_pinyin_runs_on_over_punctuation_in_the_text(api, producer):
+    listing = make_listing(producer=producer, title="洛川苹果（特级）·5kg装")
     assert ids(api, q="luochuanpingguoteji5kg") == {listing.pk}
     assert ids(api, q="lcpgtj") == {listing.pk}
     assert ids(api, q="特级") == {listing.pk}
@@ -155,13 +156,13 @@ def test_every_catalog_parameter_is_in_the_openapi_document(api):
 # --- Paging: no repeat, no gap, under every ordering (ties included) ----------------------------
 
 @pytest.fixture
-def many(producer, make_listing):
+def many(producer):
     """23 listings with many ties on price, sales and creation time."""
     listings = []
     created = timezone.now() - timedelta(days=1)
     for i in range(23):
-        listing = make_listing(producer, title=f"苹果{i}", price=["5.00", "8.80", "12.50"][i % 3],
-                               stock=i)
+        listing = make_listing(producer=producer, title=f"苹果{i}",
+                               price=["5.00", "8.80", "12.50"][i % 3], stock=i)
         listings.append(listing)
     Listing.objects.filter(pk__in=[x.pk for x in listings[:10]]).update(created_at=created)
     for i, listing in enumerate(listings):
@@ -199,22 +200,22 @@ def test_paging_through_every_ordering_never_repeats_or_skips(api, many, orderin
     assert pages == -(-len(expected) // limit)
 
 
-def test_default_ordering_is_newest_first(api, producer, make_listing):
-    first = make_listing(producer, title="一")
-    second = make_listing(producer, title="二")
+def test_default_ordering_is_newest_first(api, producer):
+    first = make_listing(producer=producer, title="一")
+    second = make_listing(producer=producer, title="二")
     assert [i["id"] for i in api.get("/listings").json()["items"]] == [second.pk, first.pk]
 
 
 # --- Query count and caching ---------------------------------------------------------------------
 
-def _populate(producer, make_listing, make_batch, rows):
+def _populate(producer, rows):
     from producers.models import ListingImage
 
     for i in range(rows):
-        listing = make_listing(producer, title=f"苹果{i}")
+        listing = make_listing(producer=producer, title=f"苹果{i}")
         ListingImage.objects.create(listing=listing, original=f"listings/x{i}.jpg")
         ListingImage.objects.create(listing=listing, original=f"listings/y{i}.jpg")
-        make_batch(listing)
+        make_batch(listing=listing)
         video = Video.objects.create(
             owner=producer.user, kind="origin", platform="bilibili", external_id=f"BV{i}",
             canonical_url=f"https://www.bilibili.com/video/BV{i}",
@@ -225,9 +226,9 @@ def _populate(producer, make_listing, make_batch, rows):
 
 @pytest.mark.parametrize("rows", [1, 20])
 def test_catalog_costs_the_same_queries_for_1_and_20_rows(
-    api, producer, make_listing, make_batch, django_assert_num_queries, rows
+    api, producer, django_assert_num_queries, rows
 ):
-    _populate(producer, make_listing, make_batch, rows)
+    _populate(producer, rows)
     # listings (with producer, region, category, video count) + images
     with django_assert_num_queries(2):
         body = api.get("/listings", {"limit": 20}).json()
@@ -241,9 +242,9 @@ def test_catalog_costs_the_same_queries_for_1_and_20_rows(
 
 @pytest.mark.parametrize("rows", [1, 20])
 def test_filtered_catalog_query_count_does_not_grow_either(
-    api, producer, make_listing, make_batch, regions, django_assert_num_queries, rows
+    api, producer, regions, django_assert_num_queries, rows
 ):
-    _populate(producer, make_listing, make_batch, rows)
+    _populate(producer, rows)
     # + one lookup each for the region and the category named in the filters
     with django_assert_num_queries(4):
         body = api.get("/listings", {"region": regions["henan"].pk, "category": "fruit",
@@ -252,9 +253,9 @@ def test_filtered_catalog_query_count_does_not_grow_either(
 
 
 def test_video_count_counts_distinct_live_videos_of_the_listing_and_its_lots(
-    api, producer, listing, make_batch
+    api, producer, listing
 ):
-    batch = make_batch(listing)
+    batch = make_batch(listing=listing)
 
     def video(n, status="ready"):
         return Video.objects.create(
@@ -283,22 +284,21 @@ def test_catalog_etag_304(api, listing):
 
 @pytest.mark.parametrize("rows", [1, 20])
 def test_listing_detail_costs_the_same_queries_whatever_it_holds(
-    api, producer, listing, make_batch, django_assert_num_queries, rows
+    api, producer, listing, django_assert_num_queries, rows
 ):
     from producers.models import ListingImage
 
     for i in range(rows):
         ListingImage.objects.create(listing=listing, original=f"listings/z{i}.jpg")
-        make_batch(listing, lot_code=f"L{i}")
+        make_batch(listing=listing, lot_code=f"L{i}")
     with django_assert_num_queries(3):
         body = api.get(f"/listings/{listing.pk}").json()
     assert len(body["images"]) == rows and len(body["batches"]) == rows
 
 
-def test_video_count_agrees_with_the_listings_videos_endpoint(api, producer, listing,
-                                                              make_batch, make_user):
-    batch = make_batch(listing)
-    promoter = make_user("promoter")
+def test_video_count_agrees_with_the_listings_videos_endpoint(api, producer, listing):
+    batch = make_batch(listing=listing)
+    promoter = make_user(username="promoter")
     for n, (owner, kind, target) in enumerate([
         (producer.user, "origin", {"batch": batch}),
         (producer.user, "origin", {"listing": listing}),

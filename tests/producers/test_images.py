@@ -3,6 +3,7 @@ thumbnails made after commit by an idempotent task."""
 
 import io
 import os
+from functools import partial
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,7 +12,8 @@ from PIL import Image
 from producers import images, services
 from producers.models import ListingImage
 from producers.tasks import make_listing_image_thumbnails
-from tests.producers.conftest import jpeg_bytes, png_bytes, png_header_only, run_at_once
+from tests.concurrency import run_concurrently
+from tests.producers.conftest import jpeg_bytes, png_bytes, png_header_only
 
 pytestmark = pytest.mark.django_db
 
@@ -245,7 +247,7 @@ def test_racing_uploads_never_pass_the_photo_limit(listing):
         return services.listing_image_add(listing=listing, file=file, size=file.size)
 
     outcomes = ["added" if isinstance(result, ListingImage) else getattr(result, "code", result)
-                for result in run_at_once(add, 16)]
+                for result in run_concurrently(*[partial(add, n) for n in range(16)])]
     assert sorted(outcomes) == ["added"] * 12 + ["too_many_images"] * 4
     assert ListingImage.objects.filter(listing=listing).count() == 12
 

@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 
 from producers.models import Listing
+from tests.factories import make_listing
 
 pytestmark = pytest.mark.django_db
 
@@ -163,9 +164,8 @@ def test_patch_validates_against_the_stored_values(owner_api, listing):
     assert response.json()["error"]["details"][0]["field"] == "harvest_end"
 
 
-def test_patch_null_origin_falls_back_to_the_producer_region(owner_api, make_listing, producer,
-                                                             regions):
-    listing = make_listing(producer, origin_region_id=regions["xihu"].pk)
+def test_patch_null_origin_falls_back_to_the_producer_region(owner_api, producer, regions):
+    listing = make_listing(producer=producer, origin_region_id=regions["xihu"].pk)
     owner_api.patch(f"/listings/{listing.pk}", {"origin_region_id": None})
     listing.refresh_from_db()
     assert listing.origin_region is None
@@ -238,9 +238,10 @@ def test_an_archived_listing_can_be_put_back_on_sale(owner_api, listing):
 
 # --- GET /listings/{id} -------------------------------------------------------------------------
 
-def test_a_draft_is_visible_to_its_owner_only(api, buyer_api, other_api, owner_api, producer,
-                                              make_listing):
-    draft = make_listing(producer, status="draft")
+def test_a_draft_is_visible_to_its_owner_only(
+    api, buyer_api, other_api, owner_api, producer
+):
+    draft = make_listing(producer=producer, status="draft")
     assert api.get(f"/listings/{draft.pk}").status_code == 404
     assert buyer_api.get(f"/listings/{draft.pk}").status_code == 404
     assert other_api.get(f"/listings/{draft.pk}").status_code == 404

@@ -2,7 +2,8 @@ import pytest
 
 from producers import services
 from producers.models import Producer
-from tests.producers.conftest import run_at_once
+from tests.concurrency import run_concurrently
+from tests.factories import make_producer, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +112,7 @@ def test_a_producer_cannot_null_its_name(owner_api, producer):
 
 # --- GET /producers -----------------------------------------------------------------------------
 
-def test_producers_filter_by_region_subtree_kind_and_q(api, make_producer, regions):
+def test_producers_filter_by_region_subtree_kind_and_q(api, regions):
     li = make_producer(name="李家果园", region=regions["village"])
     coop = make_producer(name="太康红薯合作社", kind="cooperative", region=regions["taikang"])
     tea = make_producer(name="龙井茶园", region=regions["xihu"])
@@ -142,7 +143,7 @@ def test_public_producer_has_no_phone(api, producer):
     assert api.get("/producers/999999").status_code == 404
 
 
-def test_producer_list_pages_without_repeats(api, make_producer):
+def test_producer_list_pages_without_repeats(api):
     made = [make_producer(name=f"农户{i}").pk for i in range(5)]
     seen, cursor = [], None
     while True:
@@ -165,7 +166,7 @@ def test_producer_detail_etag_304(api, producer):
 
 @pytest.mark.parametrize("rows", [1, 20])
 def test_producer_list_costs_the_same_queries_for_1_and_20_rows(
-    api, make_producer, django_assert_num_queries, rows
+    api, django_assert_num_queries, rows
 ):
     for i in range(rows):
         make_producer(name=f"农户{i}")
@@ -176,14 +177,14 @@ def test_producer_list_costs_the_same_queries_for_1_and_20_rows(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_racing_profile_requests_make_one_producer(make_user, regions):
-    user = make_user("racer")
+def test_two_racing_profile_requests_make_one_producer(regions):
+    user = make_user(username="racer")
 
-    def create(n):
+    def create():
         return services.producer_create(user=user, name="赛跑农场", kind="farmer",
                                         region_id=regions["village"].pk)
 
     outcomes = ["created" if isinstance(result, Producer) else getattr(result, "code", result)
-                for result in run_at_once(create, 4)]
+                for result in run_concurrently(*[create] * 4)]
     assert sorted(outcomes) == ["created"] + ["producer_exists"] * 3
     assert Producer.objects.filter(user=user).count() == 1

@@ -14,7 +14,8 @@ from producers import services
 from producers.models import Batch
 from producers.tracecodes import ALPHABET, LENGTH
 from promotion.models import Link, Video
-from tests.producers.conftest import run_at_once
+from tests.concurrency import run_concurrently
+from tests.factories import make_batch, make_listing, make_producer, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -51,8 +52,8 @@ def test_the_owner_registers_a_harvest_lot(owner_api, listing, settings):
     assert owner_api.get(f"/listings/{listing.pk}").json()["batches"][0]["trace_code"] == code
 
 
-def test_trace_codes_are_short_url_safe_and_distinct(listing, make_batch):
-    codes = {make_batch(listing).trace_code for _ in range(50)}
+def test_trace_codes_are_short_url_safe_and_distinct(listing):
+    codes = {make_batch(listing=listing).trace_code for _ in range(50)}
     assert len(codes) == 50
     for code in codes:
         assert len(code) == LENGTH and set(code) <= set(ALPHABET)
@@ -60,11 +61,11 @@ def test_trace_codes_are_short_url_safe_and_distinct(listing, make_batch):
         assert not set(code) & set("0O1lI")
 
 
-def test_a_trace_code_collision_is_drawn_again(listing, make_batch, monkeypatch):
-    taken = make_batch(listing).trace_code
+def test_a_trace_code_collision_is_drawn_again(listing, monkeypatch):
+    taken = make_batch(listing=listing).trace_code
     draws = iter([taken, taken, "Zz23456789"])
     monkeypatch.setattr(services, "new_trace_code", lambda: next(draws))
-    assert make_batch(listing).trace_code == "Zz23456789"
+    assert make_batch(listing=listing).trace_code == "Zz23456789"
 
 
 def test_lot_codes_are_made_from_the_date_when_left_out(owner_api, listing):
@@ -96,14 +97,14 @@ def test_bad_batch_fields_are_422(owner_api, listing, change, field):
     assert field in [d["field"] for d in response.json()["error"]["details"]]
 
 
-def test_no_lot_for_a_listing_archived_after_it_was_read(owner_api, listing, make_batch):
+def test_no_lot_for_a_listing_archived_after_it_was_read(owner_api, listing):
     from producers import selectors
 
     read_by_the_request = selectors.listing_owned(user=listing.producer.user,
                                                   listing_id=listing.pk)
     assert owner_api.delete(f"/listings/{listing.pk}").status_code == 204  # meanwhile
     with pytest.raises(InvalidState):
-        make_batch(read_by_the_request)
+        make_batch(listing=read_by_the_request)
     assert owner_api.post(f"/listings/{listing.pk}/batches", BATCH).status_code == 409
     assert not Batch.objects.exists()
 
@@ -117,8 +118,8 @@ def test_a_missing_harvest_date_is_422(owner_api, listing):
 # --- GET /api/v1/trace/{code} --------------------------------------------------------------------
 
 @pytest.fixture
-def batch(listing, make_batch):
-    return make_batch(listing, lot_code="FJ-2026-01", certifications=["绿色食品"])
+def batch(listing):
+    return make_batch(listing=listing, lot_code="FJ-2026-01", certifications=["绿色食品"])
 
 
 def test_trace_json_tells_where_the_lot_came_from(api, batch, producer):
@@ -183,7 +184,7 @@ def test_the_trace_json_has_an_etag(api, batch):
     assert api.get(f"/api/v1/trace/{batch.trace_code}")["ETag"]
 
 
-def test_trace_shows_the_farms_origin_videos_and_nothing_else(api, batch, producer, make_user):
+def test_trace_shows_the_farms_origin_videos_and_nothing_else(api, batch, producer):
     def video(owner, n, kind="origin", status="ready"):
         return Video.objects.create(
             owner=owner, kind=kind, platform="bilibili", external_id=f"BV{n}",
@@ -195,7 +196,7 @@ def test_trace_shows_the_farms_origin_videos_and_nothing_else(api, batch, produc
     on_lot = video(producer.user, 1)
     on_listing = video(producer.user, 2)
     failed = video(producer.user, 3, status="failed")
-    promo = video(make_user("promoter"), 4, kind="promo")
+    promo = video(make_user(username="promoter"), 4, kind="promo")
     Link.objects.create(video=on_lot, batch=batch, code="l1")
     Link.objects.create(video=on_listing, listing=batch.listing, code="l2")
     Link.objects.create(video=failed, batch=batch, code="l3")
@@ -226,9 +227,9 @@ def test_the_trace_page_shows_the_lot_the_producer_and_the_place(api, batch, reg
     assert 'name="viewport"' in page and "<script" not in page
 
 
-def test_the_trace_page_escapes_what_producers_wrote(api, listing, make_batch, producer):
+def test_the_trace_page_escapes_what_producers_wrote(api, listing, producer):
     services.producer_update(producer=producer, story="<script>alert(1)</script>")
-    batch = make_batch(listing)
+    batch = make_batch(listing=listing)
     page = api.get(f"/trace/{batch.trace_code}").content.decode()
     assert "<script>" not in page and "&lt;script&gt;" in page
 
@@ -254,15 +255,16 @@ def test_the_trace_url_in_the_label_opens_the_page(api, batch):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_scans_all_count(make_producer, make_listing, make_batch):
-    batch = make_batch(make_listing(make_producer("farmer_zhao", name="赵家")))
+def test_concurrent_scans_all_count():
+    batch = make_batch(listing=make_listing(
+        producer=make_producer(username="farmer_zhao", name="赵家")))
     threads, per_thread = 8, 10
 
-    def scan(n):
+    def scan():
         for _ in range(per_thread):
             services.batch_scan(trace_code=batch.trace_code)
 
-    assert run_at_once(scan, threads) == [None] * threads
+    assert run_concurrently(*[scan] * threads) == [None] * threads
     batch.refresh_from_db()
     assert batch.scans == threads * per_thread
     assert batch.first_scanned_at is not None
@@ -270,9 +272,9 @@ def test_concurrent_scans_all_count(make_producer, make_listing, make_batch):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_lots_registered_at_once_get_distinct_lot_codes(make_producer, make_listing):
-    listing = make_listing(make_producer("farmer_qian", name="钱家"))
-    batches = run_at_once(
-        lambda n: services.batch_create(listing=listing, harvested_on=date(2026, 10, 8)), 4)
+def test_lots_registered_at_once_get_distinct_lot_codes():
+    listing = make_listing(producer=make_producer(username="farmer_qian", name="钱家"))
+    batches = run_concurrently(
+        *[lambda: services.batch_create(listing=listing, harvested_on=date(2026, 10, 8))] * 4)
     assert sorted(getattr(b, "lot_code", repr(b)) for b in batches) == [
         f"20261008-{n}" for n in range(1, 5)]

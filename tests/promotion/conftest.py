@@ -7,23 +7,25 @@ reaches the network. Loopback is reachable only when a test sets
 SAFE_FETCH_ALLOW_LOOPBACK_FOR_TESTS.
 """
 
-import itertools
 import json
 import shutil
 import ssl
 import subprocess
 import threading
-from datetime import date
-from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from producers import services as producer_services
 from promotion import safe_fetch
-from promotion.models import Promoter, Video
+from tests.factories import (
+    client_for,
+    make_address,
+    make_batch,
+    make_listing,
+    make_producer,
+    make_promoter,
+)
 
-_names = itertools.count(1)
 FAKE_HOSTS = ["www.youtube.com", "www.tiktok.com", "b23.tv", "www.bilibili.com",
               "v.douyin.com", "www.douyin.com", "www.iesdouyin.com"]
 
@@ -45,78 +47,28 @@ def promotion_settings(settings, monkeypatch):
 # --- People and goods -------------------------------------------------------------------------
 
 @pytest.fixture
-def make_producer(make_user, regions):
-    def make(username: str | None = None, *, name: str | None = None):
-        user = make_user(username or f"farmer{next(_names)}")
-        return producer_services.producer_create(
-            user=user, name=name or f"第{user.pk}号果园", kind="farmer",
-            region_id=regions["village"].pk, story="山里的果园。",
-        )
-
-    return make
-
-
-@pytest.fixture
-def make_listing(categories):
-    def make(producer, *, price: str = "20.00", rate: str | None = "0.10", stock: int = 100,
-             status: str = "active", title: str = "红富士苹果"):
-        return producer_services.listing_create(
-            producer=producer, title=title, category="apples", unit="jin",
-            price=Decimal(price), stock=stock, status=status,
-            commission_rate=Decimal(rate) if rate is not None else None,
-        )
-
-    return make
-
-
-@pytest.fixture
-def make_batch():
-    def make(listing):
-        return producer_services.batch_create(listing=listing, harvested_on=date(2026, 10, 1))
-
-    return make
-
-
-@pytest.fixture
-def farm(make_producer, make_listing, make_batch, client_for):
+def farm(db):
     """A farm with a promotable listing (10%), one not open to promotion, and a harvest lot."""
-    producer = make_producer("farmer_li", name="李家果园")
-    apples = make_listing(producer, price="20.00", rate="0.10")
-    honey = make_listing(producer, price="58.00", rate=None, title="槐花蜜")
+    producer = make_producer(username="farmer_li", name="李家果园")
+    apples = make_listing(producer=producer, price="20.00", commission_rate="0.10")
+    honey = make_listing(producer=producer, price="58.00", title="槐花蜜")
     return {
         "producer": producer, "user": producer.user, "api": client_for(producer.user),
-        "apples": apples, "honey": honey, "batch": make_batch(apples),
+        "apples": apples, "honey": honey, "batch": make_batch(listing=apples),
     }
 
 
 @pytest.fixture
-def make_promoter(make_user, client_for):
-    def make(username: str | None = None):
-        user = make_user(username or f"creator{next(_names)}")
-        promoter = Promoter.objects.create(user=user, display_name=f"山货达人{user.pk}")
-        return promoter, client_for(user)
-
-    return make
-
-
-@pytest.fixture
-def promoter(make_promoter):
-    return make_promoter("creator_zhang")
-
-
-def ready_video(owner, external_id: str = "av1", *, kind: str = "promo") -> Video:
-    """A Bilibili video stored ready, as POST /videos leaves one (no oEmbed: nothing fetched)."""
-    url = f"https://www.bilibili.com/video/{external_id}"
-    return Video.objects.create(owner=owner, kind=kind, platform="bilibili",
-                                external_id=external_id, status="ready", canonical_url=url,
-                                source_url=url)
+def promoter(db) -> tuple:
+    """(promoter, a client signed in as them)."""
+    made = make_promoter(username="creator_zhang")
+    return made, client_for(made.user)
 
 
 @pytest.fixture
 def address(regions) -> dict:
     """A shipping address for orders placed in the tests."""
-    return {"recipient": "王小明", "phone": "13800138000", "region_id": regions["xihu"].pk,
-            "detail": "文三路 90 号"}
+    return make_address()
 
 
 # --- The fake platform ------------------------------------------------------------------------

@@ -6,22 +6,22 @@ import pytest
 from django.test import Client
 
 from promotion.models import ClickDaily, Link
-from tests.promotion.conftest import ready_video
+from tests.factories import make_user, make_video
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff(make_user):
+def staff():
     client = Client()
-    client.force_login(make_user("staff", is_staff=True, is_superuser=True))
+    client.force_login(make_user(username="staff", is_staff=True, is_superuser=True))
     return client
 
 
 @pytest.fixture
 def video(promoter, farm):
     user = promoter[0].user
-    video = ready_video(user)
+    video = make_video(owner=user)
     link = Link.objects.create(video=video, listing=farm["apples"], code="AdminAb1")
     ClickDaily.objects.create(link=link, day=date(2026, 11, 28), clicks=4)
     return video
@@ -58,7 +58,7 @@ def test_hiding_videos_from_the_admin(staff, video):
     assert video.status == "failed"
 
 
-def test_non_staff_cannot_see_commissions(client_for, buyer):
+def test_non_staff_cannot_see_commissions(buyer):
     client = Client()
     client.force_login(buyer)
     response = client.get("/admin/promotion/commission/")

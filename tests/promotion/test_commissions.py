@@ -15,7 +15,7 @@ from producers.models import Listing
 from promotion import services
 from promotion.models import Commission, Link, Promoter
 from promotion.tasks import settle_commissions
-from tests.promotion.conftest import ready_video
+from tests.factories import make_listing, make_producer, make_video
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def place(address):
 
 
 def promo_link(user, listing, *, kind: str = "promo", external_id: str = "av1") -> Link:
-    video = ready_video(user, external_id, kind=kind)
+    video = make_video(owner=user, external_id=external_id, kind=kind)
     link, _ = services.link_create(user=user, video_id=video.pk, listing_id=listing.pk)
     return link
 
@@ -52,10 +52,10 @@ def deliver(order: Order, farm, buyer) -> None:
 
 # --- Amounts ------------------------------------------------------------------------------------
 
-def test_the_commission_is_the_rate_of_the_listings_lines_only(place, buyer, farm, link,
-                                                               make_producer, make_listing):
+def test_the_commission_is_the_rate_of_the_listings_lines_only(place, buyer, farm, link):
     other_farm = make_producer()
-    tea = make_listing(other_farm, price="120.00", title="明前龙井", rate="0.20")
+    tea = make_listing(producer=other_farm, price="120.00", title="明前龙井",
+                       commission_rate="0.20")
     order = place(buyer, (farm["apples"], 3), (farm["honey"], 1), (tea, 1),
                   promo_code=link.code)
     [commission] = Commission.objects.all()
@@ -77,10 +77,11 @@ def test_the_commission_is_the_rate_of_the_listings_lines_only(place, buyer, far
         ("99.99", 7, "0.50", "349.97"),  # 699.93 x 0.5 = 349.965
     ],
 )
-def test_commission_arithmetic_is_decimal_and_rounds_half_up(place, buyer, farm, promoter,
-                                                             make_listing, price, quantity,
-                                                             rate, amount):
-    listing = make_listing(farm["producer"], price=price, rate=rate, title="试价")
+def test_commission_arithmetic_is_decimal_and_rounds_half_up(
+    place, buyer, farm, promoter, price, quantity, rate, amount
+):
+    listing = make_listing(producer=farm["producer"], price=price, commission_rate=rate,
+                           title="试价")
     link = promo_link(promoter[0].user, listing)
     place(buyer, (listing, quantity), promo_code=link.code)
     assert Commission.objects.get().amount == Decimal(amount)
@@ -148,7 +149,7 @@ def test_no_commission_on_a_farms_own_goods(place, buyer, farm):
 
 
 def test_no_commission_for_a_lot_link_a_listing_not_ordered_or_a_rate_withdrawn(
-    place, buyer, farm, link, make_listing
+    place, buyer, farm, link
 ):
     video = farm["api"].post("/videos", {"url": "https://www.bilibili.com/video/av9"}).json()
     lot_link = farm["api"].post(f"/videos/{video['id']}/links",
@@ -206,10 +207,9 @@ def test_settled_only_after_delivery_and_the_return_window(place, buyer, farm, l
     assert Commission.objects.get().status == "settled"
 
 
-def test_only_the_delivered_parcel_settles_in_a_two_farm_order(place, buyer, farm, promoter,
-                                                               make_producer, make_listing):
+def test_only_the_delivered_parcel_settles_in_a_two_farm_order(place, buyer, farm, promoter):
     other = make_producer()
-    tea = make_listing(other, price="100.00", rate="0.20", title="明前龙井")
+    tea = make_listing(producer=other, price="100.00", commission_rate="0.20", title="明前龙井")
     apples_link = promo_link(promoter[0].user, farm["apples"])
     order = place(buyer, (farm["apples"], 1), (tea, 1), promo_code=apples_link.code)
     orders.order_pay(order_id=order.pk, user=buyer, method="sandbox")

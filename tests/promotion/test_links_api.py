@@ -6,7 +6,14 @@ import re
 import pytest
 
 from promotion.models import Link, Video
-from tests.promotion.conftest import ready_video
+from tests.factories import (
+    client_for,
+    make_batch,
+    make_listing,
+    make_producer,
+    make_promoter,
+    make_video,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,13 +55,13 @@ def test_a_promoter_links_a_promotable_listing_with_a_short_unguessable_code(
     assert Link.objects.count() == 1
 
 
-def test_codes_differ_between_links(promo_video, farm, make_listing):
+def test_codes_differ_between_links(promo_video, farm):
     client, video_id = promo_video
+    listings = [make_listing(producer=farm["producer"], title=f"苹果{i}", commission_rate="0.10")
+                for i in range(5)]
     codes = {
-        client.post(f"/videos/{video_id}/links",
-                    {"listing_id": make_listing(farm["producer"], title=f"苹果{i}").pk}
-                    ).json()["code"]
-        for i in range(5)
+        client.post(f"/videos/{video_id}/links", {"listing_id": listing.pk}).json()["code"]
+        for listing in listings
     }
     assert len(codes) == 5
 
@@ -66,9 +73,10 @@ def test_a_promoter_cannot_link_a_listing_not_open_to_promotion(promo_video, far
     assert error_code(response) == "listing_not_promotable"
 
 
-def test_a_promoter_cannot_link_a_draft_or_missing_listing(promo_video, farm, make_listing):
+def test_a_promoter_cannot_link_a_draft_or_missing_listing(promo_video, farm):
     client, video_id = promo_video
-    draft = make_listing(farm["producer"], status="draft", title="还没上架")
+    draft = make_listing(producer=farm["producer"], status="draft", title="还没上架",
+                         commission_rate="0.10")
     for listing_id in (draft.pk, 999999):
         response = client.post(f"/videos/{video_id}/links", {"listing_id": listing_id})
         assert response.status_code == 404
@@ -88,9 +96,9 @@ def test_a_link_names_exactly_one_target(promo_video, body):
     assert client.post(f"/videos/{video_id}/links", body).status_code == 422
 
 
-def test_only_the_videos_owner_links_it(promo_video, farm, make_promoter, buyer_api):
+def test_only_the_videos_owner_links_it(promo_video, farm, buyer_api):
     _, video_id = promo_video
-    _, stranger = make_promoter()
+    stranger = client_for(make_promoter().user)
     for client in (stranger, buyer_api, farm["api"]):
         response = client.post(f"/videos/{video_id}/links", {"listing_id": farm["apples"].pk})
         assert response.status_code == 404
@@ -115,12 +123,11 @@ def test_a_producer_links_own_listings_and_lots_even_without_a_rate(origin_video
     assert Link.objects.filter(video_id=video_id).count() == 3
 
 
-def test_a_producer_cannot_link_another_farms_listing_or_lot(origin_video, make_producer,
-                                                             make_listing, make_batch):
+def test_a_producer_cannot_link_another_farms_listing_or_lot(origin_video):
     client, video_id = origin_video
-    other = make_producer("farmer_wang")
-    tea = make_listing(other, title="明前龙井")
-    lot = make_batch(tea)
+    other = make_producer(username="farmer_wang")
+    tea = make_listing(producer=other, title="明前龙井", commission_rate="0.10")
+    lot = make_batch(listing=tea)
     response = client.post(f"/videos/{video_id}/links", {"listing_id": tea.pk})
     assert response.status_code == 404 and error_code(response) == "listing_not_found"
     response = client.post(f"/videos/{video_id}/links", {"batch_id": lot.pk})
@@ -130,13 +137,13 @@ def test_a_producer_cannot_link_another_farms_listing_or_lot(origin_video, make_
 # --- The public list of a listing's videos ---------------------------------------------------
 
 def test_a_listings_videos_are_public_promo_and_origin_and_never_failed(
-    promo_video, origin_video, farm, api, make_promoter
+    promo_video, origin_video, farm, api
 ):
     client, promo_id = promo_video
     client.post(f"/videos/{promo_id}/links", {"listing_id": farm["apples"].pk})
     farm_client, origin_id = origin_video
     farm_client.post(f"/videos/{origin_id}/links", {"batch_id": farm["batch"].pk})
-    _, other = make_promoter()
+    other = client_for(make_promoter().user)
     failed_id = other.post("/videos", {"url": "https://www.bilibili.com/video/av170001"}).json()["id"]
     other.post(f"/videos/{failed_id}/links", {"listing_id": farm["apples"].pk})
     Video.objects.filter(pk=failed_id).update(status="failed")
@@ -152,20 +159,20 @@ def test_a_listings_videos_are_public_promo_and_origin_and_never_failed(
     assert api.get(f"/listings/{farm['apples'].pk}").json()["video_count"] == 2
 
 
-def test_the_videos_of_a_missing_or_draft_listing_are_404(api, farm, make_listing):
-    draft = make_listing(farm["producer"], status="draft", title="草稿")
+def test_the_videos_of_a_missing_or_draft_listing_are_404(api, farm):
+    draft = make_listing(producer=farm["producer"], status="draft", title="草稿",
+                         commission_rate="0.10")
     assert api.get("/listings/999999/videos").status_code == 404
     assert api.get(f"/listings/{draft.pk}/videos").status_code == 404
 
 
-def test_a_listings_videos_page_runs_constant_queries(farm, make_promoter, api,
-                                                      django_assert_num_queries):
+def test_a_listings_videos_page_runs_constant_queries(farm, api, django_assert_num_queries):
     listing = farm["apples"]
 
     def add(n: int) -> None:
         for i in range(n):
-            promoter, _ = make_promoter()
-            video = ready_video(promoter.user, f"av{i + 1}")
+            promoter = make_promoter()
+            video = make_video(owner=promoter.user, external_id=f"av{i + 1}")
             Link.objects.create(video=video, listing=listing, code=f"code{video.pk:04d}")
 
     add(1)

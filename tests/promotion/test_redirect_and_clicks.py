@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 from promotion import services
 from promotion.models import Click, ClickDaily, Link
 from promotion.tasks import rollup_clicks
-from tests.promotion.conftest import ready_video
+from tests.factories import make_video
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ ANDROID = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/12
 @pytest.fixture
 def link(farm, promoter):
     user = promoter[0].user
-    video = ready_video(user, "av170001")
+    video = make_video(owner=user, external_id="av170001")
     return Link.objects.create(video=video, listing=farm["apples"], code="AbCd2345")
 
 

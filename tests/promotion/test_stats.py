@@ -9,13 +9,13 @@ import pytest
 from orders import services as orders
 from promotion import services
 from promotion.models import ClickDaily, Commission, Link
-from tests.promotion.conftest import ready_video
+from tests.factories import client_for, make_listing, make_promoter, make_user, make_video
 
 pytestmark = pytest.mark.django_db
 
 
 def new_link(user, listing, n: int) -> Link:
-    video = ready_video(user, f"av{n}")
+    video = make_video(owner=user, external_id=f"av{n}")
     return services.link_create(user=user, video_id=video.pk, listing_id=listing.pk)[0]
 
 
@@ -26,10 +26,11 @@ def buy(buyer, listing, quantity, code, address):
 
 
 @pytest.fixture
-def story(promoter, farm, make_user, address, make_listing):
+def story(promoter, farm, address):
     """Two links: apples (3 orders: pending, settled, cancelled) and pears (1 pending)."""
     user = promoter[0].user
-    pears = make_listing(farm["producer"], price="30.00", rate="0.05", title="砀山梨")
+    pears = make_listing(producer=farm["producer"], price="30.00", commission_rate="0.05",
+                         title="砀山梨")
     apples_link = new_link(user, farm["apples"], 1)
     pears_link = new_link(user, pears, 2)
     buyers = [make_user() for _ in range(4)]
@@ -105,29 +106,30 @@ def test_the_commission_ledger_explains_every_amount(promoter, story):
     assert client.get("/promoters/me/commissions?status=paid").status_code == 422
 
 
-def test_another_promoter_sees_none_of_it(make_promoter, story):
-    _, stranger = make_promoter()
+def test_another_promoter_sees_none_of_it(story):
+    stranger = client_for(make_promoter().user)
     body = stranger.get("/promoters/me/stats").json()
     assert body["links"] == [] and body["totals"]["gmv"] == "0.00"
     assert stranger.get("/promoters/me/commissions").json()["items"] == []
 
 
-def _fill(user, listing, start: int, count: int, address, make_user) -> None:
+def _fill(user, listing, start: int, count: int, address) -> None:
     for n in range(start, start + count):
         link = new_link(user, listing, n)
         ClickDaily.objects.create(link=link, day=date(2026, 11, 28), clicks=n)
         buy(make_user(), listing, 1, link.code, address)
 
 
-def test_promoter_stats_run_constant_queries(promoter, farm, address, make_user,
-                                             django_assert_num_queries):
+def test_promoter_stats_run_constant_queries(
+    promoter, farm, address, django_assert_num_queries
+):
     user, (_, client) = promoter[0].user, promoter
-    _fill(user, farm["apples"], 1, 1, address, make_user)
+    _fill(user, farm["apples"], 1, 1, address)
     # token, promoter, page, click totals, money totals, link count
     with django_assert_num_queries(6):
         body = client.get("/promoters/me/stats").json()
     assert len(body["links"]) == 1 and body["totals"]["orders"] == 1
-    _fill(user, farm["apples"], 2, 19, address, make_user)
+    _fill(user, farm["apples"], 2, 19, address)
     with django_assert_num_queries(6):
         body = client.get("/promoters/me/stats?limit=20").json()
     assert len(body["links"]) == 20
@@ -135,25 +137,27 @@ def test_promoter_stats_run_constant_queries(promoter, farm, address, make_user,
     assert body["totals"]["commission_pending"] == str(Decimal("2.00") * 20)
 
 
-def test_producer_promotion_runs_constant_queries(farm, promoter, address, make_user,
-                                                  make_listing, django_assert_num_queries):
+def test_producer_promotion_runs_constant_queries(
+    farm, promoter, address, django_assert_num_queries
+):
     user = promoter[0].user
     with django_assert_num_queries(5):  # token, producer, page, click totals, money totals
         assert len(farm["api"].get("/producers/me/promotion").json()["items"]) == 2
     for i in range(18):
-        listing = make_listing(farm["producer"], title=f"苹果{i}")
-        _fill(user, listing, 100 + i, 1, address, make_user)
+        listing = make_listing(producer=farm["producer"], title=f"苹果{i}", commission_rate="0.10")
+        _fill(user, listing, 100 + i, 1, address)
     with django_assert_num_queries(5):
         body = farm["api"].get("/producers/me/promotion?limit=20").json()
     assert len(body["items"]) == 20
 
 
-def test_commission_ledger_runs_constant_queries(promoter, farm, address, make_user,
-                                                 django_assert_num_queries):
+def test_commission_ledger_runs_constant_queries(
+    promoter, farm, address, django_assert_num_queries
+):
     user, (_, client) = promoter[0].user, promoter
-    _fill(user, farm["apples"], 1, 1, address, make_user)
+    _fill(user, farm["apples"], 1, 1, address)
     with django_assert_num_queries(3):  # token, promoter, page
         assert len(client.get("/promoters/me/commissions").json()["items"]) == 1
-    _fill(user, farm["apples"], 2, 19, address, make_user)
+    _fill(user, farm["apples"], 2, 19, address)
     with django_assert_num_queries(3):
         assert len(client.get("/promoters/me/commissions").json()["items"]) == 20

@@ -4,7 +4,7 @@ background metadata and short-link resolution (against the fake platform)."""
 import pytest
 
 from promotion.models import Link, Promoter, Video
-from tests.promotion.conftest import ready_video
+from tests.factories import client_for, make_listing, make_promoter, make_video
 
 pytestmark = pytest.mark.django_db
 
@@ -77,9 +77,9 @@ def test_a_promoter_posts_a_promo_video_and_the_same_video_twice_is_one(promoter
     assert Video.objects.count() == 1
 
 
-def test_the_same_video_by_two_owners_is_two_videos(promoter, make_promoter):
+def test_the_same_video_by_two_owners_is_two_videos(promoter):
     _, client = promoter
-    _, other = make_promoter()
+    other = client_for(make_promoter().user)
     assert client.post("/videos", {"url": BV}).status_code == 201
     assert other.post("/videos", {"url": BV}).status_code == 201
 
@@ -127,9 +127,9 @@ def test_a_promoter_cannot_post_origin_footage(promoter):
     assert response.status_code == 403
 
 
-def test_videos_are_listed_and_shown_to_their_owner_only(promoter, make_promoter):
+def test_videos_are_listed_and_shown_to_their_owner_only(promoter):
     _, client = promoter
-    _, stranger = make_promoter()
+    stranger = client_for(make_promoter().user)
     video_id = client.post("/videos", {"url": BV}).json()["id"]
     listed = client.get("/videos").json()
     assert [v["id"] for v in listed["items"]] == [video_id]
@@ -142,11 +142,11 @@ def test_videos_are_listed_and_shown_to_their_owner_only(promoter, make_promoter
 def test_own_video_list_runs_constant_queries(promoter, django_assert_num_queries):
     user = Promoter.objects.get().user
     _, client = promoter
-    ready_video(user)
+    make_video(owner=user)
     with django_assert_num_queries(2):  # token + page
         assert len(client.get("/videos").json()["items"]) == 1
     for n in range(2, 21):
-        ready_video(user, f"av{n}")
+        make_video(owner=user, external_id=f"av{n}")
     with django_assert_num_queries(2):
         assert len(client.get("/videos").json()["items"]) == 20
 
@@ -268,12 +268,12 @@ def test_a_short_link_leading_off_the_platform_fails(promoter, fake_platform, se
 
 
 def test_a_short_link_to_a_video_already_posted_merges_into_it(
-    promoter, farm, make_listing, fake_platform, settings, django_capture_on_commit_callbacks
+    promoter, farm, fake_platform, settings, django_capture_on_commit_callbacks
 ):
     settings.SAFE_FETCH_ALLOW_LOOPBACK_FOR_TESTS = True
     fake_platform.redirect("b23.tv", "/aB3dE9x", BV)
     _, client = promoter
-    pears = make_listing(farm["producer"], title="砀山梨", rate="0.05")
+    pears = make_listing(producer=farm["producer"], title="砀山梨", commission_rate="0.05")
     original = client.post("/videos", {"url": BV}).json()["id"]
     client.post(f"/videos/{original}/links", {"listing_id": farm["apples"].pk})
     short = client.post("/videos", {"url": "https://b23.tv/aB3dE9x"}).json()["id"]

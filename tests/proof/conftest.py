@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from marketplace.models import User
+from tests.factories import client_for, make_user
 
 ACTORS = ("anonymous", "buyer", "other_producer", "owner", "promoter", "staff")
 
@@ -32,14 +33,14 @@ def _ok(response, status: int = 201) -> dict:
 
 
 @pytest.fixture
-def proof_world(make_user, client_for, regions, categories) -> World:
+def proof_world(regions, categories) -> World:
     users = {
         "anonymous": None,
-        "buyer": make_user("proof_buyer"),
-        "other_producer": make_user("proof_other"),
-        "owner": make_user("proof_owner"),
-        "promoter": make_user("proof_promoter"),
-        "staff": make_user("proof_staff", is_staff=True, is_superuser=True),
+        "buyer": make_user(username="proof_buyer"),
+        "other_producer": make_user(username="proof_other"),
+        "owner": make_user(username="proof_owner"),
+        "promoter": make_user(username="proof_promoter"),
+        "staff": make_user(username="proof_staff", is_staff=True, is_superuser=True),
     }
     clients = {name: client_for(user) for name, user in users.items() if user}
     tokens = {name: (c.token if c else None) for name, c in

@@ -1,0 +1,173 @@
+"""The one place tests make rows: plain functions with keyword-only arguments and defaults that
+make a valid, ordinary thing (an active listing in stock, a ready video). A test states every
+value it asserts on, even when it equals the default.
+
+Producers, listings, lots and orders go through the services, so a test never starts from a
+state the product cannot reach. Names count up per process, so any two calls make different
+accounts. The functions need the database (a `db` or `transactional_db` fixture, or
+`pytest.mark.django_db`).
+"""
+
+import itertools
+from datetime import date
+from decimal import Decimal
+
+from marketplace.auth import token_issue
+from marketplace.models import User
+from orders import services as order_services
+from orders.models import Order
+from producers import services as producer_services
+from producers.categories import categories_load
+from producers.models import Batch, Category, Listing, Producer, Region
+from producers.regions import _place
+from promotion import services as promotion_services
+from promotion.models import Promoter, Video
+from tests.client import ApiClient
+
+PASSWORD = "a-Strong-pass-123"
+_serial = itertools.count(1)
+
+# code, name, level, parent key: 河南省 / 周口市 / 太康县 / 城关回族镇 / 二郎庙村 and
+# 浙江省 / 杭州市 / 西湖区.
+REGION_TREE = {
+    "henan": ("410000", "河南省", "province", None),
+    "zhoukou": ("411600", "周口市", "prefecture", "henan"),
+    "taikang": ("411627", "太康县", "county", "zhoukou"),
+    "town": ("411627100000", "城关回族镇", "township", "taikang"),
+    "village": ("411627100201", "二郎庙村", "village", "town"),
+    "zhejiang": ("330000", "浙江省", "province", None),
+    "hangzhou": ("330100", "杭州市", "prefecture", "zhejiang"),
+    "xihu": ("330106", "西湖区", "county", "hangzhou"),
+}
+
+
+def _next() -> int:
+    return next(_serial)
+
+
+# --- Places and categories ---------------------------------------------------------------------
+
+def make_regions() -> dict[str, Region]:
+    """The small region tree of REGION_TREE, by key; made on the first call, the same rows after."""
+    made: dict[str, Region] = {}
+    for key, (code, name, level, parent_key) in REGION_TREE.items():
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            region = Region(code=code, name=name, level=level)
+            _place(region, made[parent_key] if parent_key else None)
+            region.save()
+        made[key] = region
+    return made
+
+
+def make_categories() -> dict[str, Category]:
+    """The shipped category tree (loaded once), by slug."""
+    if not Category.objects.exists():
+        categories_load()
+    return {category.slug: category for category in Category.objects.all()}
+
+
+# --- Accounts ----------------------------------------------------------------------------------
+
+def make_user(*, username: str | None = None, password: str = PASSWORD, email: str | None = None,
+              **fields) -> User:
+    """An account that can sign in with `password`; e-mail `<username>@example.com` unless given
+    (`email=""` for none)."""
+    username = username or f"user{_next()}"
+    email = f"{username}@example.com" if email is None else email
+    user = User(username=username, email=email, **fields)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def client_for(user: User) -> ApiClient:
+    """An API client signed in as `user` with a fresh bearer token."""
+    raw, _ = token_issue(user=user)
+    return ApiClient(token=raw)
+
+
+# --- Farms and goods ---------------------------------------------------------------------------
+
+def make_producer(*, user: User | None = None, username: str | None = None,
+                  name: str | None = None, kind: str = Producer.Kind.FARMER,
+                  region: Region | None = None, story: str = "三代人种苹果。") -> Producer:
+    """A producer profile (a new account unless `user`), in 二郎庙村 unless `region`."""
+    user = user or make_user(username=username or f"farmer{_next()}")
+    return producer_services.producer_create(
+        user=user, name=name or f"第{user.pk}号果园", kind=kind,
+        region_id=(region or make_regions()["village"]).pk, story=story,
+    )
+
+
+def make_listing(*, producer: Producer | None = None, title: str = "红富士苹果",
+                 category: str = "apples", unit: str = Listing.Unit.JIN,
+                 price: str | Decimal = "12.50", stock: int = 100,
+                 status: str = Listing.Status.ACTIVE,
+                 commission_rate: str | Decimal | None = None, **fields) -> Listing:
+    """A listing (of a new farm unless `producer`): active, 100 in stock, 12.50 a jin, not open
+    to promotion unless `commission_rate`. Other fields go to `listing_create` as they are; an
+    archived listing is created active and then archived, as its farm would."""
+    make_categories()
+    archived = status == Listing.Status.ARCHIVED
+    listing = producer_services.listing_create(
+        producer=producer or make_producer(), title=title, category=category, unit=unit,
+        price=Decimal(price), stock=stock,
+        status=Listing.Status.ACTIVE if archived else status,
+        commission_rate=Decimal(commission_rate) if commission_rate is not None else None,
+        **fields,
+    )
+    if archived:
+        producer_services.listing_archive(listing=listing)
+        listing.refresh_from_db()
+    return listing
+
+
+def make_batch(*, listing: Listing | None = None, harvested_on: date = date(2026, 10, 1),
+               **fields) -> Batch:
+    """A harvest lot (of a new listing unless `listing`) with a fresh trace code."""
+    return producer_services.batch_create(
+        listing=listing or make_listing(), harvested_on=harvested_on, **fields
+    )
+
+
+# --- Promotion ---------------------------------------------------------------------------------
+
+def make_promoter(*, user: User | None = None, username: str | None = None,
+                  display_name: str | None = None) -> Promoter:
+    """A promoter profile (a new account unless `user`)."""
+    user = user or make_user(username=username or f"creator{_next()}")
+    return promotion_services.promoter_create(
+        user=user, display_name=display_name or f"山货达人{user.pk}"
+    )
+
+
+def make_video(*, owner: User, external_id: str | None = None,
+               kind: str = Video.Kind.PROMO) -> Video:
+    """A Bilibili video stored ready, as POST /videos leaves one once its details are fetched
+    (nothing is fetched here)."""
+    external_id = external_id or f"av{_next()}"
+    url = f"https://www.bilibili.com/video/{external_id}"
+    return Video.objects.create(owner=owner, kind=kind, platform=Video.Platform.BILIBILI,
+                                external_id=external_id, status=Video.Status.READY,
+                                canonical_url=url, source_url=url)
+
+
+# --- Orders ------------------------------------------------------------------------------------
+
+def make_address(*, region: Region | None = None) -> dict:
+    """A shipping address in 西湖区 unless `region`, as POST /orders takes it."""
+    return {"recipient": "王小明", "phone": "13800138000",
+            "region_id": (region or make_regions()["xihu"]).pk, "detail": "文三路 90 号 3 幢 502"}
+
+
+def make_order(*, buyer: User | None = None, lines: list[tuple[Listing, int]] | None = None,
+               promo_code: str = "", note: str = "") -> Order:
+    """An order placed through the service: `lines` as (listing, quantity), one of a new
+    listing unless given; unpaid."""
+    lines = lines or [(make_listing(), 1)]
+    return order_services.order_place(
+        buyer=buyer or make_user(),
+        lines=[{"listing_id": listing.pk, "quantity": quantity} for listing, quantity in lines],
+        shipping_address=make_address(), promo_code=promo_code, note=note,
+    )
