@@ -25,7 +25,7 @@ class Utf8JSONRenderer(JSONRenderer):
 
 class EnvelopeDocumentedAPI(NinjaAPI):
     """The OpenAPI document says what every 4xx answer is: the error envelope (`ErrorOut`), so
-    that clients and schema checkers (schemathesis in tests/proof) can rely on it."""
+    that clients and schema checkers (schemathesis in tests/whole_site) can rely on it."""
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)

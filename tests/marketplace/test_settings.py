@@ -11,7 +11,8 @@ from django.conf import settings
 def load_settings(**env) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
     return subprocess.run(
-        [sys.executable, "-c", "import marketplace.settings as s; print(s.SECRET_KEY[:4])"],
+        [sys.executable, "-c",
+         "import sys, marketplace.settings as s; sys.stdout.write(s.SECRET_KEY[:4])"],
         env={**clean, **env}, cwd=settings.BASE_DIR, capture_output=True, text=True,
     )
 

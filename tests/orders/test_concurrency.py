@@ -105,7 +105,6 @@ def test_payment_racing_expiry_has_one_outcome_and_consistent_stock(
     assert listing.stock == 50 - 3 * paid
     assert listing.sales == 3 * paid
     assert sum(results[5:]) == 5 - paid
-    print(f"payment vs expiry: {paid} paid, {5 - paid} expired")
 
 
 def test_pay_racing_cancel_leaves_money_and_stock_consistent(buyer, two_farms, place):

@@ -54,4 +54,3 @@ def test_list_query_count_is_the_same_for_1_and_20_rows(
     with django_assert_num_queries(one):
         client.get(path, params)
     assert Order.objects.count() == 20 and Shipment.objects.count() == 40
-    print(f"{who} {path} {params}: {one} queries for 1 and for 20 rows")

@@ -82,7 +82,7 @@ TABLE: dict[str, Row | list[Row]] = {
     "POST /api/v1/auth/register": everyone(
         201, body={"username": "newcomer", "password": "Yet-another-pass-7"}),
     "POST /api/v1/auth/token": everyone(
-        200, body={"username": "proof_buyer", "password": "a-Strong-pass-123"}),
+        200, body={"username": "site_buyer", "password": "a-Strong-pass-123"}),
     "POST /api/v1/auth/logout": signed_in(204),
     "GET /api/v1/me": signed_in(200),
     # --- places and kinds of goods ------------------------------------------------------------

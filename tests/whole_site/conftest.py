@@ -33,14 +33,14 @@ def _ok(response, status: int = 201) -> dict:
 
 
 @pytest.fixture
-def proof_world(regions, categories) -> World:
+def site_world(regions, categories) -> World:
     users = {
         "anonymous": None,
-        "buyer": make_user(username="proof_buyer"),
-        "other_producer": make_user(username="proof_other"),
-        "owner": make_user(username="proof_owner"),
-        "promoter": make_user(username="proof_promoter"),
-        "staff": make_user(username="proof_staff", is_staff=True, is_superuser=True),
+        "buyer": make_user(username="site_buyer"),
+        "other_producer": make_user(username="site_other"),
+        "owner": make_user(username="site_owner"),
+        "promoter": make_user(username="site_promoter"),
+        "staff": make_user(username="site_staff", is_staff=True, is_superuser=True),
     }
     clients = {name: client_for(user) for name, user in users.items() if user}
     tokens = {name: (c.token if c else None) for name, c in

@@ -152,7 +152,7 @@ def test_demo_trace_page_reads_well_on_a_phone(browser_factory, live_server, dem
 
 
 def test_a_missing_browser_fails_in_ci_and_is_skipped_with_the_reason_elsewhere(monkeypatch):
-    import tests.proof.test_browser as this
+    import tests.whole_site.test_browser as this
 
     monkeypatch.setattr(this, "CHROMIUM", "/nonexistent/chromium")
     monkeypatch.setenv("CI", "true")

@@ -1,5 +1,5 @@
 """Schemathesis fuzzes every operation of /api/v1/openapi.json as a buyer, a producer, a
-promoter and signed out (tests/proof/conftest.py builds their world through the API).
+promoter and signed out (tests/whole_site/conftest.py builds their world through the API).
 
 The schema is the one the server serves; the requests go through the WSGI application in this
 process, so they see the test database of pytest-django. Each operation gets a bounded number
@@ -34,7 +34,7 @@ from schemathesis.checks import (
 )
 
 # Examples per operation and role. Fixed examples in CI (derandomized: a failure reproduces);
-# for a longer hunt by hand: FUZZ_EXAMPLES=200 FUZZ_RANDOM=1 pytest tests/proof/test_fuzz.py
+# for a longer hunt by hand: FUZZ_EXAMPLES=200 FUZZ_RANDOM=1 pytest tests/whole_site/test_fuzz.py
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "24"))
 RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
 # The statuses API.md names for errors (405: a method the route does not have).
@@ -95,7 +95,7 @@ FUZZ_SETTINGS = settings(
 
 
 @pytest.fixture
-def fuzz_world(proof_world):
+def fuzz_world(site_world):
     """The world, and the test's database connection kept open while fuzzing: the requests go
     straight into Django's WSGI handler, whose `request_started` / `request_finished` signals
     close a connection that is inside a transaction (the test's own, on PostgreSQL). Django's
@@ -103,7 +103,7 @@ def fuzz_world(proof_world):
     runs once the world is built); the fuzzer's requests need the same."""
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
-    yield proof_world
+    yield site_world
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
 

@@ -7,7 +7,7 @@ name a route: a new endpoint without a row fails here, with its name, until some
 may call it. Broken object-level authorization is the first risk of an API like this one.
 
 Each (route, actor) request runs in its own savepoint, rolled back after it, so every actor
-meets the same world (tests/proof/conftest.py: the owner's listing, lot, videos, links and an
+meets the same world (tests/whole_site/conftest.py: the owner's listing, lot, videos, links and an
 order of the buyer's with the owner's parcel, paid).
 """
 
@@ -20,8 +20,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from marketplace.api import api
 from tests.conftest import ApiClient
-from tests.proof.conftest import ACTORS
-from tests.proof.permission_table import ADMIN_EXPECT, TABLE, Row
+from tests.whole_site.conftest import ACTORS
+from tests.whole_site.permission_table import ADMIN_EXPECT, TABLE, Row
 
 API_PREFIX = "/api/v1"
 NINJA_VIEW_MODULE = "ninja.operation"
@@ -79,7 +79,7 @@ def test_every_route_has_a_row_and_every_row_a_route():
     missing = sorted(routes - set(TABLE))
     stale = sorted(set(TABLE) - routes)
     assert not missing, (
-        "Routes with no row in tests/proof/permission_table.py (say who may call them):\n  "
+        "Routes with no row in tests/whole_site/permission_table.py (say who may call them):\n  "
         + "\n  ".join(missing))
     assert not stale, "Rows for routes that no longer exist:\n  " + "\n  ".join(stale)
 
@@ -121,7 +121,7 @@ def _allowed(expected) -> set[int]:
 
 
 @pytest.mark.django_db
-def test_permission_matrix(proof_world):
+def test_permission_matrix(site_world):
     """Each actor gets exactly the status the table gives on every API and site route."""
     wrong = []
     routes = sorted(all_routes() & set(TABLE) - {"GET /admin/..."})
@@ -131,7 +131,7 @@ def test_permission_matrix(proof_world):
             for actor in ACTORS:
                 expected = _allowed(row.expect[actor])
                 with transaction.atomic():
-                    status = _call(route, row, actor, proof_world)
+                    status = _call(route, row, actor, site_world)
                     transaction.set_rollback(True)
                 if status not in expected:
                     about = f" with {row.params}" if row.params else ""
@@ -159,7 +159,7 @@ def _admin_pages() -> list[tuple[str, set[int]]]:
 
 
 @pytest.mark.django_db
-def test_admin_is_for_staff_only(proof_world):
+def test_admin_is_for_staff_only(site_world):
     """The admin's pages for every model: staff see them, everyone else is sent to the login
     page (signed in through the admin's own session, not a bearer token)."""
     from django.test import Client
@@ -168,7 +168,7 @@ def test_admin_is_for_staff_only(proof_world):
     wrong = []
     for actor in ACTORS:
         client = Client()
-        user = proof_world.users[actor]
+        user = site_world.users[actor]
         if user is not None:
             client.force_login(user)
         for url, staff_statuses in pages:
@@ -192,11 +192,11 @@ OWN_LISTS = [
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("path", "key", "holders"), OWN_LISTS)
-def test_lists_show_each_actor_only_their_own(proof_world, path, key, holders):
-    wanted = proof_world.ids[key]
+def test_lists_show_each_actor_only_their_own(site_world, path, key, holders):
+    wanted = site_world.ids[key]
     url = path + ("&" if "?" in path else "?") + "limit=100"
     for actor in ACTORS[1:]:
-        response = ApiClient(token=proof_world.tokens[actor]).get(url)
+        response = ApiClient(token=site_world.tokens[actor]).get(url)
         items = response.json().get("items", []) if response.status_code == 200 else []
         ids = {item["id"] for item in items}
         if actor in holders:
