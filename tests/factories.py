@@ -21,7 +21,7 @@ from producers.categories import categories_load
 from producers.models import Batch, Category, Listing, Producer, Region
 from producers.regions import _place
 from promotion import services as promotion_services
-from promotion.models import Promoter, Video
+from promotion.models import Link, Promoter, Video
 from tests.client import ApiClient
 
 PASSWORD = "a-Strong-pass-123"
@@ -142,15 +142,43 @@ def make_promoter(*, user: User | None = None, username: str | None = None,
     )
 
 
+VIDEO_PAGES = {
+    Video.Platform.BILIBILI: "https://www.bilibili.com/video/{}",
+    Video.Platform.DOUYIN: "https://www.douyin.com/video/{}",
+    Video.Platform.YOUTUBE: "https://www.youtube.com/watch?v={}",
+    Video.Platform.TIKTOK: "https://www.tiktok.com/@shanhuo/video/{}",
+    Video.Platform.KUAISHOU: "https://www.kuaishou.com/short-video/{}",
+}
+
+
 def make_video(*, owner: User, external_id: str | None = None,
-               kind: str = Video.Kind.PROMO) -> Video:
-    """A Bilibili video stored ready, as POST /videos leaves one once its details are fetched
-    (nothing is fetched here)."""
+               kind: str = Video.Kind.PROMO, platform: str = Video.Platform.BILIBILI,
+               status: str = Video.Status.READY, source_url: str = "", **fields) -> Video:
+    """A video stored as POST /videos leaves one once its details are fetched (nothing is
+    fetched here): a ready Bilibili promo unless told; `source_url` is the page's own URL
+    unless given (a short link). Other fields (title, thumbnail_url) are stored as they are."""
     external_id = external_id or f"av{_next()}"
-    url = f"https://www.bilibili.com/video/{external_id}"
-    return Video.objects.create(owner=owner, kind=kind, platform=Video.Platform.BILIBILI,
-                                external_id=external_id, status=Video.Status.READY,
-                                canonical_url=url, source_url=url)
+    url = VIDEO_PAGES[platform].format(external_id)
+    return Video.objects.create(owner=owner, kind=kind, platform=platform,
+                                external_id=external_id, status=status, canonical_url=url,
+                                source_url=source_url or url, **fields)
+
+
+def _link_code() -> str:
+    """A code in the shape `link_create` draws (CODE_LENGTH letters of CODE_ALPHABET), counted."""
+    n, letters = _next(), []
+    for _ in range(promotion_services.CODE_LENGTH):
+        n, digit = divmod(n, len(promotion_services.CODE_ALPHABET))
+        letters.append(promotion_services.CODE_ALPHABET[digit])
+    return "".join(letters)
+
+
+def make_link(*, video: Video, listing: Listing | None = None, batch: Batch | None = None,
+              code: str | None = None) -> Link:
+    """A tracked link from `video` to a listing or a lot, stored as `link_create` stores one
+    (with `code` when the test needs to know it); no rule is checked here."""
+    return Link.objects.create(video=video, listing=listing, batch=batch,
+                               code=code or _link_code())
 
 
 # --- Orders ------------------------------------------------------------------------------------

@@ -5,20 +5,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from orders.models import Order, Shipment
-from orders.services import order_pay, order_place
+from orders.services import order_pay
+from tests.factories import make_order
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def make_orders(buyer, two_farms, address):
+def make_orders(buyer, two_farms):
     def make(count: int) -> None:
         for _ in range(count):
-            order = order_place(
-                buyer=buyer, shipping_address=address,
-                lines=[{"listing_id": two_farms["apples"].pk, "quantity": 1},
-                       {"listing_id": two_farms["tea"].pk, "quantity": 1}],
-            )
+            order = make_order(buyer=buyer,
+                               lines=[(two_farms["apples"], 1), (two_farms["tea"], 1)])
             order_pay(order_id=order.pk, user=buyer, method="sandbox")
 
     return make

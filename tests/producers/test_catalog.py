@@ -8,8 +8,7 @@ import pytest
 from django.utils import timezone
 
 from producers.models import Listing
-from promotion.models import Link, Video
-from tests.factories import make_batch, make_listing, make_user
+from tests.factories import make_batch, make_link, make_listing, make_user, make_video
 
 pytestmark = pytest.mark.django_db
 
@@ -216,12 +215,8 @@ def _populate(producer, rows):
         ListingImage.objects.create(listing=listing, original=f"listings/x{i}.jpg")
         ListingImage.objects.create(listing=listing, original=f"listings/y{i}.jpg")
         make_batch(listing=listing)
-        video = Video.objects.create(
-            owner=producer.user, kind="origin", platform="bilibili", external_id=f"BV{i}",
-            canonical_url=f"https://www.bilibili.com/video/BV{i}",
-            source_url=f"https://www.bilibili.com/video/BV{i}", status="ready",
-        )
-        Link.objects.create(video=video, listing=listing, code=f"c{i}")
+        video = make_video(owner=producer.user, kind="origin", external_id=f"BV{i}")
+        make_link(video=video, listing=listing)
 
 
 @pytest.mark.parametrize("rows", [1, 20])
@@ -258,17 +253,14 @@ def test_video_count_counts_distinct_live_videos_of_the_listing_and_its_lots(
     batch = make_batch(listing=listing)
 
     def video(n, status="ready"):
-        return Video.objects.create(
-            owner=producer.user, kind="origin", platform="douyin", external_id=str(n),
-            canonical_url=f"https://www.douyin.com/video/{n}",
-            source_url=f"https://www.douyin.com/video/{n}", status=status,
-        )
+        return make_video(owner=producer.user, kind="origin", platform="douyin",
+                          external_id=str(n), status=status)
 
     shared, lot_only, failed = video(1), video(2), video(3, status="failed")
-    Link.objects.create(video=shared, listing=listing, code="a1")
-    Link.objects.create(video=shared, batch=batch, code="a2")
-    Link.objects.create(video=lot_only, batch=batch, code="a3")
-    Link.objects.create(video=failed, listing=listing, code="a4")
+    make_link(video=shared, listing=listing)
+    make_link(video=shared, batch=batch)
+    make_link(video=lot_only, batch=batch)
+    make_link(video=failed, listing=listing)
     assert api.get(f"/listings/{listing.pk}").json()["video_count"] == 2
 
 
@@ -304,11 +296,8 @@ def test_video_count_agrees_with_the_listings_videos_endpoint(api, producer, lis
         (producer.user, "origin", {"listing": listing}),
         (promoter, "promo", {"listing": listing}),
     ]):
-        video = Video.objects.create(
-            owner=owner, kind=kind, platform="youtube", external_id=f"vid{n}",
-            canonical_url=f"https://www.youtube.com/watch?v=vid{n}",
-            source_url=f"https://youtu.be/vid{n}", status="ready",
-        )
-        Link.objects.create(video=video, code=f"v{n}", **target)
+        video = make_video(owner=owner, kind=kind, platform="youtube", external_id=f"vid{n}",
+                           source_url=f"https://youtu.be/vid{n}")
+        make_link(video=video, **target)
     shown = api.get(f"/listings/{listing.pk}/videos").json()["items"]
     assert api.get(f"/listings/{listing.pk}").json()["video_count"] == len(shown) == 3

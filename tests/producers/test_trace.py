@@ -13,9 +13,15 @@ from marketplace.errors import InvalidState
 from producers import services
 from producers.models import Batch
 from producers.tracecodes import ALPHABET, LENGTH
-from promotion.models import Link, Video
 from tests.concurrency import run_concurrently
-from tests.factories import make_batch, make_listing, make_producer, make_user
+from tests.factories import (
+    make_batch,
+    make_link,
+    make_listing,
+    make_producer,
+    make_user,
+    make_video,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -186,21 +192,18 @@ def test_the_trace_json_has_an_etag(api, batch):
 
 def test_trace_shows_the_farms_origin_videos_and_nothing_else(api, batch, producer):
     def video(owner, n, kind="origin", status="ready"):
-        return Video.objects.create(
-            owner=owner, kind=kind, platform="bilibili", external_id=f"BV{n}",
-            canonical_url=f"https://www.bilibili.com/video/BV{n}",
-            source_url=f"https://b23.tv/{n}", title=f"果园实拍{n}",
-            thumbnail_url=f"https://i0.hdslb.com/{n}.jpg", status=status,
-        )
+        return make_video(owner=owner, kind=kind, external_id=f"BV{n}", status=status,
+                          source_url=f"https://b23.tv/{n}", title=f"果园实拍{n}",
+                          thumbnail_url=f"https://i0.hdslb.com/{n}.jpg")
 
     on_lot = video(producer.user, 1)
     on_listing = video(producer.user, 2)
     failed = video(producer.user, 3, status="failed")
     promo = video(make_user(username="promoter"), 4, kind="promo")
-    Link.objects.create(video=on_lot, batch=batch, code="l1")
-    Link.objects.create(video=on_listing, listing=batch.listing, code="l2")
-    Link.objects.create(video=failed, batch=batch, code="l3")
-    Link.objects.create(video=promo, listing=batch.listing, code="l4")
+    make_link(video=on_lot, batch=batch)
+    make_link(video=on_listing, listing=batch.listing)
+    make_link(video=failed, batch=batch)
+    make_link(video=promo, listing=batch.listing)
 
     videos = api.get(f"/api/v1/trace/{batch.trace_code}").json()["videos"]
     assert {v["id"] for v in videos} == {on_lot.pk, on_listing.pk}

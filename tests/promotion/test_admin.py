@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from promotion.models import ClickDaily, Link
-from tests.factories import make_user, make_video
+from tests.factories import make_link, make_order, make_user, make_video
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def staff():
 def video(promoter, farm):
     user = promoter[0].user
     video = make_video(owner=user)
-    link = Link.objects.create(video=video, listing=farm["apples"], code="AdminAb1")
+    link = make_link(video=video, listing=farm["apples"], code="AdminAb1")
     ClickDaily.objects.create(link=link, day=date(2026, 11, 28), clicks=4)
     return video
 
@@ -66,15 +66,11 @@ def test_non_staff_cannot_see_commissions(buyer):
     assert "/admin/login/" in response["Location"]
 
 
-def test_staff_cancel_pending_commissions_and_settled_ones_stay(staff, video, buyer, farm,
-                                                                address):
-    from orders import services as orders
+def test_staff_cancel_pending_commissions_and_settled_ones_stay(staff, video, buyer, farm):
     from promotion.models import Commission
 
     link = Link.objects.get(code="AdminAb1")
-    placed = [orders.order_place(buyer=buyer, lines=[{"listing_id": farm["apples"].pk,
-                                                      "quantity": 1}],
-                                 shipping_address=address, promo_code=link.code)
+    placed = [make_order(buyer=buyer, lines=[(farm["apples"], 1)], promo_code=link.code)
               for _ in range(2)]
     pending, settled = (Commission.objects.get(order=order) for order in placed)
     Commission.objects.filter(pk=settled.pk).update(status="settled")

@@ -13,20 +13,17 @@ from orders import services as orders
 from orders.models import Order
 from producers.models import Listing
 from promotion import services
-from promotion.models import Commission, Link, Promoter
+from promotion.models import Commission, Link
 from promotion.tasks import settle_commissions
-from tests.factories import make_listing, make_producer, make_video
+from tests.factories import make_listing, make_order, make_producer, make_promoter, make_video
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def place(address):
+def place(db):
     def place(buyer, *lines, promo_code: str = "") -> Order:
-        return orders.order_place(
-            buyer=buyer, lines=[{"listing_id": lst.pk, "quantity": q} for lst, q in lines],
-            shipping_address=address, promo_code=promo_code,
-        )
+        return make_order(buyer=buyer, lines=list(lines), promo_code=promo_code)
 
     return place
 
@@ -138,7 +135,7 @@ def test_no_commission_on_the_promoters_own_purchase(place, promoter, farm, link
 
 def test_no_commission_on_a_farms_own_goods(place, buyer, farm):
     # the farmer is also a promoter and promotes their own apples
-    Promoter.objects.create(user=farm["user"], display_name="李姐")
+    make_promoter(user=farm["user"], display_name="李姐")
     own = promo_link(farm["user"], farm["apples"])
     place(buyer, (farm["apples"], 2), promo_code=own.code)
     # and the farm's origin footage linked to its listing earns nothing either

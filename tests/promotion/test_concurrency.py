@@ -10,7 +10,7 @@ from orders import services as orders
 from promotion import services
 from promotion.models import Click, Commission, Link, Video
 from tests.concurrency import run_concurrently
-from tests.factories import client_for, make_user
+from tests.factories import client_for, make_order, make_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -67,15 +67,12 @@ def test_clicks_at_once_from_one_visitor_count_once(farm, promoter):
 
 
 @pytest.fixture
-def delivered_commission(farm, promoter, address):
+def delivered_commission(farm, promoter):
     buyer = make_user()
     video, _ = services.video_submit(user=promoter[0].user, url=BV)
     link, _ = services.link_create(user=promoter[0].user, video_id=video.pk,
                                    listing_id=farm["apples"].pk)
-    order = orders.order_place(
-        buyer=buyer, lines=[{"listing_id": farm["apples"].pk, "quantity": 2}],
-        shipping_address=address, promo_code=link.code,
-    )
+    order = make_order(buyer=buyer, lines=[(farm["apples"], 2)], promo_code=link.code)
     orders.order_pay(order_id=order.pk, user=buyer, method="sandbox")
     shipment = order.shipments.get()
     orders.shipment_ship(shipment_id=shipment.pk, user=farm["user"], carrier="顺丰",

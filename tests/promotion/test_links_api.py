@@ -9,6 +9,7 @@ from promotion.models import Link, Video
 from tests.factories import (
     client_for,
     make_batch,
+    make_link,
     make_listing,
     make_producer,
     make_promoter,
@@ -173,7 +174,7 @@ def test_a_listings_videos_page_runs_constant_queries(farm, api, django_assert_n
         for i in range(n):
             promoter = make_promoter()
             video = make_video(owner=promoter.user, external_id=f"av{i + 1}")
-            Link.objects.create(video=video, listing=listing, code=f"code{video.pk:04d}")
+            make_link(video=video, listing=listing)
 
     add(1)
     with django_assert_num_queries(2):  # the listing exists + the page

@@ -10,9 +10,9 @@ import time_machine
 from django.conf import settings as django_settings
 
 from promotion import services
-from promotion.models import Click, ClickDaily, Link
+from promotion.models import Click, ClickDaily
 from promotion.tasks import rollup_clicks
-from tests.factories import make_video
+from tests.factories import make_link, make_video
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ ANDROID = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/12
 def link(farm, promoter):
     user = promoter[0].user
     video = make_video(owner=user, external_id="av170001")
-    return Link.objects.create(video=video, listing=farm["apples"], code="AbCd2345")
+    return make_link(video=video, listing=farm["apples"], code="AbCd2345")
 
 
 def visit(api, code: str, *, ua: str = PHONE, address: str = "203.0.113.7", path_extra=""):

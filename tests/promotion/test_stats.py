@@ -9,7 +9,14 @@ import pytest
 from orders import services as orders
 from promotion import services
 from promotion.models import ClickDaily, Commission, Link
-from tests.factories import client_for, make_listing, make_promoter, make_user, make_video
+from tests.factories import (
+    client_for,
+    make_listing,
+    make_order,
+    make_promoter,
+    make_user,
+    make_video,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -19,14 +26,12 @@ def new_link(user, listing, n: int) -> Link:
     return services.link_create(user=user, video_id=video.pk, listing_id=listing.pk)[0]
 
 
-def buy(buyer, listing, quantity, code, address):
-    return orders.order_place(buyer=buyer, lines=[{"listing_id": listing.pk,
-                                                   "quantity": quantity}],
-                              shipping_address=address, promo_code=code)
+def buy(buyer, listing, quantity, code):
+    return make_order(buyer=buyer, lines=[(listing, quantity)], promo_code=code)
 
 
 @pytest.fixture
-def story(promoter, farm, address):
+def story(promoter, farm):
     """Two links: apples (3 orders: pending, settled, cancelled) and pears (1 pending)."""
     user = promoter[0].user
     pears = make_listing(producer=farm["producer"], price="30.00", commission_rate="0.05",
@@ -34,10 +39,10 @@ def story(promoter, farm, address):
     apples_link = new_link(user, farm["apples"], 1)
     pears_link = new_link(user, pears, 2)
     buyers = [make_user() for _ in range(4)]
-    buy(buyers[0], farm["apples"], 1, apples_link.code, address)  # 20.00 -> 2.00 pending
-    settled = buy(buyers[1], farm["apples"], 2, apples_link.code, address)  # 40 -> 4.00
-    cancelled = buy(buyers[2], farm["apples"], 5, apples_link.code, address)  # 100 -> 10.00
-    buy(buyers[3], pears, 3, pears_link.code, address)  # 90.00 -> 4.50 pending
+    buy(buyers[0], farm["apples"], 1, apples_link.code)  # 20.00 -> 2.00 pending
+    settled = buy(buyers[1], farm["apples"], 2, apples_link.code)  # 40 -> 4.00
+    cancelled = buy(buyers[2], farm["apples"], 5, apples_link.code)  # 100 -> 10.00
+    buy(buyers[3], pears, 3, pears_link.code)  # 90.00 -> 4.50 pending
     Commission.objects.filter(order=settled).update(status="settled")
     orders.order_cancel(order_id=cancelled.pk, user=buyers[2])
     ClickDaily.objects.create(link=apples_link, day=date(2026, 11, 27), clicks=7)
@@ -113,23 +118,21 @@ def test_another_promoter_sees_none_of_it(story):
     assert stranger.get("/promoters/me/commissions").json()["items"] == []
 
 
-def _fill(user, listing, start: int, count: int, address) -> None:
+def _fill(user, listing, start: int, count: int) -> None:
     for n in range(start, start + count):
         link = new_link(user, listing, n)
         ClickDaily.objects.create(link=link, day=date(2026, 11, 28), clicks=n)
-        buy(make_user(), listing, 1, link.code, address)
+        buy(make_user(), listing, 1, link.code)
 
 
-def test_promoter_stats_run_constant_queries(
-    promoter, farm, address, django_assert_num_queries
-):
+def test_promoter_stats_run_constant_queries(promoter, farm, django_assert_num_queries):
     user, (_, client) = promoter[0].user, promoter
-    _fill(user, farm["apples"], 1, 1, address)
+    _fill(user, farm["apples"], 1, 1)
     # token, promoter, page, click totals, money totals, link count
     with django_assert_num_queries(6):
         body = client.get("/promoters/me/stats").json()
     assert len(body["links"]) == 1 and body["totals"]["orders"] == 1
-    _fill(user, farm["apples"], 2, 19, address)
+    _fill(user, farm["apples"], 2, 19)
     with django_assert_num_queries(6):
         body = client.get("/promoters/me/stats?limit=20").json()
     assert len(body["links"]) == 20
@@ -137,27 +140,23 @@ def test_promoter_stats_run_constant_queries(
     assert body["totals"]["commission_pending"] == str(Decimal("2.00") * 20)
 
 
-def test_producer_promotion_runs_constant_queries(
-    farm, promoter, address, django_assert_num_queries
-):
+def test_producer_promotion_runs_constant_queries(farm, promoter, django_assert_num_queries):
     user = promoter[0].user
     with django_assert_num_queries(5):  # token, producer, page, click totals, money totals
         assert len(farm["api"].get("/producers/me/promotion").json()["items"]) == 2
     for i in range(18):
         listing = make_listing(producer=farm["producer"], title=f"苹果{i}", commission_rate="0.10")
-        _fill(user, listing, 100 + i, 1, address)
+        _fill(user, listing, 100 + i, 1)
     with django_assert_num_queries(5):
         body = farm["api"].get("/producers/me/promotion?limit=20").json()
     assert len(body["items"]) == 20
 
 
-def test_commission_ledger_runs_constant_queries(
-    promoter, farm, address, django_assert_num_queries
-):
+def test_commission_ledger_runs_constant_queries(promoter, farm, django_assert_num_queries):
     user, (_, client) = promoter[0].user, promoter
-    _fill(user, farm["apples"], 1, 1, address)
+    _fill(user, farm["apples"], 1, 1)
     with django_assert_num_queries(3):  # token, promoter, page
         assert len(client.get("/promoters/me/commissions").json()["items"]) == 1
-    _fill(user, farm["apples"], 2, 19, address)
+    _fill(user, farm["apples"], 2, 19)
     with django_assert_num_queries(3):
         assert len(client.get("/promoters/me/commissions").json()["items"]) == 20

@@ -113,7 +113,7 @@ def test_a_producer_posts_origin_footage(farm):
 
 
 def test_someone_both_producer_and_promoter_chooses_the_kind(farm):
-    Promoter.objects.create(user=farm["user"], display_name="李姐带货")
+    make_promoter(user=farm["user"], display_name="李姐带货")
     client = farm["api"]
     assert client.post("/videos", {"url": BV}).json()["kind"] == "origin"
     promo = client.post("/videos", {"url": "https://www.bilibili.com/video/av170001",

@@ -6,8 +6,8 @@ import uuid
 import pytest
 from django.conf import settings as django_settings
 
-from promotion.models import ClickDaily, Link
-from tests.factories import make_video
+from promotion.models import ClickDaily
+from tests.factories import make_link, make_video
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile"
 
@@ -20,7 +20,7 @@ def test_a_real_worker_rolls_up_redis_clicks_and_settles(api, farm, promoter, se
     settings.CLICK_REDIS_URL = django_settings.REDIS_URL
     settings.CLICK_REDIS_PREFIX = f"test:clicks:{uuid.uuid4().hex}"
     video = make_video(owner=promoter[0].user)
-    link = Link.objects.create(video=video, listing=farm["apples"], code="Worker12")
+    link = make_link(video=video, listing=farm["apples"], code="Worker12")
     for address in ("203.0.113.1", "203.0.113.2", "203.0.113.2", "203.0.113.3"):
         assert api.get(f"/p/{link.code}", HTTP_USER_AGENT=PHONE,
                        REMOTE_ADDR=address).status_code == 302
