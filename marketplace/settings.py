@@ -1,33 +1,33 @@
 """Settings, all read from the environment (see README "Configuration").
 
+Every variable is parsed and checked here, once, when the process starts (`marketplace.env`):
+a bad value stops the start with an error naming it. Code reads typed values from
+`django.conf.settings` and never parses them again. Test-only settings are in `test_settings.py`.
+
 Embedded default: SQLite in the project folder and Celery in eager mode, so `make run` needs
 nothing else. With DATABASE_URL / REDIS_URL set the same code runs on PostgreSQL and Redis.
 """
 
-import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from marketplace.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_money,
+    env_str,
+    env_throttle_rate,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
-
 
 DEBUG = env_bool("DEBUG", False)
 DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -38,14 +38,8 @@ if not SECRET_KEY:
 elif not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32):
     raise ImproperlyConfigured("SECRET_KEY must be a real secret of at least 32 characters.")
 
-ALLOWED_HOSTS = [
-    h.strip()
-    for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
-    if h.strip()
-]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -94,14 +88,17 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-DATABASE_URL = os.environ.get("DATABASE_URL", "")
+DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    try:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            "NAME": env_str("SQLITE_PATH") or str(BASE_DIR / "db.sqlite3"),
             # Writers queue up (IMMEDIATE + busy timeout) instead of failing with "locked".
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
@@ -114,13 +111,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 # --- Redis, cache and Celery -----------------------------------------------------------------
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "shanhuo"),
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "shanhuo"),
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -134,7 +131,7 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "shanhuo")
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE") or "shanhuo"
 CELERY_TIMEZONE = "Asia/Shanghai"
 # Periodic tasks (exactly one `celery beat` runs them; see README "Workers").
 CELERY_BEAT_SCHEDULE = {
@@ -163,26 +160,32 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
 
 # --- The business settings API.md names ---------------------------------------------------------
-TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30)
-AUTH_THROTTLE_RATE = os.environ.get("AUTH_THROTTLE_RATE", "20/min")
-ORDER_PAYMENT_TIMEOUT = env_int("ORDER_PAYMENT_TIMEOUT", 30 * 60)  # seconds
+TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30, minimum=1)
+AUTH_THROTTLE_RATE = env_throttle_rate("AUTH_THROTTLE_RATE", "20/min")
+ORDER_PAYMENT_TIMEOUT = env_int("ORDER_PAYMENT_TIMEOUT", 30 * 60, minimum=1)  # seconds
 RETURN_WINDOW_DAYS = env_int("RETURN_WINDOW_DAYS", 7)
-PROMO_LANDING_URL = os.environ.get("PROMO_LANDING_URL", "/api/v1/listings/{listing_id}")
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+PROMO_LANDING_URL = env_str("PROMO_LANDING_URL") or "/api/v1/listings/{listing_id}"
+if "{listing_id}" not in PROMO_LANDING_URL:
+    raise ImproperlyConfigured("PROMO_LANDING_URL must contain {listing_id}.")
+SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 48)
 
+LOG_LEVEL = (env_str("LOG_LEVEL") or "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL; "
+                               f"it is {LOG_LEVEL!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@shanhuo.invalid")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "noreply@shanhuo.invalid"
 
 if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -204,15 +207,14 @@ TRACE_SCAN_WARNING_THRESHOLD = env_int("TRACE_SCAN_WARNING_THRESHOLD", 1000)
 # --- Orders and payments (issue 4) --------------------------------------------------------------
 # Shipping, per shipment (one per farm): a flat fee, waived when that farm's part of the order
 # reaches the threshold.
-SHIPPING_FEE_FLAT = os.environ.get("SHIPPING_FEE_FLAT", "10.00")
-SHIPPING_FREE_THRESHOLD = os.environ.get("SHIPPING_FREE_THRESHOLD", "99.00")
-ORDER_MAX_QUANTITY = env_int("ORDER_MAX_QUANTITY", 999)  # per line
+# Decimals, checked here: a bad amount stops the start, not the first order.
+SHIPPING_FEE_FLAT = env_money("SHIPPING_FEE_FLAT", "10.00")
+SHIPPING_FREE_THRESHOLD = env_money("SHIPPING_FREE_THRESHOLD", "99.00")
+ORDER_MAX_QUANTITY = env_int("ORDER_MAX_QUANTITY", 999, minimum=1)  # per line
 # Payment providers a buyer may choose (`POST /orders/{id}/pay {"method": ...}`).
-PAYMENT_PROVIDERS = [
-    p.strip() for p in os.environ.get("PAYMENT_PROVIDERS", "sandbox").split(",") if p.strip()
-]
+PAYMENT_PROVIDERS = env_list("PAYMENT_PROVIDERS", "sandbox")
 # HMAC-SHA256 secret the sandbox provider signs its webhooks with; no default outside DEBUG.
-PAYMENT_SANDBOX_WEBHOOK_SECRET = os.environ.get(
+PAYMENT_SANDBOX_WEBHOOK_SECRET = env_str(
     "PAYMENT_SANDBOX_WEBHOOK_SECRET", "dev-sandbox-webhook-secret" if DEBUG else ""
 )
 # A signed webhook older (or further in the future) than this many seconds is refused.
@@ -224,15 +226,12 @@ OEMBED_ENDPOINTS = {
     "youtube": "https://www.youtube.com/oembed?format=json&url={url}",
     "tiktok": "https://www.tiktok.com/oembed?url={url}",
 }
-OEMBED_TIMEOUT = float(os.environ.get("OEMBED_TIMEOUT", "5"))  # seconds, whole exchange
+OEMBED_TIMEOUT = env_float("OEMBED_TIMEOUT", 5.0, minimum=0.1)  # seconds, whole exchange
 OEMBED_MAX_BYTES = env_int("OEMBED_MAX_BYTES", 64 * 1024)
 SHORT_LINK_MAX_HOPS = env_int("SHORT_LINK_MAX_HOPS", 5)
-# Tests only: let the fetcher reach a fake server on loopback / trust the tests' own CA.
-SAFE_FETCH_ALLOW_LOOPBACK_FOR_TESTS = False
-SAFE_FETCH_CA_FILE = ""
 # Click de-duplication: visitors are an HMAC of (address, user agent, day) under this secret
 # (default: derived from SECRET_KEY); the raw address is never stored.
-CLICK_DEDUP_SECRET = os.environ.get("CLICK_DEDUP_SECRET", "")
+CLICK_DEDUP_SECRET = env_str("CLICK_DEDUP_SECRET")
 # Clicks are counted in Redis (rolled up every minute) when set, else with one insert each.
-CLICK_REDIS_URL = os.environ.get("CLICK_REDIS_URL", REDIS_URL)
-CLICK_REDIS_PREFIX = os.environ.get("CLICK_REDIS_PREFIX", "shanhuo:clicks")
+CLICK_REDIS_URL = env_str("CLICK_REDIS_URL", REDIS_URL)
+CLICK_REDIS_PREFIX = env_str("CLICK_REDIS_PREFIX") or "shanhuo:clicks"

@@ -18,3 +18,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 AUTH_THROTTLE_RATE = "1000/min"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Off unless a test turns them on: let the video fetcher reach a fake server on loopback, and
+# trust the tests' own certificate authority instead of the system's roots.
+SAFE_FETCH_ALLOW_LOOPBACK_FOR_TESTS = False
+SAFE_FETCH_CA_FILE = ""

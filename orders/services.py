@@ -55,9 +55,9 @@ def money(value: Decimal) -> Decimal:
 def shipping_fee_for(subtotal: Decimal) -> Decimal:
     """The fee for one farm's parcel: SHIPPING_FEE_FLAT, or nothing once that farm's goods
     reach SHIPPING_FREE_THRESHOLD."""
-    if subtotal >= Decimal(settings.SHIPPING_FREE_THRESHOLD):
+    if subtotal >= settings.SHIPPING_FREE_THRESHOLD:
         return Decimal("0.00")
-    return money(Decimal(settings.SHIPPING_FEE_FLAT))
+    return settings.SHIPPING_FEE_FLAT
 
 
 def _new_number() -> str:

@@ -2,6 +2,7 @@
 
 import json
 import time
+from decimal import Decimal
 
 import pytest
 
@@ -17,8 +18,8 @@ def orders_settings(settings):
     settings.PAYMENT_SANDBOX_WEBHOOK_SECRET = "test-webhook-secret"
     settings.PAYMENT_PROVIDERS = ["sandbox"]
     settings.PAYMENT_WEBHOOK_TOLERANCE = 300
-    settings.SHIPPING_FEE_FLAT = "10.00"
-    settings.SHIPPING_FREE_THRESHOLD = "99.00"
+    settings.SHIPPING_FEE_FLAT = Decimal("10.00")
+    settings.SHIPPING_FREE_THRESHOLD = Decimal("99.00")
     settings.ORDER_PAYMENT_TIMEOUT = 30 * 60
     settings.ORDER_MAX_QUANTITY = 999
     return settings

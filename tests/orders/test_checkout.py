@@ -98,8 +98,8 @@ def test_split_across_farms_with_prices_copied_and_shipping_per_farm(
 
 
 def test_shipping_fee_settings_are_honoured(buyer_api, place, settings):
-    settings.SHIPPING_FEE_FLAT = "8.00"
-    settings.SHIPPING_FREE_THRESHOLD = "30.00"
+    settings.SHIPPING_FEE_FLAT = Decimal("8.00")
+    settings.SHIPPING_FREE_THRESHOLD = Decimal("30.00")
     cheap = make_listing(price="9.99")
     order = place(buyer_api, (cheap, 2)).json()
     assert (order["subtotal"], order["shipping_fee"], order["total"]) == ("19.98", "8.00", "27.98")
