@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "producers",
     "orders",
     "promotion",
+    "demo",  # `manage.py demo` only: development data, no models
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,7 @@ import io
 
 import pytest
 
-from orders import demo
+from demo import orders as demo
 from orders.models import Order
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ import io
 
 import pytest
 
-from producers import demo
+from demo import producers as demo
 from producers.categories import categories_load
 from producers.models import Batch, Listing, ListingImage, Producer, Region
 from producers.regions import regions_load_official

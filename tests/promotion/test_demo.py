@@ -21,7 +21,7 @@ def test_the_demo_has_what_a_promoter_and_a_farm_show_and_runs_twice(api):
 
     promoter = Promoter.objects.get(user__username="creator_demo")
     promo = Video.objects.filter(owner=promoter.user, kind="promo", status="ready")
-    assert {v.platform for v in promo} == {"bilibili", "youtube"}
+    assert {v.platform for v in promo} == {"bilibili", "kuaishou"}
     assert Link.objects.filter(video__in=promo).count() == 2
     assert ClickDaily.objects.filter(link__video__in=promo).exists()
     assert sorted(promoter.commissions.values_list("status", flat=True)) == [

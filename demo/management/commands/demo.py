@@ -6,11 +6,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from marketplace.demo import DemoAccount, ensure_account
+from demo.accounts import DemoAccount, ensure_account
 from producers.categories import categories_load
 
-# Each app's demo module has `load(*, stdout) -> list[DemoAccount]`, run in this order.
-APP_DEMOS = ["producers.demo", "orders.demo", "promotion.demo"]
+# One module per domain, each with `load(*, stdout) -> list[DemoAccount]`, run in this order
+# (a later one builds on the earlier ones' data). A new domain adds its module here.
+DOMAINS = ["demo.producers", "demo.orders", "demo.promotion"]
 
 
 class Command(BaseCommand):
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         accounts: list[DemoAccount] = [
             ensure_account("admin", "shanhuo-admin-2026", display_name="管理员", staff=True)
         ]
-        for module in APP_DEMOS:
+        for module in DOMAINS:
             accounts += import_module(module).load(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("\nDemo accounts (username / password / role):"))
         for account in accounts:

@@ -1,7 +1,7 @@
-"""Demo data for this app, loaded by `manage.py demo` (idempotent): a buyer with orders in
+"""Demo data of the orders app, loaded by `manage.py demo` (idempotent): a buyer with orders in
 every state, placed on the demo farms' listings through the same services the API uses."""
 
-from marketplace.demo import DemoAccount, demo_user, ensure_account
+from demo.accounts import DemoAccount, demo_user, ensure_account
 from marketplace.errors import DomainError
 from marketplace.models import User
 from orders.models import Order

@@ -1,6 +1,6 @@
-"""Demo data for this app, loaded by `manage.py demo` (idempotent): five farms in real counties,
-a dozen listings with photos drawn here by Pillow and sent through the real photo pipeline, and
-harvest lots with trace codes.
+"""Demo data of the producers app, loaded by `manage.py demo` (idempotent): five farms in real
+counties, a dozen listings with photos drawn here by Pillow and sent through the real photo
+pipeline, and harvest lots with trace codes.
 
 The county codes are the official GB/T 2260 ones. The township and village codes below 太康县
 (城关回族镇 411627100000, 二郎庙村 411627100201) are illustrative: 12-digit codes in the right
@@ -13,12 +13,15 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFilter
 
-from marketplace.demo import DemoAccount, ensure_account
+from demo import clock
+from demo.accounts import DemoAccount, demo_user, ensure_account
 from producers import services
 from producers.models import Batch, Listing, Producer, Region
 from producers.regions import region_get_or_create
+from producers.tracecodes import trace_url
 
 PASSWORD = "shanhuo-farmer-2026"
 
@@ -218,8 +221,6 @@ def _taikang_village() -> Region | None:
 
 
 def _producer(farm: dict, region: Region) -> Producer:
-    from marketplace.demo import demo_user
-
     user = demo_user(farm["username"])
     producer = Producer.objects.filter(user=user).first()
     if producer is None:
@@ -256,14 +257,22 @@ def _listing(producer: Producer, spec: dict) -> Listing:
     for number, (harvested_on, quantity, certifications) in enumerate(spec["lots"], start=1):
         lot_code = f"{harvested_on.replace('-', '')}-{number}"
         if not Batch.objects.filter(listing=listing, lot_code=lot_code).exists():
-            services.batch_create(
-                listing=listing, harvested_on=date.fromisoformat(harvested_on),
-                quantity=quantity, lot_code=lot_code, certifications=certifications,
-            )
+            harvested = date.fromisoformat(harvested_on)
+            # recorded on its harvest day, or when the listing was made if that came later
+            with clock.on(max(harvested, timezone.localdate())):
+                services.batch_create(
+                    listing=listing, harvested_on=harvested,
+                    quantity=quantity, lot_code=lot_code, certifications=certifications,
+                )
     return listing
 
 
 def load(*, stdout) -> list[DemoAccount]:
+    with clock.days_ago(clock.FARMS_LISTED):
+        return _load(stdout=stdout)
+
+
+def _load(*, stdout) -> list[DemoAccount]:
     accounts = []
     village = _taikang_village()
     for farm in FARMS:
@@ -283,7 +292,5 @@ def load(*, stdout) -> list[DemoAccount]:
     stdout.write(f"Producers: {len(accounts)} farms, {listings.count()} listings, "
                  f"{Batch.objects.filter(listing__in=listings).count()} harvest lots.")
     if batch is not None:
-        from producers.tracecodes import trace_url
-
         stdout.write(f"  A trace page: {trace_url(batch.trace_code)}  (QR: /qr.png after it)")
     return accounts
