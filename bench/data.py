@@ -132,7 +132,7 @@ class Filler:
     def farms(self, count: int) -> None:
         from django.contrib.auth.hashers import make_password
 
-        from marketplace.models import User
+        from accounts.models import User
         from producers.models import Category, Producer, Region
 
         started = time.perf_counter()
@@ -234,7 +234,7 @@ class Filler:
     def lots_and_links(self, *, lot_share: int = 10, link_share: int = 20) -> None:
         """One active listing in `lot_share` has a harvest lot, one promotable listing in
         `link_share` a promoter's video link: a bigger catalog has proportionally more of both."""
-        from marketplace.models import User
+        from accounts.models import User
         from producers.models import Batch, Listing
         from producers.tracecodes import new_trace_code
         from promotion.models import Link, Promoter, Video
@@ -290,8 +290,8 @@ class Filler:
 
     # --- buyers and the contended listings ---------------------------------------------------
     def buyers(self, count: int) -> None:
-        from marketplace.auth import token_issue
-        from marketplace.models import User
+        from accounts.auth import token_issue
+        from accounts.models import User
 
         users = [User.objects.create(username=f"buyer{i:03d}", display_name=f"买家{i}")
                  for i in range(count)]

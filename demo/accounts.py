@@ -3,8 +3,8 @@ demo` with their role."""
 
 from dataclasses import dataclass
 
-from marketplace.models import User
-from marketplace.services import user_register
+from accounts.models import User
+from accounts.services import user_register
 
 
 @dataclass

@@ -1,9 +1,9 @@
 """Demo data of the orders app, loaded by `manage.py demo` (idempotent): a buyer with orders in
 every state, placed on the demo farms' listings through the same services the API uses."""
 
+from accounts.models import User
 from demo.accounts import DemoAccount, demo_user, ensure_account
 from marketplace.errors import DomainError
-from marketplace.models import User
 from orders.models import Order
 from orders.services import (
     order_cancel,

@@ -12,10 +12,10 @@ window) is made by the services on a clock set back (`demo.clock`).
 from django.conf import settings
 from django.db import transaction
 
+from accounts.models import User
 from demo import clock
 from demo.accounts import DemoAccount, demo_user, ensure_account
 from marketplace.errors import DomainError
-from marketplace.models import User
 from orders.models import Order
 from orders.services import (
     order_cancel,

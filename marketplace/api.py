@@ -150,7 +150,7 @@ def health(request: HttpRequest):
 
 
 def _register_routers() -> None:
-    from marketplace.accounts_api import router as accounts_router
+    from accounts.api import router as accounts_router
     from orders.api import router as orders_router
     from producers.api import router as producers_router
     from promotion.api import router as promotion_router

@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class MarketplaceConfig(AppConfig):
     name = "marketplace"
-    verbose_name = "Accounts and platform"
+    verbose_name = "Platform"

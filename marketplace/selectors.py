@@ -1,23 +1,10 @@
+"""Platform reads: the health of the database and the broker."""
+
 import functools
 
 import redis
 from django.conf import settings
 from django.db import connection
-
-from marketplace.models import User
-
-
-def user_with_roles(user_id: int) -> dict:
-    user = User.objects.select_related("producer", "promoter").get(pk=user_id)
-    producer = getattr(user, "producer", None)
-    promoter = getattr(user, "promoter", None)
-    return {
-        "id": user.pk,
-        "username": user.username,
-        "display_name": user.display_name,
-        "producer_id": producer.pk if producer else None,
-        "promoter_id": promoter.pk if promoter else None,
-    }
 
 
 def database_status() -> str:

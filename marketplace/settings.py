@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "marketplace",
+    "accounts",
     "producers",
     "orders",
     "promotion",
@@ -71,7 +72,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "marketplace.urls"
 WSGI_APPLICATION = "marketplace.wsgi.application"
-AUTH_USER_MODEL = "marketplace.User"
+AUTH_USER_MODEL = "accounts.User"
 
 TEMPLATES = [
     {

@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from marketplace.auth import bearer
+from accounts.auth import bearer
 from marketplace.idempotency import idempotent
 from marketplace.pagination import PageParams, page_schema
 from orders import selectors, services

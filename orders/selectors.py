@@ -10,8 +10,8 @@ from collections import defaultdict
 from django.db.models import Prefetch, QuerySet
 from django_filters import FilterSet
 
+from accounts.models import User
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
-from marketplace.models import User
 from marketplace.pagination import Page, PageParams, paginate
 from orders.filters import OrderFilter, ShipmentFilter
 from orders.models import Order, OrderLine, Shipment

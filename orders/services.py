@@ -21,6 +21,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import User
 from marketplace.errors import (
     InsufficientStock,
     InvalidState,
@@ -28,7 +29,6 @@ from marketplace.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from marketplace.models import User
 from orders import payments, selectors
 from orders.models import (
     MAX_AMOUNT,

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from ninja import File, Query, Router, Status, UploadedFile
 from ninja.decorators import decorate_view
 
-from marketplace.auth import bearer, caller, optional_bearer
+from accounts.auth import bearer, caller, optional_bearer
 from marketplace.errors import PayloadTooLarge
 from marketplace.pagination import PageParams, page_schema
 from producers import selectors, services

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from accounts.models import User
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
-from marketplace.models import User
 from marketplace.pagination import Page, PageParams, paginate
 from producers.filters import ListingFilter, ProducerFilter
 from producers.models import Batch, Category, Listing, ListingImage, Producer, Region

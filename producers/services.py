@@ -13,6 +13,7 @@ from django.db.models import DateTimeField, F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import User
 from marketplace.errors import (
     Conflict,
     DomainError,
@@ -20,7 +21,6 @@ from marketplace.errors import (
     NotFound,
     ValidationFailed,
 )
-from marketplace.models import User
 from producers import images
 from producers.models import Batch, Category, Listing, ListingImage, Producer, Region
 from producers.search import search_key

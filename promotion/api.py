@@ -3,7 +3,7 @@ from typing import Annotated
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
-from marketplace.auth import bearer
+from accounts.auth import bearer
 from marketplace.pagination import PageParams, page_schema
 from promotion import selectors, services
 from promotion.schemas import (

@@ -16,8 +16,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from accounts.models import User
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
-from marketplace.models import User
 from marketplace.pagination import Page, PageParams, paginate
 from producers.models import Listing, Producer
 from promotion.filters import CommissionFilter

@@ -12,8 +12,8 @@ from django.db.models import Count, F, Q, QuerySet, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from accounts.models import User
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from marketplace.models import User
 from producers.models import Batch, Listing, Producer
 from promotion import clicks as click_store
 from promotion import selectors

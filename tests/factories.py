@@ -12,8 +12,8 @@ import itertools
 from datetime import date
 from decimal import Decimal
 
-from marketplace.auth import token_issue
-from marketplace.models import User
+from accounts.auth import token_issue
+from accounts.models import User
 from orders import services as order_services
 from orders.models import Order
 from producers import services as producer_services

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from marketplace.models import User
+from accounts.models import User
 from tests.factories import client_for, make_user
 
 ACTORS = ("anonymous", "buyer", "other_producer", "owner", "promoter", "staff")

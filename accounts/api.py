@@ -1,11 +1,11 @@
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from marketplace.auth import bearer, token_revoke
-from marketplace.schemas import RegisterIn, RegisterOut, TokenIn, TokenOut, UserOut
-from marketplace.selectors import user_with_roles
-from marketplace.services import user_register, user_sign_in
-from marketplace.throttling import auth_throttle
+from accounts.auth import bearer, token_revoke
+from accounts.schemas import RegisterIn, RegisterOut, TokenIn, TokenOut, UserOut
+from accounts.selectors import user_with_roles
+from accounts.services import user_register, user_sign_in
+from accounts.throttling import auth_throttle
 
 router = Router(tags=["accounts"])
 

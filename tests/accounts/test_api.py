@@ -1,6 +1,6 @@
 import pytest
 
-from marketplace.models import Token
+from accounts.models import Token
 
 pytestmark = pytest.mark.django_db
 

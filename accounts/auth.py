@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
 
-from marketplace.models import Token, User
+from accounts.models import Token, User
 
 
 def hash_token(raw: str) -> str:

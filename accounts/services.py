@@ -5,9 +5,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 
-from marketplace.auth import token_issue
+from accounts.auth import token_issue
+from accounts.models import Token, User
 from marketplace.errors import NotAuthenticated, ValidationFailed
-from marketplace.models import Token, User
 
 
 @transaction.atomic

@@ -1,0 +1,33 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    """Every account can buy; a Producer or Promoter profile adds that role."""
+
+    display_name = models.CharField(max_length=64, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        # The table it had when it lived in `marketplace` (accounts/migrations/0001_initial):
+        # existing databases keep their rows, foreign keys and tokens without a copy.
+        db_table = "marketplace_user"
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class Token(models.Model):
+    """An API bearer token. Only the SHA-256 of the token is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "marketplace_token"  # as User's
+
+    def __str__(self) -> str:
+        return f"token {self.pk} of {self.user}"

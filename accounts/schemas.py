@@ -1,0 +1,35 @@
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from marketplace.schemas import TEXT
+
+
+class RegisterIn(Schema):
+    username: str = Field(..., min_length=3, max_length=150, pattern=r"^[\w.@+-]+$")
+    password: str = Field(..., min_length=1, max_length=128)
+    display_name: str = Field("", max_length=64, pattern=TEXT)
+    phone: str = Field("", max_length=32, pattern=TEXT)
+
+
+class TokenIn(Schema):
+    username: str = Field(..., max_length=150, pattern=TEXT)
+    password: str = Field(..., max_length=128)
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    producer_id: int | None
+    promoter_id: int | None
+
+
+class RegisterOut(Schema):
+    user: UserOut
+    token: str
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: datetime
