@@ -41,30 +41,25 @@ def env_bool(name: str, default: bool) -> bool:
     raise _bad(name, value, "one of 1/0, true/false, yes/no, on/off")
 
 
-def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+def _number(name: str, default, cast: type, minimum, wanted: str):
     value = _raw(name)
     if value is None:
         return default
     try:
-        number = int(value)
+        number = cast(value)
     except ValueError:
-        raise _bad(name, value, "a whole number") from None
-    if number < minimum:
-        raise _bad(name, value, f"at least {minimum}")
+        raise _bad(name, value, wanted) from None
+    if not minimum <= number < float("inf"):  # also refuses nan
+        raise _bad(name, value, f"{wanted} of at least {minimum}")
     return number
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    return _number(name, default, int, minimum, "a whole number")
 
 
 def env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
-    value = _raw(name)
-    if value is None:
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise _bad(name, value, "a number") from None
-    if not number >= minimum or number == float("inf"):  # also refuses nan
-        raise _bad(name, value, f"a finite number of at least {minimum}")
-    return number
+    return _number(name, default, float, minimum, "a finite number")
 
 
 def env_money(name: str, default: str) -> Decimal:
