@@ -154,11 +154,13 @@ def _register_routers() -> None:
     from orders.api import router as orders_router
     from producers.api import router as producers_router
     from promotion.api import router as promotion_router
+    from reports.api import router as reports_router
 
     api.add_router("", accounts_router)
     api.add_router("", producers_router)
     api.add_router("", orders_router)
     api.add_router("", promotion_router)
+    api.add_router("", reports_router)
 
 
 _register_routers()

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "orders",
     "promotion",
     "demo",  # `manage.py demo` only: development data, no models
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +141,8 @@ CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 60.0},
     "rollup-clicks": {"task": "promotion.tasks.rollup_clicks", "schedule": 60.0},
     "settle-commissions": {"task": "promotion.tasks.settle_commissions", "schedule": 600.0},
+    "purge-expired-reports": {"task": "reports.tasks.purge_expired_reports", "schedule": 3600.0},
+    "requeue-reports": {"task": "reports.tasks.requeue_reports", "schedule": 300.0},
     "purge-idempotency-keys": {
         "task": "marketplace.tasks.purge_idempotency_keys",
         "schedule": 3600.0,
@@ -163,6 +166,18 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
+# Report files are private (owner-only, expiring links served by the app), so they never live
+# under the public media: the `reports` storage. Code reaches files through the storage API only,
+# so an object store can take its place here.
+REPORTS_ROOT = Path(env_str("REPORTS_ROOT") or BASE_DIR / "var" / "reports")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "reports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(REPORTS_ROOT)},
+    },
+}
 
 # --- The business settings API.md names ---------------------------------------------------------
 TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30, minimum=1)
@@ -174,6 +189,10 @@ if "{listing_id}" not in PROMO_LANDING_URL:
     raise ImproperlyConfigured("PROMO_LANDING_URL must contain {listing_id}.")
 SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 48)
+# Reports (`POST /reports`): how long a finished file and its link last, and how many reports
+# one account may have waiting or being built at once.
+REPORT_TTL_HOURS = env_int("REPORT_TTL_HOURS", 24, minimum=1)
+REPORT_MAX_ACTIVE = env_int("REPORT_MAX_ACTIVE", 3, minimum=1)
 
 LOG_LEVEL = (env_str("LOG_LEVEL") or "INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

@@ -9,6 +9,7 @@ import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-for-the-checks-0123")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="shanhuo-media-"))
+os.environ.setdefault("REPORTS_ROOT", tempfile.mkdtemp(prefix="shanhuo-reports-"))
 
 from marketplace.settings import *  # noqa: E402,F403
 

@@ -33,7 +33,7 @@ def _ok(response, status: int = 201) -> dict:
 
 
 @pytest.fixture
-def site_world(regions, categories) -> World:
+def site_world(regions, categories, django_capture_on_commit_callbacks) -> World:
     users = {
         "anonymous": None,
         "buyer": make_user(username="site_buyer"),
@@ -91,4 +91,13 @@ def site_world(regions, categories) -> World:
     _ok(clients["buyer"].post(f"/orders/{order['id']}/pay", {"method": "sandbox"}), 200)
     ids["region_id"] = county.pk
     ids["provider"] = "sandbox"
+
+    # the owner's sales report, built (as a worker builds it, after the commit)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = _ok(owner.post("/reports", {"kind": "sales", "format": "csv",
+                                             "period_start": "2026-01-01",
+                                             "period_end": "2026-12-31"}), 202)
+    ids["report_id"] = report["id"]
+    report = _ok(owner.get(f"/reports/{report['id']}"), 200)
+    ids["report_token"] = report["download_url"].split("token=", 1)[1]
     return world

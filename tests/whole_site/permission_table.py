@@ -14,6 +14,7 @@ A route may have several rows (a list), e.g. one for a public object and one for
 Add a row for every new route: the matrix test fails, naming the route, until there is one.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
@@ -26,7 +27,7 @@ class Row:
     expect: dict[str, Any]
     body: Any = None
     params: dict[str, str] = field(default_factory=dict)
-    query: str = ""
+    query: str | Callable[[dict], str] = ""
     multipart: bool = False
 
 
@@ -174,6 +175,17 @@ TABLE: dict[str, Row | list[Row]] = {
                body=lambda ids: {"listing_id": ids["other_listing_id"]}),
     ],
     "GET /p/{code}": everyone(302, params={"code": "promo_link_code"}),
+    # --- reports (the owner's sales report, built) ----------------------------------------------
+    # a farm's kinds need a farm (403); the other producer asks for its own data
+    "POST /api/v1/reports": actors(
+        buyer=403, other_producer=202, owner=202, promoter=403, staff=403,
+        body={"kind": "sales", "format": "csv", "period_start": "2026-01-01",
+              "period_end": "2026-03-31"}),
+    "GET /api/v1/reports": signed_in(200),
+    "GET /api/v1/reports/{report_id}": owner_only(200),
+    # the signed link opens the file for the owner only, and only with the owner's token
+    "GET /api/v1/reports/{report_id}/download": owner_only(
+        200, query=lambda ids: f"token={ids['report_token']}"),
 }
 
 # The admin's URLs are one row: test_admin_is_for_staff_only walks the index and every model's

@@ -97,7 +97,8 @@ def _url(route: str, row: Row, ids: dict) -> str:
         return str(values[source])
 
     url = re.sub(r"\{(\w+)\}", fill, path)
-    return url + (f"?{row.query}" if row.query else "")
+    query = row.query(ids) if callable(row.query) else row.query
+    return url + (f"?{query}" if query else "")
 
 
 def _call(route: str, row: Row, actor: str, world) -> int:
@@ -187,6 +188,7 @@ OWN_LISTS = [
     ("/api/v1/shipments", "shipment_id", {"owner"}),
     ("/api/v1/videos", "video_id", {"owner"}),
     ("/api/v1/videos", "promo_video_id", {"promoter"}),
+    ("/api/v1/reports", "report_id", {"owner"}),
 ]
 
 

