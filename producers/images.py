@@ -55,9 +55,14 @@ def _open(file) -> Image.Image:
                 code="image_too_large",
                 details={"max_pixels": settings.LISTING_IMAGE_MAX_PIXELS},
             ) from exc
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        except UnidentifiedImageError as exc:
             raise UnsupportedMediaType(
                 "Only JPEG, PNG and WebP photos are accepted.", code="unsupported_image"
+            ) from exc
+        except (OSError, SyntaxError, ValueError) as exc:
+            # a format we take, whose header is cut short or damaged
+            raise UnsupportedMediaType(
+                "The photo could not be read; it may be damaged.", code="unreadable_image"
             ) from exc
     width, height = image.size
     if width * height > settings.LISTING_IMAGE_MAX_PIXELS:
