@@ -1,11 +1,40 @@
-"""Domain errors. Services raise these; one handler in marketplace.api renders the envelope
+"""The error envelope of API.md, and the domain errors services raise.
 
     {"error": {"code": "snake_case", "message": "...", "details": ...}}
 
-No handler builds an error body by hand.
+Services raise a `DomainError`; the handlers below (registered on the one NinjaAPI by
+marketplace.api) and the middleware and URL handlers outside ninja render every error with
+`error_response`. No handler builds an error body by hand. This module imports nothing of the
+project, so anything may import it without a cycle.
 """
 
+import logging
 from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, JsonResponse
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import Throttled as NinjaThrottled
+
+logger = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "throttled",
+}
+
+
+def error_response(status: int, code: str, message: str, details=None) -> JsonResponse:
+    body = {"error": {"code": code, "message": message, "details": details}}
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 class DomainError(Exception):
@@ -89,3 +118,76 @@ class Throttled(DomainError):
     status = 429
     code = "throttled"
     message = "Too many requests. Try again later."
+
+
+# --- Rendering: one handler per kind of exception --------------------------------------------
+
+
+def domain_error_response(exc: DomainError) -> JsonResponse:
+    return error_response(exc.status, exc.code, exc.message, exc.details)
+
+
+def _field_of(loc: list) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "form", "file", "header", "cookie"}:
+        source, parts = parts[0], parts[1:]
+        # body fields are nested under the payload parameter's name
+        if source in {"body", "form"} and len(parts) > 1:
+            parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def on_domain_error(request: HttpRequest, exc: DomainError) -> JsonResponse:
+    return domain_error_response(exc)
+
+
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> JsonResponse:
+    details = [{"field": _field_of(e.get("loc", [])), "message": e.get("msg", "Invalid value.")}
+               for e in exc.errors]
+    return error_response(422, "validation_error", "Some fields are invalid.", details)
+
+
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> JsonResponse:
+    response = error_response(401, "not_authenticated", "A valid bearer token is required.")
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def on_throttled(request: HttpRequest, exc: NinjaThrottled) -> JsonResponse:
+    response = error_response(429, "throttled", "Too many requests. Try again later.")
+    response["Retry-After"] = str(max(1, int(exc.wait or 1)))
+    return response
+
+
+def on_http_error(request: HttpRequest, exc: HttpError) -> JsonResponse:
+    code = HTTP_CODES.get(exc.status_code, "error")
+    return error_response(exc.status_code, code, str(exc))
+
+
+def on_not_found(request: HttpRequest, exc: Http404) -> JsonResponse:
+    return error_response(404, "not_found", "Not found.")
+
+
+def on_request_too_big(request: HttpRequest, exc: RequestDataTooBig) -> JsonResponse:
+    # A JSON body over DATA_UPLOAD_MAX_MEMORY_SIZE: the client's fault, not ours.
+    return error_response(413, "payload_too_large", "The request body is too large.")
+
+
+def on_unexpected(request: HttpRequest, exc: Exception) -> JsonResponse:
+    logger.exception("Unhandled error on %s %s", request.method, request.path)
+    if settings.DEBUG and getattr(settings, "DEBUG_PROPAGATE_EXCEPTIONS", False):
+        raise exc
+    return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+# What marketplace.api registers, in this order.
+HANDLERS = (
+    (DomainError, on_domain_error),
+    (ValidationError, on_validation_error),
+    (AuthenticationError, on_auth_error),
+    (NinjaThrottled, on_throttled),
+    (HttpError, on_http_error),
+    (Http404, on_not_found),
+    (RequestDataTooBig, on_request_too_big),
+    (Exception, on_unexpected),
+)

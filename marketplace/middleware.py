@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 
-from marketplace.api import error_response
+from marketplace.errors import error_response
 
 
 class ApiErrorEnvelopeMiddleware:

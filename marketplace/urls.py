@@ -4,7 +4,8 @@ from django.http import HttpRequest
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from marketplace.api import api, error_response
+from marketplace.api import api
+from marketplace.errors import error_response
 
 urlpatterns = [
     path("api/v1/", api.urls),

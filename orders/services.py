@@ -13,7 +13,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -29,6 +29,7 @@ from marketplace.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from marketplace.money import money
 from orders import payments, selectors
 from orders.models import (
     MAX_AMOUNT,
@@ -40,16 +41,14 @@ from orders.models import (
     Shipment,
 )
 from orders.signals import order_cancelled, order_placed
+from orders.tasks import notify_order_cancelled as notify_order_cancelled_task
+from orders.tasks import notify_order_paid as notify_order_paid_task
+from orders.tasks import notify_shipment_shipped as notify_shipment_shipped_task
 from producers.models import Listing, Region
 
-CENT = Decimal("0.01")
 MAX_LINES = 50
 # Letters and digits that cannot be misread over the phone (no 0/O, 1/I/L).
 _NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def shipping_fee_for(subtotal: Decimal) -> Decimal:
@@ -274,9 +273,7 @@ def _mark_paid(order_id: int, *, actor: User | None, now, note: str,
     if not _move_order(order_id, expected=Order.Status.PENDING_PAYMENT, to=Order.Status.PAID,
                        actor=actor, note=note, conditions=conditions, paid_at=now):
         return False
-    from orders.tasks import notify_order_paid
-
-    transaction.on_commit(lambda: notify_order_paid.delay(order_id), robust=True)
+    transaction.on_commit(lambda: notify_order_paid_task.delay(order_id), robust=True)
     return True
 
 
@@ -437,9 +434,7 @@ def _cancel(order: Order, *, actor: User | None, reason: str, expected: list[str
         for payment in Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED):
             _refund(payment)
         if previous == Order.Status.PAID:
-            from orders.tasks import notify_order_cancelled
-
-            transaction.on_commit(lambda: notify_order_cancelled.delay(order.pk), robust=True)
+            transaction.on_commit(lambda: notify_order_cancelled_task.delay(order.pk), robust=True)
     return order
 
 
@@ -501,10 +496,7 @@ def shipment_ship(*, shipment_id: int, user: User, carrier: str, tracking_number
                                                  Shipment.Status.DELIVERED}:
             _move_order(shipment.order_id, expected=Order.Status.PAID, to=Order.Status.SHIPPED,
                         actor=user, note="every parcel shipped")
-
-        from orders.tasks import notify_shipment_shipped
-
-        transaction.on_commit(lambda: notify_shipment_shipped.delay(shipment.pk), robust=True)
+        transaction.on_commit(lambda: notify_shipment_shipped_task.delay(shipment.pk), robust=True)
     shipment.refresh_from_db()
     return shipment
 

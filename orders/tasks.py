@@ -1,4 +1,5 @@
-"""Celery tasks of the orders app. Each takes ids, is safe to run twice and retries a little."""
+"""Celery tasks of the orders app. Each takes ids, is safe to run twice and retries a little.
+A task imports the service it calls inside its body (services import their tasks at the top)."""
 
 import logging
 
@@ -6,7 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from marketplace.errors import InvalidState
-from orders import notifications, selectors, services
+from orders import notifications, selectors
 
 logger = logging.getLogger(__name__)
 
@@ -16,10 +17,12 @@ def expire_unpaid_orders() -> int:
     """Cancel unpaid orders past ORDER_PAYMENT_TIMEOUT and give their stock back (beat, every
     minute). Each order goes through the same conditional UPDATE as a cancel, so an order paid
     meanwhile is left alone and running twice cancels nothing twice."""
+    from orders.services import order_expire
+
     expired = 0
     for order_id in selectors.order_ids_to_expire(now=timezone.now()):
         try:
-            services.order_expire(order_id=order_id)
+            order_expire(order_id=order_id)
         except InvalidState:
             continue  # paid or cancelled since the ids were read
         except Exception:

@@ -6,7 +6,7 @@ from ninja import File, Query, Router, Status, UploadedFile
 from ninja.decorators import decorate_view
 
 from accounts.auth import bearer, caller, optional_bearer
-from marketplace.errors import PayloadTooLarge
+from marketplace.errors import PayloadTooLarge, domain_error_response
 from marketplace.pagination import PageParams, page_schema
 from producers import selectors, services
 from producers.schemas import (
@@ -47,9 +47,7 @@ def refuse_oversized_body(run):
             length = 0
         limit = settings.LISTING_IMAGE_MAX_BYTES
         if length > limit + MULTIPART_OVERHEAD:
-            from marketplace.api import api
-
-            return api.on_exception(request, PayloadTooLarge(
+            return domain_error_response(PayloadTooLarge(
                 f"The upload is {length:,} bytes; a photo may have at most {limit:,} bytes.",
                 code="image_too_large", details={"size": length, "max_bytes": limit},
             ))

@@ -4,7 +4,7 @@ errors that the API turns into the error envelope."""
 import re
 import uuid
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -21,9 +21,11 @@ from marketplace.errors import (
     NotFound,
     ValidationFailed,
 )
+from marketplace.money import finer_than_cent, money, rate_rounded
 from producers import images
 from producers.models import Batch, Category, Listing, ListingImage, Producer, Region
 from producers.search import search_key
+from producers.tasks import make_listing_image_thumbnails as make_listing_image_thumbnails_task
 from producers.tracecodes import could_be_trace_code, new_trace_code
 
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
@@ -31,7 +33,6 @@ LOT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_COMMISSION = Decimal("0.50")
 # Listing.price has max_digits=10, decimal_places=2.
 MAX_PRICE = Decimal("100000000")
-CENT = Decimal("0.01")
 MAX_IMAGES_PER_LISTING = 12
 TRACE_CODE_ATTEMPTS = 5
 EARLIEST_HARVEST = date(2000, 1, 1)
@@ -132,12 +133,6 @@ def producer_refresh_denormalised(producer: Producer) -> None:
 
 # --- Listings --------------------------------------------------------------------------------
 
-def _finer_than_fen(value: Decimal) -> bool:
-    """True for 1.005. Only for a value already checked to be in range: quantizing 1e999999999
-    raises."""
-    return value != value.quantize(CENT)
-
-
 def _listing_check(
     values: dict[str, Any], *, current_status: str | None = None
 ) -> tuple[dict[str, str], dict[str, Any]]:
@@ -151,7 +146,7 @@ def _listing_check(
         errors["price"] = "The price must be greater than 0."
     elif price >= MAX_PRICE:
         errors["price"] = "The price is too large."
-    elif _finer_than_fen(price):
+    elif finer_than_cent(price):
         errors["price"] = "The price has at most two decimal places (fen)."
     if values["stock"] is None or values["stock"] < 0:
         errors["stock"] = "Stock is a whole number, 0 or more."
@@ -161,7 +156,7 @@ def _listing_check(
     if rate is not None:
         if not rate.is_finite() or not Decimal("0") <= rate <= MAX_COMMISSION:
             errors["commission_rate"] = "The commission rate is between 0.00 and 0.50."
-        elif _finer_than_fen(rate):
+        elif finer_than_cent(rate):
             errors["commission_rate"] = "The commission rate has at most two decimal places."
     start, end = values["harvest_start"], values["harvest_end"]
     if start and end and end < start:
@@ -184,9 +179,9 @@ def _listing_check(
         if resolved["origin_region"] is None:
             errors["origin_region_id"] = "No such region."
     if "price" not in errors:
-        resolved["price"] = price.quantize(CENT, rounding=ROUND_HALF_UP)
+        resolved["price"] = money(price)
     if rate is not None and "commission_rate" not in errors:
-        resolved["commission_rate"] = rate.quantize(CENT, rounding=ROUND_HALF_UP)
+        resolved["commission_rate"] = rate_rounded(rate)
     return errors, resolved
 
 
@@ -317,10 +312,7 @@ def listing_image_add(*, listing: Listing, file, size: int) -> ListingImage:
         image.original.save(f"{uuid.uuid4().hex}.{clean.extension}",
                             ContentFile(clean.content), save=False)
         image.save()
-
-        from producers.tasks import make_listing_image_thumbnails
-
-        transaction.on_commit(lambda: make_listing_image_thumbnails.delay(image.pk))
+        transaction.on_commit(lambda: make_listing_image_thumbnails_task.delay(image.pk))
     return image
 
 
@@ -331,12 +323,10 @@ def listing_image_reprocess(*, image: ListingImage) -> None:
     ListingImage.objects.filter(pk=image.pk).update(
         status=ListingImage.Status.PROCESSING, small="", medium=""
     )
-    from producers.tasks import make_listing_image_thumbnails
-
     def after_commit():
         for storage, name in old_files:
             storage.delete(name)
-        make_listing_image_thumbnails.delay(image.pk)
+        make_listing_image_thumbnails_task.delay(image.pk)
 
     transaction.on_commit(after_commit)
 

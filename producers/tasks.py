@@ -1,10 +1,13 @@
-from celery import shared_task
+"""Celery tasks of the producers app. A task imports its service inside its body (services
+import their tasks at the top), so the two modules never import each other at load time."""
 
-from producers import services
+from celery import shared_task
 
 
 @shared_task(name="producers.tasks.make_listing_image_thumbnails", max_retries=3)
 def make_listing_image_thumbnails(image_id: int) -> str:
     """Small and medium WebP thumbnails of one listing photo. Safe to run twice."""
-    image = services.listing_image_process(image_id=image_id)
+    from producers.services import listing_image_process
+
+    image = listing_image_process(image_id=image_id)
     return image.status if image is not None else "missing"

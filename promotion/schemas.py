@@ -1,18 +1,18 @@
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from django.conf import settings
 from ninja import Field, Schema
 from pydantic import PlainSerializer
 
+from marketplace.money import money
 from marketplace.schemas import CURRENCY, MAX_ID, TEXT
 from promotion.video_urls import player_url
 
 Money = Annotated[
     Decimal,
-    PlainSerializer(lambda v: str(Decimal(v).quantize(Decimal("0.01"), ROUND_HALF_UP)),
-                    return_type=str),
+    PlainSerializer(lambda v: str(money(v)), return_type=str),
 ]
 
 

@@ -3,7 +3,7 @@
 import logging
 import secrets
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from urllib.parse import quote
 
 from django.conf import settings
@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from marketplace.money import money
 from producers.models import Batch, Listing, Producer
 from promotion import clicks as click_store
 from promotion import selectors
@@ -25,17 +26,13 @@ from promotion.oembed import (
     resolve_short_link,
 )
 from promotion.safe_fetch import FetchFailed, FetchRefused
+from promotion.tasks import video_fetch_details as video_fetch_details_task
 from promotion.video_urls import UnsupportedVideoUrl, parse_video_url
 
 logger = logging.getLogger(__name__)
 
-CENT = Decimal("0.01")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 CODE_LENGTH = 8
-
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # --- Promoters --------------------------------------------------------------------------------
@@ -110,9 +107,7 @@ def video_submit(*, user: User, url: str, title: str = "",
         return Video.objects.get(owner=user, platform=parsed.platform,
                                  external_id=parsed.external_id), False
     if not ready:
-        from promotion.tasks import video_fetch_details
-
-        transaction.on_commit(lambda: video_fetch_details.delay(video.pk))
+        transaction.on_commit(lambda: video_fetch_details_task.delay(video.pk))
     return video, True
 
 

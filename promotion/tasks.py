@@ -1,6 +1,8 @@
+"""Celery tasks of the promotion app. A task imports its service inside its body (services
+import their tasks at the top), so the two modules never import each other at load time."""
+
 from celery import shared_task
 
-from promotion import services
 from promotion.safe_fetch import FetchFailed
 
 
@@ -10,9 +12,11 @@ def video_fetch_details(self, video_id: int) -> None:
     video is touched, so running it twice is harmless; a transient failure is retried with
     back-off, and the last attempt settles the video's status (run eagerly, the one attempt is
     the last)."""
+    from promotion.services import video_fetch_details
+
     final = self.request.is_eager or self.request.retries >= self.max_retries
     try:
-        services.video_fetch_details(video_id=video_id, final_attempt=final)
+        video_fetch_details(video_id=video_id, final_attempt=final)
     except FetchFailed as exc:
         raise self.retry(exc=exc, countdown=30 * 2 ** self.request.retries) from exc
 
@@ -20,10 +24,14 @@ def video_fetch_details(self, video_id: int) -> None:
 @shared_task(name="promotion.tasks.rollup_clicks", max_retries=0)
 def rollup_clicks() -> int:
     """Distinct visitors per link and day into ClickDaily (absolute counts: idempotent)."""
-    return services.clicks_rollup()
+    from promotion.services import clicks_rollup
+
+    return clicks_rollup()
 
 
 @shared_task(name="promotion.tasks.settle_commissions", max_retries=0)
 def settle_commissions() -> int:
     """Settle commissions past the return window (one conditional UPDATE: idempotent)."""
-    return services.commissions_settle()
+    from promotion.services import commissions_settle
+
+    return commissions_settle()

@@ -17,13 +17,14 @@ import json
 import re
 import secrets
 import time
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 
 from marketplace.errors import BadRequest, PayloadTooLarge
+from marketplace.money import money
 from orders.models import MAX_AMOUNT
 from orders.payments.base import PaymentIntent, PaymentProvider, WebhookEvent
 
@@ -105,7 +106,7 @@ def _event(body: bytes) -> WebhookEvent:
             order_number=str(data["order_number"]),
             provider_ref=str(data["payment_ref"])[:128],
             # in fen as stored, so that the range below is the one the columns hold
-            amount=Decimal(str(data["amount"])).quantize(Decimal("0.01"), ROUND_HALF_UP),
+            amount=money(str(data["amount"])),
             payload=payload,
         )
     except (ValueError, KeyError, TypeError, InvalidOperation) as exc:

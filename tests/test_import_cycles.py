@@ -1,0 +1,132 @@
+"""No module of the project imports, at load time, a module that imports it back.
+
+A cycle works only as long as the modules happen to be loaded in one order; the next import
+added elsewhere breaks start-up with a half-initialised module. Services import their tasks at
+the top, a task imports its service inside its body; the error envelope lives in a module that
+imports nothing of the project (marketplace.errors).
+"""
+
+from pathlib import Path
+
+from tests.import_graph import cycles, import_graph, project_modules
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def project_packages() -> list[str]:
+    """Every top-level package of the checkout except the tests themselves."""
+    return sorted(
+        path.parent.name for path in ROOT.glob("*/__init__.py") if path.parent.name != "tests"
+    )
+
+
+def task_imports_its_service(importer: str, imported: str) -> bool:
+    """The one deferred import the layout asks for: `app.tasks` imports `app.services` inside
+    the task's body (and `app.services` imports `app.tasks` at the top)."""
+    app, _, module = importer.rpartition(".")
+    return module == "tasks" and imported == f"{app}.services"
+
+
+def _project_graph(**options) -> dict[str, set[str]]:
+    packages = project_packages()
+    assert {"marketplace", "orders", "producers", "promotion"} <= set(packages)
+    return import_graph(project_modules(ROOT, packages), **options)
+
+
+def _message(found: list[list[str]]) -> str:
+    return "import cycles:\n" + "\n".join(" -> ".join(cycle) for cycle in found)
+
+
+def test_no_module_imports_itself_back_when_loaded():
+    found = cycles(_project_graph())
+
+    assert found == [], _message(found)
+
+
+def test_no_cycle_hides_in_a_function_body_except_a_task_importing_its_service():
+    found = cycles(_project_graph(deferred=True, allowed=task_imports_its_service))
+
+    assert found == [], _message(found)
+
+
+def test_the_walk_sees_the_imports_that_make_the_rules():
+    """The edges the rules rely on are seen, so an empty answer above means something."""
+    graph = _project_graph(deferred=True)
+
+    assert "orders.tasks" in graph["orders.services"]  # services import tasks at the top
+    assert "orders.services" in graph["orders.tasks"]  # ... tasks their service in the body
+    assert "orders.services" not in _project_graph()["orders.tasks"]
+    assert "marketplace.errors" in graph["marketplace.middleware"]
+    assert graph["marketplace.errors"] == set()  # the envelope imports nothing of ours
+    assert "marketplace.api" not in graph["producers.api"]
+
+
+def _package(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def test_a_cycle_is_found_and_named(tmp_path):
+    # given a package whose services and tasks import each other at the top, through
+    # three different spellings of an import
+    _package(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/services.py": "from shop import tasks\n\ndef place():\n    tasks.notify()\n",
+        "shop/tasks.py": "import shop.notify\n",
+        "shop/notify.py": "from .services import place\n",
+        "shop/api.py": "from shop.services import place\n",
+    })
+
+    found = cycles(import_graph(project_modules(tmp_path, ["shop"])))
+
+    assert found == [["shop.notify", "shop.services", "shop.tasks", "shop.notify"]]
+
+
+def test_the_old_layout_is_a_cycle_through_a_function_body(tmp_path):
+    # given services that import their task inside a function and a task module that imports
+    # the services at the top (what orders, producers and promotion did)
+    _package(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/services.py": "def place():\n    from shop.tasks import notify\n    notify()\n",
+        "shop/tasks.py": "from shop import services\n",
+    })
+    modules = project_modules(tmp_path, ["shop"])
+
+    assert cycles(import_graph(modules)) == []  # it loads, in this order
+    assert cycles(import_graph(modules, deferred=True, allowed=task_imports_its_service)) == [
+        ["shop.services", "shop.tasks", "shop.services"]
+    ]
+
+
+def test_imports_run_later_are_not_cycles(tmp_path):
+    # given the same two modules, where the task imports its service inside its body and a
+    # type-only import sits under TYPE_CHECKING
+    _package(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/services.py": "from shop import tasks\n",
+        "shop/tasks.py": (
+            "from typing import TYPE_CHECKING\n"
+            "if TYPE_CHECKING:\n    from shop import services\n"
+            "def notify():\n    from shop.services import place\n    place()\n"
+        ),
+    })
+
+    modules = project_modules(tmp_path, ["shop"])
+
+    assert cycles(import_graph(modules)) == []
+    assert cycles(import_graph(modules, deferred=True, allowed=task_imports_its_service)) == []
+
+
+def test_a_cycle_through_a_class_body_or_a_try_is_found(tmp_path):
+    _package(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/a.py": "try:\n    from shop.b import B\nexcept ImportError:\n    B = None\n",
+        "shop/b.py": "class B:\n    from shop import a\n",
+    })
+
+    assert cycles(import_graph(project_modules(tmp_path, ["shop"]))) == [
+        ["shop.a", "shop.b", "shop.a"]
+    ]
+
