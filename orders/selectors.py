@@ -8,24 +8,16 @@ does not exist.
 from collections import defaultdict
 
 from django.db.models import Prefetch, QuerySet
-from django_filters import FilterSet
 
 from accounts.models import User
-from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
+from marketplace.errors import NotFound, PermissionDenied
+from marketplace.filtering import filtered
 from marketplace.pagination import Page, PageParams, paginate
 from orders.filters import OrderFilter, ShipmentFilter
 from orders.models import Order, OrderLine, Shipment
 from producers.models import Producer
 
 BUYER, PRODUCER = "buyer", "producer"
-
-
-def _filtered(filterset: FilterSet) -> QuerySet:
-    if not filterset.is_valid():
-        raise ValidationFailed(
-            {field: " ".join(messages) for field, messages in filterset.errors.items()}
-        )
-    return filterset.qs
 
 
 def _producer_id(user: User) -> int | None:
@@ -88,7 +80,7 @@ def order_list(*, user: User, role: str, filters: dict, params: PageParams) -> P
     else:
         producer_id = None
         base = _orders(None).filter(buyer=user)
-    queryset = _filtered(OrderFilter(filters, queryset=base))
+    queryset = filtered(OrderFilter, filters, base)
     page = paginate(queryset, params, ordering=["-created_at", "-id"], scope=role)
     _shape(page.items, role)
     return page
@@ -111,7 +103,7 @@ def shipment_list(*, user: User, filters: dict, params: PageParams) -> Page:
     if producer_id is None:
         raise PermissionDenied("You have no producer profile.", code="not_a_producer")
     base = _shipments().filter(producer_id=producer_id)
-    queryset = _filtered(ShipmentFilter(filters, queryset=base))
+    queryset = filtered(ShipmentFilter, filters, base)
     page = paginate(queryset, params, ordering=["-id"])
     for shipment in page.items:
         _shape_shipment(shipment)

@@ -1,16 +1,16 @@
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
+from marketplace.filtering import filtered
 from marketplace.pagination import Page, PageParams, paginate
 from producers.filters import ListingFilter, ProducerFilter
 from producers.models import Batch, Category, Listing, ListingImage, Producer, Region
 from producers.tracecodes import could_be_trace_code
-from promotion.models import Link, Video
+from promotion.selectors import listing_video_count, origin_videos_of_batch
 
 # `ordering` values of GET /listings -> keyset ordering (always ending in the primary key).
 LISTING_ORDERINGS = {
@@ -38,15 +38,6 @@ def category_list() -> QuerySet[Category]:
     return Category.objects.order_by("position", "id")
 
 
-def _apply(filterset_class, data: dict[str, Any], queryset: QuerySet) -> QuerySet:
-    filterset = filterset_class(data={k: v for k, v in data.items() if v is not None},
-                                queryset=queryset)
-    if not filterset.is_valid():
-        raise ValidationFailed({field: " ".join(messages)
-                                for field, messages in filterset.errors.items()})
-    return filterset.qs
-
-
 # --- Producers -------------------------------------------------------------------------------
 
 def producer_queryset() -> QuerySet[Producer]:
@@ -54,7 +45,7 @@ def producer_queryset() -> QuerySet[Producer]:
 
 
 def producer_list(*, filters: dict[str, Any], params: PageParams) -> Page:
-    queryset = _apply(ProducerFilter, filters, producer_queryset())
+    queryset = filtered(ProducerFilter, filters, producer_queryset())
     return paginate(queryset, params, ordering=["id"])
 
 
@@ -85,27 +76,6 @@ def producer_owned(*, user: User, producer_id: int) -> Producer:
 
 # --- Listings --------------------------------------------------------------------------------
 
-def _video_count() -> Subquery:
-    """Distinct videos, not failed, linked to the listing or to one of its harvest lots.
-
-    Two indexed look-ups (links by listing, links by the listing's lots), not one join with an
-    OR across it: PostgreSQL cannot use an index for that OR and scanned every link and every
-    lot for each row of a page (`make bench`: 20 -> 94 ms a catalog page from 10,000 to 100,000
-    listings)."""
-    to_listing = Link.objects.filter(listing=OuterRef(OuterRef("pk"))).values("video_id")
-    to_lots = Link.objects.filter(batch__listing=OuterRef(OuterRef("pk"))).values("video_id")
-    videos = (
-        Video.objects.filter(Q(pk__in=to_listing) | Q(pk__in=to_lots))
-        .exclude(status=Video.Status.FAILED)
-        .order_by()
-        .annotate(all=Value(1))
-        .values("all")
-        .annotate(n=Count("pk", distinct=True))
-        .values("n")
-    )
-    return Coalesce(Subquery(videos, output_field=IntegerField()), 0)
-
-
 def listing_card_queryset() -> QuerySet[Listing]:
     """Listings shaped for the catalog card: a constant number of queries whatever the page
     size."""
@@ -114,7 +84,7 @@ def listing_card_queryset() -> QuerySet[Listing]:
         .prefetch_related(
             Prefetch("images", queryset=ListingImage.objects.order_by("position", "id")),
         )
-        .annotate(video_count=_video_count())
+        .annotate(video_count=listing_video_count())
     )
 
 
@@ -138,7 +108,7 @@ def listing_catalog(*, filters: dict[str, Any], ordering: str, params: PageParam
         raise ValidationFailed({"max_price": "max_price is below min_price."})
     # the card shows none of the long texts: they are not read either
     queryset = listing_card_queryset().filter(status=Listing.Status.ACTIVE).defer(*CARD_DEFERRED)
-    queryset = _apply(ListingFilter, filters, queryset)
+    queryset = filtered(ListingFilter, filters, queryset)
     return paginate(queryset, params, ordering=LISTING_ORDERINGS[ordering])
 
 
@@ -185,20 +155,6 @@ def trace_batch(*, trace_code: str) -> Batch:
     return batch
 
 
-def trace_videos(*, batch: Batch) -> list[Video]:
-    """The farm's own footage: origin videos linked to this lot, or linked to its listing by
-    the producer; never failed ones."""
-    producer_user_id = batch.listing.producer.user_id
-    return list(
-        Video.objects.filter(kind=Video.Kind.ORIGIN)
-        .exclude(status=Video.Status.FAILED)
-        .filter(Q(links__batch=batch) | Q(links__listing_id=batch.listing_id,
-                                          owner_id=producer_user_id))
-        .distinct()
-        .order_by("-created_at", "-id")[:20]
-    )
-
-
 def trace_label_warning(batch: Batch) -> bool:
     return batch.scans > settings.TRACE_SCAN_WARNING_THRESHOLD
 
@@ -212,7 +168,7 @@ def trace_view(*, trace_code: str) -> dict[str, Any]:
         "listing": listing,
         "producer": listing.producer,
         "origin_region": listing.origin_region or listing.producer.region,
-        "videos": trace_videos(batch=batch),
+        "videos": origin_videos_of_batch(batch=batch),
         "photo": listing.images.filter(status=ListingImage.Status.READY)
         .order_by("position", "id").first(),
         "scans": batch.scans,

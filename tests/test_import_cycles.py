@@ -130,3 +130,14 @@ def test_a_cycle_through_a_class_body_or_a_try_is_found(tmp_path):
         ["shop.a", "shop.b", "shop.a"]
     ]
 
+
+def test_producers_reads_promotion_only_through_the_selectors_promotion_exposes():
+    """'A listing's videos' is promotion's rule: producers asks promotion.selectors for it and
+    never queries promotion's tables itself."""
+    graph = _project_graph(deferred=True)
+
+    readers = sorted(name for name, imported in graph.items()
+                     if name.startswith("producers.") and "promotion.models" in imported)
+
+    assert readers == []
+    assert "promotion.selectors" in graph["producers.selectors"]
