@@ -4,6 +4,7 @@ from ninja import Query, Router, Status
 from accounts.auth import bearer
 from marketplace.idempotency import idempotent
 from marketplace.pagination import PageParams, page_schema
+from marketplace.schemas import PathId
 from orders import selectors, services
 from orders.schemas import (
     OrderIn,
@@ -43,22 +44,22 @@ def order_list(request: HttpRequest, query: Query[OrderQuery], params: Query[Pag
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.get("/orders/{int:order_id}", response=OrderOut, auth=bearer)
-def order_detail(request: HttpRequest, order_id: int):
+@router.get("/orders/{order_id}", response=OrderOut, auth=bearer)
+def order_detail(request: HttpRequest, order_id: PathId):
     return selectors.order_get(user=request.auth, order_id=order_id)
 
 
-@router.post("/orders/{int:order_id}/pay", response=OrderOut, auth=bearer)
+@router.post("/orders/{order_id}/pay", response=OrderOut, auth=bearer)
 @idempotent(OrderOut)
-def order_pay(request: HttpRequest, order_id: int, payload: PayIn):
+def order_pay(request: HttpRequest, order_id: PathId, payload: PayIn):
     """Pay the order (the buyer). The sandbox settles at once. Cancelled or past its payment
     window -> 409 invalid_state. Honours `Idempotency-Key`."""
     services.order_pay(order_id=order_id, user=request.auth, method=payload.method)
     return selectors.order_get(user=request.auth, order_id=order_id)
 
 
-@router.post("/orders/{int:order_id}/cancel", response=OrderOut, auth=bearer)
-def order_cancel(request: HttpRequest, order_id: int):
+@router.post("/orders/{order_id}/cancel", response=OrderOut, auth=bearer)
+def order_cancel(request: HttpRequest, order_id: PathId):
     """The buyer cancels before anything shipped: stock back, refund if paid."""
     services.order_cancel(order_id=order_id, user=request.auth)
     return selectors.order_get(user=request.auth, order_id=order_id)
@@ -73,15 +74,15 @@ def shipment_list(request: HttpRequest, query: Query[ShipmentQuery], params: Que
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.post("/shipments/{int:shipment_id}/ship", response=ShipmentOut, auth=bearer)
-def shipment_ship(request: HttpRequest, shipment_id: int, payload: ShipIn):
+@router.post("/shipments/{shipment_id}/ship", response=ShipmentOut, auth=bearer)
+def shipment_ship(request: HttpRequest, shipment_id: PathId, payload: ShipIn):
     """The producer ships a parcel of a paid order."""
     services.shipment_ship(shipment_id=shipment_id, user=request.auth, **payload.dict())
     return selectors.shipment_get(shipment_id=shipment_id)
 
 
-@router.post("/shipments/{int:shipment_id}/confirm", response=ShipmentOut, auth=bearer)
-def shipment_confirm(request: HttpRequest, shipment_id: int):
+@router.post("/shipments/{shipment_id}/confirm", response=ShipmentOut, auth=bearer)
+def shipment_confirm(request: HttpRequest, shipment_id: PathId):
     """The buyer confirms a parcel arrived."""
     services.shipment_confirm(shipment_id=shipment_id, user=request.auth)
     return selectors.shipment_get(shipment_id=shipment_id)

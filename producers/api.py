@@ -8,6 +8,7 @@ from ninja.decorators import decorate_view
 from accounts.auth import bearer, caller, optional_bearer
 from marketplace.errors import PayloadTooLarge, domain_error_response
 from marketplace.pagination import PageParams, page_schema
+from marketplace.schemas import PathId
 from producers import selectors, services
 from producers.schemas import (
     BatchIn,
@@ -64,7 +65,7 @@ def region_list(request: HttpRequest, query: Query[RegionQuery]):
 
 
 @router.get("/regions/{region_id}", response=RegionOut, tags=["places"])
-def region_detail(request: HttpRequest, region_id: int):
+def region_detail(request: HttpRequest, region_id: PathId):
     return selectors.region_get(region_id=region_id)
 
 
@@ -88,12 +89,12 @@ def producer_list(request: HttpRequest, filters: Query[ProducerQuery], page: Que
 
 
 @router.get("/producers/{producer_id}", response=ProducerOut)
-def producer_detail(request: HttpRequest, producer_id: int):
+def producer_detail(request: HttpRequest, producer_id: PathId):
     return selectors.producer_get(producer_id=producer_id)
 
 
 @router.patch("/producers/{producer_id}", response=ProducerOwnOut, auth=bearer)
-def producer_update(request: HttpRequest, producer_id: int, payload: ProducerPatch):
+def producer_update(request: HttpRequest, producer_id: PathId, payload: ProducerPatch):
     producer = selectors.producer_owned(user=request.auth, producer_id=producer_id)
     services.producer_update(producer=producer, **payload.dict(exclude_unset=True))
     return selectors.producer_get(producer_id=producer_id)
@@ -118,19 +119,19 @@ def listing_create(request: HttpRequest, payload: ListingIn):
 
 @router.get("/listings/{listing_id}", response=ListingOut, auth=optional_bearer,
             tags=["catalog"])
-def listing_detail(request: HttpRequest, listing_id: int):
+def listing_detail(request: HttpRequest, listing_id: PathId):
     return selectors.listing_get(listing_id=listing_id, viewer=caller(request))
 
 
 @router.patch("/listings/{listing_id}", response=ListingOut, auth=bearer, tags=["catalog"])
-def listing_update(request: HttpRequest, listing_id: int, payload: ListingPatch):
+def listing_update(request: HttpRequest, listing_id: PathId, payload: ListingPatch):
     listing = selectors.listing_owned(user=request.auth, listing_id=listing_id)
     services.listing_update(listing=listing, **payload.dict(exclude_unset=True))
     return selectors.listing_get_output(listing_id=listing_id)
 
 
 @router.delete("/listings/{listing_id}", response={204: None}, auth=bearer, tags=["catalog"])
-def listing_archive(request: HttpRequest, listing_id: int):
+def listing_archive(request: HttpRequest, listing_id: PathId):
     listing = selectors.listing_owned(user=request.auth, listing_id=listing_id)
     services.listing_archive(listing=listing)
     return Status(204, None)
@@ -139,7 +140,7 @@ def listing_archive(request: HttpRequest, listing_id: int):
 @router.post("/listings/{listing_id}/images", response={201: ImageOut}, auth=bearer,
              tags=["catalog"])
 @decorate_view(refuse_oversized_body)
-def listing_image_add(request: HttpRequest, listing_id: int, file: File[UploadedFile]):
+def listing_image_add(request: HttpRequest, listing_id: PathId, file: File[UploadedFile]):
     """A JPEG, PNG or WebP photo (multipart field `file`). EXIF (and so GPS) is removed;
     thumbnails are made in the background (`status`: processing -> ready | failed)."""
     listing = selectors.listing_owned(user=request.auth, listing_id=listing_id)
@@ -149,7 +150,7 @@ def listing_image_add(request: HttpRequest, listing_id: int, file: File[Uploaded
 
 @router.post("/listings/{listing_id}/batches", response={201: BatchOut}, auth=bearer,
              tags=["trace"])
-def batch_create(request: HttpRequest, listing_id: int, payload: BatchIn):
+def batch_create(request: HttpRequest, listing_id: PathId, payload: BatchIn):
     listing = selectors.listing_owned(user=request.auth, listing_id=listing_id)
     batch = services.batch_create(listing=listing, **payload.dict())
     return Status(201, batch)

@@ -4,25 +4,12 @@ from typing import Annotated, Literal
 
 from django.conf import settings
 from ninja import Field, Schema
-from pydantic import AfterValidator
 
-from marketplace.schemas import CURRENCY, MAX_ID
+from marketplace.schemas import CURRENCY, Id, Text
 from producers.tracecodes import qr_url, trace_url
 from promotion.schemas import VideoPublicOut
 
-
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database.
-    if "\x00" in value:
-        raise ValueError("The text contains a NUL character.")
-    return value
-
-
-# Text from a client: any string without NUL characters.
-Text = Annotated[str, AfterValidator(_no_nul)]
-# A primary key as a client may send it: out-of-range numbers are a 422, not a database error.
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Certification = Annotated[str, AfterValidator(_no_nul), Field(min_length=1, max_length=64)]
+Certification = Annotated[Text, Field(min_length=1, max_length=64)]
 
 
 def absolute_media_url(field) -> str | None:

@@ -1,13 +1,11 @@
-from typing import Annotated
-
 from django.http import HttpRequest
-from ninja import Path, Query, Router, Status
+from ninja import Query, Router, Status
 
 from accounts.auth import bearer
 from marketplace.pagination import PageParams, page_schema
+from marketplace.schemas import PathId
 from promotion import selectors, services
 from promotion.schemas import (
-    MAX_ID,
     CommissionOut,
     CommissionQuery,
     LinkIn,
@@ -22,8 +20,6 @@ from promotion.schemas import (
 )
 
 router = Router(tags=["promotion"])
-# A path id outside 64 bits is a 422, not a database overflow.
-Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post("/promoters", response={201: PromoterOut}, auth=bearer)
@@ -73,12 +69,12 @@ def video_list(request: HttpRequest, params: Query[PageParams]):
 
 
 @router.get("/videos/{video_id}", response=VideoOut, auth=bearer)
-def video_detail(request: HttpRequest, video_id: Id):
+def video_detail(request: HttpRequest, video_id: PathId):
     return selectors.video_get(user=request.auth, video_id=video_id)
 
 
 @router.post("/videos/{video_id}/links", response={200: LinkOut, 201: LinkOut}, auth=bearer)
-def link_create(request: HttpRequest, video_id: Id, payload: LinkIn):
+def link_create(request: HttpRequest, video_id: PathId, payload: LinkIn):
     link, created = services.link_create(user=request.auth, video_id=video_id,
                                          listing_id=payload.listing_id,
                                          batch_id=payload.batch_id)
@@ -86,6 +82,6 @@ def link_create(request: HttpRequest, video_id: Id, payload: LinkIn):
 
 
 @router.get("/listings/{listing_id}/videos", response=page_schema(VideoPublicOut))
-def listing_videos(request: HttpRequest, listing_id: Id, params: Query[PageParams]):
+def listing_videos(request: HttpRequest, listing_id: PathId, params: Query[PageParams]):
     page = selectors.listing_videos(listing_id=listing_id, params=params)
     return {"items": page.items, "next_cursor": page.next_cursor}

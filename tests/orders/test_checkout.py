@@ -279,7 +279,7 @@ def test_impossible_ids_and_nul_characters_are_422_not_500(buyer_api, order_body
     body = order_body((two_farms["apples"], 1))
     body["shipping_address"]["region_id"] = 2**64
     assert "shipping_address.region_id" in fields(buyer_api.post("/orders", body))
-    assert buyer_api.get(f"/orders/{2**70}").status_code == 404
+    assert buyer_api.get(f"/orders/{2**70}").status_code == 422
     assert Listing.objects.get(pk=two_farms["apples"].pk).stock == 50
 
 

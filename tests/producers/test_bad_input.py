@@ -45,9 +45,12 @@ def test_odd_trace_codes_are_404(api, categories, code):
     assert api.get(f"/trace/{code}/qr.png").status_code == 404
 
 
-def test_out_of_range_ids_are_404_in_a_path_and_422_in_a_body(api, owner_api, listing):
-    assert api.get(f"/listings/{BIG}").status_code == 404
-    assert api.get(f"/producers/{BIG}").status_code == 404
+def test_out_of_range_ids_are_422_in_a_path_as_in_a_body(api, owner_api, listing):
+    # every path id is typed one way (marketplace.schemas.PathId): 1 to MAX_ID
+    for path in (f"/listings/{BIG}", f"/producers/{BIG}", "/listings/0", f"/regions/{BIG}"):
+        response = api.get(path)
+        assert response.status_code == 422, path
+        assert response.json()["error"]["code"] == "validation_error"
     assert owner_api.patch(f"/listings/{listing.pk}",
                            {"origin_region_id": BIG}).status_code == 422
 
