@@ -1,10 +1,10 @@
 """Platform reads: the health of the database and the broker."""
 
-import functools
-
 import redis
 from django.conf import settings
 from django.db import connection
+
+from marketplace.redis_clients import redis_client
 
 
 def database_status() -> str:
@@ -17,17 +17,11 @@ def database_status() -> str:
         return "down"
 
 
-@functools.lru_cache(maxsize=4)
-def _redis_client(url: str) -> redis.Redis:
-    """One client (and connection pool) per URL for the process, not a connection per check."""
-    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-
-
 def broker_status() -> str:
     if not settings.REDIS_URL:
         return "eager"
     try:
-        _redis_client(settings.REDIS_URL).ping()
+        redis_client(settings.REDIS_URL, timeout=1).ping()
         return "ok"
     except redis.RedisError:
         return "down"

@@ -13,9 +13,12 @@ import logging
 import re
 from datetime import date
 
+import redis
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+
+from marketplace.redis_clients import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -53,20 +56,10 @@ def visitor_hash(address: str, user_agent: str, day: date) -> str:
     return salted_hmac(_SALT, value, secret=secret, algorithm="sha256").hexdigest()[:32]
 
 
-_clients: dict[str, object] = {}
-
-
-def _redis():
+def _redis() -> redis.Redis | None:
     url = settings.CLICK_REDIS_URL
-    if not url:
-        return None
-    client = _clients.get(url)
-    if client is None:
-        import redis
-
-        client = redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
-        _clients[url] = client
-    return client
+    # a redirect waits at most a quarter of a second for Redis before counting in the database
+    return redis_client(url, timeout=0.25) if url else None
 
 
 def _visitors_key(link_id: int, day: date) -> str:
@@ -83,8 +76,6 @@ def redis_add(link_id: int, day: date, visitor: str) -> bool:
     client = _redis()
     if client is None:
         return False
-    import redis
-
     ttl = CLICK_REDIS_TTL_DAYS * 86400
     try:
         pipe = client.pipeline(transaction=False)
@@ -104,8 +95,6 @@ def redis_counts(days: list[date]) -> dict[tuple[int, date], int]:
     client = _redis()
     if client is None:
         return {}
-    import redis
-
     counts: dict[tuple[int, date], int] = {}
     try:
         for day in days:
