@@ -75,7 +75,7 @@ def order_list(*, user: User, role: str, filters: dict, params: PageParams) -> P
     if role == PRODUCER:
         producer_id = _producer_id(user)
         if producer_id is None:
-            raise PermissionDenied("You have no producer profile.", code="not_a_producer")
+            raise PermissionDenied("You have no producer profile.", code="producer_required")
         base = _orders(producer_id).filter(shipments__producer_id=producer_id)
     else:
         producer_id = None
@@ -101,7 +101,7 @@ def shipment_list(*, user: User, filters: dict, params: PageParams) -> Page:
     """A farm's parcels, newest first, with what to pack and where to send it."""
     producer_id = _producer_id(user)
     if producer_id is None:
-        raise PermissionDenied("You have no producer profile.", code="not_a_producer")
+        raise PermissionDenied("You have no producer profile.", code="producer_required")
     base = _shipments().filter(producer_id=producer_id)
     queryset = filtered(ShipmentFilter, filters, base)
     page = paginate(queryset, params, ordering=["-id"])
@@ -110,12 +110,20 @@ def shipment_list(*, user: User, filters: dict, params: PageParams) -> Page:
     return page
 
 
-def shipment_where(*, shipment_id: int, **owner) -> Shipment:
-    """The shipment if it matches `owner` (`producer__user=` the farm's account, or
-    `order__buyer=` the buyer); anyone else gets a 404, as if it did not exist."""
-    shipment = Shipment.objects.filter(pk=shipment_id, **owner).first()
-    if shipment is None:
+def shipment_acted_on(*, shipment_id: int, user: User, role: str) -> Shipment:
+    """The shipment, for `user` acting on it as `role` (BUYER: the order's buyer; PRODUCER: the
+    farm that ships it). The other party, who sees the parcel, may not do this (403); anyone
+    else is told it does not exist (404). The same rule as an order's buyer actions."""
+    shipment = (
+        Shipment.objects.filter(pk=shipment_id)
+        .select_related("order", "producer").only("order__buyer_id", "producer__user_id").first()
+    )
+    parties = {BUYER: shipment.order.buyer_id, PRODUCER: shipment.producer.user_id} if shipment \
+        else {}
+    if user.pk not in parties.values():
         raise NotFound("No such shipment.", code="shipment_not_found")
+    if parties[role] != user.pk:
+        raise PermissionDenied(f"Only the {'buyer' if role == BUYER else 'farm'} can do this.")
     return shipment
 
 

@@ -1,7 +1,7 @@
 """Every write of the orders app.
 
 Two rules hold throughout:
-- Stock moves by one conditional UPDATE per listing (`... WHERE stock >= q`), in primary-key
+- Stock moves only through orders/stock.py: one conditional UPDATE per listing, in primary-key
   order, inside the order's transaction. No read-then-write of a counter.
 - A status changes by `UPDATE ... WHERE id = ? AND status = <expected>`; zero rows is
   `InvalidState`. A change to a shipment first updates its order's row the same way, so the
@@ -17,13 +17,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
 from marketplace.errors import (
-    InsufficientStock,
     InvalidState,
     NotFound,
     PermissionDenied,
@@ -41,6 +39,7 @@ from orders.models import (
     Shipment,
 )
 from orders.signals import order_cancelled, order_placed
+from orders.stock import stock_give_back, stock_take
 from orders.tasks import notify_order_cancelled as notify_order_cancelled_task
 from orders.tasks import notify_order_paid as notify_order_paid_task
 from orders.tasks import notify_shipment_shipped as notify_shipment_shipped_task
@@ -156,34 +155,6 @@ def _clean_address(address: dict) -> dict:
     return {**cleaned, "region": region}
 
 
-def _take_stock(lines: list[_Line]) -> None:
-    """One conditional UPDATE per line in listing-id order. The first line that falls short
-    stops it: every short line is reported with what is available, and the caller's
-    transaction rolls back whatever was taken."""
-    taken: dict[int, int] = {}
-    for line in lines:
-        updated = Listing.objects.filter(
-            pk=line.listing_id, status=Listing.Status.ACTIVE, stock__gte=line.quantity
-        ).update(stock=F("stock") - line.quantity, sales=F("sales") + line.quantity)
-        if not updated:
-            raise InsufficientStock(details=_shortages(lines, taken))
-        taken[line.listing_id] = line.quantity
-
-
-def _shortages(lines: list[_Line], taken: dict[int, int]) -> list[dict]:
-    current = {
-        pk: (stock + taken.get(pk, 0) if status == Listing.Status.ACTIVE else 0)
-        for pk, stock, status in Listing.objects.filter(
-            pk__in=[ln.listing_id for ln in lines]
-        ).values_list("pk", "stock", "status")
-    }
-    return [
-        {"listing_id": ln.listing_id, "available": current.get(ln.listing_id, 0)}
-        for ln in lines
-        if current.get(ln.listing_id, 0) < ln.quantity
-    ]
-
-
 def _create_order_row(**fields) -> Order:
     for _ in range(5):
         try:
@@ -192,6 +163,51 @@ def _create_order_row(**fields) -> Order:
         except IntegrityError:
             continue  # the random number was taken: draw another
     raise IntegrityError("Could not draw a free order number.")
+
+
+@dataclass
+class _FarmPart:
+    """One farm's share of an order: its lines (with the listing as sold) and its money."""
+
+    producer_id: int
+    items: list[tuple[_Line, Listing]]
+    subtotal: Decimal
+    shipping_fee: Decimal
+
+
+def _price_by_farm(lines: list[_Line]) -> list[_FarmPart]:
+    """The lines grouped by farm, in producer-id order, each farm priced on its own: its
+    subtotal and its shipping fee. Read after the stock is taken: the rows are the order's
+    now, so price and title are the ones sold."""
+    listings = Listing.objects.in_bulk([ln.listing_id for ln in lines])
+    by_producer: dict[int, list[tuple[_Line, Listing]]] = defaultdict(list)
+    for line in lines:
+        listing = listings[line.listing_id]
+        by_producer[listing.producer_id].append((line, listing))
+    parts = []
+    for producer_id, items in sorted(by_producer.items()):
+        subtotal = money(sum((lst.price * ln.quantity for ln, lst in items), Decimal(0)))
+        parts.append(_FarmPart(producer_id, items, subtotal, shipping_fee_for(subtotal)))
+    return parts
+
+
+def _write_shipments(order: Order, parts: list[_FarmPart]) -> None:
+    """One shipment per farm and the order's lines, each in its farm's shipment."""
+    order_lines = []
+    for part in parts:
+        shipment = Shipment.objects.create(
+            order=order, producer_id=part.producer_id, subtotal=part.subtotal,
+            shipping_fee=part.shipping_fee,
+        )
+        order_lines += [
+            OrderLine(
+                order=order, shipment=shipment, listing=listing, title=listing.title,
+                unit=listing.unit, unit_price=listing.price, quantity=line.quantity,
+                line_total=money(listing.price * line.quantity),
+            )
+            for line, listing in part.items
+        ]
+    OrderLine.objects.bulk_create(order_lines)
 
 
 def order_place(
@@ -206,19 +222,10 @@ def order_place(
     _check_listings(buyer, merged)
     now = timezone.now()
     with transaction.atomic():
-        _take_stock(merged)
-        # read after taking: the rows are ours now, so price and title are the ones sold
-        listings = Listing.objects.in_bulk([ln.listing_id for ln in merged])
-        by_producer: dict[int, list[tuple[_Line, Listing]]] = defaultdict(list)
-        for line in merged:
-            listing = listings[line.listing_id]
-            by_producer[listing.producer_id].append((line, listing))
-        parts = {}
-        for producer_id, items in by_producer.items():
-            subtotal = money(sum((lst.price * ln.quantity for ln, lst in items), Decimal(0)))
-            parts[producer_id] = (subtotal, shipping_fee_for(subtotal))
-        subtotal = sum((s for s, _ in parts.values()), Decimal("0.00"))
-        fee = sum((f for _, f in parts.values()), Decimal("0.00"))
+        stock_take({line.listing_id: line.quantity for line in merged})
+        parts = _price_by_farm(merged)
+        subtotal = sum((part.subtotal for part in parts), Decimal("0.00"))
+        fee = sum((part.shipping_fee for part in parts), Decimal("0.00"))
         if subtotal + fee >= MAX_AMOUNT:
             # more than the money columns hold: refused, and the stock taken goes back
             raise ValidationFailed({"lines": "This order is too large; split it up."})
@@ -227,22 +234,7 @@ def order_place(
             promo_code=(promo_code or "").strip(), note=(note or "").strip(),
             expires_at=now + timedelta(seconds=settings.ORDER_PAYMENT_TIMEOUT), **address,
         )
-        order_lines = []
-        for producer_id in sorted(by_producer):
-            part_subtotal, part_fee = parts[producer_id]
-            shipment = Shipment.objects.create(
-                order=order, producer_id=producer_id, subtotal=part_subtotal,
-                shipping_fee=part_fee,
-            )
-            order_lines += [
-                OrderLine(
-                    order=order, shipment=shipment, listing=listing, title=listing.title,
-                    unit=listing.unit, unit_price=listing.price, quantity=line.quantity,
-                    line_total=money(listing.price * line.quantity),
-                )
-                for line, listing in by_producer[producer_id]
-            ]
-        OrderLine.objects.bulk_create(order_lines)
+        _write_shipments(order, parts)
         _event(order.pk, Order.Status.PENDING_PAYMENT, actor=buyer, note="placed")
         order_placed.send(sender=Order, order=order)
     return order
@@ -394,40 +386,46 @@ def _refund(payment: Payment, *, provider=None) -> None:
 # --- Cancelling ---------------------------------------------------------------------------------
 
 
+def _move_to_cancelled(order: Order, *, actor: User | None, reason: str, expected: list[str],
+                       conditions: dict) -> str:
+    """The order's conditional UPDATE to cancelled, from whichever of `expected` it is in; the
+    status it had. One UPDATE per status it may be in, so that the event records the status the
+    row really had. None matched -> InvalidState."""
+    now = timezone.now()
+    for previous in expected:
+        if _move_order(order.pk, expected=previous, to=Order.Status.CANCELLED, actor=actor,
+                       note=reason, conditions=conditions, cancelled_at=now,
+                       cancel_reason=reason):
+            return previous
+    raise InvalidState("This order can no longer be cancelled.")
+
+
+def _cancel_shipments(order: Order, *, actor: User | None, reason: str) -> None:
+    """Every parcel of the order cancelled, each with its event. Called with the order's row
+    taken: no parcel can ship meanwhile, so one already shipped is InvalidState."""
+    if Shipment.objects.filter(order=order).exclude(status=Shipment.Status.PENDING).exists():
+        raise InvalidState("Part of this order has already shipped.")
+    shipment_ids = list(order.shipments.values_list("pk", flat=True))
+    Shipment.objects.filter(pk__in=shipment_ids, status=Shipment.Status.PENDING).update(
+        status=Shipment.Status.CANCELLED
+    )
+    OrderEvent.objects.bulk_create([
+        OrderEvent(order=order, shipment_id=pk, actor=actor, from_status="pending",
+                   to_status=Shipment.Status.CANCELLED, note=reason)
+        for pk in shipment_ids
+    ])
+
+
 def _cancel(order: Order, *, actor: User | None, reason: str, expected: list[str],
             **conditions) -> Order:
     """Cancel `order` if it is still in one of `expected` (and matches `conditions`): stock
     back once, refunds, shipments cancelled, `order_cancelled` sent."""
     with transaction.atomic():
-        now = timezone.now()
-        # one conditional UPDATE per status it may be in, so that the event records the
-        # status the row really had
-        for previous in expected:
-            if _move_order(order.pk, expected=previous, to=Order.Status.CANCELLED, actor=actor,
-                           note=reason, conditions=conditions, cancelled_at=now,
-                           cancel_reason=reason):
-                break
-        else:
-            raise InvalidState("This order can no longer be cancelled.")
-        # the order's row is ours now: no parcel can ship until this commits
-        if Shipment.objects.filter(order=order).exclude(status=Shipment.Status.PENDING).exists():
-            raise InvalidState("Part of this order has already shipped.")
-        shipment_ids = list(order.shipments.values_list("pk", flat=True))
-        Shipment.objects.filter(pk__in=shipment_ids, status=Shipment.Status.PENDING).update(
-            status=Shipment.Status.CANCELLED
-        )
-        for listing_id, quantity in (
-            OrderLine.objects.filter(order=order).order_by("listing_id")
-            .values_list("listing_id", "quantity")
-        ):
-            Listing.objects.filter(pk=listing_id).update(
-                stock=F("stock") + quantity, sales=F("sales") - quantity
-            )
-        OrderEvent.objects.bulk_create([
-            OrderEvent(order=order, shipment_id=pk, actor=actor, from_status="pending",
-                       to_status=Shipment.Status.CANCELLED, note=reason)
-            for pk in shipment_ids
-        ])
+        previous = _move_to_cancelled(order, actor=actor, reason=reason, expected=expected,
+                                      conditions=conditions)
+        # the order's row is ours now: what follows happens once per order
+        _cancel_shipments(order, actor=actor, reason=reason)
+        stock_give_back(order_id=order.pk)
         order.refresh_from_db()
         order_cancelled.send(sender=Order, order=order)
         # last, so that nothing after the provider's refund can roll the cancel back
@@ -480,7 +478,8 @@ def shipment_ship(*, shipment_id: int, user: User, carrier: str, tracking_number
               (("carrier", carrier), ("tracking_number", tracking_number)) if not v}
     if errors:
         raise ValidationFailed(errors)
-    shipment = selectors.shipment_where(shipment_id=shipment_id, producer__user=user)
+    shipment = selectors.shipment_acted_on(shipment_id=shipment_id, user=user,
+                                           role=selectors.PRODUCER)
     with transaction.atomic():
         _lock_order(shipment.order_id, statuses=[Order.Status.PAID],
                     message="Only a paid order can be shipped.")
@@ -504,7 +503,8 @@ def shipment_ship(*, shipment_id: int, user: User, carrier: str, tracking_number
 def shipment_confirm(*, shipment_id: int, user: User) -> Shipment:
     """The buyer confirms a parcel arrived. Once every live parcel has, the order is
     `completed`."""
-    shipment = selectors.shipment_where(shipment_id=shipment_id, order__buyer=user)
+    shipment = selectors.shipment_acted_on(shipment_id=shipment_id, user=user,
+                                           role=selectors.BUYER)
     with transaction.atomic():
         _lock_order(shipment.order_id, statuses=[Order.Status.PAID, Order.Status.SHIPPED],
                     message="This order has nothing on its way.")

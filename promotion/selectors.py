@@ -33,8 +33,8 @@ MONEY = DecimalField(max_digits=14, decimal_places=2)
 def promoter_get(*, user: User) -> Promoter:
     promoter = Promoter.objects.filter(user=user).first()
     if promoter is None:
-        raise NotFound("This account has no promoter profile (POST /promoters).",
-                       code="promoter_not_found")
+        raise PermissionDenied("Create a promoter profile first (POST /promoters).",
+                               code="promoter_required")
     return promoter
 
 

@@ -56,7 +56,8 @@ def test_shipping_records_carrier_and_the_order_follows(buyer_api, order, parcel
 def test_a_farm_cannot_ship_anothers_parcel_or_a_buyer_ship(buyer_api, order, parcels, two_farms):
     buyer_api.post(f"/orders/{order.pk}/pay", {"method": "sandbox"})
     assert ship(two_farms["api_b"], parcels["a"]).status_code == 404
-    assert ship(buyer_api, parcels["a"]).status_code == 404
+    # the buyer sees the parcel in the order, but shipping is the farm's part: 403
+    assert ship(buyer_api, parcels["a"]).status_code == 403
     assert two_farms["api_a"].post("/shipments/999999/ship",
                                    {"carrier": "x", "tracking_number": "y"}).status_code == 404
     parcels["a"].refresh_from_db()
@@ -79,7 +80,9 @@ def test_confirming_before_shipping_is_409_and_only_the_buyer_confirms(
     early = buyer_api.post(f"/shipments/{parcels['a'].pk}/confirm")
     assert early.status_code == 409 and early.json()["error"]["code"] == "invalid_state"
     ship(two_farms["api_a"], parcels["a"])
-    assert two_farms["api_a"].post(f"/shipments/{parcels['a'].pk}/confirm").status_code == 404
+    # the farm sees its parcel, but confirming is the buyer's part: 403; another farm: 404
+    assert two_farms["api_a"].post(f"/shipments/{parcels['a'].pk}/confirm").status_code == 403
+    assert two_farms["api_b"].post(f"/shipments/{parcels['a'].pk}/confirm").status_code == 404
     assert buyer_api.post(f"/shipments/{parcels['a'].pk}/confirm").status_code == 200
     again = buyer_api.post(f"/shipments/{parcels['a'].pk}/confirm")
     assert again.status_code == 409

@@ -90,9 +90,9 @@ def test_a_farm_sees_how_each_listing_does_through_promotion(farm, story):
 
 
 def test_stats_need_the_role(buyer_api):
-    assert buyer_api.get("/promoters/me/stats").status_code == 404
+    assert buyer_api.get("/promoters/me/stats").status_code == 403
     assert buyer_api.get("/producers/me/promotion").status_code == 403
-    assert buyer_api.get("/promoters/me/commissions").status_code == 404
+    assert buyer_api.get("/promoters/me/commissions").status_code == 403
 
 
 def test_the_commission_ledger_explains_every_amount(promoter, story):

@@ -42,7 +42,9 @@ def test_promoter_profile_needs_a_name_and_a_token(api, buyer_api):
     assert response.status_code == 422
     assert response.json()["error"]["details"][0]["field"] == "display_name"
     assert buyer_api.post("/promoters", {"display_name": "   "}).status_code == 422
-    assert buyer_api.get("/promoters/me").status_code == 404
+    response = buyer_api.get("/promoters/me")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "promoter_required"
 
 
 # --- Videos -------------------------------------------------------------------------------------

@@ -6,7 +6,10 @@ order's parcel), promoter (linked the owner's listing to a promo video), staff (
 the admin, not special in the API).
 
 The rules of API.md: no or a bad token is 401; someone else's object is 404 to them (they may not
-learn it exists); a role one does not have is 403; a public GET is 200 for everyone. A status in
+learn it exists); a role one does not have is 403: an account role (no producer or promoter
+profile, for /shipments, /producers/me/..., /promoters/me/...), or the other party's part in an
+order one is a party to (the farm paying or cancelling, confirming its own parcel; the buyer
+shipping it); a public GET is 200 for everyone. A status in
 a set means any of them is right (e.g. a 409 for the owner still proves the check passed). Path
 parameters are filled from the world's ids (`params` maps a parameter to another id).
 
@@ -139,11 +142,14 @@ TABLE: dict[str, Row | list[Row]] = {
         buyer=200, other_producer=404, owner=403, promoter=404, staff=404),
     "GET /api/v1/shipments": actors(
         buyer=403, other_producer=200, owner=200, promoter=403, staff=403),
-    "POST /api/v1/shipments/{shipment_id}/ship": owner_only(
-        200, body={"carrier": "顺丰", "tracking_number": "SF1234567890"}),
+    # the buyer sees the parcel in their order but is not the farm: 403
+    "POST /api/v1/shipments/{shipment_id}/ship": actors(
+        buyer=403, other_producer=404, owner=200, promoter=404, staff=404,
+        body={"carrier": "顺丰", "tracking_number": "SF1234567890"}),
     # not shipped yet: the buyer passes the permission check and meets the state check
+    # the farm sees its parcel but is not the buyer: 403, as for an order's buyer actions
     "POST /api/v1/shipments/{shipment_id}/confirm": actors(
-        buyer=409, other_producer=404, owner=404, promoter=404, staff=404),
+        buyer=409, other_producer=404, owner=403, promoter=404, staff=404),
     # signed by the provider, not by a user: an unsigned call is refused for everyone alike
     "POST /api/v1/payments/webhooks/{provider}": everyone(
         400, body={"event": "fake"}),
@@ -151,13 +157,13 @@ TABLE: dict[str, Row | list[Row]] = {
     "POST /api/v1/promoters": actors(
         buyer=201, other_producer=201, owner=201, promoter=409, staff=201,
         body={"display_name": "新推广员"}),
+    # /promoters/me and below: a role one does not have (no promoter profile), 403
     "GET /api/v1/promoters/me": actors(
-        buyer=404, other_producer=404, owner=404, promoter=200, staff=404),
-    # /promoters/me and below: no promoter profile, nothing there (404)
+        buyer=403, other_producer=403, owner=403, promoter=200, staff=403),
     "GET /api/v1/promoters/me/stats": actors(
-        buyer=404, other_producer=404, owner=404, promoter=200, staff=404),
+        buyer=403, other_producer=403, owner=403, promoter=200, staff=403),
     "GET /api/v1/promoters/me/commissions": actors(
-        buyer=404, other_producer=404, owner=404, promoter=200, staff=404),
+        buyer=403, other_producer=403, owner=403, promoter=200, staff=403),
     "POST /api/v1/videos": actors(
         buyer=403, other_producer=201, owner=201, promoter=201, staff=403,
         body={"url": "https://www.bilibili.com/video/BV1GJ411x7h7"}),

@@ -1,0 +1,54 @@
+"""A listing's stock: taken when an order is placed, given back when it is cancelled. The only
+code that moves `Listing.stock` (and `sales`, which moves with it).
+
+One conditional UPDATE per listing, in listing-id order so that two orders never wait on each
+other's rows the other way round, inside the caller's transaction. Nothing reads a counter and
+writes it back; `CheckConstraint(stock >= 0)` is the backstop.
+"""
+
+from django.db.models import F
+
+from marketplace.errors import InsufficientStock
+from orders.models import OrderLine
+from producers.models import Listing
+
+
+def stock_take(quantities: dict[int, int]) -> None:
+    """Take `quantities` (listing id -> units) from active listings. The first listing that
+    falls short stops it: every short listing is reported with what it has, and the caller's
+    transaction rolls back whatever was taken."""
+    taken: dict[int, int] = {}
+    for listing_id, quantity in sorted(quantities.items()):
+        updated = Listing.objects.filter(
+            pk=listing_id, status=Listing.Status.ACTIVE, stock__gte=quantity
+        ).update(stock=F("stock") - quantity, sales=F("sales") + quantity)
+        if not updated:
+            raise InsufficientStock(details=_shortages(quantities, taken))
+        taken[listing_id] = quantity
+
+
+def _shortages(quantities: dict[int, int], taken: dict[int, int]) -> list[dict]:
+    """What each short listing has, counting back what this order took before it stopped (an
+    inactive listing has nothing)."""
+    available = {
+        pk: (stock + taken.get(pk, 0) if status == Listing.Status.ACTIVE else 0)
+        for pk, stock, status in Listing.objects.filter(pk__in=list(quantities))
+        .values_list("pk", "stock", "status")
+    }
+    return [
+        {"listing_id": listing_id, "available": available.get(listing_id, 0)}
+        for listing_id, quantity in sorted(quantities.items())
+        if available.get(listing_id, 0) < quantity
+    ]
+
+
+def stock_give_back(*, order_id: int) -> None:
+    """Every unit of the order's lines back to its listing (a cancel). The caller's conditional
+    status change makes this happen once per order."""
+    for listing_id, quantity in (
+        OrderLine.objects.filter(order_id=order_id).order_by("listing_id")
+        .values_list("listing_id", "quantity")
+    ):
+        Listing.objects.filter(pk=listing_id).update(
+            stock=F("stock") + quantity, sales=F("sales") - quantity
+        )
