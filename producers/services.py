@@ -133,31 +133,37 @@ def producer_refresh_denormalised(producer: Producer) -> None:
 
 # --- Listings --------------------------------------------------------------------------------
 
-def _listing_check(
-    values: dict[str, Any], *, current_status: str | None = None
-) -> tuple[dict[str, str], dict[str, Any]]:
-    """(errors by field, resolved objects: category, origin_region)."""
-    errors: dict[str, str] = {}
-    resolved: dict[str, Any] = {}
+def _price_error(price: Decimal | None) -> str | None:
+    if price is None or not price.is_finite() or price <= 0:
+        return "The price must be greater than 0."
+    if price >= MAX_PRICE:
+        return "The price is too large."
+    if finer_than_cent(price):
+        return "The price has at most two decimal places (fen)."
+    return None
+
+
+def _commission_rate_error(rate: Decimal | None) -> str | None:
+    if rate is None:
+        return None
+    if not rate.is_finite() or not Decimal("0") <= rate <= MAX_COMMISSION:
+        return "The commission rate is between 0.00 and 0.50."
+    if finer_than_cent(rate):
+        return "The commission rate has at most two decimal places."
+    return None
+
+
+def _listing_field_errors(values: dict[str, Any], *, current_status: str | None) -> dict[str, str]:
+    """The rules of each field on its own (and of the harvest's two ends together)."""
+    errors: dict[str, str | None] = {}
     if not (values["title"] or "").strip():
         errors["title"] = "A title is required."
-    price = values["price"]
-    if price is None or not price.is_finite() or price <= 0:
-        errors["price"] = "The price must be greater than 0."
-    elif price >= MAX_PRICE:
-        errors["price"] = "The price is too large."
-    elif finer_than_cent(price):
-        errors["price"] = "The price has at most two decimal places (fen)."
+    errors["price"] = _price_error(values["price"])
     if values["stock"] is None or values["stock"] < 0:
         errors["stock"] = "Stock is a whole number, 0 or more."
     if values["unit"] not in Listing.Unit.values:
         errors["unit"] = f"Must be one of: {', '.join(Listing.Unit.values)}."
-    rate = values["commission_rate"]
-    if rate is not None:
-        if not rate.is_finite() or not Decimal("0") <= rate <= MAX_COMMISSION:
-            errors["commission_rate"] = "The commission rate is between 0.00 and 0.50."
-        elif finer_than_cent(rate):
-            errors["commission_rate"] = "The commission rate has at most two decimal places."
+    errors["commission_rate"] = _commission_rate_error(values["commission_rate"])
     start, end = values["harvest_start"], values["harvest_end"]
     if start and end and end < start:
         errors["harvest_end"] = "The harvest cannot end before it starts."
@@ -165,23 +171,37 @@ def _listing_check(
         errors["net_weight_g"] = "The net weight is a whole number of grams, more than 0."
     if values["status"] not in {Listing.Status.DRAFT, Listing.Status.ACTIVE, current_status}:
         errors["status"] = "Must be draft or active (DELETE archives a listing)."
+    return {field: message for field, message in errors.items() if message}
+
+
+def _listing_references(values: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+    """The category (a slug, or the object already) and the origin region, looked up."""
+    errors: dict[str, str] = {}
     category = values["category"]
-    if isinstance(category, Category):
-        resolved["category"] = category
-    else:
-        resolved["category"] = Category.objects.filter(slug=category).first()
-        if resolved["category"] is None:
-            errors["category"] = f"No category with the slug {category!r}."
-    region_id = values["origin_region_id"]
-    resolved["origin_region"] = None
-    if region_id is not None:
-        resolved["origin_region"] = Region.objects.filter(pk=region_id).first()
-        if resolved["origin_region"] is None:
+    if not isinstance(category, Category):
+        category = Category.objects.filter(slug=category).first()
+        if category is None:
+            errors["category"] = f"No category with the slug {values['category']!r}."
+    region = None
+    if values["origin_region_id"] is not None:
+        region = Region.objects.filter(pk=values["origin_region_id"]).first()
+        if region is None:
             errors["origin_region_id"] = "No such region."
+    return errors, {"category": category, "origin_region": region}
+
+
+def _listing_check(
+    values: dict[str, Any], *, current_status: str | None = None
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """(errors by field, resolved values: category, origin_region, and price and commission
+    rate rounded to the fen where they are valid)."""
+    errors = _listing_field_errors(values, current_status=current_status)
+    reference_errors, resolved = _listing_references(values)
+    errors.update(reference_errors)
     if "price" not in errors:
-        resolved["price"] = money(price)
-    if rate is not None and "commission_rate" not in errors:
-        resolved["commission_rate"] = rate_rounded(rate)
+        resolved["price"] = money(values["price"])
+    if values["commission_rate"] is not None and "commission_rate" not in errors:
+        resolved["commission_rate"] = rate_rounded(values["commission_rate"])
     return errors, resolved
 
 
