@@ -149,51 +149,65 @@ def _finish(video_id: int, status: str, **fields) -> None:
     Video.objects.filter(pk=video_id, status=Video.Status.PENDING).update(status=status, **fields)
 
 
+def _video_resolve(video: Video) -> Video | None:
+    """Follow the short link of a video to the platform's own URL: the video, now with its
+    real id, or None when it turned out to be one its owner already had (merged into it)."""
+    # the hops go over the network, so no transaction is open while they run
+    resolved = resolve_short_link(video.platform, video.canonical_url)
+    with transaction.atomic():
+        return _apply_resolution(video, resolved)
+
+
+def _video_fetch(video: Video) -> None:
+    """Title and thumbnail from the platform's oEmbed where it has one; the video is ready."""
+    if not has_oembed(video.platform):
+        _finish(video.pk, Video.Status.READY)
+        return
+    metadata = fetch_metadata(video.platform, video.canonical_url)
+    fields = {"thumbnail_url": metadata.thumbnail_url}
+    if not video.title and metadata.title:
+        fields["title"] = metadata.title
+    _finish(video.pk, Video.Status.READY, **fields)
+
+
+def _video_settle_unfetched(video_id: int) -> None:
+    """The last attempt failed for want of an answer: a video whose id is known is ready
+    without a title (the player is built from the id), a short link never resolved failed."""
+    unresolved = parse_video_url(
+        Video.objects.values_list("canonical_url", flat=True).get(pk=video_id)
+    ).is_short_link
+    _finish(video_id, Video.Status.FAILED if unresolved else Video.Status.READY)
+
+
 def video_fetch_details(*, video_id: int, final_attempt: bool = True) -> None:
     """Resolve a short link, then fetch title and thumbnail where the platform has oEmbed.
 
     pending -> ready, or failed when the platform says there is no such public video or the
     fetch is refused (a private address, a redirect off the platform, an oversized answer).
-    A transient failure (timeout, connection) raises FetchFailed for the task to retry; on the
-    last attempt a video whose id is known becomes ready without a title (the player is built
-    from the id), one whose short link never resolved becomes failed. Safe to run twice: only
-    a pending video is touched."""
+    A transient failure (timeout, connection) raises FetchFailed for the task to retry; the
+    last attempt settles the video (`_video_settle_unfetched`). Safe to run twice: only a
+    pending video is touched."""
     video = Video.objects.filter(pk=video_id, status=Video.Status.PENDING).first()
     if video is None:
         return
     try:
-        parsed_now = parse_video_url(video.canonical_url)
+        is_short_link = parse_video_url(video.canonical_url).is_short_link
     except UnsupportedVideoUrl:
         _finish(video.pk, Video.Status.FAILED)
         return
     try:
-        if parsed_now.is_short_link:
-            # the hops go over the network, so no transaction is open while they run
-            resolved = resolve_short_link(video.platform, video.canonical_url)
-            with transaction.atomic():
-                video = _apply_resolution(video, resolved)
+        if is_short_link:
+            video = _video_resolve(video)
             if video is None:
                 return
-        if not has_oembed(video.platform):
-            _finish(video.pk, Video.Status.READY)
-            return
-        metadata = fetch_metadata(video.platform, video.canonical_url)
+        _video_fetch(video)
     except (FetchRefused, VideoUnavailable) as exc:
         logger.warning("video %s failed: %s", video_id, exc)
         _finish(video_id, Video.Status.FAILED)
-        return
     except FetchFailed:
         if not final_attempt:
             raise
-        unresolved = parse_video_url(
-            Video.objects.values_list("canonical_url", flat=True).get(pk=video_id)
-        ).is_short_link
-        _finish(video_id, Video.Status.FAILED if unresolved else Video.Status.READY)
-        return
-    fields = {"thumbnail_url": metadata.thumbnail_url}
-    if not video.title and metadata.title:
-        fields["title"] = metadata.title
-    _finish(video.pk, Video.Status.READY, **fields)
+        _video_settle_unfetched(video_id)
 
 
 # --- Links ------------------------------------------------------------------------------------
