@@ -15,6 +15,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
@@ -26,6 +27,8 @@ from marketplace.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
+# what ninja's renderer sends, so that a response with a key looks like one without
+CONTENT_TYPE = "application/json; charset=utf-8"
 
 
 def _valid_key(key: str) -> bool:
@@ -41,63 +44,77 @@ def _request_hash(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
-def _replay(stored: IdempotencyKey) -> JsonResponse:
-    response = JsonResponse(stored.response_body, status=stored.status_code, safe=False,
+def _checked_key(request: HttpRequest) -> str | None:
+    key = request.headers.get(HEADER)
+    if key is not None and not _valid_key(key):
+        raise BadRequest("Idempotency-Key must be 1 to 255 printable ASCII characters.",
+                         code="invalid_idempotency_key")
+    return key
+
+
+def _claim(*, user, key: str, request_hash: str) -> tuple[IdempotencyKey, bool]:
+    """(the key's row, True if this request created it). A key used before for another request
+    is 409 `idempotency_key_reused`."""
+    try:
+        with transaction.atomic():
+            return IdempotencyKey.objects.create(
+                user=user, key=key, request_hash=request_hash, status_code=0, response_body={},
+            ), True
+    except IntegrityError:
+        stored = IdempotencyKey.objects.get(user=user, key=key)
+    if stored.request_hash != request_hash:
+        raise Conflict("This Idempotency-Key was already used with a different request.",
+                       code="idempotency_key_reused")
+    return stored, False
+
+
+def _rendered(result, response_schema: type[Schema], status: int,
+              request: HttpRequest) -> tuple[int, Any]:
+    """(status, body) of what the view returned, rendered through `response_schema` once and
+    with ninja's encoder, as ninja would: times to the millisecond, decimals as strings."""
+    code, obj = (status, result)
+    if isinstance(result, Status):
+        code, obj = result.status_code, result.value
+    context = {"request": request, "response_status": code}
+    data = response_schema.model_validate(obj, context=context).model_dump(context=context)
+    return code, json.loads(json.dumps(data, cls=NinjaJSONEncoder))
+
+
+def _response(status: int, body: Any, *, replayed: bool = False) -> JsonResponse:
+    """The body as the client gets it, the first time and on every replay alike (ninja passes
+    a response through as it is: nothing is validated a second time)."""
+    response = JsonResponse(body, status=status, safe=False, content_type=CONTENT_TYPE,
                             json_dumps_params={"ensure_ascii": False})
-    response[REPLAY_HEADER] = "true"
+    if replayed:
+        response[REPLAY_HEADER] = "true"
     return response
+
+
+def _run_once(view: Callable, request: HttpRequest, args, kwargs, *, key: str,
+              response_schema: type[Schema], status: int) -> JsonResponse:
+    with transaction.atomic():
+        record, created = _claim(user=request.auth, key=key, request_hash=_request_hash(request))
+        if not created:
+            return _response(record.status_code, record.response_body, replayed=True)
+        code, body = _rendered(view(request, *args, **kwargs), response_schema, status, request)
+        record.status_code, record.response_body = code, body
+        record.save(update_fields=["status_code", "response_body"])
+    return _response(code, body)
 
 
 def idempotent(response_schema: type[Schema], status: int = 200) -> Callable:
     """Make a ninja POST view honour `Idempotency-Key`. The view returns `response_schema`'s
-    source object (or `Status(code, obj)`); the rendered body is what is stored and replayed."""
+    source object (or `Status(code, obj)`); with a key, the client gets a JsonResponse of the
+    rendered body, which is what is stored and replayed."""
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):
-            key = request.headers.get(HEADER)
+            key = _checked_key(request)
             if key is None:
                 return view(request, *args, **kwargs)
-            if not _valid_key(key):
-                raise BadRequest(
-                    "Idempotency-Key must be 1 to 255 printable ASCII characters.",
-                    code="invalid_idempotency_key",
-                )
-            request_hash = _request_hash(request)
-            user = request.auth
-            with transaction.atomic():
-                try:
-                    with transaction.atomic():
-                        record = IdempotencyKey.objects.create(
-                            user=user, key=key, request_hash=request_hash,
-                            status_code=0, response_body={},
-                        )
-                except IntegrityError:
-                    stored = IdempotencyKey.objects.get(user=user, key=key)
-                    if stored.request_hash != request_hash:
-                        raise Conflict(
-                            "This Idempotency-Key was already used with a different request.",
-                            code="idempotency_key_reused",
-                        ) from None
-                    return _replay(stored)
-                result = view(request, *args, **kwargs)
-                if isinstance(result, Status):
-                    code, obj = result.status_code, result.value
-                else:
-                    code, obj = status, result
-                context = {"request": request, "response_status": code}
-                # rendered with ninja's encoder, as the first response is: a replay is identical
-                # to the byte (times to the millisecond, decimals as strings)
-                body = json.loads(json.dumps(
-                    response_schema.model_validate(obj, context=context).model_dump(
-                        context=context
-                    ),
-                    cls=NinjaJSONEncoder,
-                ))
-                record.status_code = code
-                record.response_body = body
-                record.save(update_fields=["status_code", "response_body"])
-            return Status(code, body)
+            return _run_once(view, request, args, kwargs, key=key,
+                             response_schema=response_schema, status=status)
 
         return wrapper
 

@@ -87,18 +87,10 @@ class OrderShipmentOut(Schema):
 
     @staticmethod
     def resolve_producer_name(obj) -> str:
-        return obj["producer_name"] if isinstance(obj, dict) else obj.producer.name
-
-
-def _shaped(obj, attr: str, key: str):
-    """What a selector attached (`attr`), or `key` of an already rendered order (the idempotency
-    layer re-validates the body it stored)."""
-    return obj[key] if isinstance(obj, dict) else getattr(obj, attr)
+        return obj.producer.name
 
 
 def _address(order) -> dict:
-    if isinstance(order, dict):
-        return order["shipping_address"]
     return {
         "recipient": order.recipient, "phone": order.phone, "region_id": order.region_id,
         "region_path": order.region.path, "detail": order.detail,
@@ -129,23 +121,23 @@ class OrderOut(Schema):
 
     @staticmethod
     def resolve_lines(obj) -> list:
-        return _shaped(obj, "visible_lines", "lines")
+        return obj.visible_lines
 
     @staticmethod
     def resolve_shipments(obj) -> list:
-        return _shaped(obj, "visible_shipments", "shipments")
+        return obj.visible_shipments
 
     @staticmethod
     def resolve_subtotal(obj) -> Decimal:
-        return _shaped(obj, "view_subtotal", "subtotal")
+        return obj.view_subtotal
 
     @staticmethod
     def resolve_shipping_fee(obj) -> Decimal:
-        return _shaped(obj, "view_shipping_fee", "shipping_fee")
+        return obj.view_shipping_fee
 
     @staticmethod
     def resolve_total(obj) -> Decimal:
-        return _shaped(obj, "view_total", "total")
+        return obj.view_total
 
     @staticmethod
     def resolve_shipping_address(obj) -> dict:
