@@ -3,6 +3,7 @@ from ninja import Query, Router, Status
 
 from accounts.auth import bearer
 from marketplace.pagination import PageParams, page_schema
+from marketplace.schemas import PathId
 from reports import selectors, services
 from reports.schemas import DownloadQuery, ReportIn, ReportOut
 
@@ -29,19 +30,19 @@ def report_list(request: HttpRequest, params: Query[PageParams]):
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.get("/reports/{int:report_id}", response=ReportOut, auth=bearer)
-def report_detail(request: HttpRequest, report_id: int):
+@router.get("/reports/{report_id}", response=ReportOut, auth=bearer)
+def report_detail(request: HttpRequest, report_id: PathId):
     """Your report; anyone else's is 404."""
     return selectors.report_get(user=request.auth, report_id=report_id)
 
 
 @router.get(
-    "/reports/{int:report_id}/download", auth=bearer, url_name="report_download",
+    "/reports/{report_id}/download", auth=bearer, url_name="report_download",
     openapi_extra={"responses": {200: {"description": "The file (CSV or XLSX).", "content": {
         ctype.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
         for ctype in _FILE_TYPES.values()}}}},
 )
-def report_download(request: HttpRequest, report_id: int, query: Query[DownloadQuery]):
+def report_download(request: HttpRequest, report_id: PathId, query: Query[DownloadQuery]):
     """The file of a `done` report, streamed, for its owner with the link's token. Anyone
     else: 404. An expired link or a deleted file: `404 report_expired`."""
     report, handle = selectors.report_file_open(

@@ -48,7 +48,7 @@ _UNAVAILABLE = {
 def _producer(user: User) -> Producer:
     producer = selectors.producer_of(user)
     if producer is None:
-        raise PermissionDenied("You have no producer profile.", code="not_a_producer")
+        raise PermissionDenied("You have no producer profile.", code="producer_required")
     return producer
 
 
@@ -67,7 +67,7 @@ def report_subject(*, user: User, kind: str) -> Producer | None:
         producer = selectors.producer_of(user)
         if producer is None and not selectors.is_promoter(user):
             raise PermissionDenied("Pledges are made by producers and promoters.",
-                                   code="not_a_producer_or_promoter")
+                                   code="producer_or_promoter_required")
     if KINDS[kind].rows is None:
         raise Conflict(_UNAVAILABLE[kind], code="report_kind_unavailable",
                        details={"kind": kind})

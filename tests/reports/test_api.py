@@ -89,10 +89,10 @@ def test_a_buyer_without_a_farm_cannot_ask_for_farm_reports(buyer_api):
     for kind in ("sales", "statement", "member_sales"):
         response = buyer_api.post("/reports", {**Q1, "kind": kind})
         assert response.status_code == 403, (kind, response.content)
-        assert response.json()["error"]["code"] == "not_a_producer"
+        assert response.json()["error"]["code"] == "producer_required"
     response = buyer_api.post("/reports", {**Q1, "kind": "benefit"})
     assert response.status_code == 403
-    assert response.json()["error"]["code"] == "not_a_producer_or_promoter"
+    assert response.json()["error"]["code"] == "producer_or_promoter_required"
     assert not Report.objects.exists()
 
 
