@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 
 # One fen more than the largest amount a DecimalField(max_digits=12, decimal_places=2) holds:
 # orders, parcels, lines and payments stay below it.
@@ -56,8 +57,11 @@ class Order(models.Model):
             models.CheckConstraint(
                 condition=Q(shipping_fee__gte=0), name="order_shipping_fee_not_negative"
             ),
+            # Rounded to the fen: SQLite adds decimals as binary floats, and 2.87 + 10.00 there is
+            # not the 12.87 stored (PostgreSQL's numeric is exact, so the rounding changes nothing)
             models.CheckConstraint(
-                condition=Q(total=F("subtotal") + F("shipping_fee")), name="order_total_adds_up"
+                condition=Q(total=Round(F("subtotal") + F("shipping_fee"), 2)),
+                name="order_total_adds_up",
             ),
         ]
         indexes = [

@@ -157,11 +157,14 @@ def _clean_address(address: dict) -> dict:
 
 def _create_order_row(**fields) -> Order:
     for _ in range(5):
+        number = _new_number()
         try:
             with transaction.atomic():
-                return Order.objects.create(number=_new_number(), **fields)
+                return Order.objects.create(number=number, **fields)
         except IntegrityError:
-            continue  # the random number was taken: draw another
+            if not Order.objects.filter(number=number).exists():
+                raise  # a constraint other than the number's: not a reason to draw again
+            # the random number was taken: draw another
     raise IntegrityError("Could not draw a free order number.")
 
 

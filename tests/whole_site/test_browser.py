@@ -100,6 +100,8 @@ def demo(transactional_db, settings, monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_admin_login_page_shows_the_form_and_lets_staff_in(browser_factory, live_server, demo):
+    from selenium.webdriver.support.ui import WebDriverWait
+
     driver = browser_factory()
     driver.get(f"{live_server.url}/admin/login/")
 
@@ -113,6 +115,9 @@ def test_admin_login_page_shows_the_form_and_lets_staff_in(browser_factory, live
     password.send_keys("shanhuo-admin-2026")
     driver.find_element("css selector", "[type=submit]").click()
 
+    # the click returns before the next page has loaded on a busy machine
+    WebDriverWait(driver, 20).until(
+        lambda d: not d.current_url.rstrip("/").endswith("/admin/login"))
     assert driver.current_url.rstrip("/").endswith("/admin")
     text = _visible_text(driver)
     assert "山货 Shanhuo 管理后台" in text
