@@ -1,7 +1,23 @@
-"""Per-client-address throttles whose rate is read from settings at request time."""
+"""Per-client-address throttles whose rate is read from settings at request time.
+
+The history lives in the shared cache (Redis in production). When Redis does not answer
+(REDIS_TIMEOUT), the throttle counts in this process instead, at the same rate, and leaves Redis
+alone for a few seconds: sign-in and sign-up keep working, each process still limits.
+"""
+
+import logging
+import time
 
 from django.conf import settings
+from django.core.cache.backends.locmem import LocMemCache
 from ninja.throttling import AnonRateThrottle
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+_local_cache = LocMemCache("shanhuo-throttle-fallback", {"MAX_ENTRIES": 10000})
+_shared_down_until = {"t": 0.0}
+SHARED_CACHE_PAUSE = 10.0  # seconds the throttle keeps to itself after Redis failed
 
 
 class SettingRateThrottle(AnonRateThrottle):
@@ -18,7 +34,24 @@ class SettingRateThrottle(AnonRateThrottle):
     def allow_request(self, request) -> bool:
         self.rate = getattr(settings, self.setting_name)
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request)
+        if time.monotonic() >= _shared_down_until["t"]:
+            try:
+                return super().allow_request(request)
+            except (RedisError, OSError) as exc:
+                _shared_down_until["t"] = time.monotonic() + SHARED_CACHE_PAUSE
+                logger.warning("Throttle cache unreachable, limiting per process: %s", exc)
+        local = _LocalThrottle(self.setting_name, self.scope)
+        allowed = local.allow_request(request)
+        self.key, self.history, self.now = local.key, local.history, local.now
+        return allowed
+
+
+class _LocalThrottle(SettingRateThrottle):
+    cache = _local_cache
+
+    def allow_request(self, request) -> bool:
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return AnonRateThrottle.allow_request(self, request)
 
 
 def auth_throttle(scope: str) -> list:

@@ -32,7 +32,7 @@ class EnvelopeDocumentedAPI(NinjaAPI):
         components.update(error.pop("$defs", {}))
         components["ErrorOut"] = error
         response = {
-            "description": "An error (400, 401, 403, 404, 405, 409, 413, 415, 422 or 429) in "
+            "description": "An error (400, 401, 403, 404, 405, 409, 413, 415, 422, 429 or 503) in "
                            'the envelope `{"error": {"code", "message", "details"}}`.',
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
         }
@@ -40,6 +40,7 @@ class EnvelopeDocumentedAPI(NinjaAPI):
             for operation in path_item.values():
                 if isinstance(operation, dict) and "responses" in operation:
                     operation["responses"].setdefault("4XX", response)
+                    operation["responses"].setdefault("503", response)
         return schema
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.errors import Throttled as NinjaThrottled
@@ -120,10 +121,33 @@ class Throttled(DomainError):
     message = "Too many requests. Try again later."
 
 
+class ServiceUnavailable(DomainError):
+    """503 with `Retry-After` (header, and `details.retry_after` in seconds): a dependency (the
+    database, file storage) is not answering; nothing was changed, the same request may be sent
+    again."""
+
+    status = 503
+    code = "service_unavailable"
+    message = "The service is briefly unavailable. Try again shortly."
+    retry_after = 5
+
+    def __init__(self, message: str | None = None, *, code: str | None = None,
+                 retry_after: int | None = None):
+        self.retry_after = retry_after or self.retry_after
+        super().__init__(message, code=code, details={"retry_after": self.retry_after})
+
+
+class StorageUnavailable(ServiceUnavailable):
+    code = "storage_unavailable"
+    message = "Files cannot be stored right now. Try again shortly."
+
+
 # --- Rendering: one handler per kind of exception --------------------------------------------
 
 
 def domain_error_response(exc: DomainError) -> JsonResponse:
+    if isinstance(exc, ServiceUnavailable):
+        return unavailable_response(exc)
     return error_response(exc.status, exc.code, exc.message, exc.details)
 
 
@@ -139,6 +163,21 @@ def _field_of(loc: list) -> str:
 
 def on_domain_error(request: HttpRequest, exc: DomainError) -> JsonResponse:
     return domain_error_response(exc)
+
+
+def unavailable_response(exc: ServiceUnavailable) -> JsonResponse:
+    response = error_response(exc.status, exc.code, exc.message, exc.details)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def on_database_unavailable(request: HttpRequest, exc: Exception) -> JsonResponse:
+    """The database refused, dropped or timed out the connection: 503 with Retry-After, not a
+    500. What the request had written is rolled back (one transaction per write), so sending it
+    again is safe."""
+    logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exc)
+    return unavailable_response(ServiceUnavailable(
+        "The database is not answering. Nothing was changed; try again shortly."))
 
 
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> JsonResponse:
@@ -183,6 +222,8 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> JsonResponse:
 # What marketplace.api registers, in this order.
 HANDLERS = (
     (DomainError, on_domain_error),
+    (OperationalError, on_database_unavailable),
+    (InterfaceError, on_database_unavailable),
     (ValidationError, on_validation_error),
     (AuthenticationError, on_auth_error),
     (NinjaThrottled, on_throttled),

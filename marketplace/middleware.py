@@ -1,13 +1,16 @@
 """Errors produced outside ninja's exception handlers, put in the API's error envelope."""
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 
-from marketplace.errors import error_response
+from marketplace.errors import error_response, on_database_unavailable
 
 
 class ApiErrorEnvelopeMiddleware:
     """A 405 from the URL dispatcher (a known path, another method) carries no body; an API
-    client still gets the envelope, and the `Allow` header is kept."""
+    client still gets the envelope, and the `Allow` header is kept. A page outside the API
+    (trace pages, share links, the admin) whose database is away answers 503 with Retry-After,
+    not a 500."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -22,3 +25,8 @@ class ApiErrorEnvelopeMiddleware:
                 enveloped["Allow"] = response["Allow"]
             return enveloped
         return response
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if isinstance(exc, OperationalError | InterfaceError):
+            return on_database_unavailable(request, exc)
+        return None

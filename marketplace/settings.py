@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "promotion",
     "demo",  # `manage.py demo` only: development data, no models
     "reports",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -94,7 +95,10 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     try:
-        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+        # Connections are kept a minute and checked before reuse, so a restarted PostgreSQL
+        # costs no request a stale-connection error.
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60,
+                                                      conn_health_checks=True)}
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
 else:
@@ -114,6 +118,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 # --- Redis, cache and Celery -----------------------------------------------------------------
+# Every Redis client (cache and throttling, broker, click counters, health) gives up after these
+# many seconds, so a stalled Redis slows a request by at most that much and never hangs it.
+REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 1.0, minimum=0.05)
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -121,6 +128,10 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "shanhuo"),
+            "OPTIONS": {
+                "socket_timeout": REDIS_TIMEOUT,
+                "socket_connect_timeout": REDIS_TIMEOUT,
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -129,15 +140,35 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
-CELERY_TASK_EAGER_PROPAGATES = True
+# Eager (embedded) tasks run after commit: their failure is recorded (outbox intent `failed`),
+# never raised into the request that committed. `.get()` on a result still raises it.
+CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# At least once: a task is acknowledged when it has finished, and a worker process that dies
+# mid-task (killed, out of memory) puts its task back on the queue instead of dropping it.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task taken by a worker that vanished whole is given to another after this many seconds.
+# Longer than any task runs (and than the longest retry back-off), minutes rather than an hour.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_timeout": REDIS_TIMEOUT,
+    "socket_connect_timeout": REDIS_TIMEOUT,
+    # publishing does not wait for the broker to come back (kombu would sleep and retry for
+    # seconds): a task not taken at once is handed over later by the outbox relay
+    "max_retries": 0,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE") or "shanhuo"
 CELERY_TIMEZONE = "Asia/Shanghai"
 # Periodic tasks (exactly one `celery beat` runs them; see README "Workers").
 CELERY_BEAT_SCHEDULE = {
+    "outbox-relay": {"task": "outbox.tasks.relay", "schedule": 5.0},
+    "sweep-stuck-work": {"task": "outbox.tasks.sweep_stuck_work", "schedule": 120.0},
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 60.0},
     "rollup-clicks": {"task": "promotion.tasks.rollup_clicks", "schedule": 60.0},
     "settle-commissions": {"task": "promotion.tasks.settle_commissions", "schedule": 600.0},
@@ -147,6 +178,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "marketplace.tasks.purge_idempotency_keys",
         "schedule": 3600.0,
     },
+}
+
+# --- Outbox: side effects recorded with the change, handed to Celery after commit -------------
+# A new intent is left to the fast path at commit for this many seconds before the relay may
+# hand it over; a handed-over one not done after OUTBOX_REDELIVER_AFTER seconds is handed over
+# again, at most OUTBOX_MAX_DELIVERIES times, then `failed`.
+OUTBOX_GRACE = env_int("OUTBOX_GRACE", 30)
+OUTBOX_REDELIVER_AFTER = env_int("OUTBOX_REDELIVER_AFTER", 900)
+OUTBOX_MAX_DELIVERIES = env_int("OUTBOX_MAX_DELIVERIES", 5)
+OUTBOX_RELAY_BACKOFF = 10  # seconds before a relay tries again a row the broker refused
+# Work still in its in-between state this many seconds on is re-enqueued by the sweeper.
+OUTBOX_STUCK_AFTER = env_int("OUTBOX_STUCK_AFTER", 300)
+# task -> selector(*, older_than) of the ids stuck waiting for it
+OUTBOX_STUCK_WORK = {
+    "producers.tasks.make_listing_image_thumbnails": "producers.selectors.images_stuck",
+    "promotion.tasks.video_fetch_details": "promotion.selectors.videos_stuck",
 }
 
 # --- Passwords --------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ from orders.stock import stock_give_back, stock_take
 from orders.tasks import notify_order_cancelled as notify_order_cancelled_task
 from orders.tasks import notify_order_paid as notify_order_paid_task
 from orders.tasks import notify_shipment_shipped as notify_shipment_shipped_task
+from outbox import enqueue
 from producers.models import Listing, Region
 
 MAX_LINES = 50
@@ -268,7 +269,7 @@ def _mark_paid(order_id: int, *, actor: User | None, now, note: str,
     if not _move_order(order_id, expected=Order.Status.PENDING_PAYMENT, to=Order.Status.PAID,
                        actor=actor, note=note, conditions=conditions, paid_at=now):
         return False
-    transaction.on_commit(lambda: notify_order_paid_task.delay(order_id), robust=True)
+    enqueue(notify_order_paid_task, order_id)
     return True
 
 
@@ -435,7 +436,7 @@ def _cancel(order: Order, *, actor: User | None, reason: str, expected: list[str
         for payment in Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED):
             _refund(payment)
         if previous == Order.Status.PAID:
-            transaction.on_commit(lambda: notify_order_cancelled_task.delay(order.pk), robust=True)
+            enqueue(notify_order_cancelled_task, order.pk)
     return order
 
 
@@ -498,7 +499,7 @@ def shipment_ship(*, shipment_id: int, user: User, carrier: str, tracking_number
                                                  Shipment.Status.DELIVERED}:
             _move_order(shipment.order_id, expected=Order.Status.PAID, to=Order.Status.SHIPPED,
                         actor=user, note="every parcel shipped")
-        transaction.on_commit(lambda: notify_shipment_shipped_task.delay(shipment.pk), robust=True)
+        enqueue(notify_shipment_shipped_task, shipment.pk)
     shipment.refresh_from_db()
     return shipment
 

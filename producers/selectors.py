@@ -175,3 +175,11 @@ def trace_view(*, trace_code: str) -> dict[str, Any]:
         "first_scanned_at": batch.first_scanned_at,
         "label_warning": trace_label_warning(batch),
     }
+
+
+def images_stuck(*, older_than) -> list[int]:
+    """Photos still waiting for their thumbnails (uploaded before `older_than`): the sweeper
+    re-enqueues them."""
+    return list(ListingImage.objects.filter(
+        status=ListingImage.Status.PROCESSING, created_at__lt=older_than,
+    ).order_by("id").values_list("id", flat=True)[:500])

@@ -1,6 +1,7 @@
 """Every write of the producers app. Keyword-only, one transaction each; rules raise domain
 errors that the API turns into the error envelope."""
 
+import logging
 import re
 import uuid
 from datetime import date, timedelta
@@ -19,14 +20,18 @@ from marketplace.errors import (
     DomainError,
     InvalidState,
     NotFound,
+    StorageUnavailable,
     ValidationFailed,
 )
 from marketplace.money import finer_than_cent, money, rate_rounded
+from outbox import enqueue
 from producers import images
 from producers.models import Batch, Category, Listing, ListingImage, Producer, Region
 from producers.search import search_key
 from producers.tasks import make_listing_image_thumbnails as make_listing_image_thumbnails_task
 from producers.tracecodes import could_be_trace_code, new_trace_code
+
+logger = logging.getLogger(__name__)
 
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
 LOT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -317,38 +322,64 @@ def _lock_open_listing(listing: Listing) -> None:
 def listing_image_add(*, listing: Listing, file, size: int) -> ListingImage:
     """Check and clean the photo (415 / 413 / EXIF gone) before a transaction opens, then store
     it with the listing row locked, so that uploads racing each other cannot pass
-    MAX_IMAGES_PER_LISTING together; thumbnails after commit."""
+    MAX_IMAGES_PER_LISTING together; thumbnails after commit. Storage that cannot be written is
+    a 503 `storage_unavailable`, and a file written for a row that was not committed is
+    deleted: nothing is left half-written."""
     clean = images.clean_upload(file, size)
-    with transaction.atomic():
-        _lock_open_listing(listing)
-        existing = list(listing.images.values_list("position", flat=True))
-        if len(existing) >= MAX_IMAGES_PER_LISTING:
-            raise Conflict(f"A listing has at most {MAX_IMAGES_PER_LISTING} photos.",
-                           code="too_many_images")
-        image = ListingImage(
-            listing=listing, width=clean.width, height=clean.height,
-            position=max(existing, default=-1) + 1,
-        )
-        image.original.save(f"{uuid.uuid4().hex}.{clean.extension}",
-                            ContentFile(clean.content), save=False)
-        image.save()
-        transaction.on_commit(lambda: make_listing_image_thumbnails_task.delay(image.pk))
+    stored: list[ListingImage] = []
+    try:
+        with transaction.atomic():
+            _lock_open_listing(listing)
+            existing = list(listing.images.values_list("position", flat=True))
+            if len(existing) >= MAX_IMAGES_PER_LISTING:
+                raise Conflict(f"A listing has at most {MAX_IMAGES_PER_LISTING} photos.",
+                               code="too_many_images")
+            image = ListingImage(
+                listing=listing, width=clean.width, height=clean.height,
+                position=max(existing, default=-1) + 1,
+            )
+            name = f"{uuid.uuid4().hex}.{clean.extension}"
+            try:
+                image.original.save(name, ContentFile(clean.content), save=False)
+            except OSError as exc:
+                _delete_quietly(image.original.storage,
+                                image.original.field.generate_filename(image, name))
+                raise StorageUnavailable() from exc
+            stored.append(image)
+            image.save()
+
+            enqueue(make_listing_image_thumbnails_task, image.pk)
+    except BaseException:
+        for orphan in stored:
+            _delete_quietly(orphan.original.storage, orphan.original.name)
+        raise
     return image
+
+
+def _delete_quietly(storage, name: str) -> None:
+    try:
+        if name and storage.exists(name):
+            storage.delete(name)
+    except OSError:
+        logger.warning("Could not delete %s from storage", name, exc_info=True)
 
 
 def listing_image_reprocess(*, image: ListingImage) -> None:
     """Make the thumbnails again (staff action, e.g. after changing sizes); the old files are
     deleted once nothing points at them any more."""
     old_files = [(field.storage, field.name) for field in (image.small, image.medium) if field]
-    ListingImage.objects.filter(pk=image.pk).update(
-        status=ListingImage.Status.PROCESSING, small="", medium=""
-    )
-    def after_commit():
-        for storage, name in old_files:
-            storage.delete(name)
-        make_listing_image_thumbnails_task.delay(image.pk)
 
-    transaction.on_commit(after_commit)
+    with transaction.atomic():
+        ListingImage.objects.filter(pk=image.pk).update(
+            status=ListingImage.Status.PROCESSING, small="", medium=""
+        )
+        enqueue(make_listing_image_thumbnails_task, image.pk)
+
+        def delete_old_files():
+            for storage, name in old_files:
+                _delete_quietly(storage, name)
+
+        transaction.on_commit(delete_old_files)
 
 
 def listing_image_process(*, image_id: int) -> ListingImage | None:
@@ -367,15 +398,30 @@ def listing_image_process(*, image_id: int) -> ListingImage | None:
         return image
     names = {}
     stem = image.original.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]  # a uuid: unique
-    for name, (content, _width, _height) in thumbnails.items():
-        field = getattr(image, name)
-        target = field.field.generate_filename(image, f"{stem}-{name}.webp")
-        names[name] = field.storage.save(target, ContentFile(content))
+    try:
+        for name, (content, _width, _height) in thumbnails.items():
+            field = getattr(image, name)
+            target = field.field.generate_filename(image, f"{stem}-{name}.webp")
+            names[name] = target
+            names[name] = field.storage.save(target, ContentFile(content))
+    except OSError:
+        # storage not writable or full: no half-written thumbnail stays; the task retries
+        for name, stored in names.items():
+            _delete_quietly(getattr(image, name).storage, stored)
+        raise
     if not pending.update(status=ListingImage.Status.READY, **names):
         for name, stored in names.items():  # another run finished first: keep its files
             getattr(image, name).storage.delete(stored)
     image.refresh_from_db()
     return image
+
+
+def listing_image_give_up(image_id: int, *, reason: str) -> None:
+    """The thumbnail task failed for good: the photo is `failed` (shown as such, not
+    `processing` for ever), and the reason is logged and kept on the outbox intent."""
+    logger.error("Thumbnails of photo %s failed: %s", image_id, reason)
+    ListingImage.objects.filter(pk=image_id, status=ListingImage.Status.PROCESSING).update(
+        status=ListingImage.Status.FAILED)
 
 
 # --- Harvest lots ----------------------------------------------------------------------------

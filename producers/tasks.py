@@ -4,9 +4,11 @@ import their tasks at the top), so the two modules never import each other at lo
 from celery import shared_task
 
 
-@shared_task(name="producers.tasks.make_listing_image_thumbnails", max_retries=3)
+@shared_task(name="producers.tasks.make_listing_image_thumbnails", max_retries=5,
+             give_up="producers.services.listing_image_give_up")
 def make_listing_image_thumbnails(image_id: int) -> str:
-    """Small and medium WebP thumbnails of one listing photo. Safe to run twice."""
+    """Small and medium WebP thumbnails of one listing photo. Safe to run twice. Storage that
+    cannot be written is retried with back-off; after the last try the photo is `failed`."""
     from producers.services import listing_image_process
 
     image = listing_image_process(image_id=image_id)

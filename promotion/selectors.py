@@ -194,3 +194,11 @@ def commission_list(*, user: User, filters: dict[str, Any], params: PageParams) 
     queryset = Commission.objects.filter(promoter=promoter).select_related("order", "link")
     return paginate(filtered(CommissionFilter, filters, queryset), params,
                     ordering=["-created_at", "-id"], scope="commissions")
+
+
+def videos_stuck(*, older_than) -> list[int]:
+    """Videos still waiting for their details (posted before `older_than`): the sweeper
+    re-enqueues them."""
+    return list(Video.objects.filter(
+        status=Video.Status.PENDING, created_at__lt=older_than,
+    ).order_by("id").values_list("id", flat=True)[:500])

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from marketplace.money import money
+from outbox import enqueue
 from producers.models import Batch, Listing, Producer
 from promotion import clicks as click_store
 from promotion import selectors
@@ -102,12 +103,12 @@ def video_submit(*, user: User, url: str, title: str = "",
                 source_url=parsed.source_url, title=title.strip()[:200],
                 status=Video.Status.READY if ready else Video.Status.PENDING,
             )
+            if not ready:
+                enqueue(video_fetch_details_task, video.pk)
     except IntegrityError:
         # the same video posted twice at once: the other request created it
         return Video.objects.get(owner=user, platform=parsed.platform,
                                  external_id=parsed.external_id), False
-    if not ready:
-        transaction.on_commit(lambda: video_fetch_details_task.delay(video.pk))
     return video, True
 
 
@@ -208,6 +209,13 @@ def video_fetch_details(*, video_id: int, final_attempt: bool = True) -> None:
         if not final_attempt:
             raise
         _video_settle_unfetched(video_id)
+
+
+def video_give_up(video_id: int, *, reason: str) -> None:
+    """The details task failed for good (not a fetch problem: those settle the video above):
+    the video is `failed` rather than `pending` for ever."""
+    logger.error("Details of video %s failed: %s", video_id, reason)
+    _finish(video_id, Video.Status.FAILED)
 
 
 # --- Links ------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ from celery import shared_task
 from promotion.safe_fetch import FetchFailed
 
 
-@shared_task(bind=True, name="promotion.tasks.video_fetch_details", max_retries=3)
+@shared_task(bind=True, name="promotion.tasks.video_fetch_details", max_retries=3,
+             give_up="promotion.services.video_give_up")
 def video_fetch_details(self, video_id: int) -> None:
     """Resolve a short link and fetch title and thumbnail (safe_fetch only). Only a pending
     video is touched, so running it twice is harmless; a transient failure is retried with

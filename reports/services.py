@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from marketplace.errors import Conflict, ValidationFailed
+from outbox import enqueue
+from outbox.services import intent_nudge
 from reports import kinds, selectors, writers
 from reports.models import Report
 from reports.tasks import build_report as build_report_task
@@ -69,8 +71,9 @@ def report_request(*, user: User, kind: str, format: str, period_start: date,
             period_start=period_start, period_end=period_end,
             expires_at=timezone.now() + timedelta(hours=settings.REPORT_TTL_HOURS),
         )
-        # robust: a broker that is down leaves the report pending; reports_requeue sends it again.
-        transaction.on_commit(lambda: build_report_task.delay(report.pk), robust=True)
+        # the build is an outbox intent of this transaction: handed over after the commit, and
+        # again by the outbox relay while the broker does not take it
+        enqueue(build_report_task, report.pk)
     return report
 
 
@@ -227,7 +230,9 @@ def reports_requeue(*, now=None) -> int:
             stale | Q(status=Report.Status.PENDING, created_at__lt=now - REQUEUE_AFTER)
         ).order_by("id").values_list("pk", flat=True)[:500]
     )
+    nudged = 0
     for report_id in waiting:
-        build_report_task.delay(report_id)
-    return len(waiting)
+        # through the outbox: recorded, handed over when the broker takes it, once per report
+        nudged += intent_nudge(build_report_task, report_id)
+    return nudged
 

@@ -62,6 +62,33 @@ def categories(db) -> dict[str, Category]:
     return make_categories()
 
 
+def set_broker(url: str | None, *, eager: bool) -> None:
+    """Point the Celery app at another broker (or make it eager), dropping the connections and
+    producers it holds for the old one; also closes the outbox's breaker."""
+    from kombu import pools
+
+    from marketplace.celery import app
+    from outbox import services
+
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+    pools.reset()
+    app.conf.update(task_always_eager=eager, **({"broker_url": url} if url else {}))
+    services._breaker["open_until"] = 0.0
+
+
+@pytest.fixture
+def celery_broker():
+    """`celery_broker(url, eager=False)` for the test; the settings are restored after it."""
+    from marketplace.celery import app
+
+    previous = {k: app.conf[k] for k in ("task_always_eager", "broker_url")}
+    yield set_broker
+    set_broker(previous["broker_url"], eager=previous["task_always_eager"])
+
+
 @pytest.fixture
 def real_worker(transactional_db):
     """A real Celery worker consuming from Redis (REDIS_URL) for the test's duration.

@@ -104,3 +104,48 @@ def test_a_mail_server_failure_neither_fails_the_payment_nor_marks_the_mail_sent
     assert response.status_code == 200 and response.json()["status"] == "paid"
     # not marked as sent: a retry will send it
     assert not Shipment.objects.filter(producer_notified_at__isnull=False).exists()
+
+
+@pytest.fixture
+def broker_away(celery_broker):
+    """Celery not eager, its broker a Redis port that refuses connections."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    celery_broker(f"redis://127.0.0.1:{port}/0", eager=False)
+    return celery_broker
+
+
+@pytest.mark.django_db(transaction=True)
+def test_paying_while_the_broker_is_away_answers_at_once_and_the_mail_goes_out_later_once(
+    buyer_api, order, two_farms, broker_away
+):
+    import time
+
+    from outbox.models import Intent
+    from outbox.services import relay
+
+    started = time.monotonic()
+    response = buyer_api.post(f"/orders/{order.pk}/pay", {"method": "sandbox"})
+    assert response.status_code == 200, response.content
+    assert time.monotonic() - started < 2
+    intent = Intent.objects.get(task="orders.tasks.notify_order_paid")
+    assert intent.status == Intent.Status.PENDING and intent.args == [order.pk]
+    assert "Connection refused" in intent.error or "111" in intent.error
+    assert mail.outbox == []
+    # a second request while the breaker is open does not even try the broker
+    started = time.monotonic()
+    parcel = Shipment.objects.get(order=order, producer=two_farms["farm_a"])
+    shipped = two_farms["api_a"].post(f"/shipments/{parcel.pk}/ship",
+                                      {"carrier": "顺丰速运", "tracking_number": "SF42"})
+    assert shipped.status_code == 200 and time.monotonic() - started < 1
+    # the broker is back (eager here): the relay hands both over, each mail goes out once
+    broker_away(None, eager=True)
+    assert relay() == 2
+    assert relay() == 0
+    # (farm A shipped meanwhile, so only farm B still needs its packing list)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [two_farms["farm_b"].user.email, "buyer@example.com"])
+    assert set(Intent.objects.values_list("status", flat=True)) == {Intent.Status.DONE}

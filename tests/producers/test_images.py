@@ -3,12 +3,16 @@ thumbnails made after commit by an idempotent task."""
 
 import io
 import os
+from datetime import timedelta
 from functools import partial
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
+from outbox.models import Intent
+from outbox.services import relay
 from producers import images, services
 from producers.models import ListingImage
 from producers.tasks import make_listing_image_thumbnails
@@ -311,3 +315,75 @@ def test_a_real_worker_makes_the_thumbnails_after_commit(real_worker, owner_api,
     image = ListingImage.objects.get(pk=image_id)
     assert image.status == "ready"
     assert stored(image.small).size == (240, 120) and stored(image.medium).size == (720, 360)
+
+
+# --- storage that cannot be written ---------------------------------------------------------------
+
+def _files_under(root) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def blocked_media(settings, tmp_path):
+    """A media folder where `block("listings/thumbs")` makes that folder impossible to create
+    (a file sits at its path): unwritable even for root, as on a full or read-only disk."""
+    settings.MEDIA_ROOT = str(tmp_path)
+
+    def block(folder: str):
+        path = tmp_path / folder
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"in the way")
+        return path
+
+    return block
+
+
+def test_an_upload_into_unwritable_storage_is_503_and_leaves_nothing(owner_api, listing,
+                                                                    blocked_media, tmp_path):
+    blocked_media("listings")
+    response = upload(owner_api, listing, jpeg_bytes())
+    assert response.status_code == 503, response.content
+    assert response["Retry-After"] == "5"
+    assert response.json()["error"]["code"] == "storage_unavailable"
+    assert not ListingImage.objects.exists()
+    assert _files_under(tmp_path) == ["listings"]  # only what was in the way
+
+
+def test_thumbnails_that_cannot_be_written_are_retried_then_the_photo_is_failed(
+    owner_api, listing, blocked_media, tmp_path, django_capture_on_commit_callbacks
+):
+    blocked_media("listings/thumbs")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(owner_api, listing, jpeg_bytes())
+    assert response.status_code == 201, response.content
+    image = ListingImage.objects.get()
+    assert image.status == "failed"  # not `processing` for ever
+    assert not image.small and not image.medium
+    assert [f for f in _files_under(tmp_path) if f.endswith(".webp")] == []
+    intent = Intent.objects.get(task="producers.tasks.make_listing_image_thumbnails")
+    assert intent.status == "failed" and intent.error.startswith("NotADirectoryError")
+
+
+def test_the_sweeper_re_enqueues_a_photo_stuck_in_processing(owner_api, listing,
+                                                            django_capture_on_commit_callbacks):
+    from outbox.services import stuck_work_sweep
+
+    # given a photo whose thumbnails were never made (its task lost with the broker)
+    with django_capture_on_commit_callbacks(execute=False):
+        image_id = upload(owner_api, listing, jpeg_bytes()).json()["id"]
+    Intent.objects.update(status="sent", attempts=1, sent_at=timezone.now())
+    # a few minutes on: its intent is handed over again, and the photo is made
+    later = timezone.now() + timedelta(minutes=6)
+    assert stuck_work_sweep(now=later - timedelta(minutes=3)) == 0  # not stuck yet
+    assert stuck_work_sweep(now=later) == 1  # handed over again at once (run, eager here)
+    assert ListingImage.objects.get(pk=image_id).status == "ready"
+    intent = Intent.objects.get()
+    assert (intent.status, intent.attempts) == ("done", 2)
+    assert relay(now=later) == 0
+    # a photo stuck with no intent at all (from before the outbox) gets one
+    ListingImage.objects.filter(pk=image_id).update(status="processing", small="", medium="")
+    Intent.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert stuck_work_sweep(now=later) == 1
+    assert ListingImage.objects.get(pk=image_id).status == "ready"
+    assert stuck_work_sweep(now=later) == 0
