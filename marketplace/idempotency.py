@@ -104,15 +104,22 @@ def _run_once(view: Callable, request: HttpRequest, args, kwargs, *, key: str,
 
 def idempotent(response_schema: type[Schema], status: int = 200) -> Callable:
     """Make a ninja POST view honour `Idempotency-Key`. The view returns `response_schema`'s
-    source object (or `Status(code, obj)`); with a key, the client gets a JsonResponse of the
-    rendered body, which is what is stored and replayed."""
+    source object (or `Status(code, obj)`); the client gets a JsonResponse of the rendered
+    body, which with a key is what is stored and replayed. With or without a key, the view and
+    the rendering of its answer are one transaction: the answer of a committed order is never
+    an error from reading it back."""
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):
             key = _checked_key(request)
             if key is None:
-                return view(request, *args, **kwargs)
+                # rendered inside the transaction too: once committed, the answer is already
+                # made from what was written, so a commit is never followed by an error
+                with transaction.atomic():
+                    code, body = _rendered(view(request, *args, **kwargs), response_schema,
+                                           status, request)
+                return _response(code, body)
             return _run_once(view, request, args, kwargs, key=key,
                              response_schema=response_schema, status=status)
 

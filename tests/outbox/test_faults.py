@@ -364,3 +364,36 @@ def test_the_database_connection_terminated_under_a_request_is_503_and_a_retry_p
     assert order.payments.count() == 1
     assert all_done(1)()
     assert sorted(m.to[0] for m in mail.outbox) == sorted(f.user.email for f in shop["farms"])
+
+
+def test_a_paid_order_whose_answer_cannot_be_read_back_is_not_paid_and_a_retry_pays_once(shop):
+    """The answer of a write is made inside its transaction: a failure while reading the order
+    back (here, the connection terminated while the read waits) rolls the payment back with
+    it, so the 503 is true and a plain retry pays once, never twice."""
+    buyer_api, order = shop["buyer_api"], shop["order"]
+    outcome = {}
+
+    def pay():
+        try:
+            outcome["first"] = buyer_api.post(f"/orders/{order.pk}/pay", {"method": "sandbox"})
+        finally:
+            connection.close()
+
+    with _admin_connection() as lock:
+        # the places table: read by the answer (the shipping address), never by paying
+        lock.execute("LOCK TABLE producers_region IN ACCESS EXCLUSIVE MODE")
+        request = threading.Thread(target=pay)
+        request.start()
+        (pid,) = _wait_for(_waiting_on_a_lock, what="the answer to wait for the places")
+        lock.execute("SELECT pg_terminate_backend(%s)", [pid])
+        request.join(timeout=30)
+        lock.rollback()
+    assert outcome["first"].status_code == 503, outcome["first"].content
+    order.refresh_from_db()
+    assert order.status == "pending_payment" and not order.payments.exists()
+    assert not Intent.objects.exists() and mail.outbox == []
+
+    retry = buyer_api.post(f"/orders/{order.pk}/pay", {"method": "sandbox"})
+    assert retry.status_code == 200 and retry.json()["status"] == "paid"
+    assert order.payments.count() == 1 and all_done(1)()
+    assert len(mail.outbox) == 2
