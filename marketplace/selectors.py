@@ -21,7 +21,7 @@ def broker_status() -> str:
     if not settings.REDIS_URL:
         return "eager"
     try:
-        redis_client(settings.REDIS_URL, timeout=1).ping()
+        redis_client(settings.REDIS_URL, timeout=settings.REDIS_TIMEOUT).ping()
         return "ok"
     except redis.RedisError:
         return "down"

@@ -169,6 +169,7 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "outbox.tasks.relay", "schedule": 5.0},
     "sweep-stuck-work": {"task": "outbox.tasks.sweep_stuck_work", "schedule": 120.0},
+    "purge-done-intents": {"task": "outbox.tasks.purge_done", "schedule": 3600.0},
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 60.0},
     "rollup-clicks": {"task": "promotion.tasks.rollup_clicks", "schedule": 60.0},
     "settle-commissions": {"task": "promotion.tasks.settle_commissions", "schedule": 600.0},
@@ -186,7 +187,8 @@ CELERY_BEAT_SCHEDULE = {
 # again, at most OUTBOX_MAX_DELIVERIES times, then `failed`.
 OUTBOX_GRACE = env_int("OUTBOX_GRACE", 30)
 OUTBOX_REDELIVER_AFTER = env_int("OUTBOX_REDELIVER_AFTER", 900)
-OUTBOX_MAX_DELIVERIES = env_int("OUTBOX_MAX_DELIVERIES", 5)
+OUTBOX_MAX_DELIVERIES = env_int("OUTBOX_MAX_DELIVERIES", 5, minimum=1)
+OUTBOX_KEEP_DONE_DAYS = env_int("OUTBOX_KEEP_DONE_DAYS", 7)
 OUTBOX_RELAY_BACKOFF = 10  # seconds before a relay tries again a row the broker refused
 # Work still in its in-between state this many seconds on is re-enqueued by the sweeper.
 OUTBOX_STUCK_AFTER = env_int("OUTBOX_STUCK_AFTER", 300)

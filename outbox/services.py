@@ -248,3 +248,11 @@ def stuck_work_sweep(*, now: datetime | None = None) -> int:
     if nudged:
         logger.warning("Sweeper re-enqueued %d stuck pieces of work", nudged)
     return nudged
+
+
+def intents_purge(*, now: datetime | None = None) -> int:
+    """Forget intents done more than OUTBOX_KEEP_DONE_DAYS ago; failed ones stay for staff."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.OUTBOX_KEEP_DONE_DAYS)
+    deleted, _ = Intent.objects.filter(status=Intent.Status.DONE, finished_at__lt=cutoff).delete()
+    return deleted

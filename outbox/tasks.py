@@ -13,3 +13,9 @@ def relay() -> int:
 def sweep_stuck_work() -> int:
     """Re-enqueue photos, videos and reports stuck in their in-between state (beat)."""
     return services.stuck_work_sweep()
+
+
+@shared_task(name="outbox.tasks.purge_done", max_retries=0, ignore_result=True)
+def purge_done() -> int:
+    """Forget intents done long ago (beat, hourly)."""
+    return services.intents_purge()

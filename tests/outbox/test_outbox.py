@@ -93,3 +93,17 @@ def test_an_intent_handed_over_too_often_without_finishing_is_failed(settings, r
     assert intent.status == Intent.Status.FAILED
     assert intent.error == "handed over 3 times without finishing"
     assert ran == []
+
+
+def test_done_intents_are_forgotten_after_a_week_failed_ones_are_kept(settings):
+    from outbox.services import intents_purge
+
+    now = timezone.now()
+    old = now - timedelta(days=settings.OUTBOX_KEEP_DONE_DAYS, hours=1)
+    done_long_ago = _stuck(Intent.Status.DONE, finished_at=old)
+    done_recently = _stuck(Intent.Status.DONE, finished_at=now - timedelta(days=1))
+    failed_long_ago = _stuck(Intent.Status.FAILED, finished_at=old)
+    assert intents_purge(now=now) == 1
+    assert set(Intent.objects.values_list("pk", flat=True)) == {done_recently.pk,
+                                                                 failed_long_ago.pk}
+    assert not Intent.objects.filter(pk=done_long_ago.pk).exists()
