@@ -101,7 +101,8 @@ def test_sign_up_and_sign_in_work_while_redis_is_away_and_are_still_throttled(
     assert registered.status_code == 201, registered.content
     signed_in = api.post("/auth/token", {"username": "farmer_li", "password": STRONG})
     assert signed_in.status_code == 200, signed_in.content
-    assert time.monotonic() - started < 3  # the unreachable cache cost no more than a timeout
+    # a refused connection costs nothing (no retries, no sleeping): bounded even on a busy machine
+    assert time.monotonic() - started < 6
     # the same address keeps being limited (3 sign-ins a minute), per process
     statuses = [api.post("/auth/token", {"username": "farmer_li", "password": STRONG}
                          ).status_code for _ in range(3)]

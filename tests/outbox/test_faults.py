@@ -164,7 +164,7 @@ def test_redis_stopped_then_restarted_empty_mid_flow_loses_no_mail_and_sends_non
                                         {"carrier": "顺丰速运", "tracking_number": "SF1"})
     paid = buyer_api.post(f"/orders/{shop['second'].pk}/pay", {"method": "sandbox"})
     assert (shipped.status_code, paid.status_code) == (200, 200)
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 6  # bounded loosely: a busy CI machine
     waiting = Intent.objects.filter(status=Intent.Status.PENDING)
     assert waiting.count() == 2 and all(i.error for i in waiting)
     assert relay() == 0  # the relay cannot hand them over either, and says why
@@ -223,7 +223,7 @@ def test_a_frozen_redis_delays_no_request_by_more_than_its_timeout(
                 assert response.json()["broker"] == "down"
         assert {name: status for name, (status, _) in timings.items()} == {
             "pay": 200, "sign_in": 200, "health": 200}
-        limit = 2 * settings.REDIS_TIMEOUT + 1.5
+        limit = 2 * settings.REDIS_TIMEOUT + 4  # a hang would be minutes; a busy CI machine
         assert all(took < limit for _, took in timings.values()), timings
     finally:
         own_redis.thaw()
