@@ -8,9 +8,7 @@ program; CI has both.
 """
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,7 +19,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import redis
 from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -42,76 +39,11 @@ from tests.factories import (
     make_user,
 )
 from tests.producers.conftest import jpeg_bytes
+from tests.redis_server import wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for(condition, *, timeout: float = 30, what: str = "the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
-class RedisServer:
-    """A redis-server of the test's own on a free port, without persistence."""
-
-    def __init__(self, tmp: Path):
-        self.port = _free_port()
-        self.tmp = tmp
-        self.process: subprocess.Popen | None = None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.tmp)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2, socket_timeout=0.2)
-        _wait_for(lambda: self._answers(client), timeout=10, what="redis-server to start")
-
-    @staticmethod
-    def _answers(client) -> bool:
-        try:
-            return client.ping()
-        except redis.RedisError:
-            return False
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def freeze(self) -> None:
-        self.process.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    if not shutil.which("redis-server"):
-        if os.environ.get("SHANHUO_REQUIRE_SERVICES") == "1":
-            pytest.fail("the fault tests need the redis-server program")
-        pytest.skip("needs the redis-server program (Debian: redis-server)")
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.thaw() if server.process and server.process.poll() is None else None
-    server.stop()
 
 
 @contextmanager
@@ -153,7 +85,7 @@ def test_redis_stopped_then_restarted_empty_mid_flow_loses_no_mail_and_sends_non
     # Redis up, a worker running: paying mails each farm its packing list
     with in_process_worker():
         assert buyer_api.post(f"/orders/{order.pk}/pay", {"method": "sandbox"}).status_code == 200
-        _wait_for(all_done(1), what="the packing lists")
+        wait_for(all_done(1), what="the packing lists")
     assert len(mail.outbox) == 2
 
     # Redis stops: shipping and paying still answer at once, their mails wait in the outbox
@@ -174,7 +106,7 @@ def test_redis_stopped_then_restarted_empty_mid_flow_loses_no_mail_and_sends_non
     # took them (no persistence): the queued tasks vanish
     own_redis.start()
     soon = timezone.now() + timedelta(seconds=settings.OUTBOX_RELAY_BACKOFF)
-    _wait_for(lambda: relay(now=soon) + Intent.objects.filter(
+    wait_for(lambda: relay(now=soon) + Intent.objects.filter(
         status=Intent.Status.SENT).count() == 2, what="the relay to hand both over")
     own_redis.stop()
     own_redis.start()
@@ -184,7 +116,7 @@ def test_redis_stopped_then_restarted_empty_mid_flow_loses_no_mail_and_sends_non
     later = soon + timedelta(seconds=settings.OUTBOX_REDELIVER_AFTER + 1)
     assert relay(now=later) == 2
     with in_process_worker():
-        _wait_for(all_done(3), what="every mail")
+        wait_for(all_done(3), what="every mail")
     subjects = sorted(m.subject for m in mail.outbox)
     assert len(subjects) == 4 and len(set(zip(subjects, [m.to[0] for m in mail.outbox],
                                               strict=True))) == 4
@@ -230,9 +162,9 @@ def test_a_frozen_redis_delays_no_request_by_more_than_its_timeout(
         throttling._shared_down_until["t"] = 0.0
     assert Order.objects.get(pk=order.pk).status == "paid"
     # the packing-list mail was left to the relay, which hands it over now that Redis answers
-    assert _wait_for(lambda: relay(now=timezone.now() + timedelta(seconds=60))) == 1
+    assert wait_for(lambda: relay(now=timezone.now() + timedelta(seconds=60))) == 1
     with in_process_worker():
-        _wait_for(all_done(1), what="the packing lists")
+        wait_for(all_done(1), what="the packing lists")
     assert len(mail.outbox) == 2
 
 
@@ -293,18 +225,18 @@ def test_a_worker_process_killed_mid_task_runs_the_task_again_to_the_end(
             lock.execute("SELECT id FROM producers_listingimage WHERE id = %s FOR UPDATE",
                          [image_id])
             worker = _worker_process(own_redis)
-            _wait_for(lambda: len(_waiting_on_a_lock()) == 1,
+            wait_for(lambda: len(_waiting_on_a_lock()) == 1,
                       what="the task to reach the locked row")
             # kill the pool process doing it
             children = _children(worker.pid)
             assert len(children) == 1
             os.kill(children[0], signal.SIGKILL)
-            _wait_for(lambda: _children(worker.pid) and _children(worker.pid) != children,
+            wait_for(lambda: _children(worker.pid) and _children(worker.pid) != children,
                       what="a new pool process")
             # the task goes back on the queue and runs again; whichever run saves its names
             # first wins, the other deletes its own files
             lock.rollback()
-        _wait_for(all_done(1), what="the thumbnails")
+        wait_for(all_done(1), what="the thumbnails")
     finally:
         if worker is not None:
             os.killpg(worker.pid, signal.SIGTERM)
@@ -346,7 +278,7 @@ def test_the_database_connection_terminated_under_a_request_is_503_and_a_retry_p
         request.start()
         # the request waits for the order's row: terminate its connection (this test's
         # database, the one backend waiting on our lock)
-        (pid,) = _wait_for(_waiting_on_a_lock, what="the request to wait for the order")
+        (pid,) = wait_for(_waiting_on_a_lock, what="the request to wait for the order")
         lock.execute("SELECT pg_terminate_backend(%s)", [pid])
         request.join(timeout=30)
         lock.rollback()
@@ -384,7 +316,7 @@ def test_a_paid_order_whose_answer_cannot_be_read_back_is_not_paid_and_a_retry_p
         lock.execute("LOCK TABLE producers_region IN ACCESS EXCLUSIVE MODE")
         request = threading.Thread(target=pay)
         request.start()
-        (pid,) = _wait_for(_waiting_on_a_lock, what="the answer to wait for the places")
+        (pid,) = wait_for(_waiting_on_a_lock, what="the answer to wait for the places")
         lock.execute("SELECT pg_terminate_backend(%s)", [pid])
         request.join(timeout=30)
         lock.rollback()
