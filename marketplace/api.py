@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
 from accounts.api import router as accounts_router
+from books.api import router as books_router
 from marketplace import errors
 from marketplace.health_api import router as health_router
 from marketplace.schemas import ErrorOut
@@ -65,3 +66,4 @@ api.add_router("", producers_router)
 api.add_router("", orders_router)
 api.add_router("", promotion_router)
 api.add_router("", reports_router)
+api.add_router("", books_router)

@@ -74,6 +74,20 @@ def env_money(name: str, default: str) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+def env_rate(name: str, default: str, *, maximum: Decimal, places: int = 4) -> Decimal:
+    """A share such as `0.05` (5%): from 0 to `maximum`, at most `places` decimal places."""
+    value = _raw(name) or default
+    try:
+        rate = Decimal(value)
+    except InvalidOperation:
+        rate = None
+    if (rate is None or not rate.is_finite() or not Decimal(0) <= rate <= maximum
+            or rate.as_tuple().exponent < -places):
+        raise _bad(name, value, f"a decimal from 0 to {maximum} with at most {places} places "
+                                f"(0.05 for 5%)")
+    return rate
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     """Comma-separated; blanks around and between the items are dropped."""
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]

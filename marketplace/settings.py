@@ -8,9 +8,11 @@ Embedded default: SQLite in the project folder and Celery in eager mode, so `mak
 nothing else. With DATABASE_URL / REDIS_URL set the same code runs on PostgreSQL and Redis.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from marketplace.env import (
@@ -19,6 +21,7 @@ from marketplace.env import (
     env_int,
     env_list,
     env_money,
+    env_rate,
     env_str,
     env_throttle_rate,
 )
@@ -54,6 +57,7 @@ INSTALLED_APPS = [
     "producers",
     "orders",
     "promotion",
+    "books",
     "demo",  # `manage.py demo` only: development data, no models
     "reports",
     "outbox",
@@ -175,6 +179,12 @@ CELERY_BEAT_SCHEDULE = {
     "settle-commissions": {"task": "promotion.tasks.settle_commissions", "schedule": 600.0},
     "purge-expired-reports": {"task": "reports.tasks.purge_expired_reports", "schedule": 3600.0},
     "requeue-reports": {"task": "reports.tasks.requeue_reports", "schedule": 300.0},
+    "release-farm-balances": {"task": "books.tasks.release_farm_balances", "schedule": 600.0},
+    # Mondays 00:05 Asia/Shanghai (CELERY_TIMEZONE); it also catches up on missed weeks.
+    "close-weekly-statements": {
+        "task": "books.tasks.close_weekly_statements",
+        "schedule": crontab(minute=5, hour=0, day_of_week=1),
+    },
     "purge-idempotency-keys": {
         "task": "marketplace.tasks.purge_idempotency_keys",
         "schedule": 3600.0,
@@ -289,6 +299,11 @@ PAYMENT_SANDBOX_WEBHOOK_SECRET = env_str(
 )
 # A signed webhook older (or further in the future) than this many seconds is refused.
 PAYMENT_WEBHOOK_TOLERANCE = env_int("PAYMENT_WEBHOOK_TOLERANCE", 300)
+
+
+# --- Books (issue 11) ---------------------------------------------------------------------------
+# The platform's share of each sale's goods (not of shipping), snapshotted on every order.
+PLATFORM_FEE_RATE = env_rate("PLATFORM_FEE_RATE", "0.00", maximum=Decimal("0.50"))
 
 # --- Promotion: video metadata, short links, clicks -----------------------------------------------
 # Only these fixed oEmbed endpoints are ever called for titles and thumbnails (not from the env).

@@ -42,6 +42,8 @@ class Order(models.Model):
     region = models.ForeignKey("producers.Region", on_delete=models.PROTECT, related_name="+")
     detail = models.CharField(max_length=255)
     promo_code = models.CharField(max_length=32, blank=True)
+    # PLATFORM_FEE_RATE when the order was placed: a later change applies to later orders.
+    platform_fee_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0"))
     note = models.CharField(max_length=500, blank=True)
     expires_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)

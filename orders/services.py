@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
+from books import services as books_services
 from marketplace.errors import (
     InvalidState,
     NotFound,
@@ -236,6 +237,7 @@ def order_place(
         order = _create_order_row(
             buyer=buyer, subtotal=subtotal, shipping_fee=fee, total=subtotal + fee,
             promo_code=(promo_code or "").strip(), note=(note or "").strip(),
+            platform_fee_rate=settings.PLATFORM_FEE_RATE,
             expires_at=now + timedelta(seconds=settings.ORDER_PAYMENT_TIMEOUT), **address,
         )
         _write_shipments(order, parts)
@@ -269,6 +271,7 @@ def _mark_paid(order_id: int, *, actor: User | None, now, note: str,
     if not _move_order(order_id, expected=Order.Status.PENDING_PAYMENT, to=Order.Status.PAID,
                        actor=actor, note=note, conditions=conditions, paid_at=now):
         return False
+    books_services.payment_post(order_id=order_id)
     enqueue(notify_order_paid_task, order_id)
     return True
 
@@ -432,6 +435,8 @@ def _cancel(order: Order, *, actor: User | None, reason: str, expected: list[str
         stock_give_back(order_id=order.pk)
         order.refresh_from_db()
         order_cancelled.send(sender=Order, order=order)
+        if previous == Order.Status.PAID:
+            books_services.cancellation_post(order_id=order.pk)
         # last, so that nothing after the provider's refund can roll the cancel back
         for payment in Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED):
             _refund(payment)

@@ -13,6 +13,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import User
+from books import services as books_services
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from marketplace.money import money
 from outbox import enqueue
@@ -389,22 +390,30 @@ def commissions_cancel_for_order(*, order) -> int:
 
 def commissions_settle(*, now: datetime | None = None) -> int:
     """Settle pending commissions whose shipment was delivered more than RETURN_WINDOW_DAYS
-    ago. One conditional UPDATE: running it twice, or beside a cancellation, is harmless."""
+    ago; each one's money becomes available to its promoter in the same transaction. One
+    conditional UPDATE per commission: running it twice, or beside a cancellation, is
+    harmless."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.RETURN_WINDOW_DAYS)
     from orders.models import Order, Shipment
 
-    due = (
+    due = list(
         Commission.objects.filter(
             status=Commission.Status.PENDING,
             shipment__status=Shipment.Status.DELIVERED,
             shipment__delivered_at__lte=cutoff,
         )
         .exclude(order__status=Order.Status.CANCELLED)
-        .values("pk")
+        .order_by("pk")
     )
-    # `status = pending` on the updated row itself (not only inside the sub-select): PostgreSQL
-    # re-checks it after waiting for a concurrent settle or cancel, which then wins alone.
-    return Commission.objects.filter(pk__in=due, status=Commission.Status.PENDING).update(
-        status=Commission.Status.SETTLED, settled_at=now
-    )
+    settled = 0
+    for commission in due:
+        with transaction.atomic():
+            # `status = pending` on the row itself: PostgreSQL re-checks it after waiting for
+            # a concurrent settle or cancel, which then wins alone.
+            if Commission.objects.filter(pk=commission.pk, status=Commission.Status.PENDING
+                                         ).update(status=Commission.Status.SETTLED,
+                                                  settled_at=now):
+                books_services.commission_settled_post(commission=commission)
+                settled += 1
+    return settled

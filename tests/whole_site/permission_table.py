@@ -103,6 +103,15 @@ TABLE: dict[str, Row | list[Row]] = {
     # a role one does not have: 403
     "GET /api/v1/producers/me/promotion": actors(
         buyer=403, other_producer=200, owner=200, promoter=403, staff=403),
+    # the books: a farm's own money (a role one does not have: 403)
+    "GET /api/v1/producers/me/balance": actors(
+        buyer=403, other_producer=200, owner=200, promoter=403, staff=403),
+    "GET /api/v1/producers/me/ledger": actors(
+        buyer=403, other_producer=200, owner=200, promoter=403, staff=403),
+    "GET /api/v1/producers/me/statements": actors(
+        buyer=403, other_producer=200, owner=200, promoter=403, staff=403),
+    "GET /api/v1/producers/me/payouts": actors(
+        buyer=403, other_producer=200, owner=200, promoter=403, staff=403),
     # --- listings, photos, harvest lots ----------------------------------------------------------
     "GET /api/v1/listings": everyone(200),
     "POST /api/v1/listings": actors(
@@ -163,6 +172,13 @@ TABLE: dict[str, Row | list[Row]] = {
     "GET /api/v1/promoters/me/stats": actors(
         buyer=403, other_producer=403, owner=403, promoter=200, staff=403),
     "GET /api/v1/promoters/me/commissions": actors(
+        buyer=403, other_producer=403, owner=403, promoter=200, staff=403),
+    # the books: a promoter's own money (no promoter profile: 403, a role one does not have)
+    "GET /api/v1/promoters/me/balance": actors(
+        buyer=403, other_producer=403, owner=403, promoter=200, staff=403),
+    "GET /api/v1/promoters/me/ledger": actors(
+        buyer=403, other_producer=403, owner=403, promoter=200, staff=403),
+    "GET /api/v1/promoters/me/payouts": actors(
         buyer=403, other_producer=403, owner=403, promoter=200, staff=403),
     "POST /api/v1/videos": actors(
         buyer=403, other_producer=201, owner=201, promoter=201, staff=403,

@@ -1,0 +1,413 @@
+"""Every write of the books: the postings the other apps' state changes cause, payouts and
+weekly statements.
+
+Each posting function runs inside the caller's transaction (`ledger.post` asserts it) and is
+keyed by its source event, so a retried webhook, task or click posts once."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Min, Sum
+from django.utils import timezone
+
+from books import ledger
+from books.amounts import fen, money, split
+from books.ledger import Line
+from books.models import Account, Entry, LedgerTransaction, Payout, Statement
+from marketplace.errors import Conflict, InvalidState, NotFound, ValidationFailed
+from marketplace.models import User
+from orders.models import Order, OrderLine, Shipment
+from promotion.models import Commission
+
+STATEMENT_ZONE = ZoneInfo("Asia/Shanghai")
+TxnKind = LedgerTransaction.Kind
+EntryKind = Entry.Kind
+Kind = Account.Kind
+Bucket = Account.Bucket
+# A holder's pending money of one shipment is a component: (account kind, holder id, shipment).
+Component = tuple[str, int, int | None]
+
+
+# --- Accounts -----------------------------------------------------------------------------------
+
+
+def clearing() -> Account:
+    return ledger.account(Kind.PROVIDER_CLEARING, name="支付渠道待清算")
+
+
+def platform_fees() -> Account:
+    return ledger.account(Kind.PLATFORM_FEES, name="平台服务费")
+
+
+def in_transit() -> Account:
+    return ledger.account(Kind.PAYOUTS_IN_TRANSIT, name="打款中")
+
+
+def holder_account(kind: str, holder_id: int, bucket: str, name: str = "") -> Account:
+    return ledger.account(kind, holder_id, bucket, name)
+
+
+# --- Payment succeeded --------------------------------------------------------------------------
+
+
+@dataclass
+class _Share:
+    """What one shipment's money is split into when the order is paid."""
+
+    shipment: Shipment
+    fee: int = 0
+    commission: int = 0
+    promoter_id: int | None = None
+    promoter_name: str = ""
+    pledge: int = 0
+
+
+def _shares(order: Order) -> list[_Share]:
+    shipments = list(Shipment.objects.filter(order=order).select_related("producer")
+                     .order_by("id"))
+    shares = {s.pk: _Share(s) for s in shipments}
+    rate = order.platform_fee_rate
+    if rate:
+        # rounded half up once per line (API.md), then added up per shipment
+        for shipment_id, line_total in OrderLine.objects.filter(order=order).values_list(
+                "shipment_id", "line_total"):
+            shares[shipment_id].fee += fen(money(line_total * rate))
+    for commission in Commission.objects.filter(order=order).exclude(
+            status=Commission.Status.CANCELLED).select_related("promoter"):
+        share = shares[commission.shipment_id]
+        share.commission += fen(commission.amount)
+        share.promoter_id = commission.promoter_id
+        share.promoter_name = commission.promoter.display_name
+    return list(shares.values())
+
+
+def payment_post(*, order_id: int) -> LedgerTransaction | None:
+    """The order was paid (in the transaction that marks it paid): the provider holds its
+    total; each farm is owed its shipment's goods and shipping less the platform fee, the
+    promoter's commission and its public-benefit pledge, all pending until the shipment has
+    been delivered for RETURN_WINDOW_DAYS."""
+    order = Order.objects.get(pk=order_id)
+    lines = [Line(clearing(), EntryKind.RECEIVED, -fen(order.total),
+                  memo=f"订单 {order.number} 付款")]
+    fees = platform_fees()
+    for share in _shares(order):
+        shipment = share.shipment
+        farm = holder_account(Kind.FARM, shipment.producer_id, Bucket.PENDING,
+                              shipment.producer.name)
+        sid = shipment.pk
+        lines += [
+            Line(farm, EntryKind.SALE, fen(shipment.subtotal), sid),
+            Line(farm, EntryKind.SHIPPING, fen(shipment.shipping_fee), sid),
+            Line(farm, EntryKind.PLATFORM_FEE, -share.fee, sid),
+            Line(fees, EntryKind.PLATFORM_FEE, share.fee, sid),
+        ]
+        if share.commission:
+            promoter = holder_account(Kind.PROMOTER, share.promoter_id, Bucket.PENDING,
+                                      share.promoter_name)
+            lines += [Line(farm, EntryKind.COMMISSION, -share.commission, sid),
+                      Line(promoter, EntryKind.COMMISSION, share.commission, sid)]
+    return ledger.post(key=f"payment:order:{order.pk}", kind=TxnKind.PAYMENT, lines=lines,
+                       order_id=order.pk, memo=f"订单 {order.number}")
+
+
+# --- Refunds and cancellation -----------------------------------------------------------------
+
+
+def _components(order_id: int) -> tuple[dict, dict, dict]:
+    """For each holder's share of the order (a component): what it was credited when the order
+    was paid, what is left of it now, and how much of that is still pending."""
+    paid: dict[Component, int] = defaultdict(int)
+    left: dict[Component, int] = defaultdict(int)
+    pending: dict[Component, int] = defaultdict(int)
+    rows = (Entry.objects.filter(order_id=order_id)
+            .exclude(account__kind=Kind.PROVIDER_CLEARING)
+            .values_list("account__kind", "account__holder_id", "account__bucket",
+                         "shipment_id", "transaction__kind", "amount_fen"))
+    for kind, holder_id, bucket, shipment_id, txn_kind, amount in rows:
+        component = (kind, holder_id, shipment_id)
+        if txn_kind == TxnKind.PAYMENT:
+            paid[component] += amount
+        left[component] += amount
+        if bucket != Bucket.AVAILABLE:
+            pending[component] += amount
+    return paid, left, pending
+
+
+def refundable_fen(*, order_id: int) -> int:
+    """What is left of the order's payment after earlier refunds (0 if it was never paid)."""
+    _, left, _ = _components(order_id)
+    return sum(left.values())
+
+
+def _take_back(*, order: Order, amount_fen: int, key: str, kind: str,
+               memo: str) -> LedgerTransaction | None:
+    ledger.lock()  # before reading what is left: two refunds at once take back once each
+    if ledger.posted(key):
+        return None  # the same refund again
+    paid, left, pending = _components(order.pk)
+    components = sorted(paid)
+    remaining = sum(left[c] for c in components)
+    if amount_fen > remaining:
+        raise Conflict(
+            f"The refund ({amount_fen / 100:.2f}) is more than is left of the order's payment "
+            f"({remaining / 100:.2f}).", code="refund_exceeds_payment",
+        )
+    if amount_fen <= 0:
+        return None
+    # each holder gives back its share in proportion to what it was credited
+    taken = split(amount_fen, [paid[c] for c in components],
+                  [max(left[c], 0) for c in components])
+    lines = [Line(clearing(), EntryKind.REFUND, amount_fen, memo=memo)]
+    for component, take in zip(components, taken, strict=True):
+        if not take:
+            continue
+        account_kind, holder_id, shipment_id = component
+        from_pending = min(take, max(pending[component], 0))
+        if account_kind in (Kind.PLATFORM_FEES, Kind.PAYOUTS_IN_TRANSIT):
+            lines.append(Line(ledger.account(account_kind), EntryKind.REFUND, -take, shipment_id))
+            continue
+        if from_pending:
+            lines.append(Line(holder_account(account_kind, holder_id, Bucket.PENDING),
+                              EntryKind.REFUND, -from_pending, shipment_id))
+        if take - from_pending:
+            lines.append(Line(holder_account(account_kind, holder_id, Bucket.AVAILABLE),
+                              EntryKind.REFUND, -(take - from_pending), shipment_id))
+    return ledger.post(key=key, kind=kind, lines=lines, order_id=order.pk, memo=memo)
+
+
+def refund_post(*, order_id: int, amount: Decimal, key: str,
+                reason: str = "") -> LedgerTransaction | None:
+    """Money given back to the buyer (whole or partial), in the transaction that records the
+    refund as done. Every holder gives back the same proportion of what it was credited for
+    the order: the farm its goods and shipping net of fee and commission, the platform its
+    fee, the promoter its commission, the project its pledge; from pending money first, then
+    from available (which may go below zero: the farm owes it back). `key` names the refund
+    (e.g. "refund:42"): posting it twice does nothing. More than is left -> 409."""
+    order = Order.objects.get(pk=order_id)
+    memo = f"订单 {order.number} 退款" + (f"：{reason}" if reason else "")
+    return _take_back(order=order, amount_fen=fen(amount), key=key, kind=TxnKind.REFUND,
+                      memo=memo[:255])
+
+
+def cancellation_post(*, order_id: int) -> LedgerTransaction | None:
+    """A paid order was cancelled (in the cancelling transaction): everything left of its
+    payment goes back. Nothing happens for an order never paid."""
+    order = Order.objects.get(pk=order_id)
+    ledger.lock()
+    left = refundable_fen(order_id=order_id)
+    return _take_back(order=order, amount_fen=left, key=f"cancellation:order:{order_id}",
+                      kind=TxnKind.CANCELLATION, memo=f"订单 {order.number} 付款后取消，全额退款")
+
+
+# --- Pending -> available -----------------------------------------------------------------------
+
+
+def _release(*, key: str, kind: str, account_kind: str, holder_id: int, shipment_id: int,
+             order_id: int, memo: str) -> LedgerTransaction | None:
+    ledger.lock()
+    pending = holder_account(account_kind, holder_id, Bucket.PENDING)
+    amount = Entry.objects.filter(account=pending, shipment_id=shipment_id).aggregate(
+        total=Sum("amount_fen"))["total"] or 0
+    if amount <= 0:
+        return None
+    available = holder_account(account_kind, holder_id, Bucket.AVAILABLE, pending.name)
+    return ledger.post(key=key, kind=kind, order_id=order_id, memo=memo, lines=[
+        Line(pending, EntryKind.RELEASE, -amount, shipment_id),
+        Line(available, EntryKind.RELEASE, amount, shipment_id),
+    ])
+
+
+def shipment_release(*, shipment_id: int) -> LedgerTransaction | None:
+    """The farm's pending money of a shipment delivered RETURN_WINDOW_DAYS ago becomes
+    available. Once per shipment."""
+    shipment = Shipment.objects.select_related("order").get(pk=shipment_id)
+    return _release(key=f"release:shipment:{shipment_id}", kind=TxnKind.RELEASE,
+                    account_kind=Kind.FARM, holder_id=shipment.producer_id,
+                    shipment_id=shipment_id, order_id=shipment.order_id,
+                    memo=f"订单 {shipment.order.number} 退货期满")
+
+
+def commission_settled_post(*, commission: Commission) -> LedgerTransaction | None:
+    """A commission was settled (in the settling transaction): the promoter's pending share
+    of that order becomes available."""
+    return _release(key=f"commission_settled:{commission.pk}", kind=TxnKind.COMMISSION_SETTLED,
+                    account_kind=Kind.PROMOTER, holder_id=commission.promoter_id,
+                    shipment_id=commission.shipment_id, order_id=commission.order_id,
+                    memo="佣金结算")
+
+
+def releases_due(*, now: datetime | None = None) -> list[int]:
+    """Shipments delivered more than RETURN_WINDOW_DAYS ago whose farm still has pending money
+    from them."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.RETURN_WINDOW_DAYS)
+    pending = (Entry.objects.filter(account__kind=Kind.FARM, account__bucket=Bucket.PENDING,
+                                    shipment_id__isnull=False)
+               .values("shipment_id").annotate(total=Sum("amount_fen"))
+               .filter(total__gt=0).values("shipment_id"))
+    return list(Shipment.objects.filter(
+        pk__in=pending, status=Shipment.Status.DELIVERED, delivered_at__lte=cutoff,
+    ).order_by("pk").values_list("pk", flat=True))
+
+
+def release_due(*, now: datetime | None = None) -> int:
+    """Release every due shipment, each in its own short transaction; safe to run twice."""
+    released = 0
+    for shipment_id in releases_due(now=now):
+        with transaction.atomic():
+            if shipment_release(shipment_id=shipment_id) is not None:
+                released += 1
+    return released
+
+
+# --- Payouts ------------------------------------------------------------------------------------
+
+
+def payout_create(*, account_id: int, amount: Decimal, staff: User | None,
+                  method: str = Payout.Method.BANK_TRANSFER) -> Payout:
+    """Staff send a farm or promoter money out of its available balance. Never more than that
+    balance: the check and the posting happen under the ledger's lock, so two staff clicking at
+    once cannot both spend it. Too much -> 422 on `amount`, nothing written."""
+    amount_fen = fen(amount) if amount is not None else 0
+    if amount_fen <= 0:
+        raise ValidationFailed({"amount": "The amount must be at least 0.01."})
+    with transaction.atomic():
+        ledger.lock()
+        account = Account.objects.filter(
+            pk=account_id, bucket=Bucket.AVAILABLE, kind__in=[Kind.FARM, Kind.PROMOTER]
+        ).first()
+        if account is None:
+            raise NotFound("No such available balance.", code="account_not_found")
+        if amount_fen > account.balance_fen:
+            raise ValidationFailed(
+                {"amount": f"More than the available balance ({account.balance_fen / 100:.2f})."},
+                code="payout_exceeds_balance",
+            )
+        payout = Payout.objects.create(account=account, amount_fen=amount_fen, method=method,
+                                       created_by=staff)
+        ledger.post(key=f"payout_created:{payout.pk}", kind=TxnKind.PAYOUT_CREATED,
+                    memo=f"提现 {payout.pk}", lines=[
+                        Line(account, EntryKind.PAYOUT, -amount_fen),
+                        Line(in_transit(), EntryKind.PAYOUT, amount_fen),
+                    ])
+    return payout
+
+
+def _payout_move(payout_id: int, to: str, **fields) -> Payout:
+    if not Payout.objects.filter(pk=payout_id, status=Payout.Status.PENDING).update(
+            status=to, **fields):
+        raise InvalidState("Only a payout that is still being sent can be marked.")
+    return Payout.objects.select_related("account").get(pk=payout_id)
+
+
+def payout_mark_paid(*, payout_id: int, reference: str) -> Payout:
+    """The transfer went through: `reference` is the bank's or provider's."""
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationFailed({"reference": "The transfer's reference is required."})
+    with transaction.atomic():
+        payout = _payout_move(payout_id, Payout.Status.PAID, reference=reference[:128],
+                              paid_at=timezone.now())
+        ledger.post(key=f"payout_paid:{payout.pk}", kind=TxnKind.PAYOUT_PAID,
+                    memo=f"提现 {payout.pk} 已打款 {reference}"[:255], lines=[
+                        Line(in_transit(), EntryKind.PAYOUT, -payout.amount_fen),
+                        Line(clearing(), EntryKind.PAYOUT, payout.amount_fen),
+                    ])
+    return payout
+
+
+def payout_mark_failed(*, payout_id: int, reason: str = "") -> Payout:
+    """The transfer failed: the money is available again."""
+    with transaction.atomic():
+        payout = _payout_move(payout_id, Payout.Status.FAILED,
+                              failure_reason=(reason or "").strip()[:255],
+                              failed_at=timezone.now())
+        ledger.post(key=f"payout_failed:{payout.pk}", kind=TxnKind.PAYOUT_FAILED,
+                    memo=f"提现 {payout.pk} 打款失败，退回可提现余额", lines=[
+                        Line(in_transit(), EntryKind.PAYOUT, -payout.amount_fen),
+                        Line(payout.account, EntryKind.PAYOUT, payout.amount_fen),
+                    ])
+    return payout
+
+
+# --- Weekly statements --------------------------------------------------------------------------
+
+STATEMENT_COLUMNS = {
+    EntryKind.SALE: "sales_fen",
+    EntryKind.SHIPPING: "shipping_fen",
+    EntryKind.PLATFORM_FEE: "platform_fees_fen",
+    EntryKind.COMMISSION: "commissions_fen",
+    EntryKind.BENEFIT_PLEDGE: "benefit_pledges_fen",
+    EntryKind.REFUND: "refunds_fen",
+    EntryKind.PAYOUT: "payouts_fen",
+    EntryKind.ADJUSTMENT: "adjustments_fen",
+}
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _boundary(day: date) -> datetime:
+    """Midnight at the start of `day`, Asia/Shanghai."""
+    return datetime.combine(day, time(0), tzinfo=STATEMENT_ZONE)
+
+
+def _last_seq_before(moment: datetime) -> int:
+    """The last entry posted before `moment`. Read under the ledger's lock after `moment`:
+    every entry up to it has committed, and every later one is posted after `moment`."""
+    with transaction.atomic():
+        ledger.lock()
+        return Entry.objects.filter(created_at__lt=moment).aggregate(
+            last=Max("seq"))["last"] or 0
+
+
+def statements_close(*, now: datetime | None = None) -> int:
+    """Close every farm's weeks that have ended and have no statement yet (the Monday task;
+    it catches up on weeks missed). Returns the number of statements written."""
+    now = now or timezone.now()
+    this_week = week_start(now.astimezone(STATEMENT_ZONE).date())
+    farms = (Entry.objects.filter(account__kind=Kind.FARM).values("account__holder_id")
+             .annotate(first=Min("created_at")).values_list("account__holder_id", "first"))
+    cutoffs: dict[date, int] = {}
+    written = 0
+    for producer_id, first in farms:
+        last = Statement.objects.filter(producer_id=producer_id).order_by("-period_start").first()
+        start = (last.period_end + timedelta(days=1) if last
+                 else week_start(first.astimezone(STATEMENT_ZONE).date()))
+        opening = last.closing_fen if last else 0
+        first_seq = last.last_seq + 1 if last else 1
+        while start < this_week:
+            end = start + timedelta(days=6)
+            if end not in cutoffs:
+                cutoffs[end] = _last_seq_before(_boundary(end + timedelta(days=1)))
+            statement = _statement_write(producer_id, start, end, first_seq, cutoffs[end],
+                                         opening, now)
+            written += 1
+            opening, first_seq = statement.closing_fen, statement.last_seq + 1
+            start = end + timedelta(days=1)
+    return written
+
+
+def _statement_write(producer_id: int, start: date, end: date, first_seq: int, last_seq: int,
+                     opening: int, now: datetime) -> Statement:
+    last_seq = max(last_seq, first_seq - 1)
+    sums = dict(
+        Entry.objects.filter(account__kind=Kind.FARM, account__holder_id=producer_id,
+                             seq__gte=first_seq, seq__lte=last_seq)
+        .exclude(kind=EntryKind.RELEASE)
+        .values("kind").annotate(total=Sum("amount_fen")).values_list("kind", "total")
+    )
+    columns = {column: sums.get(kind, 0) for kind, column in STATEMENT_COLUMNS.items()}
+    closing = opening + sum(columns.values())
+    statement, _ = Statement.objects.get_or_create(
+        producer_id=producer_id, period_start=start,
+        defaults={"period_end": end, "first_seq": first_seq, "last_seq": last_seq,
+                  "opening_fen": opening, "closing_fen": closing, "closed_at": now, **columns},
+    )
+    return statement

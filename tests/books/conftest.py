@@ -1,0 +1,144 @@
+"""A small market for the books tests: two farms, a promoter with a link, a buyer, and a
+`Market` that drives the real services (place, pay, ship, deliver, cancel, refund, settle,
+pay out) the way the API and the periodic tasks do."""
+
+import itertools
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from books import selectors as book_selectors
+from books import services as books
+from books.models import Account
+from orders import services as orders
+from orders.models import Order, Shipment
+from producers.models import Listing, Producer
+from promotion import services as promotion
+from promotion.models import Link, Promoter, Video
+
+_n = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def books_settings(settings):
+    settings.PAYMENT_SANDBOX_WEBHOOK_SECRET = "test-webhook-secret"
+    settings.PAYMENT_PROVIDERS = ["sandbox"]
+    settings.PAYMENT_WEBHOOK_TOLERANCE = 300
+    settings.SHIPPING_FEE_FLAT = "10.00"
+    settings.SHIPPING_FREE_THRESHOLD = "99.00"
+    settings.ORDER_PAYMENT_TIMEOUT = 30 * 60
+    settings.RETURN_WINDOW_DAYS = 7
+    settings.PLATFORM_FEE_RATE = Decimal("0.05")
+    return settings
+
+
+class Market:
+    """The world of one test: farms with a listing each, a promoter linked to the first farm's
+    listing, a buyer."""
+
+    def __init__(self, make_user, regions, categories, client_for, *, farms: int = 2):
+        self.make_user, self.regions, self.client_for = make_user, regions, client_for
+        self.categories = categories
+        self.buyer = make_user(f"buyer{next(_n)}")
+        self.farms: list[Producer] = []
+        self.listings: list[Listing] = []
+        for index in range(farms):
+            self.add_farm(price=["12.50", "33.30", "7.99"][index % 3])
+        user = make_user(f"creator{next(_n)}")
+        self.promoter = Promoter.objects.create(user=user, display_name="山货达人")
+        url = f"https://www.bilibili.com/video/BV{next(_n)}"
+        video = Video.objects.create(owner=user, kind="promo", platform="bilibili",
+                                     external_id=url[-6:], status="ready", canonical_url=url,
+                                     source_url=url)
+        self.link = Link.objects.create(video=video, listing=self.listings[0],
+                                        code=f"code{next(_n)}")
+
+    def add_farm(self, *, price: str = "12.50", rate: str = "0.10") -> Producer:
+        n = next(_n)
+        user = self.make_user(f"farmer{n}")
+        farm = Producer.objects.create(user=user, name=f"第{n}号果园", kind="farmer",
+                                       region=self.regions["taikang"])
+        self.farms.append(farm)
+        self.listings.append(Listing.objects.create(
+            producer=farm, title="红富士苹果", category=self.categories["apples"], unit="kg",
+            price=Decimal(price), stock=100_000, status="active", commission_rate=Decimal(rate),
+        ))
+        return farm
+
+    @property
+    def address(self) -> dict:
+        return {"recipient": "王小明", "phone": "13800138000",
+                "region_id": self.regions["xihu"].pk, "detail": "文三路 90 号"}
+
+    # --- what people do ---------------------------------------------------------------------
+
+    def place(self, quantities: dict[int, int], *, promo: bool = True) -> Order:
+        """quantities: farm index -> units of its listing."""
+        lines = [{"listing_id": self.listings[i].pk, "quantity": q}
+                 for i, q in quantities.items()]
+        return orders.order_place(buyer=self.buyer, lines=lines, shipping_address=self.address,
+                                  promo_code=self.link.code if promo else "")
+
+    def pay(self, order: Order) -> None:
+        orders.order_pay(order_id=order.pk, user=self.buyer, method="sandbox")
+
+    def buy(self, quantities: dict[int, int], *, promo: bool = True) -> Order:
+        order = self.place(quantities, promo=promo)
+        self.pay(order)
+        return order
+
+    def cancel(self, order: Order) -> None:
+        orders.order_cancel(order_id=order.pk, user=self.buyer)
+
+    def ship(self, shipment: Shipment) -> None:
+        orders.shipment_ship(shipment_id=shipment.pk, user=shipment.producer.user,
+                             carrier="顺丰速运", tracking_number=f"SF{shipment.pk}")
+
+    def deliver(self, shipment: Shipment) -> None:
+        orders.shipment_confirm(shipment_id=shipment.pk, user=self.buyer)
+
+    def ship_and_deliver(self, order: Order) -> None:
+        for shipment in Shipment.objects.filter(order=order).select_related("producer__user"):
+            self.ship(shipment)
+            self.deliver(shipment)
+
+    def refund(self, order: Order, amount: str, key: str | None = None):
+        with transaction.atomic():
+            return books.refund_post(order_id=order.pk, amount=Decimal(amount),
+                                     key=key or f"refund:test:{next(_n)}")
+
+    def settle(self, *, days: int = 8) -> None:
+        """What the periodic tasks do once the return window has passed."""
+        later = timezone.now() + timedelta(days=days)
+        promotion.commissions_settle(now=later)
+        books.release_due(now=later)
+
+    def farm_account(self, farm: Producer) -> Account:
+        return Account.objects.get(kind="farm", holder_id=farm.pk, bucket="available")
+
+    def payout(self, farm: Producer, amount: str):
+        return books.payout_create(account_id=self.farm_account(farm).pk,
+                                   amount=Decimal(amount), staff=None)
+
+    # --- what the books say -----------------------------------------------------------------
+
+    def farm_balance(self, farm: Producer) -> dict:
+        return book_selectors.balance(book_selectors.Holder("farm", farm.pk))
+
+    def promoter_balance(self) -> dict:
+        return book_selectors.balance(book_selectors.Holder("promoter", self.promoter.pk))
+
+
+@pytest.fixture
+def market(make_user, regions, categories, client_for) -> Market:
+    return Market(make_user, regions, categories, client_for)
+
+
+def at(moment: datetime):
+    """time_machine's destination for `moment` (no ticking, so created_at is exact)."""
+    import time_machine
+
+    return time_machine.travel(moment, tick=False)
