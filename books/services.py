@@ -372,8 +372,10 @@ def statements_close(*, now: datetime | None = None) -> int:
     it catches up on weeks missed). Returns the number of statements written."""
     now = now or timezone.now()
     this_week = week_start(now.astimezone(STATEMENT_ZONE).date())
-    farms = (Entry.objects.filter(account__kind=Kind.FARM).values("account__holder_id")
-             .annotate(first=Min("created_at")).values_list("account__holder_id", "first"))
+    # a farm's accounts are made by its first posting: its first week
+    farms = (Account.objects.filter(kind=Kind.FARM).values("holder_id")
+             .annotate(first=Min("created_at")).order_by("holder_id")
+             .values_list("holder_id", "first"))
     cutoffs: dict[date, int] = {}
     written = 0
     for producer_id, first in farms:
