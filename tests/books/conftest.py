@@ -17,9 +17,19 @@ from orders import services as orders
 from orders.models import Order, Shipment
 from producers.models import Listing, Producer
 from promotion import services as promotion
-from promotion.models import Link, Promoter, Video
+from tests.factories import (
+    client_for,
+    make_address,
+    make_link,
+    make_listing,
+    make_producer,
+    make_promoter,
+    make_regions,
+    make_user,
+    make_video,
+)
 
-_n = itertools.count(1)
+_refunds = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
@@ -36,42 +46,30 @@ def books_settings(settings):
 
 
 class Market:
-    """The world of one test: farms with a listing each, a promoter linked to the first farm's
-    listing, a buyer."""
+    """The world of one test: farms with a listing each (open to promotion at 10%), a
+    promoter linked to the first farm's listing, a buyer. Rows come from tests/factories."""
 
-    def __init__(self, make_user, regions, categories, client_for, *, farms: int = 2):
-        self.make_user, self.regions, self.client_for = make_user, regions, client_for
-        self.categories = categories
-        self.buyer = make_user(f"buyer{next(_n)}")
+    def __init__(self, *, farms: int = 2):
+        self.client_for = client_for
+        self.buyer = make_user()
         self.farms: list[Producer] = []
         self.listings: list[Listing] = []
         for index in range(farms):
             self.add_farm(price=["12.50", "33.30", "7.99"][index % 3])
-        user = make_user(f"creator{next(_n)}")
-        self.promoter = Promoter.objects.create(user=user, display_name="山货达人")
-        url = f"https://www.bilibili.com/video/BV{next(_n)}"
-        video = Video.objects.create(owner=user, kind="promo", platform="bilibili",
-                                     external_id=url[-6:], status="ready", canonical_url=url,
-                                     source_url=url)
-        self.link = Link.objects.create(video=video, listing=self.listings[0],
-                                        code=f"code{next(_n)}")
+        self.promoter = make_promoter(display_name="山货达人")
+        video = make_video(owner=self.promoter.user)
+        self.link = make_link(video=video, listing=self.listings[0])
 
     def add_farm(self, *, price: str = "12.50", rate: str = "0.10") -> Producer:
-        n = next(_n)
-        user = self.make_user(f"farmer{n}")
-        farm = Producer.objects.create(user=user, name=f"第{n}号果园", kind="farmer",
-                                       region=self.regions["taikang"])
+        farm = make_producer(region=make_regions()["taikang"])
         self.farms.append(farm)
-        self.listings.append(Listing.objects.create(
-            producer=farm, title="红富士苹果", category=self.categories["apples"], unit="kg",
-            price=Decimal(price), stock=100_000, status="active", commission_rate=Decimal(rate),
-        ))
+        self.listings.append(make_listing(producer=farm, unit="kg", price=price,
+                                          stock=100_000, commission_rate=rate))
         return farm
 
     @property
     def address(self) -> dict:
-        return {"recipient": "王小明", "phone": "13800138000",
-                "region_id": self.regions["xihu"].pk, "detail": "文三路 90 号"}
+        return make_address()
 
     # --- what people do ---------------------------------------------------------------------
 
@@ -108,7 +106,7 @@ class Market:
     def refund(self, order: Order, amount: str, key: str | None = None):
         with transaction.atomic():
             return books.refund_post(order_id=order.pk, amount=Decimal(amount),
-                                     key=key or f"refund:test:{next(_n)}")
+                                     key=key or f"refund:test:{next(_refunds)}")
 
     def settle(self, *, days: int = 8) -> None:
         """What the periodic tasks do once the return window has passed."""
@@ -133,8 +131,8 @@ class Market:
 
 
 @pytest.fixture
-def market(make_user, regions, categories, client_for) -> Market:
-    return Market(make_user, regions, categories, client_for)
+def market(db) -> Market:
+    return Market()
 
 
 def at(moment: datetime):

@@ -5,15 +5,16 @@ import pytest
 from django.test import Client
 
 from books.models import Entry, LedgerTransaction, Payout
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 ADD = "/admin/books/payout/add/"
 
 
 @pytest.fixture
-def staff(make_user) -> Client:
+def staff(db) -> Client:
     client = Client()
-    client.force_login(make_user("clerk", is_staff=True, is_superuser=True))
+    client.force_login(make_user(username="clerk", is_staff=True, is_superuser=True))
     return client
 
 

@@ -14,8 +14,8 @@ from books import services as books
 from books.models import Account, Entry, LedgerTransaction, Payout
 from marketplace.errors import DomainError
 from orders.payments.sandbox import SIGNATURE_HEADER, sign
+from tests.client import ApiClient
 from tests.concurrency import run_concurrently
-from tests.conftest import ApiClient
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

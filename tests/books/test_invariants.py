@@ -180,9 +180,9 @@ class Books(RuleBasedStateMachine):
                                         paid_at__isnull=False).count())
 
 
-def test_random_flows_keep_the_books(make_user, regions, categories, client_for):
+def test_random_flows_keep_the_books(db):
     def machine():
-        return Books(lambda: Market(make_user, regions, categories, client_for))
+        return Books(Market)
 
     run_state_machine_as_test(machine, settings=settings(
         max_examples=20, stateful_step_count=20, deadline=None, database=None,
