@@ -3,9 +3,9 @@
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from accounts.auth import bearer
 from books import selectors
 from books.schemas import BalanceOut, LedgerEntryOut, PayoutOut, StatementOut
-from marketplace.auth import bearer
 from marketplace.pagination import PageParams, page_schema
 
 router = Router(tags=["books"])

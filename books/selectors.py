@@ -6,11 +6,11 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
 
+from accounts.models import User
 from books.amounts import yuan
 from books.models import Account, Entry, Payout, Statement
 from books.services import STATEMENT_ZONE
 from marketplace.errors import PermissionDenied
-from marketplace.models import User
 from marketplace.pagination import Page, PageParams, paginate
 from orders.models import Order, OrderLine
 from producers.models import Producer

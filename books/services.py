@@ -15,12 +15,12 @@ from django.db import transaction
 from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
+from accounts.models import User
 from books import ledger
 from books.amounts import fen, money, split
 from books.ledger import Line
 from books.models import Account, Entry, LedgerTransaction, Payout, Statement
 from marketplace.errors import Conflict, InvalidState, NotFound, ValidationFailed
-from marketplace.models import User
 from orders.models import Order, OrderLine, Shipment
 from promotion.models import Commission
 

@@ -37,8 +37,8 @@ def books_settings(settings):
     settings.PAYMENT_SANDBOX_WEBHOOK_SECRET = "test-webhook-secret"
     settings.PAYMENT_PROVIDERS = ["sandbox"]
     settings.PAYMENT_WEBHOOK_TOLERANCE = 300
-    settings.SHIPPING_FEE_FLAT = "10.00"
-    settings.SHIPPING_FREE_THRESHOLD = "99.00"
+    settings.SHIPPING_FEE_FLAT = Decimal("10.00")
+    settings.SHIPPING_FREE_THRESHOLD = Decimal("99.00")
     settings.ORDER_PAYMENT_TIMEOUT = 30 * 60
     settings.RETURN_WINDOW_DAYS = 7
     settings.PLATFORM_FEE_RATE = Decimal("0.05")

@@ -20,7 +20,8 @@ def load_settings(rate: str) -> subprocess.CompletedProcess:
 def test_a_bad_platform_fee_rate_stops_the_server(rate):
     result = load_settings(rate)
     assert result.returncode != 0
-    assert "PLATFORM_FEE_RATE must be a decimal from 0 to 0.50" in result.stderr
+    assert ("PLATFORM_FEE_RATE must be a decimal from 0 to 0.50 with at most 4 places"
+            in result.stderr)
 
 
 @pytest.mark.parametrize(("rate", "read"), [("0.05", "0.05"), ("0.006", "0.006"), ("0", "0")])
