@@ -18,14 +18,16 @@ from django.db.models import F, Q
 
 class Account(models.Model):
     """One account of the ledger. System accounts (provider clearing, platform fees, payouts in
-    transit) have `holder_id` 0; a farm, a promoter or a public-benefit project has a pending
-    and an available account, `holder_id` being its producer, promoter or project id. A new
-    kind of holder is a new `Kind` (no schema change)."""
+    transit, refunds owed to buyers of cancelled orders) have `holder_id` 0; a farm, a promoter
+    or a public-benefit project has a pending and an available account, `holder_id` being its
+    producer, promoter or project id. A new kind of holder is a new `Kind` (no schema
+    change)."""
 
     class Kind(models.TextChoices):
         PROVIDER_CLEARING = "provider_clearing", "支付渠道待清算"
         PLATFORM_FEES = "platform_fees", "平台服务费"
         PAYOUTS_IN_TRANSIT = "payouts_in_transit", "打款中"
+        REFUNDS_PAYABLE = "refunds_payable", "待退款"
         FARM = "farm", "农户"
         PROMOTER = "promoter", "推广者"
         BENEFIT_PROJECT = "benefit_project", "公益项目"

@@ -1,10 +1,10 @@
 """Every read of the books: balances, ledger lists, statements, payouts for the API, and the
-line queries the background reports stream from (`statement_lines`, `farm_sales_lines`)."""
+line queries a background report streams from (`statement_lines`, `statement_entries`)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 
 from accounts.models import User
 from books.amounts import yuan
@@ -12,7 +12,7 @@ from books.models import Account, Entry, Payout, Statement
 from books.services import STATEMENT_ZONE
 from marketplace.errors import PermissionDenied
 from marketplace.pagination import Page, PageParams, paginate
-from orders.models import Order, OrderLine
+from orders.models import Order
 from producers.models import Producer
 from promotion.models import Promoter
 
@@ -106,26 +106,6 @@ def statement_lines(*, producer_id: int, period_start: date, period_end: date) -
         .annotate(order_number=Subquery(order_numbers))
         .order_by("seq")
         .values("seq", "created_at", "kind", "amount_fen", "order_id", "order_number", "memo")
-    )
-
-
-def farm_sales_lines(*, producer_id: int, period_start: date, period_end: date) -> QuerySet:
-    """The order lines a farm sold in orders paid from `period_start` to `period_end` (Asia/
-    Shanghai), oldest payment first, as dicts: order_id, order_number, paid_at, order_status,
-    shipment_id, shipment_status, listing_id, title, unit, unit_price, quantity, line_total
-    (yuan Decimals), platform_fee_rate."""
-    return (
-        OrderLine.objects.filter(
-            shipment__producer_id=producer_id, order__paid_at__isnull=False,
-            order__paid_at__gte=_moment(period_start),
-            order__paid_at__lt=_moment(period_end + timedelta(days=1)),
-        )
-        .order_by("order__paid_at", "order_id", "id")
-        .values("order_id", "listing_id", "shipment_id", "title", "unit", "unit_price",
-                "quantity", "line_total", order_number=F("order__number"),
-                paid_at=F("order__paid_at"), order_status=F("order__status"),
-                shipment_status=F("shipment__status"),
-                platform_fee_rate=F("order__platform_fee_rate"))
     )
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from books import ledger
-from books.amounts import fen, money, split
+from books.amounts import fen, money, split, yuan
 from books.ledger import Line
 from books.models import Account, Entry, LedgerTransaction, Payout, Statement
 from marketplace.errors import Conflict, InvalidState, NotFound, ValidationFailed
@@ -46,6 +46,10 @@ def platform_fees() -> Account:
 
 def in_transit() -> Account:
     return ledger.account(Kind.PAYOUTS_IN_TRANSIT, name="打款中")
+
+
+def refunds_payable() -> Account:
+    return ledger.account(Kind.REFUNDS_PAYABLE, name="待退款")
 
 
 def holder_account(kind: str, holder_id: int, bucket: str, name: str = "") -> Account:
@@ -125,7 +129,7 @@ def _components(order_id: int) -> tuple[dict, dict, dict]:
     left: dict[Component, int] = defaultdict(int)
     pending: dict[Component, int] = defaultdict(int)
     rows = (Entry.objects.filter(order_id=order_id)
-            .exclude(account__kind=Kind.PROVIDER_CLEARING)
+            .exclude(account__kind__in=[Kind.PROVIDER_CLEARING, Kind.REFUNDS_PAYABLE])
             .values_list("account__kind", "account__holder_id", "account__bucket",
                          "shipment_id", "transaction__kind", "amount_fen"))
     for kind, holder_id, bucket, shipment_id, txn_kind, amount in rows:
@@ -138,18 +142,18 @@ def _components(order_id: int) -> tuple[dict, dict, dict]:
     return paid, left, pending
 
 
-def refundable_fen(*, order_id: int) -> int:
-    """What is left of the order's payment after earlier refunds (0 if it was never paid)."""
-    _, left, _ = _components(order_id)
-    return sum(left.values())
+def _owed_back_fen(order_id: int) -> int:
+    """What a cancellation took back from the holders of the order and the provider has not
+    yet given back to the buyer."""
+    return Entry.objects.filter(order_id=order_id, account__kind=Kind.REFUNDS_PAYABLE).aggregate(
+        total=Sum("amount_fen"))["total"] or 0
 
 
-def _take_back(*, order: Order, amount_fen: int, key: str, kind: str,
-               memo: str) -> LedgerTransaction | None:
-    ledger.lock()  # before reading what is left: two refunds at once take back once each
-    if ledger.posted(key):
-        return None  # the same refund again
-    paid, left, pending = _components(order.pk)
+def _holder_lines(order_id: int, amount_fen: int) -> list[Line]:
+    """Take `amount_fen` back from the order's holders: each gives back the same proportion of
+    what it was credited, from pending money first, then from available. More than is left ->
+    409."""
+    paid, left, pending = _components(order_id)
     components = sorted(paid)
     remaining = sum(left[c] for c in components)
     if amount_fen > remaining:
@@ -158,50 +162,88 @@ def _take_back(*, order: Order, amount_fen: int, key: str, kind: str,
             f"({remaining / 100:.2f}).", code="refund_exceeds_payment",
         )
     if amount_fen <= 0:
-        return None
-    # each holder gives back its share in proportion to what it was credited
+        return []
     taken = split(amount_fen, [paid[c] for c in components],
                   [max(left[c], 0) for c in components])
-    lines = [Line(clearing(), EntryKind.REFUND, amount_fen, memo=memo)]
+    lines = []
     for component, take in zip(components, taken, strict=True):
         if not take:
             continue
         account_kind, holder_id, shipment_id = component
-        from_pending = min(take, max(pending[component], 0))
-        if account_kind in (Kind.PLATFORM_FEES, Kind.PAYOUTS_IN_TRANSIT):
-            lines.append(Line(ledger.account(account_kind), EntryKind.REFUND, -take, shipment_id))
+        if account_kind == Kind.PLATFORM_FEES:
+            lines.append(Line(platform_fees(), EntryKind.REFUND, -take, shipment_id))
             continue
+        from_pending = min(take, max(pending[component], 0))
         if from_pending:
             lines.append(Line(holder_account(account_kind, holder_id, Bucket.PENDING),
                               EntryKind.REFUND, -from_pending, shipment_id))
         if take - from_pending:
             lines.append(Line(holder_account(account_kind, holder_id, Bucket.AVAILABLE),
                               EntryKind.REFUND, -(take - from_pending), shipment_id))
-    return ledger.post(key=key, kind=kind, lines=lines, order_id=order.pk, memo=memo)
+    return lines
 
 
 def refund_post(*, order_id: int, amount: Decimal, key: str,
                 reason: str = "") -> LedgerTransaction | None:
-    """Money given back to the buyer (whole or partial), in the transaction that records the
-    refund as done. Every holder gives back the same proportion of what it was credited for
-    the order: the farm its goods and shipping net of fee and commission, the platform its
+    """Money the provider gave back to the buyer (whole or partial), posted in the transaction
+    that records the refund as done; other apps call it there. `key` names the refund (e.g.
+    "refund:42"): posting it twice does nothing.
+
+    Of a cancelled order, the refund settles what the cancellation took back (`refunds
+    payable`). Otherwise every holder gives back the same proportion of what it was credited
+    for the order: the farm its goods and shipping net of fee and commission, the platform its
     fee, the promoter its commission, the project its pledge; from pending money first, then
-    from available (which may go below zero: the farm owes it back). `key` names the refund
-    (e.g. "refund:42"): posting it twice does nothing. More than is left -> 409."""
+    from available (which may go below zero: the farm owes it back). A payment that was never
+    booked (the order was not paid by it) posts nothing. More than is left -> 409."""
     order = Order.objects.get(pk=order_id)
-    memo = f"订单 {order.number} 退款" + (f"：{reason}" if reason else "")
-    return _take_back(order=order, amount_fen=fen(amount), key=key, kind=TxnKind.REFUND,
-                      memo=memo[:255])
+    amount_fen = fen(amount)
+    ledger.lock()  # before reading what is left: two refunds at once take back once each
+    if ledger.posted(key) or amount_fen <= 0:
+        return None
+    if not ledger.posted(f"payment:order:{order_id}"):
+        return None
+    memo = (f"订单 {order.number} 退款" + (f"：{reason}" if reason else ""))[:255]
+    owed_back = min(amount_fen, max(_owed_back_fen(order_id), 0))
+    lines = [Line(clearing(), EntryKind.REFUND, amount_fen, memo=memo),
+             Line(refunds_payable(), EntryKind.REFUND, -owed_back),
+             *_holder_lines(order_id, amount_fen - owed_back)]
+    return ledger.post(key=key, kind=TxnKind.REFUND, lines=lines, order_id=order_id, memo=memo)
+
+
+def cancellation_refund_post(*, order_id: int) -> LedgerTransaction | None:
+    """The provider gave back, at once, everything a cancellation owes the buyer (a provider
+    that refunds in the cancelling transaction)."""
+    ledger.lock()
+    owed_back = _owed_back_fen(order_id)
+    if owed_back <= 0:
+        return None
+    return refund_post(order_id=order_id, amount=yuan(owed_back),
+                       key=f"refund:cancellation:order:{order_id}", reason="订单取消")
+
+
+def refundable_fen(*, order_id: int) -> int:
+    """What is left of the order's payment to give back: what its holders still have of it and
+    what a cancellation took back and the provider has not refunded yet (0 if never paid)."""
+    _, left, _ = _components(order_id)
+    return sum(left.values()) + max(_owed_back_fen(order_id), 0)
 
 
 def cancellation_post(*, order_id: int) -> LedgerTransaction | None:
-    """A paid order was cancelled (in the cancelling transaction): everything left of its
-    payment goes back. Nothing happens for an order never paid."""
+    """A paid order was cancelled (in the cancelling transaction): everything its holders still
+    have of its payment is taken back and owed to the buyer (`refunds payable`) until the
+    provider's refund is posted by `refund_post`. Nothing happens for an order never paid."""
     order = Order.objects.get(pk=order_id)
     ledger.lock()
-    left = refundable_fen(order_id=order_id)
-    return _take_back(order=order, amount_fen=left, key=f"cancellation:order:{order_id}",
-                      kind=TxnKind.CANCELLATION, memo=f"订单 {order.number} 付款后取消，全额退款")
+    key = f"cancellation:order:{order_id}"
+    if ledger.posted(key):
+        return None
+    _, left, _ = _components(order_id)
+    amount_fen = sum(left.values())
+    memo = f"订单 {order.number} 付款后取消，全额退款"
+    lines = [Line(refunds_payable(), EntryKind.REFUND, amount_fen, memo=memo),
+             *_holder_lines(order_id, amount_fen)]
+    return ledger.post(key=key, kind=TxnKind.CANCELLATION, lines=lines, order_id=order_id,
+                       memo=memo)
 
 
 # --- Pending -> available -----------------------------------------------------------------------

@@ -437,6 +437,8 @@ def _cancel(order: Order, *, actor: User | None, reason: str, expected: list[str
         order_cancelled.send(sender=Order, order=order)
         if previous == Order.Status.PAID:
             books_services.cancellation_post(order_id=order.pk)
+            # the provider gives the money back below, in this transaction
+            books_services.cancellation_refund_post(order_id=order.pk)
         # last, so that nothing after the provider's refund can roll the cancel back
         for payment in Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED):
             _refund(payment)

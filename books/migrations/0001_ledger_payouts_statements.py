@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
             name='Account',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('provider_clearing', '支付渠道待清算'), ('platform_fees', '平台服务费'), ('payouts_in_transit', '打款中'), ('farm', '农户'), ('promoter', '推广者'), ('benefit_project', '公益项目')], max_length=32)),
+                ('kind', models.CharField(choices=[('provider_clearing', '支付渠道待清算'), ('platform_fees', '平台服务费'), ('payouts_in_transit', '打款中'), ('refunds_payable', '待退款'), ('farm', '农户'), ('promoter', '推广者'), ('benefit_project', '公益项目')], max_length=32)),
                 ('holder_id', models.BigIntegerField(default=0)),
                 ('bucket', models.CharField(blank=True, choices=[('', '-'), ('pending', '待结算'), ('available', '可提现')], default='', max_length=16)),
                 ('name', models.CharField(blank=True, max_length=120)),

@@ -213,3 +213,34 @@ def test_sum_of_all_accounts_is_zero_and_the_ledger_verifies(market):
 
     assert sum(Account.objects.values_list("balance_fen", flat=True)) == 0
     call_command("ledger_verify")
+
+
+def test_a_cancellation_owes_the_buyer_until_the_provider_refund_is_posted(market):
+    """As when the provider refunds later (a pending Refund that succeeds): the holders give
+    everything back at once, the buyer is owed it (refunds payable) until the refund posts."""
+    order = big_order(market)
+    market.refund(order, "15.99")  # refunded before the cancellation
+    with transaction.atomic():
+        books.cancellation_post(order_id=order.pk)
+
+    payable = Account.objects.get(kind="refunds_payable")
+    assert payable.balance_fen == 15990 - 1599
+    for farm in market.farms:
+        assert owed(market, farm)["pending"] == "0.00"
+    assert books.refundable_fen(order_id=order.pk) == 14391
+
+    market.refund(order, "100.00", key="refund:provider:1")
+    market.refund(order, "43.91", key="refund:provider:2")
+
+    payable.refresh_from_db()
+    assert payable.balance_fen == 0
+    assert Account.objects.get(kind="provider_clearing").balance_fen == 0
+    with pytest.raises(Conflict):
+        market.refund(order, "0.01")
+    call_command("ledger_verify")
+
+
+def test_a_refund_of_an_order_never_paid_posts_nothing(market):
+    order = market.place({0: 1})
+    assert market.refund(order, "5.00") is None
+    assert not Entry.objects.filter(order_id=order.pk).exists()
