@@ -414,14 +414,18 @@ def statements_close(*, now: datetime | None = None) -> int:
     it catches up on weeks missed). Returns the number of statements written."""
     now = now or timezone.now()
     this_week = week_start(now.astimezone(STATEMENT_ZONE).date())
-    # a farm's accounts are made by its first posting: its first week
-    farms = (Account.objects.filter(kind=Kind.FARM).values("holder_id")
-             .annotate(first=Min("created_at")).order_by("holder_id")
-             .values_list("holder_id", "first"))
+    farms = (Account.objects.filter(kind=Kind.FARM).order_by("holder_id")
+             .values_list("holder_id", flat=True).distinct())
     cutoffs: dict[date, int] = {}
     written = 0
-    for producer_id, first in farms:
+    for producer_id in farms:
         last = Statement.objects.filter(producer_id=producer_id).order_by("-period_start").first()
+        if last is None:  # the farm's first week: the week of its first entry
+            first = Entry.objects.filter(account__kind=Kind.FARM,
+                                         account__holder_id=producer_id).aggregate(
+                first=Min("created_at"))["first"]
+            if first is None:
+                continue
         start = (last.period_end + timedelta(days=1) if last
                  else week_start(first.astimezone(STATEMENT_ZONE).date()))
         opening = last.closing_fen if last else 0
