@@ -2,15 +2,11 @@
 
 The ledger counts whole fen (see `books.models`); amounts come in and go out as yuan
 `Decimal`s with two places. Shares computed from rates (fee, commission, pledge) are rounded
-half up by the one shared money function before they become fen."""
+half up by the one shared money function (`marketplace.money`) before they become fen."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-CENT = Decimal("0.01")
-
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+from marketplace.money import CENT, money
 
 
 def fen(amount: Decimal) -> int:

@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from books import ledger
-from books.amounts import fen, money, split, yuan
+from books.amounts import fen, split, yuan
 from books.ledger import Line
 from books.models import Account, Entry, LedgerTransaction, Payout, Statement
 from marketplace.errors import Conflict, InvalidState, NotFound, ValidationFailed
+from marketplace.money import money
 from orders.models import Order, OrderLine, Shipment
 from promotion.models import Commission
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0002_shipment_cancel_notified_at'),
+        ('orders', '0003_order_total_adds_up_to_the_fen'),
     ]
 
     operations = [
