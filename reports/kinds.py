@@ -1,8 +1,10 @@
 """The kinds of report: who may ask for each, and where its rows come from.
 
+- `sales`: a farm's order lines paid in the period (orders tables);
+- `statement`: a farm's ledger movements in the period (the books' double-entry ledger).
+
 A kind whose data does not exist yet in Shanhuo is refused with `409 report_kind_unavailable`
 (after the role check), not answered with an empty or made-up file:
-- `statement`: the farm's ledger movements, from the books (double-entry ledger);
 - `member_sales`: a cooperative's sales per member and lot; members are not built yet;
 - `benefit`: public-benefit pledges; the benefit app is not built yet.
 """
@@ -30,15 +32,20 @@ def _sales_rows(report: Report) -> tuple[int, Iterator[tuple]]:
     )
 
 
+def _statement_rows(report: Report) -> tuple[int, Iterator[tuple]]:
+    return selectors.statement_movements(
+        producer_id=report.producer_id, start=report.period_start, end=report.period_end
+    )
+
+
 KINDS: dict[str, ReportKind] = {
     Report.Kind.SALES: ReportKind(header=selectors.SALES_HEADER, rows=_sales_rows),
-    Report.Kind.STATEMENT: ReportKind(header=[], rows=None),
+    Report.Kind.STATEMENT: ReportKind(header=selectors.STATEMENT_HEADER, rows=_statement_rows),
     Report.Kind.MEMBER_SALES: ReportKind(header=[], rows=None),
     Report.Kind.BENEFIT: ReportKind(header=[], rows=None),
 }
 
 _UNAVAILABLE = {
-    Report.Kind.STATEMENT: "Statements come from the books, which are not kept yet.",
     Report.Kind.MEMBER_SALES: "Cooperatives cannot record their members yet, so there are no "
                               "member sales to report.",
     Report.Kind.BENEFIT: "Public-benefit pledges are not recorded yet.",

@@ -12,8 +12,12 @@ from django.core.files.storage import storages
 from django.utils import timezone
 
 from accounts.models import User
+from books.amounts import yuan
+from books.models import Entry
+from books.selectors import statement_lines
 from marketplace.errors import Conflict, NotFound
 from marketplace.pagination import Page, PageParams, paginate
+from marketplace.schemas import CURRENCY
 from orders.models import Order, OrderLine, Shipment
 from producers.models import Listing, Producer
 from promotion.models import Promoter
@@ -120,5 +124,23 @@ def sales_lines(*, producer_id: int, start: date, end: date) -> tuple[int, Itera
                    unit_price, line_total, currency, _ORDER_STATUS.get(order_status),
                    _SHIPMENT_STATUS.get(shipment_status), carrier, tracking, shipped_at,
                    delivered_at)
+
+    return lines.count(), rows()
+
+
+STATEMENT_HEADER = ["序号", "记账时间", "类型", "金额", "币种", "订单号", "摘要"]
+_ENTRY_KINDS = dict(Entry.Kind.choices)
+
+
+def statement_movements(*, producer_id: int, start: date, end: date
+                        ) -> tuple[int, Iterator[tuple]]:
+    """A farm's ledger movements posted within the period, in ledger order, as the books keep
+    them (`books.selectors.statement_lines`): signed amounts, + owed to the farm."""
+    lines = statement_lines(producer_id=producer_id, period_start=start, period_end=end)
+
+    def rows() -> Iterator[tuple]:
+        for line in lines.iterator(chunk_size=CHUNK_ROWS):
+            yield (line["seq"], line["created_at"], _ENTRY_KINDS.get(line["kind"], line["kind"]),
+                   yuan(line["amount_fen"]), CURRENCY, line["order_number"], line["memo"])
 
     return lines.count(), rows()

@@ -107,7 +107,6 @@ def test_member_sales_are_for_cooperatives_only(make_farm):
 
 @pytest.mark.parametrize(("kind", "who"), [
     ("member_sales", "cooperative"),  # members are not built yet
-    ("statement", "farmer"),          # the books are not kept yet
     ("benefit", "farmer"),            # public benefit is not built yet
     ("benefit", "promoter"),
 ])

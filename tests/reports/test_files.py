@@ -4,11 +4,13 @@ formula injection escaped, the signed owner-only link, its expiry and the purge.
 import csv
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.utils import timezone
 
+from orders.services import order_cancel
 from reports.models import Report
 from reports.selectors import report_storage
 from reports.tasks import purge_expired_reports
@@ -116,6 +118,45 @@ def test_text_that_starts_a_formula_is_escaped(make_farm, sell, built, fmt, buye
     assert line[12] == "'@SUM(1,2)"
     # numbers stay numbers
     assert str(line[7]).startswith("39.9")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_statement_lists_the_farms_ledger_movements_with_signed_amounts(
+        make_farm, sell, built, buyer, fmt):
+    producer, farm_api, apples = make_farm()
+    _, _, other_farms_listing = make_farm()
+    paid = sell(apples, 2)  # 79.80 of goods and 10.00 shipping owed to the farm
+    cancelled = sell(apples, 1)  # paid, then cancelled by the buyer: taken back in full
+    order_cancel(order_id=cancelled.pk, user=buyer)
+    sell(other_farms_listing, 1)  # another farm's money is not in this farm's statement
+
+    report = built(farm_api, kind="statement", fmt=fmt)
+
+    assert report["status"] == "done"
+    content = read_file(report, farm_api)
+    if fmt == "csv":
+        assert content.startswith(b"\xef\xbb\xbf")
+        rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    else:
+        rows = xlsx_rows(content)
+    assert list(rows[0]) == ["序号", "记账时间", "类型", "金额", "币种", "订单号", "摘要"]
+    lines = rows[1:]
+    assert report["row_count"] == len(lines)
+    amounts = [Decimal(str(line[3])).quantize(Decimal("0.01")) for line in lines]
+    by_order = {}
+    for line, amount in zip(lines, amounts, strict=True):
+        by_order.setdefault(line[5], []).append((line[2], amount))
+    assert sorted(by_order[paid.number]) == [("货款", Decimal("79.80")),
+                                             ("运费", Decimal("10.00"))]
+    taken_back = by_order[cancelled.number]
+    assert sum(a for _, a in taken_back) == 0  # owed, then taken back to the fen
+    assert {k for k, a in taken_back if a < 0} == {"退款"}
+    if fmt == "csv":
+        # a negative amount is a number, not text that starts a formula: no quote before it
+        assert any(line[3].startswith("-") for line in lines)
+    else:
+        assert all(isinstance(line[3], int | float) for line in lines)
+    assert [int(line[0]) for line in lines] == sorted(int(line[0]) for line in lines)
 
 
 def test_the_link_is_for_the_owner_alone(make_farm, sell, built, api):
