@@ -22,7 +22,7 @@ from django.http import HttpRequest, JsonResponse
 from ninja import Schema, Status
 from ninja.responses import NinjaJSONEncoder
 
-from marketplace.errors import BadRequest, Conflict
+from marketplace.errors import BadRequest, Conflict, DomainError
 from marketplace.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -102,6 +102,26 @@ def _run_once(view: Callable, request: HttpRequest, args, kwargs, *, key: str,
     return _response(code, body)
 
 
+def _run_and_render(view: Callable, request: HttpRequest, args, kwargs, *,
+                    response_schema: type[Schema], status: int) -> JsonResponse:
+    """The view and the rendering of its answer in one transaction: once committed, the answer
+    is already made from what was written, so a commit is never followed by an error (a read
+    back that fails rolls the write back with it). A domain error the view raises is its own
+    answer: what the view kept before raising (its inner transactions that completed, such as
+    a payment attempt it records) is committed as it would be without this wrapper."""
+    refused = None
+    with transaction.atomic():
+        try:
+            result = view(request, *args, **kwargs)
+        except DomainError as exc:
+            refused = exc
+        else:
+            code, body = _rendered(result, response_schema, status, request)
+    if refused is not None:
+        raise refused
+    return _response(code, body)
+
+
 def idempotent(response_schema: type[Schema], status: int = 200) -> Callable:
     """Make a ninja POST view honour `Idempotency-Key`. The view returns `response_schema`'s
     source object (or `Status(code, obj)`); the client gets a JsonResponse of the rendered
@@ -114,12 +134,8 @@ def idempotent(response_schema: type[Schema], status: int = 200) -> Callable:
         def wrapper(request: HttpRequest, *args, **kwargs):
             key = _checked_key(request)
             if key is None:
-                # rendered inside the transaction too: once committed, the answer is already
-                # made from what was written, so a commit is never followed by an error
-                with transaction.atomic():
-                    code, body = _rendered(view(request, *args, **kwargs), response_schema,
-                                           status, request)
-                return _response(code, body)
+                return _run_and_render(view, request, args, kwargs,
+                                       response_schema=response_schema, status=status)
             return _run_once(view, request, args, kwargs, key=key,
                              response_schema=response_schema, status=status)
 
