@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from accounts.auth import bearer, token_revoke
+from accounts.auth import bearer, token_revoke, tokens_revoke_all
 from accounts.schemas import RegisterIn, RegisterOut, TokenIn, TokenOut, UserOut
 from accounts.selectors import user_with_roles
 from accounts.services import user_register, user_sign_in
@@ -25,6 +25,13 @@ def token(request: HttpRequest, payload: TokenIn):
 @router.post("/auth/logout", response={204: None}, auth=bearer)
 def logout(request: HttpRequest):
     token_revoke(raw=request.bearer_token)
+    return Status(204, None)
+
+
+@router.post("/auth/logout-all", response={204: None}, auth=bearer)
+def logout_all(request: HttpRequest):
+    """Every token of the caller stops working: a lost phone, a shared device."""
+    tokens_revoke_all(user=request.auth)
     return Status(204, None)
 
 

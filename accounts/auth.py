@@ -32,6 +32,13 @@ def token_revoke(*, raw: str) -> None:
     )
 
 
+def tokens_revoke_all(*, user: User) -> int:
+    """Every live token of `user` stops working (sign-out everywhere, a password change)."""
+    return Token.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
 def user_for_token(raw: str) -> User | None:
     if not raw or len(raw) > 200:
         return None

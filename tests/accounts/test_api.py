@@ -1,6 +1,8 @@
 import pytest
+from django.test import Client
 
-from accounts.models import Token
+from accounts.models import Token, User
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +119,54 @@ def test_a_wrong_method_is_405_in_the_envelope_with_allow(api):
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
     assert "GET" in response["Allow"]
+
+
+def test_logout_all_revokes_every_token_of_the_caller_only(api):
+    # given two tokens of one account (two phones) and one of another account
+    first = register(api).json()["token"]
+    second = api.post("/auth/token", {"username": "farmer_li", "password": STRONG}).json()["token"]
+    other = register(api, username="farmer_wang").json()["token"]
+
+    # when one phone signs out everywhere
+    response = api.post("/auth/logout-all", headers={"Authorization": f"Bearer {first}"})
+
+    # then neither token of that account works; the other account's still does
+    assert response.status_code == 204
+    for token in (first, second):
+        assert api.get("/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert api.get("/me", headers={"Authorization": f"Bearer {other}"}).status_code == 200
+
+
+def test_logout_all_needs_a_token(api):
+    response = api.post("/auth/logout-all")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_a_password_change_in_the_admin_revokes_every_token(api):
+    # given an account with a live token, and a staff member
+    token = register(api).json()["token"]
+    user = User.objects.get(username="farmer_li")
+    staff = make_user(username="staff_zhao", is_staff=True, is_superuser=True)
+    admin = Client()
+    admin.force_login(staff)
+
+    # when staff set a new password in the admin
+    response = admin.post(f"/admin/accounts/user/{user.pk}/password/",
+                          {"password1": "Another-Orchard-2027", "password2": "Another-Orchard-2027",
+                           "usable_password": "true"})
+
+    # then the old token is refused and the new password signs in
+    assert response.status_code == 302, response.content[:500]
+    assert api.get("/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    signed_in = api.post("/auth/token", {"username": "farmer_li",
+                                         "password": "Another-Orchard-2027"})
+    assert signed_in.status_code == 200
+
+
+def test_saving_an_account_without_a_new_password_keeps_its_tokens(api):
+    token = register(api).json()["token"]
+    user = User.objects.get(username="farmer_li")
+    user.display_name = "李大姐"
+    user.save()
+    assert api.get("/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200

@@ -88,6 +88,7 @@ TABLE: dict[str, Row | list[Row]] = {
     "POST /api/v1/auth/token": everyone(
         200, body={"username": "site_buyer", "password": "a-Strong-pass-123"}),
     "POST /api/v1/auth/logout": signed_in(204),
+    "POST /api/v1/auth/logout-all": signed_in(204),
     "GET /api/v1/me": signed_in(200),
     # --- places and kinds of goods ------------------------------------------------------------
     "GET /api/v1/regions": everyone(200),
