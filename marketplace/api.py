@@ -8,6 +8,7 @@ from accounts.api import router as accounts_router
 from books.api import router as books_router
 from marketplace import errors
 from marketplace.health_api import router as health_router
+from marketplace.parsing import MediaTypeParser
 from marketplace.schemas import ErrorOut
 from orders.api import router as orders_router
 from producers.api import router as producers_router
@@ -47,6 +48,7 @@ class EnvelopeDocumentedAPI(NinjaAPI):
 
 api = EnvelopeDocumentedAPI(
     renderer=Utf8JSONRenderer(),
+    parser=MediaTypeParser(),
     title="Shanhuo (山货) marketplace API",
     version="1.0.0",
     description=(

@@ -12,9 +12,10 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.errors import Throttled as NinjaThrottled
 
@@ -199,6 +200,8 @@ def on_throttled(request: HttpRequest, exc: NinjaThrottled) -> JsonResponse:
 
 
 def on_http_error(request: HttpRequest, exc: HttpError) -> JsonResponse:
+    if isinstance(exc.__cause__, DomainError):  # raised inside ninja's body parsing
+        return domain_error_response(exc.__cause__)
     code = HTTP_CODES.get(exc.status_code, "error")
     return error_response(exc.status_code, code, str(exc))
 
@@ -210,6 +213,16 @@ def on_not_found(request: HttpRequest, exc: Http404) -> JsonResponse:
 def on_request_too_big(request: HttpRequest, exc: RequestDataTooBig) -> JsonResponse:
     # A JSON body over DATA_UPLOAD_MAX_MEMORY_SIZE: the client's fault, not ours.
     return error_response(413, "payload_too_large", "The request body is too large.")
+
+
+def on_bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> JsonResponse:
+    # A multipart Content-Type without a (valid) boundary, or a body that does not follow it.
+    return error_response(400, "malformed_request", f"The multipart body cannot be read: {exc}")
+
+
+def on_suspicious_request(request: HttpRequest, exc: SuspiciousOperation) -> JsonResponse:
+    # Django's own refusals of a request (too many fields or files, a bad header): the client's.
+    return error_response(400, "malformed_request", "The request was refused as malformed.")
 
 
 def on_unexpected(request: HttpRequest, exc: Exception) -> JsonResponse:
@@ -230,5 +243,7 @@ HANDLERS = (
     (HttpError, on_http_error),
     (Http404, on_not_found),
     (RequestDataTooBig, on_request_too_big),
+    (MultiPartParserError, on_bad_multipart),
+    (SuspiciousOperation, on_suspicious_request),
     (Exception, on_unexpected),
 )

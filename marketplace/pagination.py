@@ -7,10 +7,13 @@ price or date are neither repeated nor skipped, and no page runs a COUNT(*).
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core import signing
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.db.models import Q, QuerySet
 from ninja import Field, Schema
 
@@ -66,13 +69,53 @@ def encode_cursor(row: Any, ordering: list[str], scope: str) -> str:
     return signing.dumps({"s": scope, "v": values}, salt=_SALT, compress=True)
 
 
-def decode_cursor(cursor: str, ordering: list[str], scope: str) -> list[Any]:
+# A bigint column holds no more than this; a larger number would fail in the database.
+_BIGINT = 2**63 - 1
+
+
+def _typed(model: type[models.Model], name: str, value: Any) -> Any:
+    """`value` as the column `name` of `model` holds it, or ValueError. The signature proves a
+    cursor was made by a server with our SECRET_KEY, not that its values fit: with DEBUG's
+    public development key anyone can sign one, so each value is checked like any input."""
+    if value is None:
+        return None
+    try:
+        field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    except FieldDoesNotExist:
+        raise ValueError(f"no column {name}") from None
+    if isinstance(field, (models.DateTimeField, models.DateField)):
+        wanted = datetime if isinstance(field, models.DateTimeField) else date
+        if not isinstance(value, wanted) or (wanted is datetime and value.tzinfo is None):
+            raise ValueError(f"{name} is not a {wanted.__name__} with a time zone")
+        return value
+    if isinstance(field, models.DecimalField):
+        if not isinstance(value, Decimal) or not value.is_finite():
+            raise ValueError(f"{name} is not a finite decimal")
+        return value
+    if isinstance(field, models.IntegerField):
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > _BIGINT:
+            raise ValueError(f"{name} is not a whole number")
+        return value
+    if isinstance(field, (models.CharField, models.TextField)):
+        if not isinstance(value, str) or "\x00" in value:
+            raise ValueError(f"{name} is not text")
+        return value
+    return field.to_python(value)
+
+
+def decode_cursor(cursor: str, ordering: list[str], scope: str,
+                  model: type[models.Model] | None = None) -> list[Any]:
     try:
         data = signing.loads(cursor, salt=_SALT)
         if data.get("s") != scope or len(data["v"]) != len(ordering):
             raise ValueError("cursor of another list or ordering")
-        return [_decode_value(v) for v in data["v"]]
-    except (signing.BadSignature, ValueError, TypeError, KeyError, AttributeError) as exc:
+        values = [_decode_value(v) for v in data["v"]]
+        if model is not None:
+            values = [_typed(model, name, value)
+                      for (name, _), value in zip(_field_names(ordering), values, strict=True)]
+        return values
+    except (signing.BadSignature, ValueError, TypeError, KeyError, AttributeError,
+            InvalidOperation, OverflowError, DjangoValidationError) as exc:
         raise BadRequest("The cursor is not valid for this list.", code="invalid_cursor") from exc
 
 
@@ -103,7 +146,8 @@ def paginate(
     scope = f"{queryset.model._meta.label_lower}:{','.join(ordering)}:{scope}"
     queryset = queryset.order_by(*ordering)
     if params.cursor:
-        queryset = queryset.filter(_after(ordering, decode_cursor(params.cursor, ordering, scope)))
+        values = decode_cursor(params.cursor, ordering, scope, queryset.model)
+        queryset = queryset.filter(_after(ordering, values))
     rows = list(queryset[: params.limit + 1])
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]

@@ -63,3 +63,24 @@ def test_a_signed_cursor_with_garbage_values_is_refused(many_categories):
                            salt="shanhuo.cursor", compress=True)
     with pytest.raises(BadRequest):
         paginate(Category.objects.all(), PageParams(limit=5, cursor=forged), ordering=["-id"])
+
+
+# With DEBUG on, SECRET_KEY is the public development key, so anyone can sign a cursor: a
+# signed cursor whose values do not fit the list's columns must still be a 400, not a 500.
+@pytest.mark.parametrize(("ordering", "values"), [
+    ("price", [["d", "not-a-number"], 1]),       # decimal.InvalidOperation
+    ("price", [["d", "NaN"], 1]),
+    ("price", [["d", "12.50"], "one"]),          # text for the primary key
+    ("price", [["d", "12.50"], 2**70]),          # past a bigint
+    ("-created", [["t", "2026-01-01T00:00:00"], 1]),  # no time zone
+    ("-created", [["D", "2026-01-01"], 1]),      # a date for a timestamp
+    ("-sales", [True, 1]),
+])
+def test_a_signed_cursor_with_values_of_the_wrong_kind_is_a_400(api, ordering, values):
+    from producers.selectors import LISTING_ORDERINGS
+
+    scope = f"producers.listing:{','.join(LISTING_ORDERINGS[ordering])}:"
+    cursor = signing.dumps({"s": scope, "v": values}, salt="shanhuo.cursor", compress=True)
+    response = api.get("/listings", {"ordering": ordering, "cursor": cursor})
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "invalid_cursor"

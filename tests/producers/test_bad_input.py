@@ -58,3 +58,25 @@ def test_out_of_range_ids_are_422_in_a_path_as_in_a_body(api, owner_api, listing
 def test_a_harvest_in_year_one_is_422(owner_api, listing):
     response = owner_api.post(f"/listings/{listing.pk}/batches", {"harvested_on": "0001-01-01"})
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("content_type", [
+    "multipart/form-data",                      # no boundary at all
+    "multipart/form-data; boundary=",           # an empty one
+    "multipart/form-data; boundary=" + "b" * 300,  # longer than RFC 2046 allows
+])
+def test_a_multipart_upload_without_a_valid_boundary_is_a_400(owner_api, listing, content_type):
+    response = owner_api.post(f"/listings/{listing.pk}/images", b"--x\r\n\r\n",
+                              content_type=content_type)
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "malformed_request"
+
+
+def test_a_json_operation_refuses_a_body_of_another_media_type_with_415(owner_api, listing):
+    response = owner_api.patch(f"/listings/{listing.pk}", '{"title": "改名"}',
+                               content_type="text/plain")
+    assert response.status_code == 415, response.content
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    listing.refresh_from_db()
+    assert listing.title != "改名"
+

@@ -223,9 +223,11 @@ def test_a_request_without_the_file_field_is_422(owner_api, listing):
     assert response.json()["error"]["details"][0]["field"] == "file"
 
 
-def test_a_json_body_instead_of_multipart_is_not_a_500(owner_api, listing):
+def test_a_json_body_instead_of_multipart_is_415(owner_api, listing):
+    # a media type the operation does not declare (API.md: 415), not a 500 nor a missing field
     response = owner_api.post(f"/listings/{listing.pk}/images", {"file": "abc"})
-    assert response.status_code == 422
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
 
 
 def test_an_archived_listing_takes_no_photos(owner_api, listing):

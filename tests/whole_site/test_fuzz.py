@@ -32,6 +32,7 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.generation.meta import CONTENT_TYPE_PROBES, CoverageScenario, coverage_scenario
 
 # Examples per operation and role. Fixed examples in CI (derandomized: a failure reproduces);
 # for a longer hunt by hand: FUZZ_EXAMPLES=200 FUZZ_RANDOM=1 pytest tests/whole_site/test_fuzz.py
@@ -121,6 +122,49 @@ def test_api_fuzz(case, role, fuzz_world):
     token = fuzz_world.tokens[role]
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     case.call_and_validate(headers=headers, checks=CHECKS)
+
+
+# Schemathesis' coverage phase probes each operation with a Content-Type it does not declare
+# (text/plain, or application/xml where text/plain is declared) and with `multipart/form-data`
+# without a boundary; `not_a_server_error` fails on a 5xx there. The phase is off when
+# `@schema.given` is used (above), so the probes run here, as the world's producer (who may call
+# every operation, so the request reaches the body parser), without the other generated cases.
+probe_schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+probe_schema.config.phases.examples.enabled = False
+probe_schema.config.phases.fuzzing.enabled = False
+
+
+class UndeclaredMediaTypeAccepted(AssertionError):
+    pass
+
+
+@schemathesis.check
+def undeclared_media_type_refused(ctx, response, case):
+    """A body in a media type the operation does not declare is 415 (or refused before the body
+    is read: 401, 404, 405), never read as if it were the declared one; a multipart body without
+    a boundary, sent to an operation that reads a body, is 400 or 415."""
+    if coverage_scenario(case) == CoverageScenario.UNSUPPORTED_CONTENT_TYPE and \
+            response.status_code not in {401, 404, 405, 415}:
+        raise UndeclaredMediaTypeAccepted(
+            f"{case.method} {case.path} with Content-Type {case.headers.get('Content-Type')}: "
+            f"{response.status_code}, expected 415")
+    if coverage_scenario(case) == CoverageScenario.MALFORMED_CONTENT_TYPE and \
+            case.operation.body and response.status_code not in {400, 401, 404, 405, 415, 422}:
+        raise UndeclaredMediaTypeAccepted(
+            f"{case.method} {case.path} with a multipart Content-Type without boundary: "
+            f"{response.status_code}, expected 400 or 415")
+    return None
+
+
+@pytest.mark.django_db
+@probe_schema.parametrize()
+@FUZZ_SETTINGS
+def test_api_undeclared_and_malformed_content_types(case, fuzz_world):
+    if coverage_scenario(case) not in CONTENT_TYPE_PROBES:
+        return  # the rest of the coverage phase: test_api_fuzz covers it
+    case.call_and_validate(headers={"Authorization": f"Bearer {fuzz_world.tokens['owner']}"},
+                           checks=[not_a_server_error, error_envelope,
+                                   undeclared_media_type_refused])
 
 
 # What the fuzzer found, pinned down.
