@@ -6,6 +6,7 @@ from django.conf import settings
 from ninja import Field, Schema
 
 from marketplace.schemas import CURRENCY, Id, Text
+from producers.search import TEXT_MAX
 from producers.tracecodes import qr_url, trace_url
 from promotion.schemas import VideoPublicOut
 
@@ -49,7 +50,7 @@ class ProducerIn(Schema):
     name: Text = Field(..., min_length=1, max_length=100)
     kind: Literal["farmer", "cooperative"]
     region_id: Id
-    story: Text = Field("", max_length=5000)
+    story: Text = Field("", max_length=TEXT_MAX)
     phone: Text = Field("", max_length=32)
 
 
@@ -57,7 +58,7 @@ class ProducerPatch(Schema):
     name: Text = Field(None, min_length=1, max_length=100)
     kind: Literal["farmer", "cooperative"] = None
     region_id: Id = None
-    story: Text = Field(None, max_length=5000)
+    story: Text = Field(None, max_length=TEXT_MAX)
     phone: Text = Field(None, max_length=32)
 
 
@@ -96,13 +97,13 @@ Unit = Literal["kg", "jin", "box", "piece", "bag", "bottle", "jar", "bundle"]
 
 class ListingIn(Schema):
     title: Text = Field(..., min_length=1, max_length=120)
-    description: Text = Field("", max_length=10000)
+    description: Text = Field("", max_length=TEXT_MAX)
     category: Text = Field(..., max_length=64, description="A category slug (GET /categories).")
     unit: Unit
     price: Decimal = Field(..., description='Yuan, e.g. "12.50": more than 0, two decimals.')
     stock: int = Field(0, ge=0, le=2_000_000_000)
     origin_region_id: Id | None = None
-    story: Text = Field("", max_length=10000)
+    story: Text = Field("", max_length=TEXT_MAX)
     growing_method: Text = Field("", max_length=255)
     harvest_start: date | None = None
     harvest_end: date | None = None
@@ -115,13 +116,13 @@ class ListingIn(Schema):
 
 class ListingPatch(Schema):
     title: Text = Field(None, min_length=1, max_length=120)
-    description: Text = Field(None, max_length=10000)
+    description: Text = Field(None, max_length=TEXT_MAX)
     category: Text = Field(None, max_length=64)
     unit: Unit = None
     price: Decimal = None
     stock: int = Field(None, ge=0, le=2_000_000_000)
     origin_region_id: Id | None = None
-    story: Text = Field(None, max_length=10000)
+    story: Text = Field(None, max_length=TEXT_MAX)
     growing_method: Text = Field(None, max_length=255)
     harvest_start: date | None = None
     harvest_end: date | None = None

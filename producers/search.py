@@ -9,6 +9,15 @@ import re
 
 from pypinyin import Style, lazy_pinyin
 
+# What a phone form fills (API.md, second wave): a listing's description and story and a
+# producer's story are at most this long; the API refuses longer with 422.
+TEXT_MAX = 2000
+# The key is built from bounded text whatever was stored (the admin, older rows): each text
+# at most TEXT_MAX characters as written, and the pinyin forms (about 13 letters per Chinese
+# character, the 9x growth of an unbounded key) of its first PINYIN_MAX characters only, where
+# what people look for by sound is: a name, a kind of goods, a place.
+PINYIN_MAX = 200
+
 
 def _words(pieces: list[str]) -> list[str]:
     # lazy_pinyin passes what is not Chinese through as it is: keep its letters and digits,
@@ -25,12 +34,13 @@ def _pinyin_forms(text: str) -> list[str]:
 def search_key(*texts: str) -> str:
     parts: list[str] = []
     for text in texts:
-        text = " ".join((text or "").split())
+        text = " ".join((text or "")[:TEXT_MAX].split())
         if not text:
             continue
         parts.append(text)
-        if any("\u3400" <= ch <= "\u9fff" for ch in text):
-            parts.extend(_pinyin_forms(text))
+        head = text[:PINYIN_MAX]
+        if any("\u3400" <= ch <= "\u9fff" for ch in head):
+            parts.extend(_pinyin_forms(head))
     return " | ".join(parts).lower()
 
 
