@@ -2,12 +2,17 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
+from accounts.usernames import username_key
+
 
 class User(AbstractUser):
     """Every account can buy; a Producer or Promoter profile adds that role."""
 
     display_name = models.CharField(max_length=64, blank=True)
     phone = models.CharField(max_length=32, blank=True)
+    # The username as two names are compared (accounts.usernames: NFKC, case-folded), unique:
+    # `CaseRace` and `caserace` cannot both exist, however close together they register.
+    username_key = models.CharField(max_length=160, unique=True, editable=False)
 
     class Meta(AbstractUser.Meta):
         # The table it had when it lived in `marketplace` (accounts/migrations/0001_initial):
@@ -22,6 +27,9 @@ class User(AbstractUser):
         # password change (admin, API, `changepassword`) then revokes every API token, so a
         # token taken by whoever knew the old password stops working too.
         password_changed = self._password is not None and self.pk is not None
+        self.username_key = username_key(self.username)
+        if kwargs.get("update_fields") is not None and "username" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "username_key"}
         super().save(*args, **kwargs)
         if password_changed:
             Token.objects.filter(user=self, revoked_at__isnull=True).update(

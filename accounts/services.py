@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.auth import token_issue
 from accounts.models import Token, User
+from accounts.usernames import username_key, username_problem
 from marketplace.errors import NotAuthenticated, ValidationFailed
 
 
@@ -15,7 +16,10 @@ def user_register(
     *, username: str, password: str, display_name: str = "", phone: str = ""
 ) -> tuple[User, str]:
     errors: dict[str, str] = {}
-    if User.objects.filter(username__iexact=username).exists():
+    problem = username_problem(username)
+    if problem:
+        errors["username"] = problem
+    elif User.objects.filter(username_key=username_key(username)).exists():
         errors["username"] = "This username is taken."
     candidate = User(username=username, display_name=display_name, phone=phone)
     try:
