@@ -5,6 +5,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from marketplace.schemas import MAX_ID, TEXT
+from orders.privacy import address_for
 
 
 class AddressIn(Schema):
@@ -90,11 +91,11 @@ class OrderShipmentOut(Schema):
         return obj.producer.name
 
 
-def _address(order) -> dict:
-    return {
+def _address(order, *, shipments: list, farm_view: bool) -> dict:
+    return address_for({
         "recipient": order.recipient, "phone": order.phone, "region_id": order.region_id,
         "region_path": order.region.path, "detail": order.detail,
-    }
+    }, shipments=shipments, farm_view=farm_view)
 
 
 class OrderOut(Schema):
@@ -141,7 +142,7 @@ class OrderOut(Schema):
 
     @staticmethod
     def resolve_shipping_address(obj) -> dict:
-        return _address(obj)
+        return _address(obj, shipments=obj.visible_shipments, farm_view=obj.view == "producer")
 
 
 class ShipmentLineOut(Schema):
@@ -196,7 +197,7 @@ class ShipmentOut(Schema):
 
     @staticmethod
     def resolve_shipping_address(obj) -> dict:
-        return _address(obj.order)
+        return _address(obj.order, shipments=[obj], farm_view=True)
 
 
 class WebhookOut(Schema):
