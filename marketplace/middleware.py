@@ -1,7 +1,9 @@
 """Errors produced outside ninja's exception handlers, put in the API's error envelope."""
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from marketplace.errors import error_response, on_database_unavailable
 
@@ -30,3 +32,22 @@ class ApiErrorEnvelopeMiddleware:
         if isinstance(exc, OperationalError | InterfaceError):
             return on_database_unavailable(request, exc)
         return None
+
+class PrivateWhenSignedInMiddleware:
+    """An answer to a signed-in request (a bearer token, or the admin's session cookie) is that
+    person's: `Cache-Control: private` keeps shared caches (a proxy, a CDN, a carrier's
+    gateway) from storing it and serving it to someone else, and `Vary: Authorization` keeps a
+    cache from answering one token's request with another's. Decided from the request's
+    headers alone: no session or database read."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "HTTP_AUTHORIZATION" in request.META or \
+                settings.SESSION_COOKIE_NAME in request.COOKIES:
+            patch_cache_control(response, private=True)
+            if "HTTP_AUTHORIZATION" in request.META:
+                patch_vary_headers(response, ["Authorization"])
+        return response

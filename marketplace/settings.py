@@ -8,6 +8,7 @@ Embedded default: SQLite in the project folder and Celery in eager mode, so `mak
 nothing else. With DATABASE_URL / REDIS_URL set the same code runs on PostgreSQL and Redis.
 """
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -72,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "marketplace.middleware.PrivateWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -270,6 +272,32 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "noreply@shanhuo.invalid"
 if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+
+# --- HTTPS ----------------------------------------------------------------------------------------
+# The site is served over HTTPS when its public address (SITE_URL) says so. Then, with DEBUG off,
+# every protection below is on unless the environment turns it off: HTTP is redirected to HTTPS
+# (except the health check a load balancer makes over plain HTTP), browsers are told to use HTTPS
+# only (HSTS) and cookies travel only over HTTPS.
+SERVED_OVER_HTTPS = SITE_URL.startswith("https://")
+_HTTPS_DEFAULT = SERVED_OVER_HTTPS and not DEBUG
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _HTTPS_DEFAULT)
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if _HTTPS_DEFAULT else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _HTTPS_DEFAULT)
+# Preloading is a promise to browser vendors that is slow to take back: only when asked for.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", _HTTPS_DEFAULT)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", _HTTPS_DEFAULT)
+# Behind a proxy that ends TLS, Django sees plain HTTP; the header the proxy sets to "https"
+# (e.g. X-Forwarded-Proto) tells it the request was secure. Only set it when the proxy
+# overwrites that header on every request, or a client could claim HTTPS itself.
+_PROXY_SSL_HEADER = env_str("SECURE_PROXY_SSL_HEADER")
+if _PROXY_SSL_HEADER:
+    if not re.fullmatch(r"[A-Za-z0-9-]+", _PROXY_SSL_HEADER):
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto; "
+            f"it is {_PROXY_SSL_HEADER!r}.")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
 
 # Client addresses (throttling, click de-duplication) come from REMOTE_ADDR unless the app runs
 # behind this many trusted proxies, whose X-Forwarded-For is then read.

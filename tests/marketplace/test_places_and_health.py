@@ -90,3 +90,26 @@ def test_chinese_text_is_sent_as_utf8_not_escapes(api, regions):
     response = api.get("/regions")
     assert "河南省".encode() in response.content
     assert b"\\u" not in response.content
+
+
+@pytest.mark.django_db
+def test_answers_to_a_signed_in_caller_are_private_and_public_ones_are_not(api, buyer_api):
+    # the caller's own data: no shared cache may keep it
+    me = buyer_api.get("/me")
+    assert "private" in me["Cache-Control"]
+    assert "Authorization" in me["Vary"]
+    # a public read with a token is still that person's answer
+    assert "private" in buyer_api.get("/categories")["Cache-Control"]
+    # anonymous public reads stay cacheable
+    assert "private" not in api.get("/categories").get("Cache-Control", "")
+
+
+@pytest.mark.django_db
+def test_admin_pages_are_private(admin_client):
+    assert "private" in admin_client.get("/admin/")["Cache-Control"]
+
+
+def test_plain_http_is_redirected_to_https_except_the_health_check(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/api/v1/categories").status_code == 301
+    assert client.get("/api/v1/health").status_code in {200, 503}

@@ -84,3 +84,48 @@ def test_the_readme_configuration_tables_name_exactly_the_variables_settings_rea
     section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     documented = set(re.findall(r"^\| `([A-Z_]+)` \|", section, flags=re.MULTILINE))
     assert read == documented
+
+
+HTTPS_SITE = {"DEBUG": "0", "SECRET_KEY": "k" * 50, "SITE_URL": "https://shanhuo.example",
+              "ALLOWED_HOSTS": "shanhuo.example"}
+HTTPS_SETTINGS = ("(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS,"
+                  " s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)")
+
+
+def test_https_protections_are_on_by_default_in_production_behind_https():
+    result = load_settings(show=HTTPS_SETTINGS, **HTTPS_SITE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "(True, 31536000, True, True, True)"
+
+
+@pytest.mark.parametrize("env", [{"DEBUG": "1", "SITE_URL": "https://shanhuo.example"},
+                                 {"DEBUG": "0", "SECRET_KEY": "k" * 50,
+                                  "SITE_URL": "http://10.0.0.5:8000"}])
+def test_https_protections_are_off_in_debug_or_over_plain_http(env):
+    result = load_settings(show=HTTPS_SETTINGS, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "(False, 0, False, False, False)"
+
+
+def test_each_https_protection_can_be_set_from_the_environment():
+    result = load_settings(
+        show=HTTPS_SETTINGS + "+ (s.SECURE_HSTS_PRELOAD, s.SECURE_PROXY_SSL_HEADER)",
+        **HTTPS_SITE, SECURE_SSL_REDIRECT="0", SECURE_HSTS_SECONDS="600",
+        SECURE_HSTS_INCLUDE_SUBDOMAINS="no", SESSION_COOKIE_SECURE="off",
+        CSRF_COOKIE_SECURE="false", SECURE_HSTS_PRELOAD="1",
+        SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ("(False, 600, False, False, False, True, "
+                             "('HTTP_X_FORWARDED_PROTO', 'https'))")
+
+
+def test_check_deploy_is_clean_in_production_behind_https(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL"}}
+    env.update(HTTPS_SITE, SECRET_KEY="a-Real-secret-" + "x7Q" * 20, SECURE_HSTS_PRELOAD="1",
+               SQLITE_PATH=str(tmp_path / "check.sqlite3"))
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env, cwd=settings.BASE_DIR, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
