@@ -243,6 +243,10 @@ STORAGES = {
 # --- The business settings API.md names ---------------------------------------------------------
 TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30, minimum=1)
 AUTH_THROTTLE_RATE = env_throttle_rate("AUTH_THROTTLE_RATE", "20/min")
+# The admin's sign-in (accounts.lockout): after this many failures in a row an address or a
+# username is locked for ADMIN_LOGIN_LOCKOUT_SECONDS, doubling with each further failure.
+ADMIN_LOGIN_MAX_FAILURES = env_int("ADMIN_LOGIN_MAX_FAILURES", 5, minimum=1)
+ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 60, minimum=1)
 ORDER_PAYMENT_TIMEOUT = env_int("ORDER_PAYMENT_TIMEOUT", 30 * 60, minimum=1)  # seconds
 RETURN_WINDOW_DAYS = env_int("RETURN_WINDOW_DAYS", 7)
 PROMO_LANDING_URL = env_str("PROMO_LANDING_URL") or "/api/v1/listings/{listing_id}"

@@ -4,11 +4,13 @@ from django.http import HttpRequest
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from accounts.admin_login import admin_login
 from marketplace.api import api
 from marketplace.errors import error_response
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("admin/login/", admin_login),  # the admin's own, behind the brute-force lock-out
     path("admin/", admin.site.urls),
     path("", include("producers.urls")),
     path("", include("promotion.urls")),
