@@ -56,3 +56,15 @@ class _LocalThrottle(SettingRateThrottle):
 
 def auth_throttle(scope: str) -> list:
     return [SettingRateThrottle("AUTH_THROTTLE_RATE", scope)]
+
+
+class AccountRateThrottle(SettingRateThrottle):
+    """Limits by signed-in account (the bearer's user), for work that costs the server per call
+    whatever address it comes from; the rate is the named setting."""
+
+    def get_cache_key(self, request):
+        return self.cache_format % {"scope": self.scope, "ident": f"user-{request.auth.pk}"}
+
+
+def account_throttle(setting_name: str, scope: str) -> list:
+    return [AccountRateThrottle(setting_name, scope)]

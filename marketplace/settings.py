@@ -312,7 +312,11 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 # --- Producers: listing photos and trace labels -----------------------------------------------
 # An upload over this many bytes, or an image over this many pixels, is refused with a 413.
 LISTING_IMAGE_MAX_BYTES = env_int("LISTING_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
-LISTING_IMAGE_MAX_PIXELS = env_int("LISTING_IMAGE_MAX_PIXELS", 40_000_000)
+# 24 megapixels (6000 x 4000): what a phone saves by default (12 MP; 24 MP on some), with room.
+# Decoding one costs about 72 MB; 40 MP cost 120 MB and seconds of CPU per upload.
+LISTING_IMAGE_MAX_PIXELS = env_int("LISTING_IMAGE_MAX_PIXELS", 24_000_000)
+# Photo uploads per account (each is decoded and re-encoded): enough for a farm's whole catalog.
+IMAGE_UPLOAD_THROTTLE_RATE = env_throttle_rate("IMAGE_UPLOAD_THROTTLE_RATE", "120/hour")
 # A trace code looked at more often than this is probably printed on copied labels.
 TRACE_SCAN_WARNING_THRESHOLD = env_int("TRACE_SCAN_WARNING_THRESHOLD", 1000)
 

@@ -18,6 +18,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests run Celery eagerly even when Redis is present; the worker test starts a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
 AUTH_THROTTLE_RATE = "1000/min"
+IMAGE_UPLOAD_THROTTLE_RATE = "100000/hour"  # a test that means it sets its own
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Off unless a test turns them on: let the video fetcher reach a fake server on loopback, and
 # trust the tests' own certificate authority instead of the system's roots.

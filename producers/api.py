@@ -6,6 +6,7 @@ from ninja import File, Query, Router, Status, UploadedFile
 from ninja.decorators import decorate_view
 
 from accounts.auth import bearer, caller, optional_bearer
+from accounts.throttling import account_throttle
 from marketplace.errors import PayloadTooLarge, domain_error_response
 from marketplace.pagination import PageParams, page_schema
 from marketplace.schemas import PathId
@@ -138,7 +139,8 @@ def listing_archive(request: HttpRequest, listing_id: PathId):
 
 
 @router.post("/listings/{listing_id}/images", response={201: ImageOut}, auth=bearer,
-             tags=["catalog"])
+             tags=["catalog"],
+             throttle=account_throttle("IMAGE_UPLOAD_THROTTLE_RATE", "listing-image"))
 @decorate_view(refuse_oversized_body)
 def listing_image_add(request: HttpRequest, listing_id: PathId, file: File[UploadedFile]):
     """A JPEG, PNG or WebP photo (multipart field `file`). EXIF (and so GPS) is removed;

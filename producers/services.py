@@ -319,21 +319,35 @@ def _lock_open_listing(listing: Listing) -> None:
         raise InvalidState("The listing is archived.")
 
 
+def _refuse_photo(*, status: str, count: int) -> None:
+    if status == Listing.Status.ARCHIVED:
+        raise InvalidState("The listing is archived.")
+    if count >= MAX_IMAGES_PER_LISTING:
+        raise Conflict(f"A listing has at most {MAX_IMAGES_PER_LISTING} photos.",
+                       code="too_many_images")
+
+
 def listing_image_add(*, listing: Listing, file, size: int) -> ListingImage:
     """Check and clean the photo (415 / 413 / EXIF gone) before a transaction opens, then store
     it with the listing row locked, so that uploads racing each other cannot pass
     MAX_IMAGES_PER_LISTING together; thumbnails after commit. Storage that cannot be written is
     a 503 `storage_unavailable`, and a file written for a row that was not committed is
-    deleted: nothing is left half-written."""
+    deleted: nothing is left half-written.
+
+    What costs nothing is checked first: the declared size, the listing's state and its count of
+    photos, then the header's format and pixel count. Only a photo that will be kept is decoded,
+    so a refused upload (the 13th photo, an archived listing) costs a query, not a decode."""
+    images.check_size(size)
+    _refuse_photo(status=Listing.objects.filter(pk=listing.pk).values_list(
+        "status", flat=True).get(), count=listing.images.count())
+    images.check_header(file)
     clean = images.clean_upload(file, size)
     stored: list[ListingImage] = []
     try:
         with transaction.atomic():
             _lock_open_listing(listing)
             existing = list(listing.images.values_list("position", flat=True))
-            if len(existing) >= MAX_IMAGES_PER_LISTING:
-                raise Conflict(f"A listing has at most {MAX_IMAGES_PER_LISTING} photos.",
-                               code="too_many_images")
+            _refuse_photo(status=Listing.Status.ACTIVE, count=len(existing))
             image = ListingImage(
                 listing=listing, width=clean.width, height=clean.height,
                 position=max(existing, default=-1) + 1,

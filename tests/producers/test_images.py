@@ -17,6 +17,7 @@ from producers import images, services
 from producers.models import ListingImage
 from producers.tasks import make_listing_image_thumbnails
 from tests.concurrency import run_concurrently
+from tests.factories import make_listing
 from tests.producers.conftest import jpeg_bytes, png_bytes, png_header_only
 
 pytestmark = pytest.mark.django_db
@@ -186,10 +187,10 @@ def test_a_20000_by_20000_png_is_413_without_decoding_it(owner_api, listing):
 
 
 def test_just_over_the_pixel_limit_is_413(owner_api, listing, settings):
-    # 7000 x 7000 = 49 megapixels: over the 40 MP limit, under Pillow's own error threshold
+    # 7000 x 7000 = 49 megapixels: over the 24 MP limit (and past Pillow's own error threshold)
     response = upload(owner_api, listing, png_header_only(7000, 7000), "big.png", "image/png")
     assert response.status_code == 413
-    assert response.json()["error"]["details"]["max_pixels"] == 40_000_000
+    assert response.json()["error"]["details"]["max_pixels"] == 24_000_000
 
 
 def test_over_the_byte_limit_is_413(owner_api, listing, settings):
@@ -389,3 +390,53 @@ def test_the_sweeper_re_enqueues_a_photo_stuck_in_processing(owner_api, listing,
         assert stuck_work_sweep(now=later) == 1
     assert ListingImage.objects.get(pk=image_id).status == "ready"
     assert stuck_work_sweep(now=later) == 0
+
+
+# --- cheap checks first, a phone-sized pixel cap, a limit per account -----------------------------
+
+def test_an_archived_listing_refuses_a_photo_before_decoding_it(owner_api, listing):
+    # a header that reads (100 x 100) over data that cannot be decoded: only a decode finds out
+    owner_api.delete(f"/listings/{listing.pk}")
+    response = upload(owner_api, listing, png_header_only(100, 100), name="p.png",
+                      content_type="image/png")
+    assert response.status_code == 409  # refused for the listing, not found broken (415)
+    assert response.json()["error"]["code"] == "invalid_state"
+
+
+def test_the_thirteenth_photo_is_refused_before_it_is_decoded(owner_api, listing):
+    for _ in range(12):
+        assert upload(owner_api, listing, png_bytes(), name="p.png",
+                      content_type="image/png").status_code == 201
+    response = upload(owner_api, listing, png_header_only(100, 100), name="p.png",
+                      content_type="image/png")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "too_many_images"
+
+
+def test_the_default_pixel_cap_is_what_a_phone_photo_needs(owner_api, listing):
+    # the attack: a small PNG that says 6300 x 6300 (39.7 MP); a phone saves 12 MP by default
+    response = upload(owner_api, listing, png_header_only(6300, 6300), name="p.png",
+                      content_type="image/png")
+    assert response.status_code == 413
+    assert response.json()["error"]["details"] == {"width": 6300, "height": 6300,
+                                                   "max_pixels": 24_000_000}
+
+
+def test_photo_uploads_are_limited_per_account(owner_api, listing, other_api, other_producer,
+                                               settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.IMAGE_UPLOAD_THROTTLE_RATE = "2/hour"
+    for _ in range(2):
+        assert upload(owner_api, listing, png_bytes(), name="p.png",
+                      content_type="image/png").status_code == 201
+    throttled = upload(owner_api, listing, png_bytes(), name="p.png", content_type="image/png")
+    assert throttled.status_code == 429
+    assert int(throttled["Retry-After"]) > 0
+    assert ListingImage.objects.filter(listing=listing).count() == 2
+    # another farm is not held back by it
+    theirs = make_listing(producer=other_producer)
+    assert upload(other_api, theirs, png_bytes(), name="p.png",
+                  content_type="image/png").status_code == 201
+    cache.clear()
