@@ -3,9 +3,10 @@ Bilibili and a Kuaishou video linked to demo listings, a farm's own Douyin foota
 of its harvest lots (the trace page shows it), a week of clicks, and a commission in each state.
 
 Everything goes through the services, as the API's requests do. No network at demo time: these
-platforms have no oEmbed, so `video_submit` makes their videos ready at once with the given
-title. The past (links made weeks ago, a week of clicks, an order received after its return
-window) is made by the services on a clock set back (`demo.clock`).
+platforms have no oEmbed, so `video_submit` keeps the given title and makes the farm's own
+footage ready at once; the promoter's videos are unverified until each farm approves the one on
+its listing, as a farm would in the app. The past (links made weeks ago, a week of clicks, an
+order received after its return window) is made by the services on a clock set back (`demo.clock`).
 """
 
 
@@ -110,6 +111,9 @@ def load(*, stdout) -> list[DemoAccount]:
             services.link_create(user=user, video_id=video.pk, listing_id=listing.pk)[0]
             for video, listing in zip(videos, listings, strict=False)
         ]
+        for link in links:
+            services.link_review(user=link.listing.producer.user, listing_id=link.listing_id,
+                                 video_id=link.video_id, review="approved")
     _clicks(links)
     if links:
         _commissions(links[0], stdout)

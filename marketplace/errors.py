@@ -117,9 +117,16 @@ class ValidationFailed(DomainError):
 
 
 class Throttled(DomainError):
+    """429 with `Retry-After`: seconds until the limit lets the caller through again."""
+
     status = 429
     code = "throttled"
     message = "Too many requests. Try again later."
+
+    def __init__(self, message: str | None = None, *, code: str | None = None,
+                 details: Any = None, retry_after: int = 60):
+        self.retry_after = retry_after
+        super().__init__(message, code=code, details=details)
 
 
 class ServiceUnavailable(DomainError):
@@ -149,7 +156,10 @@ class StorageUnavailable(ServiceUnavailable):
 def domain_error_response(exc: DomainError) -> JsonResponse:
     if isinstance(exc, ServiceUnavailable):
         return unavailable_response(exc)
-    return error_response(exc.status, exc.code, exc.message, exc.details)
+    response = error_response(exc.status, exc.code, exc.message, exc.details)
+    if isinstance(exc, Throttled):
+        response["Retry-After"] = str(max(1, int(exc.retry_after)))
+    return response
 
 
 def _field_of(loc: list) -> str:

@@ -350,6 +350,9 @@ OEMBED_ENDPOINTS = {
 OEMBED_TIMEOUT = env_float("OEMBED_TIMEOUT", 5.0, minimum=0.1)  # seconds, whole exchange
 OEMBED_MAX_BYTES = env_int("OEMBED_MAX_BYTES", 64 * 1024)
 SHORT_LINK_MAX_HOPS = env_int("SHORT_LINK_MAX_HOPS", 5)
+# New links from a promoter's videos to listings in 24 hours (429 past it): a real creator links
+# a few goods a day; a flood of made-up videos is refused.
+PROMO_LINKS_PER_DAY = env_int("PROMO_LINKS_PER_DAY", 20, minimum=1)
 # Click de-duplication: visitors are an HMAC of (address, user agent, day) under this secret
 # (default: derived from SECRET_KEY); the raw address is never stored.
 CLICK_DEDUP_SECRET = env_str("CLICK_DEDUP_SECRET")

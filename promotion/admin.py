@@ -15,8 +15,8 @@ class PromoterAdmin(admin.ModelAdmin):
 
 class LinkInline(admin.TabularInline):
     model = Link
-    fields = ["code", "listing", "batch", "created_at"]
-    readonly_fields = ["code", "listing", "batch", "created_at"]
+    fields = ["code", "listing", "batch", "review", "created_at"]
+    readonly_fields = ["code", "listing", "batch", "review", "created_at"]
     extra = 0
     can_delete = False
     show_change_link = True
@@ -33,8 +33,14 @@ class VideoAdmin(admin.ModelAdmin):
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
     inlines = [LinkInline]
-    actions = ["mark_failed"]
+    actions = ["verify", "mark_failed"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    @admin.action(description="Verified on the platform: show the selected unverified videos")
+    def verify(self, request, queryset):
+        n = sum(services.video_verify(video=video)
+                for video in queryset.filter(status=Video.Status.UNVERIFIED))
+        self.message_user(request, f"{n} video(s) verified.", messages.SUCCESS)
 
     @admin.action(description="Hide the selected videos (mark failed)")
     def mark_failed(self, request, queryset):

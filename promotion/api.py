@@ -10,6 +10,7 @@ from promotion.schemas import (
     CommissionQuery,
     LinkIn,
     LinkOut,
+    LinkReviewOut,
     ProducerPromotionOut,
     PromoterIn,
     PromoterOut,
@@ -79,6 +80,23 @@ def link_create(request: HttpRequest, video_id: PathId, payload: LinkIn):
                                          listing_id=payload.listing_id,
                                          batch_id=payload.batch_id)
     return Status(201 if created else 200, link)
+
+
+@router.post("/listings/{listing_id}/videos/{video_id}/approve", response=LinkReviewOut,
+             auth=bearer)
+def listing_video_approve(request: HttpRequest, listing_id: PathId, video_id: PathId):
+    """The farm vouches for a video linked to its own listing: shown there even when the
+    platform could not verify it (Douyin, Kuaishou, Bilibili). Also undoes a hide."""
+    return services.link_review(user=request.auth, listing_id=listing_id, video_id=video_id,
+                                review="approved")
+
+
+@router.post("/listings/{listing_id}/videos/{video_id}/hide", response=LinkReviewOut,
+             auth=bearer)
+def listing_video_hide(request: HttpRequest, listing_id: PathId, video_id: PathId):
+    """The farm keeps a video off its own listing (its share link still works)."""
+    return services.link_review(user=request.auth, listing_id=listing_id, video_id=video_id,
+                                review="hidden")
 
 
 @router.get("/listings/{listing_id}/videos", response=page_schema(VideoPublicOut))

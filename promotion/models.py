@@ -38,6 +38,10 @@ class Video(models.Model):
         PENDING = "pending", "待处理"
         READY = "ready", "可用"
         FAILED = "failed", "失败"
+        # A promoter's video on a platform without oEmbed: nothing proves it exists or shows
+        # what its title says. Shown nowhere until staff verify it (-> ready) or the farm
+        # approves its link to the farm's listing (Link.review).
+        UNVERIFIED = "unverified", "待核实"
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="videos"
@@ -50,7 +54,7 @@ class Video(models.Model):
     source_url = models.URLField(max_length=500)
     title = models.CharField(max_length=200, blank=True)
     thumbnail_url = models.URLField(max_length=500, blank=True)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # A short link that resolved to a video the owner already had: that video (this one is
     # then failed and hidden; links that could not move stay here and keep working).
     duplicate_of = models.ForeignKey(
@@ -85,6 +89,16 @@ class Link(models.Model):
     )
     code = models.CharField(max_length=16, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Review(models.TextChoices):
+        NONE = "", "未审核"
+        APPROVED = "approved", "农户认可"
+        HIDDEN = "hidden", "农户隐藏"
+
+    # The farm's word on a promotion link to its listing: approved shows an unverified video
+    # there; hidden keeps any video off it (the link still redirects and attributes).
+    review = models.CharField(max_length=8, choices=Review.choices, blank=True, default="")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

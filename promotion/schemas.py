@@ -46,7 +46,9 @@ class VideoPublicOut(Schema):
     canonical_url: str
     title: str
     thumbnail_url: str
-    status: Literal["pending", "ready", "failed"]
+    status: Literal["pending", "ready", "failed", "unverified"] = Field(
+        ..., description="`unverified`: a promoter's video on a platform without oEmbed, shown "
+                         "nowhere until staff check it or a farm approves it on its listing.")
     kind: Literal["origin", "promo"]
     player_url: str | None = Field(
         None, description="Embeddable player built from the platform id (never oEmbed HTML).")
@@ -154,3 +156,12 @@ class CommissionOut(Schema):
     created_at: datetime
     settled_at: datetime | None
     cancelled_at: datetime | None
+
+
+class LinkReviewOut(Schema):
+    """A farm's word on a video shown with its listing."""
+
+    listing_id: int
+    video_id: int
+    review: Literal["approved", "hidden"]
+    reviewed_at: datetime

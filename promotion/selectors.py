@@ -54,16 +54,24 @@ def video_get(*, user: User, video_id: int) -> Video:
 
 # --- A listing's videos: the one definition, which producers' catalog and trace pages use -------
 
+# A link shows its video publicly when the video is verified (ready: its platform's oEmbed
+# answered, staff checked it, or it is the farm's own footage) or the farm approved the link,
+# and the farm has not hidden it. Unverified, pending and failed videos show nowhere else.
+SHOWN = ~Q(review=Link.Review.HIDDEN) & (
+    Q(video__status=Video.Status.READY) | Q(review=Link.Review.APPROVED))
+
+
 def videos_of_listing(listing: int | OuterRef) -> QuerySet[Video]:
     """The videos that show a listing: linked to it or to one of its harvest lots (promotion
-    and the farm's own footage), not failed. `listing` is an id, or an `OuterRef` to one.
+    and the farm's own footage) by a link that is SHOWN, not failed. `listing` is an id, or an
+    `OuterRef` to one.
 
     Two indexed look-ups (links by listing, links by the listing's lots), not one join with an
     OR across it: PostgreSQL cannot use an index for that OR and scanned every link and every
     lot for each row of a page (`make bench`: 20 -> 94 ms a catalog page from 10,000 to 100,000
     listings)."""
-    to_listing = Link.objects.filter(listing=listing).values("video_id")
-    to_lots = Link.objects.filter(batch__listing=listing).values("video_id")
+    to_listing = Link.objects.filter(SHOWN, listing=listing).values("video_id")
+    to_lots = Link.objects.filter(SHOWN, batch__listing=listing).values("video_id")
     return Video.objects.filter(Q(pk__in=to_listing) | Q(pk__in=to_lots)).exclude(
         status=Video.Status.FAILED
     )

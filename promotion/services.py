@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from books import services as books_services
-from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from marketplace.errors import Conflict, NotFound, PermissionDenied, Throttled, ValidationFailed
 from marketplace.money import money
 from outbox import enqueue
 from producers.models import Batch, Listing, Producer
@@ -95,16 +95,16 @@ def video_submit(*, user: User, url: str, title: str = "",
     if existing is not None:
         # a short link already resolved into a video the owner had: that video
         return existing.duplicate_of or existing, False
-    ready = not parsed.is_short_link and not has_oembed(parsed.platform)
+    settled = not parsed.is_short_link and not has_oembed(parsed.platform)
     try:
         with transaction.atomic():
             video = Video.objects.create(
                 owner=user, kind=kind, platform=parsed.platform,
                 external_id=parsed.external_id, canonical_url=parsed.canonical_url,
                 source_url=parsed.source_url, title=title.strip()[:200],
-                status=Video.Status.READY if ready else Video.Status.PENDING,
+                status=_unchecked_status(kind) if settled else Video.Status.PENDING,
             )
-            if not ready:
+            if not settled:
                 enqueue(video_fetch_details_task, video.pk)
     except IntegrityError:
         # the same video posted twice at once: the other request created it
@@ -147,6 +147,12 @@ def _apply_resolution(video: Video, parsed) -> Video | None:
     return video
 
 
+def _unchecked_status(kind: str) -> str:
+    """What a video nothing could check (no oEmbed, or no answer from it) becomes: the farm's
+    own footage is ready; a promoter's is unverified until staff or the farm approve it."""
+    return Video.Status.READY if kind == Video.Kind.ORIGIN else Video.Status.UNVERIFIED
+
+
 def _finish(video_id: int, status: str, **fields) -> None:
     Video.objects.filter(pk=video_id, status=Video.Status.PENDING).update(status=status, **fields)
 
@@ -163,7 +169,7 @@ def _video_resolve(video: Video) -> Video | None:
 def _video_fetch(video: Video) -> None:
     """Title and thumbnail from the platform's oEmbed where it has one; the video is ready."""
     if not has_oembed(video.platform):
-        _finish(video.pk, Video.Status.READY)
+        _finish(video.pk, _unchecked_status(video.kind))
         return
     metadata = fetch_metadata(video.platform, video.canonical_url)
     fields = {"thumbnail_url": metadata.thumbnail_url}
@@ -175,10 +181,9 @@ def _video_fetch(video: Video) -> None:
 def _video_settle_unfetched(video_id: int) -> None:
     """The last attempt failed for want of an answer: a video whose id is known is ready
     without a title (the player is built from the id), a short link never resolved failed."""
-    unresolved = parse_video_url(
-        Video.objects.values_list("canonical_url", flat=True).get(pk=video_id)
-    ).is_short_link
-    _finish(video_id, Video.Status.FAILED if unresolved else Video.Status.READY)
+    url, kind = Video.objects.values_list("canonical_url", "kind").get(pk=video_id)
+    unresolved = parse_video_url(url).is_short_link
+    _finish(video_id, Video.Status.FAILED if unresolved else _unchecked_status(kind))
 
 
 def video_fetch_details(*, video_id: int, final_attempt: bool = True) -> None:
@@ -253,6 +258,41 @@ def _link_target(video: Video, user: User, listing_id: int | None,
     return {"batch": batch}
 
 
+def _refuse_past_daily_links(user: User) -> None:
+    """A promoter links at most PROMO_LINKS_PER_DAY listings in 24 hours (429 past it)."""
+    since = timezone.now() - timedelta(days=1)
+    recent = Link.objects.filter(video__owner=user, video__kind=Video.Kind.PROMO,
+                                 created_at__gte=since)
+    if recent.count() >= settings.PROMO_LINKS_PER_DAY:
+        oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
+        raise Throttled(
+            f"At most {settings.PROMO_LINKS_PER_DAY} new links a day; try again later.",
+            code="link_limit_reached",
+            retry_after=max(1, int((oldest + timedelta(days=1) - timezone.now()).total_seconds())),
+        )
+
+
+def link_review(*, user: User, listing_id: int, video_id: int, review: str) -> Link:
+    """The farm's word on a video shown with its own listing: `approved` shows an unverified
+    promotion video there, `hidden` keeps the video off the listing (its link still redirects
+    and attributes orders). Not the caller's listing, or no such link: 404."""
+    link = (Link.objects.select_related("video")
+            .filter(listing_id=listing_id, listing__producer__user=user, video_id=video_id)
+            .first())
+    if link is None:
+        raise NotFound("No such video on a listing of yours.", code="link_not_found")
+    Link.objects.filter(pk=link.pk).update(review=review, reviewed_at=timezone.now())
+    link.refresh_from_db()
+    return link
+
+
+def video_verify(*, video: Video) -> bool:
+    """Staff checked an unverified video on its platform: it is ready (shown wherever linked,
+    unless a farm hid it). Returns whether it changed."""
+    return bool(Video.objects.filter(pk=video.pk, status=Video.Status.UNVERIFIED).update(
+        status=Video.Status.READY))
+
+
 def link_create(*, user: User, video_id: int, listing_id: int | None = None,
                 batch_id: int | None = None) -> tuple[Link, bool]:
     """A link from the caller's video to a listing or a harvest lot, or the existing one."""
@@ -263,6 +303,8 @@ def link_create(*, user: User, video_id: int, listing_id: int | None = None,
     existing = Link.objects.filter(video=video, **target).first()
     if existing is not None:
         return existing, False
+    if video.kind == Video.Kind.PROMO:
+        _refuse_past_daily_links(user)
     for _ in range(5):
         try:
             with transaction.atomic():

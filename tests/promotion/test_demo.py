@@ -20,9 +20,13 @@ def test_the_demo_has_what_a_promoter_and_a_farm_show_and_runs_twice(api):
     call_command("demo", force=True, stdout=io.StringIO())
 
     promoter = Promoter.objects.get(user__username="creator_demo")
-    promo = Video.objects.filter(owner=promoter.user, kind="promo", status="ready")
+    # unverified (no oEmbed on these platforms) and approved by each farm on its listing
+    promo = Video.objects.filter(owner=promoter.user, kind="promo", status="unverified")
     assert {v.platform for v in promo} == {"bilibili", "kuaishou"}
-    assert Link.objects.filter(video__in=promo).count() == 2
+    assert Link.objects.filter(video__in=promo, review="approved").count() == 2
+    shown = Link.objects.filter(video__in=promo).first()
+    videos = api.get(f"/api/v1/listings/{shown.listing_id}/videos").json()["items"]
+    assert shown.video_id in [v["id"] for v in videos]
     assert ClickDaily.objects.filter(link__video__in=promo).exists()
     assert sorted(promoter.commissions.values_list("status", flat=True)) == [
         "cancelled", "pending", "settled"]

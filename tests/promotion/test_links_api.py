@@ -142,6 +142,7 @@ def test_a_listings_videos_are_public_promo_and_origin_and_never_failed(
 ):
     client, promo_id = promo_video
     client.post(f"/videos/{promo_id}/links", {"listing_id": farm["apples"].pk})
+    Video.objects.filter(pk=promo_id).update(status="ready")  # verified by staff
     farm_client, origin_id = origin_video
     farm_client.post(f"/videos/{origin_id}/links", {"batch_id": farm["batch"].pk})
     other = client_for(make_promoter().user)

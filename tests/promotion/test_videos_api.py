@@ -67,8 +67,9 @@ def test_a_promoter_posts_a_promo_video_and_the_same_video_twice_is_one(promoter
     assert video["external_id"] == "BV1GJ411x7h7"
     assert video["canonical_url"] == "https://www.bilibili.com/video/BV1GJ411x7h7"
     assert "spm_id_from" not in video["source_url"] and "vd_source" not in video["source_url"]
-    # Bilibili offers no oEmbed: ready at once, with the player built from the id
-    assert video["status"] == "ready"
+    # Bilibili offers no oEmbed: nothing proves a promoter's video exists, so it is unverified
+    # at once (staff or the farm approve it), with the player built from the id
+    assert video["status"] == "unverified"
     assert video["player_url"] == (
         "https://player.bilibili.com/player.html?bvid=BV1GJ411x7h7&page=1")
 
@@ -196,15 +197,16 @@ def test_a_refused_fetch_marks_the_video_failed(promoter, fake_platform,
     assert fake_platform.requests == []
 
 
-def test_a_platform_that_never_answers_leaves_a_known_video_ready_without_title(
+def test_a_platform_that_never_answers_leaves_a_known_video_unverified_without_title(
     promoter, django_capture_on_commit_callbacks
 ):
-    # no network at all (the autouse resolver refuses): retried, then ready from its id alone
+    # no network at all (the autouse resolver refuses): retried, then kept from its id alone,
+    # unverified (nothing answered for it) until staff or a farm approve it
     _, client = promoter
     with django_capture_on_commit_callbacks(execute=True):
         video_id = client.post("/videos", {"url": YT}).json()["id"]
     video = client.get(f"/videos/{video_id}").json()
-    assert video["status"] == "ready" and video["title"] == ""
+    assert video["status"] == "unverified" and video["title"] == ""
 
 
 def test_a_transient_failure_before_the_last_attempt_is_retried_and_changes_nothing(promoter):
@@ -248,7 +250,7 @@ def test_a_short_link_is_kept_as_given_then_resolved(promoter, fake_platform, se
     assert created["player_url"] is None
 
     video = client.get(f"/videos/{created['id']}").json()
-    assert video["status"] == "ready"
+    assert video["status"] == "unverified"  # resolved; Bilibili has no oEmbed to verify it
     assert video["external_id"] == "BV1GJ411x7h7"
     assert video["canonical_url"] == "https://www.bilibili.com/video/BV1GJ411x7h7"
     assert video["source_url"] == "https://b23.tv/aB3dE9x"

@@ -197,6 +197,11 @@ TABLE: dict[str, Row | list[Row]] = {
                params={"video_id": "promo_video_id"},
                body=lambda ids: {"listing_id": ids["other_listing_id"]}),
     ],
+    # the farm's word on the promoter's video linked to its listing
+    "POST /api/v1/listings/{listing_id}/videos/{video_id}/approve": owner_only(
+        200, params={"video_id": "promo_video_id"}),
+    "POST /api/v1/listings/{listing_id}/videos/{video_id}/hide": owner_only(
+        200, params={"video_id": "promo_video_id"}),
     "GET /p/{code}": everyone(302, params={"code": "promo_link_code"}),
     # --- reports (the owner's sales report, built) ----------------------------------------------
     # a farm's kinds need a farm (403); the other producer asks for its own data
