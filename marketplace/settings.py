@@ -327,6 +327,10 @@ TRACE_SCAN_WARNING_THRESHOLD = env_int("TRACE_SCAN_WARNING_THRESHOLD", 1000)
 SHIPPING_FEE_FLAT = env_money("SHIPPING_FEE_FLAT", "10.00")
 SHIPPING_FREE_THRESHOLD = env_money("SHIPPING_FREE_THRESHOLD", "99.00")
 ORDER_MAX_QUANTITY = env_int("ORDER_MAX_QUANTITY", 999, minimum=1)  # per line
+# Unpaid orders take stock: one account holds at most this many open unpaid orders, with at
+# most this many units in them (409 past either).
+ORDER_MAX_UNPAID = env_int("ORDER_MAX_UNPAID", 3, minimum=1)
+ORDER_MAX_UNPAID_UNITS = env_int("ORDER_MAX_UNPAID_UNITS", 200, minimum=1)
 # Payment providers a buyer may choose (`POST /orders/{id}/pay {"method": ...}`).
 PAYMENT_PROVIDERS = env_list("PAYMENT_PROVIDERS", "sandbox")
 # HMAC-SHA256 secret the sandbox provider signs its webhooks with; no default outside DEBUG.

@@ -19,6 +19,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 AUTH_THROTTLE_RATE = "1000/min"
 IMAGE_UPLOAD_THROTTLE_RATE = "100000/hour"  # a test that means it sets its own
+ORDER_MAX_UNPAID = 100000  # likewise: tests place many unpaid orders with one buyer
+ORDER_MAX_UNPAID_UNITS = 100_000_000
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Off unless a test turns them on: let the video fetcher reach a fake server on loopback, and
 # trust the tests' own certificate authority instead of the system's roots.

@@ -17,12 +17,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
 from books import services as books_services
 from marketplace.errors import (
+    Conflict,
     InvalidState,
     NotFound,
     PermissionDenied,
@@ -40,7 +42,7 @@ from orders.models import (
     Shipment,
 )
 from orders.signals import order_cancelled, order_placed
-from orders.stock import stock_give_back, stock_take
+from orders.stock import sales_count, sales_take_back, stock_give_back, stock_take
 from orders.tasks import notify_order_cancelled as notify_order_cancelled_task
 from orders.tasks import notify_order_paid as notify_order_paid_task
 from orders.tasks import notify_shipment_shipped as notify_shipment_shipped_task
@@ -215,6 +217,32 @@ def _write_shipments(order: Order, parts: list[_FarmPart]) -> None:
     OrderLine.objects.bulk_create(order_lines)
 
 
+def _refuse_past_unpaid_limits(buyer: User, units: int, now) -> None:
+    """One account may hold at most ORDER_MAX_UNPAID open unpaid orders and
+    ORDER_MAX_UNPAID_UNITS units in them (this order's included): unpaid orders take stock, so
+    without a limit one account can take a whole listing off sale without paying. 409 past
+    either; the buyer's row is locked first, so the buyer's own orders placed at once are
+    counted one after the other. Orders past their payment window do not count (expired,
+    whether or not the periodic task has cancelled them yet)."""
+    User.objects.select_for_update().filter(pk=buyer.pk).values_list("pk").first()
+    unpaid = OrderLine.objects.filter(
+        order__buyer=buyer, order__status=Order.Status.PENDING_PAYMENT, order__expires_at__gt=now,
+    ).aggregate(orders=Count("order_id", distinct=True), units=Sum("quantity"))
+    orders, held = unpaid["orders"], unpaid["units"] or 0
+    if orders >= settings.ORDER_MAX_UNPAID:
+        raise Conflict(
+            f"You have {orders} unpaid orders; pay or cancel one before ordering again.",
+            code="too_many_unpaid_orders",
+            details={"unpaid_orders": orders, "max_unpaid_orders": settings.ORDER_MAX_UNPAID})
+    if held + units > settings.ORDER_MAX_UNPAID_UNITS:
+        raise Conflict(
+            f"Unpaid orders may hold at most {settings.ORDER_MAX_UNPAID_UNITS} units; you hold "
+            f"{held} and this order adds {units}.",
+            code="too_many_unpaid_units",
+            details={"unpaid_units": held, "units": units,
+                     "max_unpaid_units": settings.ORDER_MAX_UNPAID_UNITS})
+
+
 def order_place(
     *, buyer: User, lines: list[dict], shipping_address: dict, promo_code: str = "",
     note: str = "",
@@ -227,6 +255,7 @@ def order_place(
     _check_listings(buyer, merged)
     now = timezone.now()
     with transaction.atomic():
+        _refuse_past_unpaid_limits(buyer, sum(line.quantity for line in merged), now)
         stock_take({line.listing_id: line.quantity for line in merged})
         parts = _price_by_farm(merged)
         subtotal = sum((part.subtotal for part in parts), Decimal("0.00"))
@@ -271,6 +300,7 @@ def _mark_paid(order_id: int, *, actor: User | None, now, note: str,
     if not _move_order(order_id, expected=Order.Status.PENDING_PAYMENT, to=Order.Status.PAID,
                        actor=actor, note=note, conditions=conditions, paid_at=now):
         return False
+    sales_count(order_id=order_id)
     books_services.payment_post(order_id=order_id)
     enqueue(notify_order_paid_task, order_id)
     return True
@@ -433,6 +463,8 @@ def _cancel(order: Order, *, actor: User | None, reason: str, expected: list[str
         # the order's row is ours now: what follows happens once per order
         _cancel_shipments(order, actor=actor, reason=reason)
         stock_give_back(order_id=order.pk)
+        if previous == Order.Status.PAID:
+            sales_take_back(order_id=order.pk)
         order.refresh_from_db()
         order_cancelled.send(sender=Order, order=order)
         if previous == Order.Status.PAID:

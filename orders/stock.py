@@ -1,5 +1,6 @@
-"""A listing's stock: taken when an order is placed, given back when it is cancelled. The only
-code that moves `Listing.stock` (and `sales`, which moves with it).
+"""A listing's stock: taken when an order is placed, given back when it is cancelled; and its
+`sales` (units sold and paid for, a public sort key): counted when the payment succeeds, taken
+back when a paid order is cancelled and refunded. The only code that moves either.
 
 One conditional UPDATE per listing, in listing-id order so that two orders never wait on each
 other's rows the other way round, inside the caller's transaction. Nothing reads a counter and
@@ -21,7 +22,7 @@ def stock_take(quantities: dict[int, int]) -> None:
     for listing_id, quantity in sorted(quantities.items()):
         updated = Listing.objects.filter(
             pk=listing_id, status=Listing.Status.ACTIVE, stock__gte=quantity
-        ).update(stock=F("stock") - quantity, sales=F("sales") + quantity)
+        ).update(stock=F("stock") - quantity)
         if not updated:
             raise InsufficientStock(details=_shortages(quantities, taken))
         taken[listing_id] = quantity
@@ -49,6 +50,23 @@ def stock_give_back(*, order_id: int) -> None:
         OrderLine.objects.filter(order_id=order_id).order_by("listing_id")
         .values_list("listing_id", "quantity")
     ):
-        Listing.objects.filter(pk=listing_id).update(
-            stock=F("stock") + quantity, sales=F("sales") - quantity
-        )
+        Listing.objects.filter(pk=listing_id).update(stock=F("stock") + quantity)
+
+
+def _move_sales(order_id: int, sign: int) -> None:
+    for listing_id, quantity in (
+        OrderLine.objects.filter(order_id=order_id).order_by("listing_id")
+        .values_list("listing_id", "quantity")
+    ):
+        Listing.objects.filter(pk=listing_id).update(sales=F("sales") + sign * quantity)
+
+
+def sales_count(*, order_id: int) -> None:
+    """The order's units count as sold (its payment succeeded). The caller's conditional move
+    to `paid` makes this happen once per order."""
+    _move_sales(order_id, +1)
+
+
+def sales_take_back(*, order_id: int) -> None:
+    """A paid order was cancelled and refunded: its units no longer count as sold."""
+    _move_sales(order_id, -1)

@@ -107,9 +107,12 @@ def test_shipping_fee_settings_are_honoured(buyer_api, place, settings):
     assert (free["subtotal"], free["shipping_fee"], free["total"]) == ("39.96", "0.00", "39.96")
 
 
-def test_stock_and_sales_move_at_once(buyer_api, place, two_farms):
-    place(buyer_api, (two_farms["apples"], 7))
+def test_stock_moves_at_once_and_sales_once_paid(buyer_api, place, two_farms):
+    order = place(buyer_api, (two_farms["apples"], 7)).json()
     apples = Listing.objects.get(pk=two_farms["apples"].pk)
+    assert (apples.stock, apples.sales) == (43, 0)
+    buyer_api.post(f"/orders/{order['id']}/pay", {"method": "sandbox"})
+    apples.refresh_from_db()
     assert (apples.stock, apples.sales) == (43, 7)
 
 
