@@ -379,6 +379,35 @@ def clicks_rollup(*, today: date | None = None) -> int:
 
 # --- Commissions ------------------------------------------------------------------------------
 
+def _digits(phone: str) -> str:
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
+
+
+def _place(region_id: int, detail: str) -> tuple[int, str]:
+    """An address as two spellings of it compare: no spaces or punctuation, lower case."""
+    return region_id, "".join(ch for ch in (detail or "").lower() if ch.isalnum())
+
+
+def _buyer_is_the_promoter(order, promoter_user_id: int) -> bool:
+    """A second account of the promoter: the order's phone (or the buyer's account phone) is
+    the promoter's own or one the promoter shipped to, or the order ships to an address the
+    promoter has shipped to. Self-referral earns nothing."""
+    from orders.models import Order
+
+    account_phones = dict(User.objects.filter(pk__in=[promoter_user_id, order.buyer_id])
+                          .values_list("pk", "phone"))
+    promoter_phone = account_phones.get(promoter_user_id, "")
+    buyer_phone = account_phones.get(order.buyer_id, "")
+    known = {(r, d, p) for r, d, p in Order.objects.filter(buyer_id=promoter_user_id)
+             .values_list("region_id", "detail", "phone")[:200]}
+    phones = {_digits(p) for _, _, p in known} | {_digits(promoter_phone or "")}
+    phones.discard("")
+    if phones & {_digits(order.phone), _digits(buyer_phone or "")}:
+        return True
+    return _place(order.region_id, order.detail) in {_place(r, d) for r, d, _ in known}
+
+
 def commission_for_order(*, order) -> Commission | None:
     """Credit the promoter of `order.promo_code` (inside the order's transaction).
 
@@ -386,7 +415,8 @@ def commission_for_order(*, order) -> Commission | None:
     never blocks the sale: attribution must not cost a farm its order. No commission either
     when the link is to a harvest lot, its video's owner has no promoter profile, the listing
     has no rate, the buyer is the promoter or the listing's producer, the promoter is the
-    listing's producer, or the order has no line of that listing."""
+    listing's producer, the buyer shares a phone or a shipping address with the promoter (a
+    second account), or the order has no line of that listing."""
     code = (order.promo_code or "").strip()
     if not code:
         return None
@@ -399,7 +429,8 @@ def commission_for_order(*, order) -> Commission | None:
     producer_user_id = listing.producer.user_id
     if (promoter is None or rate is None or rate <= 0
             or order.buyer_id in {link.video.owner_id, producer_user_id}
-            or link.video.owner_id == producer_user_id):
+            or link.video.owner_id == producer_user_id
+            or _buyer_is_the_promoter(order, link.video.owner_id)):
         return None
     from orders.models import OrderLine
 

@@ -217,3 +217,52 @@ def test_only_the_delivered_parcel_settles_in_a_two_farm_order(place, buyer, far
     with time_machine.travel(timezone.now() + timedelta(days=30)):
         assert services.commissions_settle() == 0  # the apples' parcel has not arrived
     assert Commission.objects.get().status == "pending"
+
+
+# --- Self-referral through a second account -------------------------------------------------------
+
+def _address(*, phone="13900001111", detail="幸福路 1 号"):
+    from tests.factories import make_address
+
+    return {**make_address(), "phone": phone, "detail": detail}
+
+
+def test_no_commission_when_the_buyer_uses_the_promoters_phone(promoter, farm, link):
+    from accounts.models import User
+    from tests.factories import make_user
+
+    User.objects.filter(pk=promoter[0].user_id).update(phone="+86 139-0000-2222")
+    second_account = make_user()
+    orders.order_place(buyer=second_account,
+                       lines=[{"listing_id": farm["apples"].pk, "quantity": 1}],
+                       shipping_address=_address(phone="13900002222"), promo_code=link.code)
+    assert not Commission.objects.exists()
+
+
+def test_no_commission_when_the_buyer_ships_where_the_promoter_ships(promoter, farm, link):
+    from tests.factories import make_user
+
+    # the promoter once bought for themselves, to their own home
+    orders.order_place(buyer=promoter[0].user,
+                       lines=[{"listing_id": farm["honey"].pk, "quantity": 1}],
+                       shipping_address=_address(phone="13900003333", detail="幸福路1号"))
+    # a second account orders through the link to the same address, spelled a little apart
+    orders.order_place(buyer=make_user(),
+                       lines=[{"listing_id": farm["apples"].pk, "quantity": 1}],
+                       shipping_address=_address(phone="13700004444", detail="幸福路 1 号 "),
+                       promo_code=link.code)
+    assert not Commission.objects.exists()
+
+
+def test_a_stranger_with_another_phone_and_address_earns_the_promoter_a_commission(
+        promoter, farm, link):
+    from tests.factories import make_user
+
+    orders.order_place(buyer=promoter[0].user,
+                       lines=[{"listing_id": farm["honey"].pk, "quantity": 1}],
+                       shipping_address=_address(phone="13900003333", detail="幸福路 1 号"))
+    orders.order_place(buyer=make_user(),
+                       lines=[{"listing_id": farm["apples"].pk, "quantity": 1}],
+                       shipping_address=_address(phone="13600005555", detail="解放路 8 号"),
+                       promo_code=link.code)
+    assert Commission.objects.count() == 1
