@@ -26,7 +26,7 @@ from orders.services import (
     shipment_ship,
 )
 from producers.models import Batch, Listing, Region
-from promotion import services
+from promotion import attribution, services
 from promotion.models import ClickDaily, Commission, Link, Promoter, Video
 
 PROMOTER = ("creator_demo", "shanhuo-creator-2026")
@@ -73,7 +73,8 @@ def _commissions(link: Link, stdout) -> None:
 
     def place() -> Order:
         order = order_place(buyer=buyer, lines=[{"listing_id": link.listing_id, "quantity": 1}],
-                            shipping_address=address, promo_code=link.code, note="看视频来的")
+                            shipping_address=address, promo_code=link.code, note="看视频来的",
+                            promo_visit=attribution.visit_issue(link_id=link.pk))
         order_pay(order_id=order.pk, user=buyer, method="sandbox")
         return order
 

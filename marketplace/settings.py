@@ -357,6 +357,9 @@ SHORT_LINK_MAX_HOPS = env_int("SHORT_LINK_MAX_HOPS", 5)
 # New links from a promoter's videos to listings in 24 hours (429 past it): a real creator links
 # a few goods a day; a flood of made-up videos is refused.
 PROMO_LINKS_PER_DAY = env_int("PROMO_LINKS_PER_DAY", 20, minimum=1)
+# An order credits a promoter only when it follows a click of the link (the signed visit that
+# /p/{code} hands over) less than this many days old.
+PROMO_ATTRIBUTION_WINDOW_DAYS = env_int("PROMO_ATTRIBUTION_WINDOW_DAYS", 7, minimum=1)
 # Click de-duplication: visitors are an HMAC of (address, user agent, day) under this secret
 # (default: derived from SECRET_KEY); the raw address is never stored.
 CLICK_DEDUP_SECRET = env_str("CLICK_DEDUP_SECRET")

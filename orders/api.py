@@ -16,6 +16,7 @@ from orders.schemas import (
     ShipmentQuery,
     WebhookOut,
 )
+from promotion.attribution import COOKIE as VISIT_COOKIE
 
 router = Router(tags=["orders"])
 
@@ -31,6 +32,7 @@ def order_place(request: HttpRequest, payload: OrderIn):
         lines=[line.dict() for line in payload.lines],
         shipping_address=payload.shipping_address.dict(),
         promo_code=payload.promo_code or "",
+        promo_visit=payload.promo_visit or request.COOKIES.get(VISIT_COOKIE, ""),
         note=payload.note or "",
     )
     return Status(201, selectors.order_get(user=request.auth, order_id=order.pk))

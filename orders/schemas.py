@@ -26,6 +26,10 @@ class OrderIn(Schema):
     lines: list[LineIn] = Field(..., min_length=1, max_length=50)
     shipping_address: AddressIn
     promo_code: str | None = Field(None, max_length=32, pattern=TEXT)
+    promo_visit: str | None = Field(
+        None, max_length=512, pattern=TEXT,
+        description="The `visit` the share link /p/{code} handed over (on the landing URL): "
+                    "the promoter is credited only for an order that follows a click.")
     note: str | None = Field(None, max_length=500, pattern=TEXT)
 
 

@@ -245,6 +245,7 @@ def _refuse_past_unpaid_limits(buyer: User, units: int, now) -> None:
 
 def order_place(
     *, buyer: User, lines: list[dict], shipping_address: dict, promo_code: str = "",
+    promo_visit: str = "",
     note: str = "",
 ) -> Order:
     """Take the stock and create the order, one shipment per farm. Short -> 409 with what is
@@ -271,7 +272,7 @@ def order_place(
         )
         _write_shipments(order, parts)
         _event(order.pk, Order.Status.PENDING_PAYMENT, actor=buyer, note="placed")
-        order_placed.send(sender=Order, order=order)
+        order_placed.send(sender=Order, order=order, promo_visit=promo_visit)
     return order
 
 

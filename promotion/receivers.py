@@ -3,8 +3,8 @@
 from promotion import services
 
 
-def on_order_placed(sender, order, **kwargs) -> None:
-    services.commission_for_order(order=order)
+def on_order_placed(sender, order, promo_visit: str = "", **kwargs) -> None:
+    services.commission_for_order(order=order, promo_visit=promo_visit)
 
 
 def on_order_cancelled(sender, order, **kwargs) -> None:

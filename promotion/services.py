@@ -18,8 +18,8 @@ from marketplace.errors import Conflict, NotFound, PermissionDenied, Throttled, 
 from marketplace.money import money
 from outbox import enqueue
 from producers.models import Batch, Listing, Producer
+from promotion import attribution, selectors
 from promotion import clicks as click_store
-from promotion import selectors
 from promotion.models import Click, ClickDaily, Commission, Link, Promoter, Video
 from promotion.oembed import (
     VideoUnavailable,
@@ -408,7 +408,7 @@ def _buyer_is_the_promoter(order, promoter_user_id: int) -> bool:
     return _place(order.region_id, order.detail) in {_place(r, d) for r, d, _ in known}
 
 
-def commission_for_order(*, order) -> Commission | None:
+def commission_for_order(*, order, promo_visit: str = "") -> Commission | None:
     """Credit the promoter of `order.promo_code` (inside the order's transaction).
 
     An unknown code (a link since removed, a stale code in the app) earns nobody anything and
@@ -416,13 +416,16 @@ def commission_for_order(*, order) -> Commission | None:
     when the link is to a harvest lot, its video's owner has no promoter profile, the listing
     has no rate, the buyer is the promoter or the listing's producer, the promoter is the
     listing's producer, the buyer shares a phone or a shipping address with the promoter (a
-    second account), or the order has no line of that listing."""
+    second account), the order follows no click of the link (`promo_visit`, see
+    promotion.attribution), or the order has no line of that listing."""
     code = (order.promo_code or "").strip()
     if not code:
         return None
     link = Link.objects.select_related("video").filter(code=code).first()
     if link is None or link.listing_id is None:
         return None
+    if attribution.visit_link_id(promo_visit) != link.pk:
+        return None  # no click of this link by this visitor within the window
     promoter = Promoter.objects.filter(user_id=link.video.owner_id).first()
     listing = Listing.objects.select_related("producer").get(pk=link.listing_id)
     rate = listing.commission_rate

@@ -20,6 +20,7 @@ from producers import services as producer_services
 from producers.categories import categories_load
 from producers.models import Batch, Category, Listing, Producer, Region
 from producers.regions import _place
+from promotion import attribution
 from promotion import services as promotion_services
 from promotion.models import Link, Promoter, Video
 from tests.client import ApiClient
@@ -189,13 +190,22 @@ def make_address(*, region: Region | None = None) -> dict:
             "region_id": (region or make_regions()["xihu"]).pk, "detail": "文三路 90 号 3 幢 502"}
 
 
+def promo_visit(code: str) -> str:
+    """What the app sends back as `promo_visit` after its buyer tapped the share link `code`:
+    the signed visit /p/{code} hands over (the click itself is not counted here)."""
+    link = Link.objects.filter(code=code).first()
+    return attribution.visit_issue(link_id=link.pk) if link is not None else ""
+
+
 def make_order(*, buyer: User | None = None, lines: list[tuple[Listing, int]] | None = None,
-               promo_code: str = "", note: str = "") -> Order:
+               promo_code: str = "", note: str = "", clicked: bool = True) -> Order:
     """An order placed through the service: `lines` as (listing, quantity), one of a new
-    listing unless given; unpaid."""
+    listing unless given; unpaid. With `promo_code`, after a click of that link unless
+    `clicked=False`."""
     lines = lines or [(make_listing(), 1)]
     return order_services.order_place(
         buyer=buyer or make_user(),
         lines=[{"listing_id": listing.pk, "quantity": quantity} for listing, quantity in lines],
         shipping_address=make_address(), promo_code=promo_code, note=note,
+        promo_visit=promo_visit(promo_code) if promo_code and clicked else "",
     )

@@ -27,6 +27,7 @@ from tests.factories import (
     make_regions,
     make_user,
     make_video,
+    promo_visit,
 )
 
 _refunds = itertools.count(1)
@@ -78,7 +79,8 @@ class Market:
         lines = [{"listing_id": self.listings[i].pk, "quantity": q}
                  for i, q in quantities.items()]
         return orders.order_place(buyer=self.buyer, lines=lines, shipping_address=self.address,
-                                  promo_code=self.link.code if promo else "")
+                                  promo_code=self.link.code if promo else "",
+                                  promo_visit=promo_visit(self.link.code) if promo else "")
 
     def pay(self, order: Order) -> None:
         orders.order_pay(order_id=order.pk, user=self.buyer, method="sandbox")

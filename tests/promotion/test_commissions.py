@@ -4,6 +4,7 @@ cancelled with the order; settled after delivery + RETURN_WINDOW_DAYS; each step
 
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
@@ -15,9 +16,19 @@ from producers.models import Listing
 from promotion import services
 from promotion.models import Commission, Link
 from promotion.tasks import settle_commissions
-from tests.factories import make_listing, make_order, make_producer, make_promoter, make_video
+from tests.factories import (
+    make_address,
+    make_listing,
+    make_order,
+    make_producer,
+    make_promoter,
+    make_video,
+    promo_visit,
+)
 
 pytestmark = pytest.mark.django_db
+
+PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile"
 
 
 @pytest.fixture
@@ -109,14 +120,51 @@ def test_an_unknown_promo_code_never_blocks_the_sale_and_credits_nobody(buyer_ap
     assert farm["apples"].stock == 98
 
 
-def test_an_order_through_the_api_with_the_code_credits_the_promoter(buyer_api, farm, address,
-                                                                     link):
+def test_an_order_through_the_api_after_a_click_credits_the_promoter(buyer_api, farm, address,
+                                                                      link):
+    # the buyer taps the share link; the app reads the visit off the landing URL
+    landing = buyer_api.get(f"/p/{link.code}", HTTP_USER_AGENT=PHONE)["Location"]
+    visit = parse_qs(urlsplit(landing).query)["visit"][0]
+    response = buyer_api.post("/orders", {
+        "lines": [{"listing_id": farm["apples"].pk, "quantity": 1}],
+        "shipping_address": address, "promo_code": link.code, "promo_visit": visit,
+    })
+    assert response.status_code == 201, response.content
+    assert Commission.objects.get().order_id == response.json()["id"]
+
+
+def test_a_code_without_a_click_earns_nothing_and_never_blocks_the_sale(buyer_api, farm,
+                                                                        address, link):
     response = buyer_api.post("/orders", {
         "lines": [{"listing_id": farm["apples"].pk, "quantity": 1}],
         "shipping_address": address, "promo_code": link.code,
     })
-    assert response.status_code == 201, response.content
-    assert Commission.objects.get().order_id == response.json()["id"]
+    assert response.status_code == 201
+    assert not Commission.objects.exists()
+
+
+def test_a_visit_of_another_link_or_past_the_window_earns_nothing(place, buyer, farm, link,
+                                                                 promoter, settings):
+    other = promo_link(promoter[0].user, make_listing(commission_rate="0.10"), external_id="av2")
+    visit_of_other = promo_visit(other.code)
+    orders.order_place(buyer=buyer, lines=[{"listing_id": farm["apples"].pk, "quantity": 1}],
+                       shipping_address=make_address(), promo_code=link.code,
+                       promo_visit=visit_of_other)
+    assert not Commission.objects.exists()
+
+    settings.PROMO_ATTRIBUTION_WINDOW_DAYS = 7
+    with time_machine.travel(timezone.now() - timedelta(days=8)):
+        old_visit = promo_visit(link.code)
+    orders.order_place(buyer=buyer, lines=[{"listing_id": farm["apples"].pk, "quantity": 1}],
+                       shipping_address=make_address(), promo_code=link.code,
+                       promo_visit=old_visit)
+    assert not Commission.objects.exists()
+
+    # the cookie the redirect set works for a browser that orders on the site
+    orders.order_place(buyer=buyer, lines=[{"listing_id": farm["apples"].pk, "quantity": 1}],
+                       shipping_address=make_address(), promo_code=link.code,
+                       promo_visit=promo_visit(link.code))
+    assert Commission.objects.count() == 1
 
 
 def test_the_signal_twice_makes_one_commission(place, buyer, farm, link):
@@ -235,7 +283,8 @@ def test_no_commission_when_the_buyer_uses_the_promoters_phone(promoter, farm, l
     second_account = make_user()
     orders.order_place(buyer=second_account,
                        lines=[{"listing_id": farm["apples"].pk, "quantity": 1}],
-                       shipping_address=_address(phone="13900002222"), promo_code=link.code)
+                       shipping_address=_address(phone="13900002222"), promo_code=link.code,
+                       promo_visit=promo_visit(link.code))
     assert not Commission.objects.exists()
 
 
@@ -250,7 +299,7 @@ def test_no_commission_when_the_buyer_ships_where_the_promoter_ships(promoter, f
     orders.order_place(buyer=make_user(),
                        lines=[{"listing_id": farm["apples"].pk, "quantity": 1}],
                        shipping_address=_address(phone="13700004444", detail="幸福路 1 号 "),
-                       promo_code=link.code)
+                       promo_code=link.code, promo_visit=promo_visit(link.code))
     assert not Commission.objects.exists()
 
 
@@ -264,5 +313,5 @@ def test_a_stranger_with_another_phone_and_address_earns_the_promoter_a_commissi
     orders.order_place(buyer=make_user(),
                        lines=[{"listing_id": farm["apples"].pk, "quantity": 1}],
                        shipping_address=_address(phone="13600005555", detail="解放路 8 号"),
-                       promo_code=link.code)
+                       promo_code=link.code, promo_visit=promo_visit(link.code))
     assert Commission.objects.count() == 1

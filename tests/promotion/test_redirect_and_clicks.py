@@ -3,13 +3,14 @@ for bots, never with the raw address; the roll-up is idempotent; Redis when conf
 
 import uuid
 from datetime import datetime, timedelta
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.conf import settings as django_settings
 
-from promotion import services
+from promotion import attribution, services
 from promotion.models import Click, ClickDaily
 from promotion.tasks import rollup_clicks
 from tests.factories import make_link, make_video
@@ -39,10 +40,21 @@ def clicks_of(link) -> dict:
 
 # --- The redirect -------------------------------------------------------------------------------
 
+def destination(response) -> str:
+    """Where a redirect goes, without the signed `visit` it hands over (which must be there,
+    for the link it came from, and nothing else may be)."""
+    url = urlsplit(response["Location"])
+    query = parse_qs(url.query)
+    assert set(query) == {"visit"}, url
+    assert attribution.visit_link_id(query["visit"][0]) is not None
+    assert response.cookies[attribution.COOKIE].value == query["visit"][0]
+    return urlunsplit(url._replace(query=""))
+
+
 def test_the_share_link_redirects_to_the_listing_landing(api, link, farm):
     response = visit(api, link.code)
     assert response.status_code == 302
-    assert response["Location"] == f"/api/v1/listings/{farm['apples'].pk}"
+    assert destination(response) == f"/api/v1/listings/{farm['apples'].pk}"
     assert "no-store" in response["Cache-Control"]
     assert not response.has_header("ETag")
 
@@ -56,7 +68,7 @@ def test_no_parameter_changes_the_destination(api, link, farm, extra, settings):
     settings.PROMO_LANDING_URL = "https://shop.example/listing/{listing_id}"
     response = visit(api, link.code, path_extra=extra)
     assert response.status_code == 302
-    assert response["Location"] == f"https://shop.example/listing/{farm['apples'].pk}"
+    assert destination(response) == f"https://shop.example/listing/{farm['apples'].pk}"
 
 
 @pytest.mark.parametrize(
