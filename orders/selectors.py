@@ -131,8 +131,10 @@ def shipment_get(*, shipment_id: int) -> Shipment:
     return _shape_shipment(_shipments().get(pk=shipment_id))
 
 
-def order_ids_to_expire(*, now, limit: int = 500) -> list[int]:
-    return list(
-        Order.objects.filter(status=Order.Status.PENDING_PAYMENT, expires_at__lte=now)
-        .order_by("expires_at", "id").values_list("pk", flat=True)[:limit]
-    )
+def order_ids_to_expire(*, now, limit: int = 500,
+                        listing_ids: list[int] | None = None) -> list[int]:
+    """Unpaid orders past their payment window (holding one of `listing_ids`, if given)."""
+    orders = Order.objects.filter(status=Order.Status.PENDING_PAYMENT, expires_at__lte=now)
+    if listing_ids is not None:
+        orders = orders.filter(lines__listing_id__in=listing_ids).distinct()
+    return list(orders.order_by("expires_at", "id").values_list("pk", flat=True)[:limit])

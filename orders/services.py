@@ -9,6 +9,7 @@ Two rules hold throughout:
   order has exactly one history. Every change writes an OrderEvent.
 """
 
+import contextlib
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from accounts.models import User
 from books import services as books_services
 from marketplace.errors import (
     Conflict,
+    InsufficientStock,
     InvalidState,
     NotFound,
     PermissionDenied,
@@ -243,6 +245,25 @@ def _refuse_past_unpaid_limits(buyer: User, units: int, now) -> None:
                      "max_unpaid_units": settings.ORDER_MAX_UNPAID_UNITS})
 
 
+def _take_stock(quantities: dict[int, int], now) -> None:
+    """stock_take; when it falls short, unpaid orders past their payment window that hold the
+    short listings are expired first (their stock back) and it is tried once more. Expiry does
+    not wait for the periodic task: stock an unpaid order can no longer pay for is never what
+    turns a paying buyer away."""
+    try:
+        stock_take(quantities)
+        return
+    except InsufficientStock as short:
+        overdue = selectors.order_ids_to_expire(
+            now=now, listing_ids=[d["listing_id"] for d in short.details])
+        if not overdue:
+            raise
+    for order_id in overdue:
+        with contextlib.suppress(InvalidState):  # paid or cancelled meanwhile
+            order_expire(order_id=order_id)
+    stock_take(quantities)
+
+
 def order_place(
     *, buyer: User, lines: list[dict], shipping_address: dict, promo_code: str = "",
     promo_visit: str = "",
@@ -257,7 +278,7 @@ def order_place(
     now = timezone.now()
     with transaction.atomic():
         _refuse_past_unpaid_limits(buyer, sum(line.quantity for line in merged), now)
-        stock_take({line.listing_id: line.quantity for line in merged})
+        _take_stock({line.listing_id: line.quantity for line in merged}, now)
         parts = _price_by_farm(merged)
         subtotal = sum((part.subtotal for part in parts), Decimal("0.00"))
         fee = sum((part.shipping_fee for part in parts), Decimal("0.00"))

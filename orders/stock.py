@@ -16,15 +16,18 @@ from producers.models import Listing
 
 def stock_take(quantities: dict[int, int]) -> None:
     """Take `quantities` (listing id -> units) from active listings. The first listing that
-    falls short stops it: every short listing is reported with what it has, and the caller's
-    transaction rolls back whatever was taken."""
+    falls short stops it: what was taken is put back, and every short listing is reported with
+    what it has (so the caller may free stock and try again in the same transaction)."""
     taken: dict[int, int] = {}
     for listing_id, quantity in sorted(quantities.items()):
         updated = Listing.objects.filter(
             pk=listing_id, status=Listing.Status.ACTIVE, stock__gte=quantity
         ).update(stock=F("stock") - quantity)
         if not updated:
-            raise InsufficientStock(details=_shortages(quantities, taken))
+            shortages = _shortages(quantities, taken)
+            for pk, units in taken.items():
+                Listing.objects.filter(pk=pk).update(stock=F("stock") + units)
+            raise InsufficientStock(details=shortages)
         taken[listing_id] = quantity
 
 

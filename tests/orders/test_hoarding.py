@@ -102,3 +102,32 @@ def test_one_accounts_orders_placed_at_once_stop_at_the_limit(settings):
                for r in results if not isinstance(r, Order))
     assert Order.objects.filter(buyer=buyer).count() == 3
     assert Listing.objects.get(pk=listing.pk).stock == 97
+
+
+@pytest.mark.django_db
+def test_an_expired_unpaid_order_gives_its_stock_to_the_next_buyer_at_once(
+        buyer_api, place, two_farms):
+    apples = two_farms["apples"]  # 50 in stock
+    with time_machine.travel("2026-12-01 10:00:00 +0000", tick=False) as clock:
+        hoarder = place(buyer_api, (apples, 50)).json()
+        clock.shift(31 * 60)  # past the payment window; the periodic task has not run
+
+        # when another buyer orders what the expired order holds
+        response = place(client_for(make_user()), (apples, 20), (two_farms["tea"], 1))
+
+        # then the expired order is cancelled on the spot and the stock is sold
+        assert response.status_code == 201, response.content
+        assert Order.objects.get(pk=hoarder["id"]).status == Order.Status.CANCELLED
+        assert Listing.objects.get(pk=apples.pk).stock == 30
+
+
+@pytest.mark.django_db
+def test_a_shortage_with_no_expired_order_is_still_409_and_takes_nothing(
+        buyer_api, place, two_farms):
+    apples, tea = two_farms["apples"], two_farms["tea"]  # 50 and 20
+    place(buyer_api, (apples, 45))
+    response = place(client_for(make_user()), (apples, 10), (tea, 1))
+    assert response.status_code == 409
+    assert response.json()["error"]["details"] == [{"listing_id": apples.pk, "available": 5}]
+    assert (Listing.objects.get(pk=apples.pk).stock, Listing.objects.get(pk=tea.pk).stock) == (
+        5, 20)
