@@ -6,6 +6,7 @@ from accounts.schemas import RegisterIn, RegisterOut, TokenIn, TokenOut, UserOut
 from accounts.selectors import user_with_roles
 from accounts.services import user_register, user_sign_in
 from accounts.throttling import auth_throttle
+from marketplace.schemas import ErrorOut
 
 router = Router(tags=["accounts"])
 
@@ -16,7 +17,8 @@ def register(request: HttpRequest, payload: RegisterIn):
     return Status(201, {"user": user_with_roles(user.pk), "token": token})
 
 
-@router.post("/auth/token", response=TokenOut, throttle=auth_throttle("login"))
+@router.post("/auth/token", response={200: TokenOut, 401: ErrorOut},
+             throttle=auth_throttle("login"))
 def token(request: HttpRequest, payload: TokenIn):
     raw, token = user_sign_in(username=payload.username, password=payload.password)
     return {"token": raw, "expires_at": token.expires_at}

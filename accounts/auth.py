@@ -67,7 +67,10 @@ class TokenAuth(HttpBearer):
 
 
 class OptionalTokenAuth(TokenAuth):
-    """For public endpoints that read the caller when there is one (anonymous is fine)."""
+    """For public endpoints that read the caller when there is one (anonymous is fine). The
+    OpenAPI document says "bearer or none" for them (marketplace.openapi)."""
+
+    openapi_optional = True
 
     def __call__(self, request: HttpRequest):
         return super().__call__(request) or AnonymousCaller()

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_filters",
+    "ninja",  # its docs page then uses its own static Swagger UI, not a CDN
     "marketplace",
     "accounts",
     "producers",

@@ -1,3 +1,6 @@
+from pathlib import Path
+
+import ninja
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
@@ -8,9 +11,15 @@ from accounts.admin_login import admin_login
 from marketplace.api import api
 from marketplace.errors import error_response
 
+# The docs page's Swagger UI comes from ninja's own static files, served here in production too
+# (a few files under `static/ninja/`): no CDN, which phones in China often cannot reach.
+NINJA_STATIC = Path(ninja.__file__).parent / "static" / "ninja"
+
 urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/login/", admin_login),  # the admin's own, behind the brute-force lock-out
+    re_path(rf"^{settings.STATIC_URL.strip('/')}/ninja/(?P<path>[\w.-]+)$", serve,
+            {"document_root": NINJA_STATIC}),
     path("admin/", admin.site.urls),
     path("", include("producers.urls")),
     path("", include("promotion.urls")),

@@ -82,6 +82,8 @@ TABLE: dict[str, Row | list[Row]] = {
     "GET /api/v1/": everyone(404),  # ninja's root: nothing there, the envelope says so
     "GET /api/v1/openapi.json": everyone(200),
     "GET /api/v1/docs": everyone(200),
+    # the docs page's own Swagger UI files (no CDN)
+    "GET /static/ninja/{path}": everyone(200, params={"path": "file", "file": "swagger-ui.css"}),
     "GET /api/v1/health": everyone(200),
     "POST /api/v1/auth/register": everyone(
         201, body={"username": "newcomer", "password": "Yet-another-pass-7"}),
