@@ -10,9 +10,10 @@ from marketplace.errors import error_response, on_database_unavailable
 
 class ApiErrorEnvelopeMiddleware:
     """A 405 from the URL dispatcher (a known path, another method) carries no body; an API
-    client still gets the envelope, and the `Allow` header is kept. A page outside the API
-    (trace pages, share links, the admin) whose database is away answers 503 with Retry-After,
-    not a 500."""
+    client still gets the envelope, and the `Allow` header is kept. An unknown /api/ path is
+    the envelope's 404 also under DEBUG (`make run`), where Django answers its HTML debug page
+    instead of calling handler404. A page outside the API (trace pages, share links, the
+    admin) whose database is away answers 503 with Retry-After, not a 500."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -26,6 +27,9 @@ class ApiErrorEnvelopeMiddleware:
             if response.has_header("Allow"):
                 enveloped["Allow"] = response["Allow"]
             return enveloped
+        if (response.status_code == 404 and request.path.startswith("/api/")
+                and not response.get("Content-Type", "").startswith("application/json")):
+            return error_response(404, "not_found", "No such endpoint.")
         return response
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:

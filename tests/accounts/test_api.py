@@ -101,6 +101,15 @@ def test_unknown_api_path_is_404_in_the_envelope(api):
     assert response.json()["error"]["code"] == "not_found"
 
 
+def test_unknown_api_path_is_the_envelope_under_debug_too(api, settings):
+    # given `make run`'s DEBUG, where Django answers its HTML debug page for an unknown URL
+    settings.DEBUG = True
+    response = api.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "not_found"
+
+
 def test_login_is_throttled_per_address_with_retry_after(api, settings):
     settings.AUTH_THROTTLE_RATE = "3/min"
     for _ in range(3):
