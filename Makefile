@@ -23,6 +23,10 @@ migrate: install
 demo: migrate
 	$(PY) manage.py demo
 
+# The links the API gives (photos, trace pages, QR codes, share links) point where `make run`
+# serves: SITE_URL follows PORT unless it is set (a production server sets its own).
+run demo: export SITE_URL ?= http://127.0.0.1:$(PORT)
+
 run: demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
