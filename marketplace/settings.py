@@ -67,6 +67,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # gzip, and brotli for JSON: above ConditionalGetMiddleware, so the ETag is over the plain
+    # body and a compressed answer carries it weak (a 304 with and without Accept-Encoding)
+    "marketplace.compression.CompressionMiddleware",
     "marketplace.middleware.ApiErrorEnvelopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
