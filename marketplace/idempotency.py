@@ -1,4 +1,5 @@
-"""`Idempotency-Key` for POSTs that must not happen twice (placing and paying orders).
+"""`Idempotency-Key` for POSTs that must not happen twice: placing and paying orders, and the
+creates a phone retries on a bad network (listings, photos, lots, videos, links).
 
 Same user + same key + same body -> the first response replayed, with `Idempotent-Replayed:
 true`. Same key, other body -> 409 `idempotency_key_reused`.
@@ -19,6 +20,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
+from django.http.request import RawPostDataException
 from ninja import Schema, Status
 from ninja.responses import NinjaJSONEncoder
 
@@ -35,8 +37,26 @@ def _valid_key(key: str) -> bool:
     return 1 <= len(key) <= 255 and all(0x20 < ord(c) < 0x7F for c in key)
 
 
+def _multipart_digest(request: HttpRequest) -> bytes:
+    """A multipart body (a photo) is read by the time the view runs: its fields and the bytes
+    of its files stand for it."""
+    digest = hashlib.sha256()
+    for name, value in sorted(request.POST.lists()):
+        digest.update(json.dumps([name, value], ensure_ascii=False).encode())
+    for name, files in sorted(request.FILES.lists()):
+        for upload in files:
+            digest.update(name.encode() + b"\0" + upload.name.encode() + b"\0")
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+    return digest.hexdigest().encode()
+
+
 def _request_hash(request: HttpRequest) -> str:
-    body = request.body or b""
+    try:
+        body = request.body or b""
+    except RawPostDataException:
+        body = _multipart_digest(request)
     # the same JSON with other spacing or key order is the same request
     with contextlib.suppress(ValueError):
         body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()

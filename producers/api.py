@@ -8,6 +8,7 @@ from ninja.decorators import decorate_view
 from accounts.auth import bearer, caller, optional_bearer
 from accounts.throttling import account_throttle
 from marketplace.errors import PayloadTooLarge, domain_error_response
+from marketplace.idempotency import idempotent
 from marketplace.pagination import PageParams, page_schema
 from marketplace.schemas import PathId
 from producers import selectors, services
@@ -112,6 +113,7 @@ def listing_list(request: HttpRequest, filters: Query[ListingQuery], page: Query
 
 
 @router.post("/listings", response={201: ListingOut}, auth=bearer, tags=["catalog"])
+@idempotent(ListingOut, status=201)
 def listing_create(request: HttpRequest, payload: ListingIn):
     producer = selectors.producer_for_user(request.auth)
     listing = services.listing_create(producer=producer, **payload.dict())
@@ -142,6 +144,7 @@ def listing_archive(request: HttpRequest, listing_id: PathId):
              tags=["catalog"],
              throttle=account_throttle("IMAGE_UPLOAD_THROTTLE_RATE", "listing-image"))
 @decorate_view(refuse_oversized_body)
+@idempotent(ImageOut, status=201)
 def listing_image_add(request: HttpRequest, listing_id: PathId, file: File[UploadedFile]):
     """A JPEG, PNG or WebP photo (multipart field `file`). EXIF (and so GPS) is removed;
     thumbnails are made in the background (`status`: processing -> ready | failed)."""
@@ -152,6 +155,7 @@ def listing_image_add(request: HttpRequest, listing_id: PathId, file: File[Uploa
 
 @router.post("/listings/{listing_id}/batches", response={201: BatchOut}, auth=bearer,
              tags=["trace"])
+@idempotent(BatchOut, status=201)
 def batch_create(request: HttpRequest, listing_id: PathId, payload: BatchIn):
     listing = selectors.listing_owned(user=request.auth, listing_id=listing_id)
     batch = services.batch_create(listing=listing, **payload.dict())

@@ -2,6 +2,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from accounts.auth import bearer
+from marketplace.idempotency import idempotent
 from marketplace.pagination import PageParams, page_schema
 from marketplace.schemas import PathId
 from promotion import selectors, services
@@ -57,6 +58,7 @@ def producer_promotion(request: HttpRequest, params: Query[PageParams]):
 
 
 @router.post("/videos", response={200: VideoOut, 201: VideoOut}, auth=bearer)
+@idempotent(VideoOut, status=201)
 def video_create(request: HttpRequest, payload: VideoIn):
     video, created = services.video_submit(user=request.auth, url=payload.url,
                                            title=payload.title, kind=payload.kind)
@@ -75,6 +77,7 @@ def video_detail(request: HttpRequest, video_id: PathId):
 
 
 @router.post("/videos/{video_id}/links", response={200: LinkOut, 201: LinkOut}, auth=bearer)
+@idempotent(LinkOut, status=201)
 def link_create(request: HttpRequest, video_id: PathId, payload: LinkIn):
     link, created = services.link_create(user=request.auth, video_id=video_id,
                                          listing_id=payload.listing_id,
