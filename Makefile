@@ -7,7 +7,7 @@ PYTHON ?= python3
 # Development defaults for the embedded mode; the environment wins when set.
 export DEBUG ?= 1
 
-.PHONY: install run serve migrate demo test lint format worker beat bench browser-deps clean
+.PHONY: install run serve migrate demo test lint format worker beat bench browser-deps contract-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ browser-deps:
 	then echo "chromium, chromedriver and a Chinese font are installed"; \
 	else apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 	  chromium chromium-driver fonts-wqy-microhei; fi
+
+# Redocly's CLI (pinned in tools/redocly/package.json) for the OpenAPI contract test, with the
+# machine's Node.js and npm (CI runs it; without it the lint test is skipped locally).
+contract-deps:
+	npm ci --prefix tools/redocly --no-audit --no-fund --loglevel=error
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm var media

@@ -143,7 +143,8 @@ def error_codes() -> dict[int, tuple[str, ...]]:
 
 def _error_components(codes: dict[int, tuple[str, ...]]) -> dict[str, dict]:
     any_details = {"description": "More about the error, or null.",
-                   "anyOf": [{"type": "object"}, {"type": "array"}, {"type": "null"}]}
+                   "anyOf": [{"type": "object", "additionalProperties": True},
+                             {"type": "array", "items": {}}, {"type": "null"}]}
     components = {
         "FieldError": {
             "title": "FieldError", "type": "object", "required": ["field", "message"],
@@ -161,7 +162,8 @@ def _error_components(codes: dict[int, tuple[str, ...]]) -> dict[str, dict]:
               "type": "array", "items": {"$ref": REF + "FieldError"}},
         409: {"description": "For `insufficient_stock`: what each short listing has left.",
               "anyOf": [{"type": "array", "items": {"$ref": REF + "StockShortage"}},
-                        {"type": "object"}, {"type": "null"}]},
+                        {"type": "object", "additionalProperties": True},
+                        {"type": "null"}]},
     }
     for status, status_codes in codes.items():
         if status < 400:
