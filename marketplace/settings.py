@@ -253,9 +253,14 @@ ADMIN_LOGIN_MAX_FAILURES = env_int("ADMIN_LOGIN_MAX_FAILURES", 5, minimum=1)
 ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 60, minimum=1)
 ORDER_PAYMENT_TIMEOUT = env_int("ORDER_PAYMENT_TIMEOUT", 30 * 60, minimum=1)  # seconds
 RETURN_WINDOW_DAYS = env_int("RETURN_WINDOW_DAYS", 7)
-PROMO_LANDING_URL = env_str("PROMO_LANDING_URL") or "/api/v1/listings/{listing_id}"
+# the listing's page for people (producers.views.listing_page), not raw JSON
+PROMO_LANDING_URL = env_str("PROMO_LANDING_URL") or "/l/{listing_id}"
 if "{listing_id}" not in PROMO_LANDING_URL:
     raise ImproperlyConfigured("PROMO_LANDING_URL must contain {listing_id}.")
+# the "open in the app" link of /l/{id}: the app's own URL scheme
+APP_LINK_URL = env_str("APP_LINK_URL") or "shanhuo://listings/{listing_id}"
+if "{listing_id}" not in APP_LINK_URL:
+    raise ImproperlyConfigured("APP_LINK_URL must contain {listing_id}.")
 SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 48)
 # Reports (`POST /reports`): how long a finished file and its link last, and how many reports

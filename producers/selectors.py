@@ -10,7 +10,11 @@ from marketplace.pagination import Page, PageParams, paginate
 from producers.filters import ListingFilter, ProducerFilter
 from producers.models import Batch, Category, Listing, ListingImage, Producer, Region
 from producers.tracecodes import could_be_trace_code
-from promotion.selectors import listing_video_count, origin_videos_of_batch
+from promotion.selectors import (
+    listing_video_count,
+    origin_videos_of_batch,
+    origin_videos_of_listing,
+)
 
 # `ordering` values of GET /listings -> keyset ordering (always ending in the primary key).
 LISTING_ORDERINGS = {
@@ -183,3 +187,21 @@ def images_stuck(*, older_than) -> list[int]:
     return list(ListingImage.objects.filter(
         status=ListingImage.Status.PROCESSING, created_at__lt=older_than,
     ).order_by("id").values_list("id", flat=True)[:500])
+
+
+def listing_page(*, listing_id: int) -> dict[str, Any]:
+    """What the page for people at /l/{id} shows of an active listing (a draft or archived one
+    is not found): its photos, price, farm and story, and the farm's own videos."""
+    listing = (Listing.objects.select_related("producer__region", "origin_region", "category")
+               .filter(pk=listing_id, status=Listing.Status.ACTIVE).first())
+    if listing is None:
+        raise NotFound("No such listing.", code="listing_not_found")
+    return {
+        "listing": listing,
+        "producer": listing.producer,
+        "origin_region": listing.origin_region or listing.producer.region,
+        "photos": list(listing.images.filter(status=ListingImage.Status.READY)
+                       .order_by("position", "id")[:9]),
+        "videos": origin_videos_of_listing(listing_id=listing.pk),
+        "app_url": settings.APP_LINK_URL.format(listing_id=listing.pk),
+    }

@@ -7,4 +7,5 @@ app_name = "producers"
 urlpatterns = [
     path("trace/<str:trace_code>", views.trace_page, name="trace"),
     path("trace/<str:trace_code>/qr.png", views.trace_qr, name="trace-qr"),
+    path("l/<int:listing_id>", views.listing_page, name="listing"),
 ]

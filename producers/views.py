@@ -1,4 +1,5 @@
-"""Pages for people (not JSON): the trace page a QR label opens, and the label itself."""
+"""Pages for people (not JSON): the trace page a QR label opens, the label itself, and the
+listing page a share link lands on."""
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -34,3 +35,15 @@ def trace_qr(request: HttpRequest, trace_code: str) -> HttpResponse:
     response["Cache-Control"] = "public, max-age=86400"
     response["Content-Disposition"] = f'inline; filename="trace-{trace_code}.png"'
     return response
+
+
+@require_safe
+def listing_page(request: HttpRequest, listing_id: int) -> HttpResponse:
+    """/l/{id}: the listing for a person who tapped a share link (`/p/{code}` lands here), on a
+    phone, with no JavaScript: photos, price, the farm and its story, its own videos, and a
+    link that opens the app."""
+    try:
+        context = selectors.listing_page(listing_id=listing_id)
+    except NotFound as exc:
+        raise Http404("No such listing.") from exc
+    return render(request, "producers/listing.html", context)

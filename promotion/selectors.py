@@ -104,6 +104,13 @@ def origin_videos_of_batch(*, batch) -> list[Video]:
     )
 
 
+def origin_videos_of_listing(*, listing_id: int) -> list[Video]:
+    """A listing's page for people: the farms' own footage among `videos_of_listing`, newest
+    20 (promoters' videos sell; these show where the goods come from)."""
+    return list(videos_of_listing(listing_id).filter(kind=Video.Kind.ORIGIN)
+                .order_by("-created_at", "-id")[:20])
+
+
 def listing_videos(*, listing_id: int, params: PageParams) -> Page:
     """A page of `videos_of_listing` of an active listing."""
     if not Listing.objects.filter(pk=listing_id, status=Listing.Status.ACTIVE).exists():

@@ -54,7 +54,7 @@ def destination(response) -> str:
 def test_the_share_link_redirects_to_the_listing_landing(api, link, farm):
     response = visit(api, link.code)
     assert response.status_code == 302
-    assert destination(response) == f"/api/v1/listings/{farm['apples'].pk}"
+    assert destination(response) == f"/l/{farm['apples'].pk}"
     assert "no-store" in response["Cache-Control"]
     assert not response.has_header("ETag")
 

@@ -138,6 +138,9 @@ TABLE: dict[str, Row | list[Row]] = {
     "GET /api/v1/listings/{listing_id}/videos": everyone(200),
     "GET /api/v1/trace/{trace_code}": everyone(200),
     "GET /trace/{trace_code}": everyone(200),
+    # the listing's page for people, where share links land (a draft is not found)
+    "GET /l/{listing_id}": [
+        everyone(200), everyone(404, params={"listing_id": "draft_listing_id"})],
     "GET /trace/{trace_code}/qr.png": everyone(200),
     # --- orders, shipments, payments (the order is the buyer's, paid; its parcel the owner's) --
     "POST /api/v1/orders": actors(

@@ -1,5 +1,6 @@
 """A real browser: Debian's headless Chromium, driven by selenium through /usr/bin/chromedriver,
-looks at the demo's trace page on a phone-sized screen and at the admin login, as a person would.
+looks at the demo's trace page and listing page (where a share link lands) on a phone-sized
+screen and at the admin login, as a person would.
 Screenshots go to test-artifacts/.
 
 Without Chromium the tests are skipped with the reason, except in CI (CI=true or
@@ -154,6 +155,39 @@ def test_demo_trace_page_reads_well_on_a_phone(browser_factory, live_server, dem
         "return parseFloat(getComputedStyle(document.body).fontSize)")
     assert font_px >= 14
     _full_page_screenshot(driver, ARTIFACTS / "trace-phone.png")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_listing_page_reads_well_on_a_phone(browser_factory, live_server, demo):
+    """Where a share link lands (/p/{code} -> /l/{id}): the listing for a person, no JavaScript."""
+    from producers.models import Listing
+    from promotion.models import Link
+
+    link = Link.objects.filter(listing__status=Listing.Status.ACTIVE).order_by("id").first()
+    assert link is not None, "the demo has no share link to a listing"
+    listing = link.listing
+    driver = browser_factory(phone=True)
+
+    driver.get(f"{live_server.url}/p/{link.code}")
+
+    assert driver.current_url.split("?")[0] == f"{live_server.url}/l/{listing.pk}"
+    text = _visible_text(driver)
+    assert listing.title in text
+    assert f"¥{listing.price}" in text
+    assert listing.producer.name in text
+    open_app = driver.find_element("id", "open-app")
+    assert open_app.is_displayed()
+    assert open_app.get_attribute("href").endswith(f"/{listing.pk}")
+    assert driver.execute_script("return document.scripts.length") == 0
+    width = driver.execute_script("return window.innerWidth")
+    assert width == PHONE["width"]
+    overflow = driver.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than the phone's screen"
+    font_px = driver.execute_script(
+        "return parseFloat(getComputedStyle(document.body).fontSize)")
+    assert font_px >= 14
+    _full_page_screenshot(driver, ARTIFACTS / "listing-phone.png")
 
 
 def test_a_missing_browser_fails_in_ci_and_is_skipped_with_the_reason_elsewhere(monkeypatch):
