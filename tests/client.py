@@ -18,7 +18,7 @@ class ApiClient(Client):
 
     def _url(self, path: str) -> str:
         """API paths may be given without the /api/v1 prefix; site pages are left alone."""
-        if path.startswith(("/api/", "/trace/", "/p/", "/admin/", "/media/")):
+        if path.startswith(("/api/", "/trace/", "/p/", "/l/", "/admin/", "/media/", "/static/")):
             return path
         return f"/api/v1{path}"
 
