@@ -283,8 +283,6 @@ def _operation(method: str, path: str, op: dict, operation, codes, components) -
     view = operation.view_func if operation is not None else None
     app = view.__module__.split(".")[0] if view is not None else "marketplace"
     op["tags"] = [app]
-    if not op.get("description"):
-        op["description"] = op.get("summary", "")
     security = _security(operation) if operation is not None else []
     op["security"] = security
     params = op.setdefault("parameters", [])

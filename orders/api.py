@@ -40,6 +40,8 @@ def order_place(request: HttpRequest, payload: OrderIn):
 
 @router.get("/orders", response=page_schema(OrderOut), auth=bearer)
 def order_list(request: HttpRequest, query: Query[OrderQuery], params: Query[PageParams]):
+    """The caller's orders (as the buyer, or as a farm with a parcel in them), newest first; a
+    cursor page."""
     page = selectors.order_list(
         user=request.auth, role=query.role, filters={"status": query.status}, params=params
     )
@@ -48,6 +50,7 @@ def order_list(request: HttpRequest, query: Query[OrderQuery], params: Query[Pag
 
 @router.get("/orders/{order_id}", response=OrderOut, auth=bearer)
 def order_detail(request: HttpRequest, order_id: PathId):
+    """One order, for its buyer or a farm with a parcel in it; anyone else 404."""
     return selectors.order_get(user=request.auth, order_id=order_id)
 
 

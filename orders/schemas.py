@@ -4,9 +4,11 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from marketplace.schemas import MAX_ID, TEXT
+from marketplace.schemas import MAX_ID, TEXT, example
 from orders.privacy import address_for
 
+OrderStatus = Literal["pending_payment", "paid", "shipped", "completed", "cancelled"]
+ShipmentStatus = Literal["pending", "shipped", "delivered", "cancelled"]
 
 class AddressIn(Schema):
     recipient: str = Field(..., min_length=1, max_length=64, pattern=TEXT)
@@ -23,6 +25,15 @@ class LineIn(Schema):
 
 
 class OrderIn(Schema):
+    model_config = example(
+        {"lines": [{"listing_id": 14, "quantity": 2}],
+         "shipping_address": {"recipient": "李四",
+                              "phone": "13900000000",
+                              "region_id": 5,
+                              "detail": "幸福路 1 号"},
+         "promo_code": "AbC123xy",
+         "note": "请周末送达"}
+    )
     lines: list[LineIn] = Field(..., min_length=1, max_length=50)
     shipping_address: AddressIn
     promo_code: str | None = Field(None, max_length=32, pattern=TEXT)
@@ -34,12 +45,18 @@ class OrderIn(Schema):
 
 
 class PayIn(Schema):
+    model_config = example(
+        {"method": "sandbox"}
+    )
     method: str = Field(
         "sandbox", max_length=32, pattern=TEXT, description="A payment provider: `sandbox`."
     )
 
 
 class ShipIn(Schema):
+    model_config = example(
+        {"carrier": "顺丰", "tracking_number": "SF1234567890"}
+    )
     carrier: str = Field(..., min_length=1, max_length=64, pattern=TEXT)
     tracking_number: str = Field(..., min_length=1, max_length=64, pattern=TEXT)
 
@@ -80,7 +97,7 @@ class OrderShipmentOut(Schema):
     id: int
     producer_id: int
     producer_name: str
-    status: str
+    status: ShipmentStatus
     carrier: str
     tracking_number: str
     line_ids: list[int]
@@ -105,7 +122,7 @@ def _address(order, *, shipments: list, farm_view: bool) -> dict:
 class OrderOut(Schema):
     id: int
     number: str
-    status: str
+    status: OrderStatus
     view: Literal["buyer", "producer"] = Field(
         ..., description="`producer`: a farm's view, with only its lines, parcel and money."
     )
@@ -163,9 +180,9 @@ class ShipmentOut(Schema):
     id: int
     order_id: int
     order_number: str
-    order_status: str
+    order_status: OrderStatus
     producer_id: int
-    status: str
+    status: ShipmentStatus
     carrier: str
     tracking_number: str
     line_ids: list[int]

@@ -63,16 +63,20 @@ def refuse_oversized_body(run):
 
 @router.get("/regions", response=list[RegionOut], tags=["places"])
 def region_list(request: HttpRequest, query: Query[RegionQuery]):
+    """Regions one level below `parent` (no parent: the provinces), each with its official code and
+    full path."""
     return selectors.region_children(parent_id=query.parent)
 
 
 @router.get("/regions/{region_id}", response=RegionOut, tags=["places"])
 def region_detail(request: HttpRequest, region_id: PathId):
+    """One region, with its official code and full path."""
     return selectors.region_get(region_id=region_id)
 
 
 @router.get("/categories", response=list[CategoryOut], tags=["places"])
 def category_list(request: HttpRequest):
+    """Every kind of goods, with its parent for sub-categories."""
     return selectors.category_list()
 
 
@@ -80,23 +84,29 @@ def category_list(request: HttpRequest):
 
 @router.post("/producers", response={201: ProducerOwnOut}, auth=bearer)
 def producer_create(request: HttpRequest, payload: ProducerIn):
+    """Make the caller a producer (a farmer or a cooperative). One per account: a second is 409
+    `producer_exists`."""
     producer = services.producer_create(user=request.auth, **payload.dict())
     return Status(201, selectors.producer_get(producer_id=producer.pk))
 
 
 @router.get("/producers", response=page_schema(ProducerOut))
 def producer_list(request: HttpRequest, filters: Query[ProducerQuery], page: Query[PageParams]):
+    """Farms and cooperatives, filtered by region (and everywhere under it), kind or a search; a
+    cursor page."""
     result = selectors.producer_list(filters=filters.dict(), params=page)
     return {"items": result.items, "next_cursor": result.next_cursor}
 
 
 @router.get("/producers/{producer_id}", response=ProducerOut)
 def producer_detail(request: HttpRequest, producer_id: PathId):
+    """A farm or cooperative as anyone sees it."""
     return selectors.producer_get(producer_id=producer_id)
 
 
 @router.patch("/producers/{producer_id}", response=ProducerOwnOut, auth=bearer)
 def producer_update(request: HttpRequest, producer_id: PathId, payload: ProducerPatch):
+    """Change the caller's own producer profile (only the fields sent). Someone else's is 404."""
     producer = selectors.producer_owned(user=request.auth, producer_id=producer_id)
     services.producer_update(producer=producer, **payload.dict(exclude_unset=True))
     return selectors.producer_get(producer_id=producer_id)
@@ -106,6 +116,8 @@ def producer_update(request: HttpRequest, producer_id: PathId, payload: Producer
 
 @router.get("/listings", response=page_schema(ListingCardOut, "ListingPage"), tags=["catalog"])
 def listing_list(request: HttpRequest, filters: Query[ListingQuery], page: Query[PageParams]):
+    """The catalog: active listings as cards, filtered (region, category, producer, price, stock,
+    promotable, search) and ordered; a cursor page."""
     values = filters.dict()
     ordering = values.pop("ordering")
     result = selectors.listing_catalog(filters=values, ordering=ordering, params=page)
@@ -115,6 +127,7 @@ def listing_list(request: HttpRequest, filters: Query[ListingQuery], page: Query
 @router.post("/listings", response={201: ListingOut}, auth=bearer, tags=["catalog"])
 @idempotent(ListingOut, status=201)
 def listing_create(request: HttpRequest, payload: ListingIn):
+    """A producer lists goods (draft or active). Price and commission rate are decimal strings."""
     producer = selectors.producer_for_user(request.auth)
     listing = services.listing_create(producer=producer, **payload.dict())
     return Status(201, selectors.listing_get_output(listing_id=listing.pk))
@@ -123,11 +136,14 @@ def listing_create(request: HttpRequest, payload: ListingIn):
 @router.get("/listings/{listing_id}", response=ListingOut, auth=optional_bearer,
             tags=["catalog"])
 def listing_detail(request: HttpRequest, listing_id: PathId):
+    """A listing with its photos and harvest lots. Anyone sees an active one; its owner (signed in)
+    also sees it as a draft or archived."""
     return selectors.listing_get(listing_id=listing_id, viewer=caller(request))
 
 
 @router.patch("/listings/{listing_id}", response=ListingOut, auth=bearer, tags=["catalog"])
 def listing_update(request: HttpRequest, listing_id: PathId, payload: ListingPatch):
+    """Change the owner's listing (only the fields sent). Someone else's is 404."""
     listing = selectors.listing_owned(user=request.auth, listing_id=listing_id)
     services.listing_update(listing=listing, **payload.dict(exclude_unset=True))
     return selectors.listing_get_output(listing_id=listing_id)
@@ -135,6 +151,7 @@ def listing_update(request: HttpRequest, listing_id: PathId, payload: ListingPat
 
 @router.delete("/listings/{listing_id}", response={204: None}, auth=bearer, tags=["catalog"])
 def listing_archive(request: HttpRequest, listing_id: PathId):
+    """Take the owner's listing off sale for good; orders keep their history."""
     listing = selectors.listing_owned(user=request.auth, listing_id=listing_id)
     services.listing_archive(listing=listing)
     return Status(204, None)
@@ -157,6 +174,8 @@ def listing_image_add(request: HttpRequest, listing_id: PathId, file: File[Uploa
              tags=["trace"])
 @idempotent(BatchOut, status=201)
 def batch_create(request: HttpRequest, listing_id: PathId, payload: BatchIn):
+    """Record a harvest lot of the owner's listing; it gets a trace code, a trace page and a QR
+    label."""
     listing = selectors.listing_owned(user=request.auth, listing_id=listing_id)
     batch = services.batch_create(listing=listing, **payload.dict())
     return Status(201, batch)

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from django.conf import settings
 from ninja import Field, Schema
 
-from marketplace.schemas import CURRENCY, Id, Text
+from marketplace.schemas import CURRENCY, Id, Text, example
 from producers.search import TEXT_MAX
 from producers.tracecodes import qr_url, trace_url
 from promotion.schemas import VideoPublicOut
@@ -47,6 +47,13 @@ class CategoryOut(Schema):
 # --- Producers ---------------------------------------------------------------------------------
 
 class ProducerIn(Schema):
+    model_config = example(
+        {"name": "秀英家庭农场",
+         "kind": "farmer",
+         "region_id": 5,
+         "story": "我家在太康县二郎庙村，种了二十多年红薯和小麦。",
+         "phone": "13800000000"}
+    )
     name: Text = Field(..., min_length=1, max_length=100)
     kind: Literal["farmer", "cooperative"]
     region_id: Id
@@ -55,6 +62,9 @@ class ProducerIn(Schema):
 
 
 class ProducerPatch(Schema):
+    model_config = example(
+        {"story": "三代人种苹果，不打膨大剂。"}
+    )
     name: Text = Field(None, min_length=1, max_length=100)
     kind: Literal["farmer", "cooperative"] = None
     region_id: Id = None
@@ -96,6 +106,20 @@ Unit = Literal["kg", "jin", "box", "piece", "bag", "bottle", "jar", "bundle"]
 
 
 class ListingIn(Schema):
+    model_config = example(
+        {"title": "太康县红富士苹果 5斤装",
+         "description": "脆甜多汁，现摘现发。",
+         "category": "apples",
+         "unit": "box",
+         "price": "39.90",
+         "stock": 100,
+         "story": "山坡上的老果园。",
+         "harvest_start": "2026-10-01",
+         "harvest_end": "2026-11-15",
+         "net_weight_g": 2500,
+         "commission_rate": "0.10",
+         "status": "active"}
+    )
     title: Text = Field(..., min_length=1, max_length=120)
     description: Text = Field("", max_length=TEXT_MAX)
     category: Text = Field(..., max_length=64, description="A category slug (GET /categories).")
@@ -115,6 +139,9 @@ class ListingIn(Schema):
 
 
 class ListingPatch(Schema):
+    model_config = example(
+        {"price": "35.00", "stock": 80}
+    )
     title: Text = Field(None, min_length=1, max_length=120)
     description: Text = Field(None, max_length=TEXT_MAX)
     category: Text = Field(None, max_length=64)
@@ -138,7 +165,7 @@ class ThumbnailsOut(Schema):
 
 class ImageOut(Schema):
     id: int
-    status: str
+    status: Literal["processing", "ready", "failed"]
     original_url: str | None
     thumbnails: ThumbnailsOut
     width: int
@@ -154,6 +181,13 @@ class ImageOut(Schema):
 
 
 class BatchIn(Schema):
+    model_config = example(
+        {"harvested_on": "2026-10-20",
+         "quantity": 500,
+         "lot_code": "TK-2026-10-20",
+         "notes": "东坡果园第一批",
+         "certifications": ["绿色食品"]}
+    )
     harvested_on: date
     quantity: int | None = Field(None, ge=0, le=2_000_000_000)
     lot_code: Text | None = Field(None, max_length=64,
@@ -195,7 +229,7 @@ class ListingCardOut(Schema):
     currency: str = CURRENCY
     stock: int
     sales: int
-    status: str
+    status: Literal["draft", "active", "archived"]
     producer: ProducerBrief
     origin_region: RegionOut | None
     harvest_start: date | None

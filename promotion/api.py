@@ -26,6 +26,8 @@ router = Router(tags=["promotion"])
 
 @router.post("/promoters", response={201: PromoterOut}, auth=bearer)
 def promoter_create(request: HttpRequest, payload: PromoterIn):
+    """Make the caller a promoter (a short-video creator). One per account: a second is 409
+    `promoter_exists`."""
     promoter = services.promoter_create(user=request.auth, display_name=payload.display_name,
                                         bio=payload.bio)
     return Status(201, promoter)
@@ -33,6 +35,7 @@ def promoter_create(request: HttpRequest, payload: PromoterIn):
 
 @router.get("/promoters/me", response=PromoterOut, auth=bearer)
 def promoter_me(request: HttpRequest):
+    """The caller's promoter profile."""
     return selectors.promoter_get(user=request.auth)
 
 
@@ -46,6 +49,7 @@ def promoter_stats(request: HttpRequest, params: Query[PageParams]):
 @router.get("/promoters/me/commissions", response=page_schema(CommissionOut), auth=bearer)
 def commission_list(request: HttpRequest, query: Query[CommissionQuery],
                     params: Query[PageParams]):
+    """The promoter's commissions, newest first, optionally by status; a cursor page."""
     page = selectors.commission_list(user=request.auth, filters=query.dict(), params=params)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
@@ -60,6 +64,9 @@ def producer_promotion(request: HttpRequest, params: Query[PageParams]):
 @router.post("/videos", response={200: VideoOut, 201: VideoOut}, auth=bearer)
 @idempotent(VideoOut, status=201)
 def video_create(request: HttpRequest, payload: VideoIn):
+    """Add a video by its URL (Douyin, Kuaishou, Bilibili, YouTube, TikTok; short links too). A
+    producer's is origin footage, a promoter's a promotion. The same video again answers the
+    existing one with 200. Title and thumbnail follow in the background."""
     video, created = services.video_submit(user=request.auth, url=payload.url,
                                            title=payload.title, kind=payload.kind)
     return Status(201 if created else 200, video)
@@ -67,18 +74,23 @@ def video_create(request: HttpRequest, payload: VideoIn):
 
 @router.get("/videos", response=page_schema(VideoOut), auth=bearer)
 def video_list(request: HttpRequest, params: Query[PageParams]):
+    """The caller's videos, newest first; a cursor page."""
     page = selectors.video_list(user=request.auth, params=params)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
 @router.get("/videos/{video_id}", response=VideoOut, auth=bearer)
 def video_detail(request: HttpRequest, video_id: PathId):
+    """One of the caller's videos, with its status and why it failed if it did."""
     return selectors.video_get(user=request.auth, video_id=video_id)
 
 
 @router.post("/videos/{video_id}/links", response={200: LinkOut, 201: LinkOut}, auth=bearer)
 @idempotent(LinkOut, status=201)
 def link_create(request: HttpRequest, video_id: PathId, payload: LinkIn):
+    """Link the caller's video to a listing (a promoter: listings open to promotion) or to one of
+    the producer's own harvest lots; the link's `share_url` is the short link to share. The same
+    link again answers the existing one with 200."""
     link, created = services.link_create(user=request.auth, video_id=video_id,
                                          listing_id=payload.listing_id,
                                          batch_id=payload.batch_id)
@@ -104,5 +116,7 @@ def listing_video_hide(request: HttpRequest, listing_id: PathId, video_id: PathI
 
 @router.get("/listings/{listing_id}/videos", response=page_schema(VideoPublicOut))
 def listing_videos(request: HttpRequest, listing_id: PathId, params: Query[PageParams]):
+    """The videos that show an active listing (promotions and the farm's own footage); a cursor
+    page."""
     page = selectors.listing_videos(listing_id=listing_id, params=params)
     return {"items": page.items, "next_cursor": page.next_cursor}

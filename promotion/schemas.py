@@ -7,7 +7,7 @@ from ninja import Field, Schema
 from pydantic import PlainSerializer
 
 from marketplace.money import money
-from marketplace.schemas import CURRENCY, MAX_ID, TEXT
+from marketplace.schemas import CURRENCY, MAX_ID, TEXT, example
 from promotion.video_urls import player_url
 
 Money = Annotated[
@@ -17,6 +17,9 @@ Money = Annotated[
 
 
 class PromoterIn(Schema):
+    model_config = example(
+        {"display_name": "山货达人小李", "bio": "专拍河南农产品的短视频。"}
+    )
     display_name: str = Field(..., min_length=1, max_length=64, pattern=TEXT)
     bio: str = Field("", max_length=2000, pattern=TEXT)
 
@@ -29,6 +32,9 @@ class PromoterOut(Schema):
 
 
 class VideoIn(Schema):
+    model_config = example(
+        {"url": "https://v.douyin.com/iRNBho6u/", "title": "太康苹果采摘现场"}
+    )
     url: str = Field(..., min_length=1, max_length=2000,
                      description="A video page or share link (Douyin, Kuaishou, Bilibili, "
                                  "YouTube, TikTok).")
@@ -66,6 +72,9 @@ class VideoOut(VideoPublicOut):
 
 
 class LinkIn(Schema):
+    model_config = example(
+        {"listing_id": 14}
+    )
     listing_id: int | None = Field(None, ge=1, le=MAX_ID, description="A listing, or:")
     batch_id: int | None = Field(None, ge=1, le=MAX_ID, description="a harvest lot.")
 

@@ -3,6 +3,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from marketplace.schemas import example
 from reports import links
 
 KIND = Literal["sales", "statement", "member_sales", "benefit"]
@@ -10,6 +11,12 @@ FORMAT = Literal["csv", "xlsx"]
 
 
 class ReportIn(Schema):
+    model_config = example(
+        {"kind": "sales",
+         "format": "xlsx",
+         "period_start": "2026-10-01",
+         "period_end": "2026-10-31"}
+    )
     kind: KIND = Field(..., description="`sales`: a farm's order lines; `statement`: its ledger "
                                         "movements; `member_sales`: a cooperative's members' "
                                         "sales; `benefit`: public-benefit pledges.")

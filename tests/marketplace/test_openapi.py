@@ -54,6 +54,23 @@ def test_every_operation_declares_its_security_tags_and_a_description(document):
         assert len(op["tags"]) == 1 and op["tags"][0] in app_tags, (method, path)
 
 
+def test_every_write_with_a_json_body_has_an_example(document):
+    for method, path, op in operations(document):
+        media = op.get("requestBody", {}).get("content", {}).get("application/json")
+        if method == "get" or media is None:
+            continue
+        schema = resolve(document, media["schema"])
+        assert schema.get("examples") or media.get("example"), (method, path)
+
+
+def test_statuses_are_enums(document):
+    for name, model in document["components"]["schemas"].items():
+        status = model.get("properties", {}).get("status")
+        if status is not None and "$ref" not in status:
+            options = status.get("anyOf", [status])
+            assert any("enum" in o or "const" in o for o in options), name
+
+
 def test_servers_and_licence_are_filled_in(document):
     assert document["servers"] == [{"url": settings.SITE_URL,
                                      "description": "This server (SITE_URL)"}]
