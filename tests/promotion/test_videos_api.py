@@ -149,7 +149,7 @@ def test_own_video_list_runs_constant_queries(promoter, django_assert_num_querie
     with django_assert_num_queries(2):  # token + page
         assert len(client.get("/videos").json()["items"]) == 1
     for n in range(2, 21):
-        make_video(owner=user, external_id=f"av{n}")
+        make_video(owner=user, external_id=f"list{n}")
     with django_assert_num_queries(2):
         assert len(client.get("/videos").json()["items"]) == 20
 
