@@ -54,6 +54,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--database-url", default=bench_env.DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=bench_env.DEFAULT_REDIS_URL)
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.md")
+    parser.add_argument("--unchecked", action="store_true",
+                        help="measure even where a ceiling's answer differs from the app's "
+                             "(reported in the table); for a run of older code only")
     args = parser.parse_args(argv)
     if args.listings < SMALL_CATALOG:
         parser.error(f"--listings must be at least {SMALL_CATALOG:,}")
@@ -74,7 +77,7 @@ def main(argv: list[str]) -> int:
 
     django.setup()
 
-    from bench import data, load, report, scenarios
+    from bench import data, load, pgbench, report, scenarios
 
     started = time.monotonic()
     load_before = os.getloadavg()[0]
@@ -101,34 +104,50 @@ def main(argv: list[str]) -> int:
 
         def measure(key: str, label: str | None = None, connections: int | None = None):
             scenario = all_scenarios[key]
-            alone = order_probe if key == "orders" else scenarios.probe(
-                scenario, repeats=40 if key == "catalog" else 20)
+            repeats = 40 if key == "catalog" else 20
+            alone = order_probe if key == "orders" else scenarios.probe(scenario, repeats)
             if alone.status not in scenario.ok:
                 raise SystemExit(f"{scenario.title}: a probe request answered {alone.status}, "
                                  f"expected {sorted(scenario.ok)}")
+            connections = connections or args.connections
             if scenario.warmup and args.warmup:
                 load.run_wrk(server, method=scenario.method, requests=scenario.requests,
                              tokens=scenario.tokens, duration=args.warmup,
-                             connections=connections or args.connections)
-            # The ceiling is measured again just before each scenario: the machine is shared,
+                             connections=connections)
+            # The baseline is measured again just before each scenario: the machine is shared,
             # and a ratio of two figures taken a minute apart says more than either alone.
-            ceiling = None
+            baseline = None
             if key != "baseline":
                 base = all_scenarios["baseline"]
-                ceiling = load.run_wrk(server, method=base.method, requests=base.requests,
-                                       duration=args.baseline_duration,
-                                       connections=args.connections).rps
+                baseline = load.run_wrk(server, method=base.method, requests=base.requests,
+                                        duration=args.baseline_duration,
+                                        connections=args.connections).rps
+            ceiling = None
+            if scenario.ceiling:
+                difference = scenarios.check_same(scenario)
+                if difference and not args.unchecked:
+                    raise SystemExit(f"{scenario.title}: the ceiling does not answer what the "
+                                     f"app answers: {difference}")
+                ceiling_alone = scenarios.probe(scenario, repeats, prefix=scenarios.CEILING_PREFIX)
+                say(f"{label or scenario.title}: its ceiling, {args.duration}s of load")
+                ceiling_load = load.run_wrk(
+                    server, method=scenario.method, requests=scenario.ceiling_requests(),
+                    duration=args.duration, connections=connections)
+                ceiling = report.Ceiling(ceiling_load.rps, ceiling_alone.alone_ms,
+                                         ceiling_alone.queries, same=difference is None)
+                say(f"  ceiling {ceiling_load.rps:,.0f} req/s, alone "
+                    f"{ceiling_alone.alone_ms:.1f} ms, same answer: {difference or 'yes'}")
             say(f"{label or scenario.title}: {args.duration}s of load")
             result = load.run_wrk(server, method=scenario.method, requests=scenario.requests,
                                   tokens=scenario.tokens, duration=args.duration,
-                                  connections=connections or args.connections)
+                                  connections=connections)
             row = report.Row(key, label or scenario.title, result, alone.queries,
-                             alone.alone_ms, scenario.note, ceiling)
+                             alone.alone_ms, scenario.note, baseline, ceiling)
             rows.append(row)
             say(f"  {result.rps:,.0f} req/s, p50 {result.p50_ms:.1f} ms, "
                 f"p99 {result.p99_ms:.1f} ms, {alone.queries} SQL/request, "
                 f"alone {alone.alone_ms:.1f} ms, statuses {result.statuses}"
-                + (f", baseline just before {ceiling:,.0f} req/s" if ceiling else ""))
+                + (f", baseline just before {baseline:,.0f} req/s" if baseline else ""))
             return row
 
         measure("baseline")
@@ -148,9 +167,22 @@ def main(argv: list[str]) -> int:
         filler.contended(CONTENDED_LISTINGS, CONTENDED_STOCK)
         all_scenarios = scenarios.scenarios(market)
         order_probe = scenarios.probe(all_scenarios["orders"], repeats=10)
+        say(f"pgbench: the order transaction's SQL, {BUYERS} clients, {args.duration}s")
+        filler.contended(CONTENDED_LISTINGS, CONTENDED_STOCK)
+        order_ceiling = pgbench.run(
+            args.database_url, listing_ids=market.contended_ids, buyer_ids=market.buyer_ids,
+            region_id=market.county_ids[0], clients=BUYERS, duration=args.duration)
+        order_alone = pgbench.run(
+            args.database_url, listing_ids=market.contended_ids, buyer_ids=market.buyer_ids,
+            region_id=market.county_ids[0], clients=1, duration=min(3, args.duration))
+        negative = scenarios.negative_stock(market.contended_ids)
+        say(f"  {order_ceiling.tps:,.0f} tps, {order_ceiling.transactions:,} transactions, "
+            f"latency {order_ceiling.latency_ms:.1f} ms; listings below zero: {negative}")
         filler.contended(CONTENDED_LISTINGS, CONTENDED_STOCK)
         start = scenarios.stock_start(market.contended_ids)
-        measure("orders", connections=BUYERS)
+        orders_row = measure("orders", connections=BUYERS)
+        orders_row.ceiling = report.Ceiling(order_ceiling.tps, order_alone.latency_ms, 5,
+                                            same=negative == 0, kind="pgbench")
         scenarios.wait_until_quiet(start)
         stock = scenarios.check_stock(start)
         say(stock.summary())

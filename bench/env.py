@@ -28,6 +28,7 @@ def production_env(database_url: str, redis_url: str) -> dict[str, str]:
         # The Celery queue of the bench, so that no worker of another run picks its tasks.
         CELERY_QUEUE="shanhuo-bench",
         CACHE_KEY_PREFIX="shanhuo-bench",
+        BENCH_CEILINGS="1",
     )
     return env
 

@@ -7,6 +7,17 @@ from bench.load import LoadResult
 
 
 @dataclass
+class Ceiling:
+    """The hand-written version of a scenario (bench/ceilings.py; pgbench for orders)."""
+
+    rps: float
+    alone_ms: float
+    queries: int
+    same: bool  # same answer as the app (orders: no stock below zero)
+    kind: str = "hand-written"
+
+
+@dataclass
 class Row:
     key: str
     title: str
@@ -16,6 +27,7 @@ class Row:
     note: str = ""
     # req/s of the baseline measured just before this scenario (None for the baseline itself)
     ceiling_rps: float | None = None
+    ceiling: Ceiling | None = None
 
 
 def _statuses(result: LoadResult) -> str:
@@ -49,16 +61,24 @@ def render(rows: list[Row], *, small: Row, big: Row, stock, args, machine: str, 
         f"(50 for orders); {machine}.",
         "",
         "| scenario | req/s | p50 ms | p99 ms | x baseline req/s | SQL / request "
-        "| alone ms | responses |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| alone ms | ceiling req/s | x ceiling req/s | ceiling alone ms | alone x ceiling "
+        "| responses |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
         r = row.result
         ratio = r.rps / ceiling if ceiling else 0
         title = row.title + (f" ({row.note})" if row.note else "")
+        c = row.ceiling
+        if c is None:
+            versus = "| | | |"
+        else:
+            mark = "" if c.same else " (**differs**)"
+            versus = (f"{c.rps:,.0f}{mark} | {r.rps / c.rps:.2f} | {c.alone_ms:.1f} | "
+                      f"{row.alone_ms / c.alone_ms:.2f} |")
         lines.append(
             f"| {title} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {ratio:.2f} | "
-            f"{row.queries} | {row.alone_ms:.1f} | {_statuses(r)} |"
+            f"{row.queries} | {row.alone_ms:.1f} | {versus} {_statuses(r)} |"
         )
     lines += [
         "",
@@ -66,7 +86,11 @@ def render(rows: list[Row], *, small: Row, big: Row, stock, args, machine: str, 
         f"of {len(samples)} runs of it on the same server: two full ones, and a short one just "
         "before each scenario, as the machine is shared). SQL / request and alone "
         "ms (the median of 20 requests, 40 for the catalog, one at a time, no load) measured "
-        "in-process through Django's test client.",
+        "in-process through Django's test client. Ceiling: the same requests to the "
+        "hand-written version of the endpoint (bench/ceilings.py: one raw SQL statement, "
+        "orjson, no validation), checked to answer the same bytes before it is measured, on "
+        "the same gunicorn; for orders, pgbench running the order transaction's own SQL "
+        "(bench/pgbench.py) with as many clients as buyers (alone: one client).",
         "",
         f"Catalog cost against its size: {big.title.split(' at ')[-1]} vs "
         f"{small.title.split(' at ')[-1]}: {big.result.rps / small.result.rps:.2f}x the req/s, "
@@ -102,6 +126,8 @@ def as_json(rows: list[Row]) -> list[dict]:
     return [
         {"scenario": r.title, "rps": round(r.result.rps, 1), "p50_ms": r.result.p50_ms,
          "baseline_rps_just_before": r.ceiling_rps,
+         "ceiling_rps": r.ceiling.rps if r.ceiling else None,
+         "ceiling_alone_ms": r.ceiling.alone_ms if r.ceiling else None,
          "p99_ms": r.result.p99_ms, "sql_per_request": r.queries, "alone_ms": r.alone_ms,
          "statuses": r.result.statuses, "errors": r.result.errors}
         for r in rows

@@ -12,6 +12,7 @@ from bench.data import Marketplace
 from bench.env import HOST
 
 ADDRESS_DETAIL = "幸福路 8 号"
+CEILING_PREFIX = "/_ceiling"
 
 
 @dataclass
@@ -24,6 +25,11 @@ class Scenario:
     tokens: list[str] = field(default_factory=list)
     warmup: bool = True
     note: str = ""
+    # served by bench/ceilings.py under /_ceiling/ (the same paths): the hand-written ceiling
+    ceiling: bool = False
+
+    def ceiling_requests(self) -> list[tuple[str, str | None]]:
+        return [(CEILING_PREFIX + path, body) for path, body in self.requests]
 
 
 def catalog_requests(market: Marketplace) -> list[tuple[str, str | None]]:
@@ -73,20 +79,20 @@ def scenarios(market: Marketplace) -> dict[str, Scenario]:
         ),
         "catalog": Scenario(
             "catalog", "catalog page (filtered, 20 rows)", "GET", catalog_requests(market),
-            {200},
+            {200}, ceiling=True,
         ),
         "listing": Scenario(
             "listing", "a listing `GET /api/v1/listings/{id}`", "GET",
-            [(f"/api/v1/listings/{i}", None) for i in market.listing_ids], {200},
+            [(f"/api/v1/listings/{i}", None) for i in market.listing_ids], {200}, ceiling=True,
         ),
         "trace": Scenario(
             "trace", "the trace page `GET /trace/{code}` (HTML)", "GET",
-            [(f"/trace/{code}", None) for code in market.trace_codes], {200},
-            note="each look counts a scan (a write)",
+            [(f"/trace/{code}", None) for code in market.trace_codes], {200}, ceiling=True,
+            note="each look counts a scan",
         ),
         "share": Scenario(
             "share", "a share link `GET /p/{code}` (302)", "GET",
-            [(f"/p/{code}", None) for code in market.link_codes], {302},
+            [(f"/p/{code}", None) for code in market.link_codes], {302}, ceiling=True,
             note="counts the click",
         ),
         "orders": Scenario(
@@ -103,21 +109,29 @@ class Probe:
     alone_ms: float
 
 
-def probe(scenario: Scenario, repeats: int = 20) -> Probe:
+def probe(scenario: Scenario, repeats: int = 20, *, prefix: str = "") -> Probe:
     """One request of the scenario in this process: its SQL queries (after a warm-up request)
-    and the median time of `repeats` requests made one after another, without load."""
+    and the median time of `repeats` requests made one after another, without load, and
+    without the catalog's micro-cache (the load runs with it). With `prefix`
+    (CEILING_PREFIX), the same requests to the scenario's ceiling."""
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    client = Client(HTTP_HOST=HOST)
+    headers = {"Authorization": f"Bearer {scenario.tokens[0]}"} if scenario.tokens else {}
+    with override_settings(CATALOG_CACHE_SECONDS=0):  # what a page costs, not a cache hit
+        return _probe(scenario, repeats, prefix, client, headers, CaptureQueriesContext)
+
+
+def _probe(scenario, repeats, prefix, client, headers, CaptureQueriesContext) -> Probe:
     import statistics
     import time
 
     from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    client = Client(HTTP_HOST=HOST)
-    headers = {"Authorization": f"Bearer {scenario.tokens[0]}"} if scenario.tokens else {}
 
     def one(index: int):
         path, body = scenario.requests[index % len(scenario.requests)]
+        path = prefix + path
         if scenario.method == "GET":
             return client.get(path, headers=headers)
         return client.generic(scenario.method, path, body or "", content_type="application/json",
@@ -134,6 +148,30 @@ def probe(scenario: Scenario, repeats: int = 20) -> Probe:
         one(i)
         times.append((time.perf_counter() - started) * 1000)
     return Probe(queries, response.status_code, statistics.median(times))
+
+
+def check_same(scenario: Scenario) -> str | None:
+    """Every request of the scenario answers the same status and the same bytes from the app
+    and from its ceiling; else what differs (the first difference)."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST=HOST, HTTP_USER_AGENT="bench-check")
+    for path, _ in scenario.requests[:50]:
+        for _ in range(3):  # a cursor is signed with the time in seconds: ask again if that
+            app = client.get(path)  # second ended between the two requests
+            ceiling = client.get(CEILING_PREFIX + path)
+            if app.content == ceiling.content:
+                break
+        if app.status_code != ceiling.status_code:
+            return f"{path}: app {app.status_code}, ceiling {ceiling.status_code}"
+        if app.status_code in {301, 302} and app["Location"] != ceiling["Location"]:
+            return f"{path}: app to {app['Location']}, ceiling to {ceiling['Location']}"
+        if app.content != ceiling.content:
+            a, c = app.content, ceiling.content
+            at = next((i for i in range(min(len(a), len(c))) if a[i] != c[i]), min(len(a), len(c)))
+            return (f"{path}: the bodies differ at byte {at}: app "
+                    f"{a[max(0, at - 60):at + 60]!r} / ceiling {c[max(0, at - 60):at + 60]!r}")
+    return None
 
 
 def check_catalog_pages(scenario: Scenario) -> None:
@@ -173,6 +211,12 @@ class StockCheck:
                 f"sold {sold} in {self.orders} orders, left {left} (lowest {lowest}); "
                 f"sold + left = start for each: {self.ok}; "
                 f"sales counters agree: {self.sales_agree}")
+
+
+def negative_stock(listing_ids: list[int]) -> int:
+    from producers.models import Listing
+
+    return Listing.objects.filter(pk__in=listing_ids, stock__lt=0).count()
 
 
 @dataclass

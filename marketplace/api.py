@@ -2,24 +2,17 @@
 handlers in marketplace.errors; nothing imports this module but the URL configuration."""
 
 from ninja import NinjaAPI, Swagger
-from ninja.renderers import JSONRenderer
 
 from accounts.api import router as accounts_router
 from books.api import router as books_router
 from marketplace import errors, openapi
 from marketplace.health_api import router as health_router
 from marketplace.parsing import MediaTypeParser
+from marketplace.renderers import OrjsonRenderer
 from orders.api import router as orders_router
 from producers.api import router as producers_router
 from promotion.api import router as promotion_router
 from reports.api import router as reports_router
-
-
-class Utf8JSONRenderer(JSONRenderer):
-    """Chinese text as UTF-8, not \\u escapes: a third fewer bytes on a rural network.
-    Decimals stay strings (ninja's encoder), so money is never a float."""
-
-    json_dumps_params = {"ensure_ascii": False}
 
 
 class DocumentedAPI(NinjaAPI):
@@ -38,7 +31,7 @@ class DocumentedAPI(NinjaAPI):
 
 
 api = DocumentedAPI(
-    renderer=Utf8JSONRenderer(),
+    renderer=OrjsonRenderer(),
     parser=MediaTypeParser(),
     title="Shanhuo (山货) marketplace API",
     version="1.0.0",

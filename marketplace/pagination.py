@@ -65,7 +65,9 @@ def _field_names(ordering: list[str]) -> list[tuple[str, bool]]:
 
 
 def encode_cursor(row: Any, ordering: list[str], scope: str) -> str:
-    values = [_encode_value(getattr(row, name)) for name, _ in _field_names(ordering)]
+    """`row`: a model instance or a values() dict."""
+    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
+    values = [_encode_value(get(name)) for name, _ in _field_names(ordering)]
     return signing.dumps({"s": scope, "v": values}, salt=_SALT, compress=True)
 
 

@@ -175,13 +175,16 @@ CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE") or "shanhuo"
 CELERY_TIMEZONE = "Asia/Shanghai"
-# Periodic tasks (exactly one `celery beat` runs them; see README "Workers").
+# Periodic tasks (exactly one `celery beat` runs them; see README "Workers"). Without Redis
+# (eager Celery, `make run`) the server runs them itself in one thread per process.
+EMBEDDED_BEAT = env_bool("EMBEDDED_BEAT", CELERY_TASK_ALWAYS_EAGER)
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "outbox.tasks.relay", "schedule": 5.0},
     "sweep-stuck-work": {"task": "outbox.tasks.sweep_stuck_work", "schedule": 120.0},
     "purge-done-intents": {"task": "outbox.tasks.purge_done", "schedule": 3600.0},
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 60.0},
     "rollup-clicks": {"task": "promotion.tasks.rollup_clicks", "schedule": 60.0},
+    "rollup-scans": {"task": "producers.tasks.rollup_scans", "schedule": 60.0},
     "settle-commissions": {"task": "promotion.tasks.settle_commissions", "schedule": 600.0},
     "purge-expired-reports": {"task": "reports.tasks.purge_expired_reports", "schedule": 3600.0},
     "requeue-reports": {"task": "reports.tasks.requeue_reports", "schedule": 300.0},
@@ -231,18 +234,24 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
-# Report files are private (owner-only, expiring links served by the app), so they never live
-# under the public media: the `reports` storage. Code reaches files through the storage API only,
-# so an object store can take its place here.
+# Photos and thumbnails (public: `default`) and report files (private, owner-only, expiring
+# links served by the app: `reports`), on disk or in S3-compatible object storage
+# (MEDIA_STORAGE=s3, S3_*; marketplace/storage.py). Code reaches files through the storage API
+# only, never a path.
+from marketplace.storage import storages as _storages  # noqa: E402
+
 REPORTS_ROOT = Path(env_str("REPORTS_ROOT") or BASE_DIR / "var" / "reports")
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "reports": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(REPORTS_ROOT)},
-    },
-}
+MEDIA_STORAGE = env_str("MEDIA_STORAGE") or "filesystem"
+STORAGES = _storages(MEDIA_STORAGE, MEDIA_ROOT, MEDIA_URL, REPORTS_ROOT, {
+    "S3_BUCKET": env_str("S3_BUCKET"),
+    "S3_ENDPOINT_URL": env_str("S3_ENDPOINT_URL"),
+    "S3_REGION": env_str("S3_REGION"),
+    "S3_ACCESS_KEY_ID": env_str("S3_ACCESS_KEY_ID"),
+    "S3_SECRET_ACCESS_KEY": env_str("S3_SECRET_ACCESS_KEY"),
+    "S3_ADDRESSING_STYLE": env_str("S3_ADDRESSING_STYLE") or "path",
+    "S3_CUSTOM_DOMAIN": env_str("S3_CUSTOM_DOMAIN"),
+    "S3_URL_EXPIRE_SECONDS": str(env_int("S3_URL_EXPIRE_SECONDS", 3600, minimum=1)),
+})
 
 # --- The business settings API.md names ---------------------------------------------------------
 TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30, minimum=1)
@@ -316,7 +325,12 @@ if _PROXY_SSL_HEADER:
 # behind this many trusted proxies, whose X-Forwarded-For is then read.
 NINJA_NUM_PROXIES = env_int("NUM_PROXIES", 0)
 # `make run` serves uploaded photos itself; in production a web server or object store does.
-SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG) and MEDIA_STORAGE == "filesystem"
+# Anonymous catalog pages are kept this many seconds in the cache (0: off); a listing write
+# invalidates them at once (marketplace/microcache.py).
+CATALOG_CACHE_SECONDS = env_int("CATALOG_CACHE_SECONDS", 3)
+# `make bench` sets it: mounts the hand-written ceilings (bench/ceilings.py) under /_ceiling/.
+BENCH_CEILINGS = env_bool("BENCH_CEILINGS", False)
 
 # --- Producers: listing photos and trace labels -----------------------------------------------
 # An upload over this many bytes, or an image over this many pixels, is refused with a 413.
@@ -375,3 +389,5 @@ CLICK_DEDUP_SECRET = env_str("CLICK_DEDUP_SECRET")
 # Clicks are counted in Redis (rolled up every minute) when set, else with one insert each.
 CLICK_REDIS_URL = env_str("CLICK_REDIS_URL", REDIS_URL)
 CLICK_REDIS_PREFIX = env_str("CLICK_REDIS_PREFIX") or "shanhuo:clicks"
+# Looks at trace pages: counted like clicks (same Redis, same secret), under this key prefix.
+SCAN_REDIS_PREFIX = env_str("SCAN_REDIS_PREFIX") or "shanhuo:scans"

@@ -26,3 +26,10 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # trust the tests' own certificate authority instead of the system's roots.
 SAFE_FETCH_ALLOW_LOOPBACK_FOR_TESTS = False
 SAFE_FETCH_CA_FILE = ""
+# Each test sees its own data: the micro-cache is on only in the tests that prove it.
+CATALOG_CACHE_SECONDS = 0
+# Looks and clicks are counted in the database unless a test opts into Redis (with its own
+# key prefix), so that no count leaks from one test or run into another.
+CLICK_REDIS_URL = ""
+# The tests run periodic tasks themselves.
+EMBEDDED_BEAT = False

@@ -25,6 +25,9 @@ urlpatterns = [
     path("", include("promotion.urls")),
 ]
 
+if settings.BENCH_CEILINGS:  # `make bench` only: the hand-written ceilings it measures against
+    urlpatterns.insert(0, path("_ceiling/", include("bench.ceilings")))
+
 if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
     media_prefix = settings.MEDIA_URL.strip("/")
     urlpatterns += [

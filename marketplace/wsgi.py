@@ -4,3 +4,10 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 application = get_wsgi_application()
+
+# Only a serving process imports this module (runserver's child, a gunicorn worker): the
+# embedded default runs its periodic tasks here (marketplace/scheduler.py; off unless
+# EMBEDDED_BEAT).
+from marketplace import scheduler  # noqa: E402
+
+scheduler.start()

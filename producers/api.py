@@ -7,9 +7,11 @@ from ninja.decorators import decorate_view
 
 from accounts.auth import bearer, caller, optional_bearer
 from accounts.throttling import account_throttle
+from marketplace import microcache
 from marketplace.errors import PayloadTooLarge, domain_error_response
 from marketplace.idempotency import idempotent
 from marketplace.pagination import PageParams, page_schema
+from marketplace.renderers import dumps, json_response
 from marketplace.schemas import PathId
 from producers import selectors, services
 from producers.schemas import (
@@ -31,6 +33,9 @@ from producers.schemas import (
     RegionQuery,
     TraceOut,
 )
+from producers.trace import etag as trace_etag
+from producers.trace import trace_json
+from producers.views import count_look
 
 router = Router(tags=["producers"])
 
@@ -119,9 +124,15 @@ def listing_list(request: HttpRequest, filters: Query[ListingQuery], page: Query
     """The catalog: active listings as cards, filtered (region, category, producer, price, stock,
     promotable, search) and ordered; a cursor page."""
     values = filters.dict()
+    key = microcache.normalised_key(
+        "listings", request.path, {**values, "limit": page.limit, "cursor": page.cursor})
     ordering = values.pop("ordering")
-    result = selectors.listing_catalog(filters=values, ordering=ordering, params=page)
-    return {"items": result.items, "next_cursor": result.next_cursor}
+
+    def build() -> bytes:
+        result = selectors.listing_catalog(filters=values, ordering=ordering, params=page)
+        return dumps({"items": result.items, "next_cursor": result.next_cursor})
+
+    return json_response(body=microcache.cached("listings", key, build))
 
 
 @router.post("/listings", response={201: ListingOut}, auth=bearer, tags=["catalog"])
@@ -130,7 +141,8 @@ def listing_create(request: HttpRequest, payload: ListingIn):
     """A producer lists goods (draft or active). Price and commission rate are decimal strings."""
     producer = selectors.producer_for_user(request.auth)
     listing = services.listing_create(producer=producer, **payload.dict())
-    return Status(201, selectors.listing_get_output(listing_id=listing.pk))
+    return json_response(selectors.listing_detail(listing_id=listing.pk, owner_view=True),
+                         status=201)
 
 
 @router.get("/listings/{listing_id}", response=ListingOut, auth=optional_bearer,
@@ -138,7 +150,7 @@ def listing_create(request: HttpRequest, payload: ListingIn):
 def listing_detail(request: HttpRequest, listing_id: PathId):
     """A listing with its photos and harvest lots. Anyone sees an active one; its owner (signed in)
     also sees it as a draft or archived."""
-    return selectors.listing_get(listing_id=listing_id, viewer=caller(request))
+    return json_response(selectors.listing_detail(listing_id=listing_id, viewer=caller(request)))
 
 
 @router.patch("/listings/{listing_id}", response=ListingOut, auth=bearer, tags=["catalog"])
@@ -146,7 +158,7 @@ def listing_update(request: HttpRequest, listing_id: PathId, payload: ListingPat
     """Change the owner's listing (only the fields sent). Someone else's is 404."""
     listing = selectors.listing_owned(user=request.auth, listing_id=listing_id)
     services.listing_update(listing=listing, **payload.dict(exclude_unset=True))
-    return selectors.listing_get_output(listing_id=listing_id)
+    return json_response(selectors.listing_detail(listing_id=listing_id, owner_view=True))
 
 
 @router.delete("/listings/{listing_id}", response={204: None}, auth=bearer, tags=["catalog"])
@@ -185,7 +197,12 @@ def batch_create(request: HttpRequest, listing_id: PathId, payload: BatchIn):
 
 @router.get("/trace/{trace_code}", response=TraceOut, tags=["trace"])
 def trace(request: HttpRequest, trace_code: str):
-    """Where a harvest lot came from. Every look counts as a scan; `label_warning` turns true
-    when a code has been looked at so often that its label has probably been copied."""
-    services.batch_scan(trace_code=trace_code)
-    return selectors.trace_view(trace_code=trace_code)
+    """Where a harvest lot came from. A look counts once per visitor a day (crawlers and link
+    previews never); `scans` is distinct visitors a day, summed, and `label_warning` turns
+    true when so many people looked that the label has probably been copied. The weak `ETag`
+    leaves the count out: while nothing else changed, If-None-Match gets a 304."""
+    view = selectors.trace_view(trace_code=trace_code, look=count_look(request))
+    data = trace_json(view)
+    response = json_response(data)
+    response["ETag"] = trace_etag(data, "json")
+    return response

@@ -181,6 +181,7 @@ class Batch(models.Model):
     quantity = models.PositiveIntegerField(null=True, blank=True)
     notes = models.TextField(blank=True)
     certifications = models.JSONField(default=list, blank=True)
+    # Distinct visitors a day, summed over the days rolled up (BatchScanDaily).
     scans = models.PositiveIntegerField(default=0)
     first_scanned_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -194,3 +195,44 @@ class Batch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lot_code} ({self.trace_code})"
+
+
+class BatchScan(models.Model):
+    """One visitor's first look at a lot's trace page in a day, when looks are counted without
+    Redis (marketplace.visitors). `visitor` is a salted HMAC of the address and user agent of
+    that day, never the address itself."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="scan_marks")
+    day = models.DateField()
+    visitor = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "day", "visitor"],
+                                    name="batch_scan_once_per_visitor_day")
+        ]
+        indexes = [models.Index(fields=["day", "batch"], name="batch_scan_day_batch")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.day}"
+
+
+class BatchScanDaily(models.Model):
+    """Distinct visitors of a lot's trace page in a day, rolled up every minute
+    (`producers.tasks.rollup_scans`); Batch.scans is their sum."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="scan_days")
+    day = models.DateField()
+    visitors = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "daily scans"
+        verbose_name_plural = "daily scans"
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "day"], name="batch_scan_daily_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.day}: {self.visitors}"

@@ -1,15 +1,32 @@
+import json
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.core.files.storage import default_storage
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import User
+from marketplace import visitors
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace.filtering import filtered
 from marketplace.pagination import Page, PageParams, paginate
+from marketplace.schemas import CURRENCY, MAX_ID
+from marketplace.sql import CompiledValues, JSONRows
 from producers.filters import ListingFilter, ProducerFilter
-from producers.models import Batch, Category, Listing, ListingImage, Producer, Region
-from producers.tracecodes import could_be_trace_code
+from producers.models import (
+    Batch,
+    BatchScanDaily,
+    Category,
+    Listing,
+    ListingImage,
+    Producer,
+    Region,
+)
+from producers.tracecodes import could_be_trace_code, qr_url, trace_url
 from promotion.selectors import (
     listing_video_count,
     origin_videos_of_batch,
@@ -80,57 +97,122 @@ def producer_owned(*, user: User, producer_id: int) -> Producer:
 
 # --- Listings --------------------------------------------------------------------------------
 
-def listing_card_queryset() -> QuerySet[Listing]:
-    """Listings shaped for the catalog card: a constant number of queries whatever the page
-    size."""
-    return (
-        Listing.objects.select_related("producer__region", "category", "origin_region")
-        .prefetch_related(
-            Prefetch("images", queryset=ListingImage.objects.order_by("position", "id")),
-        )
-        .annotate(video_count=listing_video_count())
-    )
-
-
-CARD_DEFERRED = (
-    "description", "story", "growing_method", "search_text", "producer__story",
-    "producer__search_text", "producer__phone",
+REGION_FIELDS = ("id", "code", "name", "level", "parent_id", "path")
+_CARD_VALUES = (
+    "id", "title", "category__slug", "category__name", "unit", "price", "stock", "sales",
+    "status", "producer_id", "producer__name",
+    *(f"producer__region__{f}" for f in REGION_FIELDS),
+    *(f"origin_region__{f}" for f in REGION_FIELDS),
+    "harvest_start", "harvest_end", "net_weight_g", "commission_rate", "video_count",
+    "created_at", "image_rows",
 )
+_DETAIL_VALUES = (*_CARD_VALUES, "description", "story", "growing_method", "updated_at",
+                  "producer__user_id")
 
 
-def listing_queryset() -> QuerySet[Listing]:
-    """Listings shaped for the full output, with their harvest lots."""
-    return listing_card_queryset().prefetch_related(
-        Prefetch("batches", queryset=Batch.objects.order_by("-harvested_on", "-id")),
-    )
+def _region_of(row: dict, prefix: str) -> dict | None:
+    if row[f"{prefix}id"] is None:
+        return None
+    return {f: row[prefix + f] for f in REGION_FIELDS}
+
+
+def media_url(name: str) -> str | None:
+    """A stored file's absolute URL (see schemas.absolute_media_url), from its name."""
+    if not name:
+        return None
+    url = default_storage.url(name)
+    return url if url.startswith(("http://", "https://")) else f"{settings.SITE_URL}{url}"
+
+
+_IMAGE_COLUMNS = ["id", "status", "original", "small", "medium", "width", "height"]
+
+
+def _images(rows: list[list]) -> list[dict]:
+    """The listing's photos (JSONRows of _IMAGE_COLUMNS) shaped as ImageOut."""
+    return [{"id": pk, "status": status, "original_url": media_url(original),
+             "thumbnails": {"small": media_url(small), "medium": media_url(medium)},
+             "width": width, "height": height}
+            for pk, status, original, small, medium, width, height in rows]
+
+
+def _card(row: dict) -> dict[str, Any]:
+    """A values() row as ListingCardOut, field for field (the API sends it without validating
+    it again: it is built here from typed columns)."""
+    return {
+        "id": row["id"], "title": row["title"], "category": row["category__slug"],
+        "category_name": row["category__name"], "unit": row["unit"], "price": row["price"],
+        "currency": CURRENCY, "stock": row["stock"], "sales": row["sales"],
+        "status": row["status"],
+        "producer": {"id": row["producer_id"], "name": row["producer__name"],
+                     "region": _region_of(row, "producer__region__")},
+        "origin_region": _region_of(row, "origin_region__"),
+        "harvest_start": row["harvest_start"], "harvest_end": row["harvest_end"],
+        "net_weight_g": row["net_weight_g"], "commission_rate": row["commission_rate"],
+        "images": _images(row["image_rows"]), "video_count": row["video_count"],
+        "created_at": row["created_at"],
+    }
+
+
+def listing_card_values() -> QuerySet[Listing]:
+    """Listings as card rows, each with its photos (one query for any page size)."""
+    images = ListingImage.objects.filter(listing=OuterRef("pk")).order_by("position", "id")
+    return Listing.objects.annotate(video_count=listing_video_count(),
+                                    image_rows=JSONRows(images, _IMAGE_COLUMNS))
 
 
 def listing_catalog(*, filters: dict[str, Any], ordering: str, params: PageParams) -> Page:
-    """GET /listings: active listings, filtered, one keyset page."""
+    """GET /listings: active listings, filtered, one keyset page of cards (ListingCardOut)."""
     low, high = filters.get("min_price"), filters.get("max_price")
     if low is not None and high is not None and low > high:
         raise ValidationFailed({"max_price": "max_price is below min_price."})
-    # the card shows none of the long texts: they are not read either
-    queryset = listing_card_queryset().filter(status=Listing.Status.ACTIVE).defer(*CARD_DEFERRED)
-    queryset = filtered(ListingFilter, filters, queryset)
-    return paginate(queryset, params, ordering=LISTING_ORDERINGS[ordering])
+    queryset = filtered(ListingFilter, filters,
+                      listing_card_values().filter(status=Listing.Status.ACTIVE))
+    page = paginate(queryset.values(*_CARD_VALUES), params, ordering=LISTING_ORDERINGS[ordering])
+    page.items = [_card(row) for row in page.items]
+    return page
 
 
-def listing_get(*, listing_id: int, viewer: User | None) -> Listing:
-    """An active listing for anyone; a draft or archived one only for its owner."""
-    listing = listing_queryset().filter(pk=listing_id).first()
-    visible = listing is not None and (
-        listing.status == Listing.Status.ACTIVE
-        or (viewer is not None and listing.producer.user_id == viewer.pk)
+_BATCH_COLUMNS = ["id", "lot_code", "trace_code", "harvested_on", "quantity", "notes",
+                  "certifications"]
+
+
+def _batches(rows: list[list]) -> list[dict]:
+    """The listing's lots (JSONRows of _BATCH_COLUMNS) shaped as BatchOut."""
+    return [{"id": pk, "lot_code": lot_code, "trace_code": code, "harvested_on": harvested_on,
+             "quantity": quantity, "notes": notes,
+             "certifications": json.loads(certifications) if isinstance(certifications, str)
+             else certifications,
+             "trace_url": trace_url(code), "qr_url": qr_url(code)}
+            for pk, lot_code, code, harvested_on, quantity, notes, certifications in rows]
+
+
+def _listing_detail_query(*, listing_id: int) -> QuerySet:
+    lots = Batch.objects.filter(listing=OuterRef("pk")).order_by("-harvested_on", "-id")
+    return (listing_card_values().annotate(batch_rows=JSONRows(lots, _BATCH_COLUMNS))
+            .filter(pk=listing_id).values(*_DETAIL_VALUES, "batch_rows"))
+
+
+_LISTING_DETAIL = CompiledValues(_listing_detail_query, listing_id=-7_700_000_000_000_077)
+
+
+def listing_detail(*, listing_id: int, viewer: User | None = None,
+                   owner_view: bool = False) -> dict[str, Any]:
+    """A listing shaped as ListingOut: an active one for anyone, a draft or archived one only
+    for its owner (`owner_view`: the owner's own write, shown back). One query, compiled
+    once."""
+    found = _LISTING_DETAIL.rows(listing_id=listing_id) if 0 < listing_id <= MAX_ID else []
+    row = found[0] if found else None
+    visible = row is not None and (
+        owner_view or row["status"] == Listing.Status.ACTIVE
+        or (viewer is not None and row["producer__user_id"] == viewer.pk)
     )
     if not visible:
         raise NotFound("No such listing.", code="listing_not_found")
-    return listing
-
-
-def listing_get_output(*, listing_id: int) -> Listing:
-    """A listing just written by its owner, shaped like GET /listings/{id}."""
-    return listing_queryset().get(pk=listing_id)
+    data = _card(row)
+    data.update(description=row["description"], story=row["story"],
+                growing_method=row["growing_method"], batches=_batches(row["batch_rows"]),
+                updated_at=row["updated_at"])
+    return data
 
 
 def listing_owned(*, user: User, listing_id: int) -> Listing:
@@ -147,37 +229,78 @@ def listing_owned(*, user: User, listing_id: int) -> Listing:
 def trace_batch(*, trace_code: str) -> Batch:
     if not could_be_trace_code(trace_code):
         raise NotFound("No harvest lot has this trace code.", code="trace_code_not_found")
-    batch = (
-        Batch.objects.select_related(
-            "listing__producer__region", "listing__origin_region", "listing__category"
-        )
-        .filter(trace_code=trace_code)
-        .first()
-    )
+    batch = Batch.objects.filter(trace_code=trace_code).first()
     if batch is None:
         raise NotFound("No harvest lot has this trace code.", code="trace_code_not_found")
     return batch
 
 
-def trace_label_warning(batch: Batch) -> bool:
-    return batch.scans > settings.TRACE_SCAN_WARNING_THRESHOLD
+_TRACE_VALUES = (
+    "id", "lot_code", "trace_code", "harvested_on", "quantity", "notes", "certifications",
+    "scans", "first_scanned_at", "rolled_today",
+    "listing_id", "listing__title", "listing__unit", "listing__growing_method",
+    "listing__price", "listing__harvest_start", "listing__harvest_end", "listing__story",
+    "listing__category__name", "listing__producer_id", "listing__producer__user_id",
+    "listing__producer__name", "listing__producer__kind", "listing__producer__story",
+    *(f"listing__producer__region__{f}" for f in REGION_FIELDS),
+    *(f"listing__origin_region__{f}" for f in REGION_FIELDS),
+)
 
 
-def trace_view(*, trace_code: str) -> dict[str, Any]:
-    """Everything the trace JSON and the trace page show about one harvest lot."""
-    batch = trace_batch(trace_code=trace_code)
-    listing = batch.listing
+def trace_lot(*, trace_code: str) -> dict[str, Any]:
+    """The lot, its listing, farm and places as one row (one query), with what today's
+    roll-up already counted (`rolled_today`), so that the live count can replace it."""
+    if not could_be_trace_code(trace_code):
+        raise NotFound("No harvest lot has this trace code.", code="trace_code_not_found")
+    rows = _TRACE_LOT.rows(trace_code=trace_code, day=timezone.localdate())
+    if not rows:
+        raise NotFound("No harvest lot has this trace code.", code="trace_code_not_found")
+    return rows[0]
+
+
+def _trace_lot_query(*, trace_code: str, day: date) -> QuerySet:
+    rolled_today = BatchScanDaily.objects.filter(batch=OuterRef("pk"), day=day).values(
+        "visitors")[:1]
+    return (Batch.objects.filter(trace_code=trace_code)
+            .annotate(rolled_today=Coalesce(Subquery(rolled_today), 0))
+            .values(*_TRACE_VALUES))
+
+
+# compiled once: the trace page is what a QR label on every box opens
+_TRACE_LOT = CompiledValues(_trace_lot_query, trace_code="~placeholder~",
+                            day=date(1901, 2, 3))
+
+
+def trace_label_warning(scans: int) -> bool:
+    """Distinct visitors a day, summed, past the threshold: the label has probably been
+    copied. One visitor reloading a thousand times is one."""
+    return scans > settings.TRACE_SCAN_WARNING_THRESHOLD
+
+
+def trace_view(*, trace_code: str,
+               look: Callable[[int], int | None] | None = None) -> dict[str, Any]:
+    """Everything the trace JSON and the trace page show about one harvest lot (three
+    queries). `look(batch_id)` counts the caller's look, and may give today's distinct
+    visitors back (else they are read live)."""
+    row = trace_lot(trace_code=trace_code)
+    today = look(row["id"]) if look is not None else None
+    if today is None:
+        today = visitors.SCANS.today([row["id"]])[row["id"]]
+    scans = row["scans"] - row["rolled_today"] + max(today, row["rolled_today"])
+    producer_region = _region_of(row, "listing__producer__region__")
+    photo = (ListingImage.objects.filter(listing_id=row["listing_id"],
+                                         status=ListingImage.Status.READY)
+             .order_by("position", "id").values_list("medium", "width", "height").first())
     return {
-        "batch": batch,
-        "listing": listing,
-        "producer": listing.producer,
-        "origin_region": listing.origin_region or listing.producer.region,
-        "videos": origin_videos_of_batch(batch=batch),
-        "photo": listing.images.filter(status=ListingImage.Status.READY)
-        .order_by("position", "id").first(),
-        "scans": batch.scans,
-        "first_scanned_at": batch.first_scanned_at,
-        "label_warning": trace_label_warning(batch),
+        "row": row,
+        "producer_region": producer_region,
+        "origin_region": _region_of(row, "listing__origin_region__") or producer_region,
+        "videos": origin_videos_of_batch(batch_id=row["id"], listing_id=row["listing_id"],
+                                         producer_user_id=row["listing__producer__user_id"]),
+        "photo": photo,
+        "scans": scans,
+        "first_scanned_at": row["first_scanned_at"],
+        "label_warning": trace_label_warning(scans),
     }
 
 

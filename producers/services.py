@@ -10,26 +10,34 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import DateTimeField, F, Value
+from django.db.models import DateTimeField, F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from marketplace import microcache, visitors
 from marketplace.errors import (
     Conflict,
     DomainError,
     InvalidState,
-    NotFound,
     StorageUnavailable,
     ValidationFailed,
 )
 from marketplace.money import finer_than_cent, money, rate_rounded
 from outbox import enqueue
 from producers import images
-from producers.models import Batch, Category, Listing, ListingImage, Producer, Region
+from producers.models import (
+    Batch,
+    BatchScanDaily,
+    Category,
+    Listing,
+    ListingImage,
+    Producer,
+    Region,
+)
 from producers.search import search_key
 from producers.tasks import make_listing_image_thumbnails as make_listing_image_thumbnails_task
-from producers.tracecodes import could_be_trace_code, new_trace_code
+from producers.tracecodes import new_trace_code
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +103,7 @@ def producer_create(
 def producer_update(*, producer: Producer, **changes: Any) -> Producer:
     """Change some of name, kind, region_id, story, phone; listings' search keys and region
     follow."""
+    microcache.bump("listings")  # the catalog shows it at once
     unknown = set(changes) - PRODUCER_FIELDS
     assert not unknown, f"not updatable: {unknown}"
     if "phone" in changes:
@@ -245,6 +254,7 @@ def listing_create(
     commission_rate: Decimal | None = None,
     status: str = Listing.Status.DRAFT,
 ) -> Listing:
+    microcache.bump("listings")  # the catalog shows it at once
     values = {
         "title": title, "description": description, "category": category, "unit": unit,
         "price": price, "stock": stock, "origin_region_id": origin_region_id, "story": story,
@@ -267,6 +277,7 @@ def listing_create(
 def listing_update(*, listing: Listing, **changes: Any) -> Listing:
     """Change any of LISTING_FIELDS; `status` may go between draft and active, and brings an
     archived listing back."""
+    microcache.bump("listings")  # the catalog shows it at once
     unknown = set(changes) - LISTING_FIELDS
     assert not unknown, f"not updatable: {unknown}"
     # The row as it is now, locked: a PATCH never writes back what it read before another
@@ -306,6 +317,7 @@ def listing_archive(*, listing: Listing) -> None:
     Listing.objects.filter(pk=listing.pk).exclude(status=Listing.Status.ARCHIVED).update(
         status=Listing.Status.ARCHIVED, updated_at=timezone.now()
     )
+    microcache.bump("listings")  # the catalog shows it at once
 
 
 # --- Photos ----------------------------------------------------------------------------------
@@ -367,6 +379,7 @@ def listing_image_add(*, listing: Listing, file, size: int) -> ListingImage:
         for orphan in stored:
             _delete_quietly(orphan.original.storage, orphan.original.name)
         raise
+    microcache.bump("listings", on_commit=False)  # committed: the catalog shows it at once
     return image
 
 
@@ -381,6 +394,7 @@ def _delete_quietly(storage, name: str) -> None:
 def listing_image_reprocess(*, image: ListingImage) -> None:
     """Make the thumbnails again (staff action, e.g. after changing sizes); the old files are
     deleted once nothing points at them any more."""
+    microcache.bump("listings")  # the catalog shows it at once
     old_files = [(field.storage, field.name) for field in (image.small, image.medium) if field]
 
     with transaction.atomic():
@@ -399,6 +413,7 @@ def listing_image_reprocess(*, image: ListingImage) -> None:
 def listing_image_process(*, image_id: int) -> ListingImage | None:
     """Make the small and medium WebP thumbnails. Idempotent: an image that is no longer
     `processing` is left alone, and of two runs racing only one result is kept."""
+    microcache.bump("listings")  # the catalog shows it at once
     image = ListingImage.objects.filter(pk=image_id).first()
     if image is None or image.status != ListingImage.Status.PROCESSING:
         return image
@@ -483,6 +498,7 @@ def batch_create(
     certifications: list[str] | None = None,
 ) -> Batch:
     """A harvest lot with a fresh trace code (drawn again on the rare collision)."""
+    microcache.bump("listings")  # the catalog shows it at once
     _lock_open_listing(listing)
     lot_code = (lot_code or "").strip() or None
     certifications = certifications or []
@@ -509,16 +525,23 @@ def batch_create(
     raise Conflict("Could not draw a free trace code; try again.", code="trace_code_busy")
 
 
-def batch_scan(*, trace_code: str) -> None:
-    """Count one look at a label: one atomic UPDATE, so concurrent scans all count and the
-    first scan's time is set once."""
-    if not could_be_trace_code(trace_code):
-        raise NotFound("No harvest lot has this trace code.", code="trace_code_not_found")
-    updated = Batch.objects.filter(trace_code=trace_code).update(
-        scans=F("scans") + 1,
-        first_scanned_at=Coalesce(
-            F("first_scanned_at"), Value(timezone.now(), output_field=DateTimeField())
-        ),
-    )
-    if not updated:
-        raise NotFound("No harvest lot has this trace code.", code="trace_code_not_found")
+def trace_look(*, batch_id: int, address: str, user_agent: str) -> int | None:
+    """Count a look at a lot's trace page: once per visitor a day, never a crawler's or a link
+    preview's, without a database write when Redis is there (marketplace.visitors). Returns
+    today's distinct visitors when that came for free, else None."""
+    return visitors.SCANS.visit(subject_id=batch_id, address=address, user_agent=user_agent)
+
+
+def scans_rollup(*, today: date | None = None) -> int:
+    """Roll the looks of yesterday and today up into BatchScanDaily, and set each changed
+    lot's `scans` to the sum of its days (distinct visitors a day). Idempotent."""
+    changed = visitors.SCANS.rollup(today=today)
+    if changed:
+        total = (BatchScanDaily.objects.filter(batch=OuterRef("pk")).order_by()
+                 .values("batch").annotate(n=Sum("visitors")).values("n"))
+        Batch.objects.filter(pk__in=changed).update(
+            scans=Coalesce(Subquery(total, output_field=IntegerField()), 0),
+            first_scanned_at=Coalesce(
+                F("first_scanned_at"), Value(timezone.now(), output_field=DateTimeField())),
+        )
+    return len(changed)

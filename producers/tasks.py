@@ -13,3 +13,12 @@ def make_listing_image_thumbnails(image_id: int) -> str:
 
     image = listing_image_process(image_id=image_id)
     return image.status if image is not None else "missing"
+
+
+@shared_task(name="producers.tasks.rollup_scans", max_retries=0)
+def rollup_scans() -> int:
+    """Distinct visitors of trace pages per lot and day into BatchScanDaily and Batch.scans
+    (absolute counts: idempotent)."""
+    from producers import services
+
+    return services.scans_rollup()

@@ -6,21 +6,33 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from marketplace.errors import NotFound
-from producers import selectors, services
+from marketplace.visitors import client_address
+from producers import selectors, services, trace
 from producers.tracecodes import qr_png
+
+
+def count_look(request: HttpRequest):
+    """The trace page's look counter for this request: a GET by a person counts (once a day);
+    a HEAD (a link checker) does not."""
+    if request.method != "GET":
+        return None
+    return lambda batch_id: services.trace_look(
+        batch_id=batch_id, address=client_address(request),
+        user_agent=request.headers.get("User-Agent", ""))
 
 
 @require_safe
 def trace_page(request: HttpRequest, trace_code: str) -> HttpResponse:
     try:
-        if request.method == "GET":  # a HEAD (a link checker, a preview) is not a look
-            services.batch_scan(trace_code=trace_code)
-        context = selectors.trace_view(trace_code=trace_code)
+        view = selectors.trace_view(trace_code=trace_code, look=count_look(request))
     except NotFound as exc:
         raise Http404("No harvest lot has this trace code.") from exc
+    context = trace.trace_page_context(view)
     response = render(request, "producers/trace.html", context)
-    # Every look is a scan: never serve the page from a shared cache.
+    # Every look must reach us to be counted: no shared cache; a phone that has the page gets
+    # a 304 while nothing but the count changed.
     response["Cache-Control"] = "no-cache"
+    response["ETag"] = trace.etag(context, "html")
     return response
 
 

@@ -15,8 +15,10 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import User
+from marketplace import visitors
 from marketplace.errors import NotFound, PermissionDenied
 from marketplace.filtering import filtered
 from marketplace.pagination import Page, PageParams, paginate
@@ -90,15 +92,16 @@ def listing_video_count() -> Coalesce:
     return Coalesce(Subquery(videos, output_field=IntegerField()), 0)
 
 
-def origin_videos_of_batch(*, batch) -> list[Video]:
+def origin_videos_of_batch(*, batch_id: int, listing_id: int,
+                           producer_user_id: int) -> list[Video]:
     """A harvest lot's own footage for its trace page: origin videos linked to the lot, or
-    linked to its listing by the farm itself; never failed ones, newest 20."""
-    producer_user_id = batch.listing.producer.user_id
+    linked to its listing by the farm itself (`producer_user_id`); never failed ones, newest
+    20."""
     return list(
         Video.objects.filter(kind=Video.Kind.ORIGIN)
         .exclude(status=Video.Status.FAILED)
-        .filter(Q(links__batch=batch) | Q(links__listing_id=batch.listing_id,
-                                          owner_id=producer_user_id))
+        .filter(Q(links__batch_id=batch_id) | Q(links__listing_id=listing_id,
+                                                owner_id=producer_user_id))
         .distinct()
         .order_by("-created_at", "-id")[:20]
     )
@@ -144,7 +147,9 @@ def _sum_subquery(queryset: QuerySet, group: str, expression, output_field) -> C
 def _performance(*, clicks_of: str, commissions_of: str) -> dict[str, Any]:
     """Clicks, orders, GMV and commissions of the outer row, as correlated subqueries:
     `clicks_of` / `commissions_of` are the paths from ClickDaily / Commission to it."""
-    clicks = ClickDaily.objects.filter(**{clicks_of: OuterRef("pk")})
+    # the days before today; today's clicks are added live (`_with_clicks_today`)
+    clicks = ClickDaily.objects.filter(**{clicks_of: OuterRef("pk")},
+                                       day__lt=timezone.localdate())
     commissions = Commission.objects.filter(**{commissions_of: OuterRef("pk")})
     live = commissions.exclude(status=Commission.Status.CANCELLED)
     pending = commissions.filter(status=Commission.Status.PENDING)
@@ -158,8 +163,15 @@ def _performance(*, clicks_of: str, commissions_of: str) -> dict[str, Any]:
     }
 
 
-def _totals(clicks: QuerySet, commissions: QuerySet) -> dict[str, Any]:
-    click_total = clicks.aggregate(n=Coalesce(Sum("clicks"), 0))["n"]
+def _clicks_today(links: QuerySet) -> dict[int, int]:
+    """Today's distinct visitors of each of these links, live (Redis and the click rows: the
+    roll-up has not necessarily run yet), by link id. Two queries."""
+    return visitors.CLICKS.today(links)
+
+
+def _totals(clicks: QuerySet, commissions: QuerySet, today: dict[int, int]) -> dict[str, Any]:
+    click_total = clicks.filter(day__lt=timezone.localdate()).aggregate(
+        n=Coalesce(Sum("clicks"), 0))["n"] + sum(today.values())
     live = ~Q(status=Commission.Status.CANCELLED)
     money = commissions.aggregate(
         orders=Count("id", filter=live),
@@ -178,9 +190,12 @@ def promoter_stats(*, user: User, params: PageParams) -> dict[str, Any]:
     links = Link.objects.filter(video__owner=user).annotate(
         **_performance(clicks_of="link", commissions_of="link"))
     page = paginate(links, params, ordering=["-created_at", "-id"], scope="stats")
+    today = _clicks_today(Link.objects.filter(video__owner=user))
+    for link in page.items:
+        link.stat_clicks += today.get(link.pk, 0)
     totals = _totals(ClickDaily.objects.filter(link__video__owner=user),
-                     Commission.objects.filter(promoter=promoter))
-    totals["links"] = Link.objects.filter(video__owner=user).count()
+                     Commission.objects.filter(promoter=promoter), today)
+    totals["links"] = len(today)
     return {"links": page.items, "next_cursor": page.next_cursor, "totals": totals}
 
 
@@ -197,8 +212,14 @@ def producer_promotion(*, user: User, params: PageParams) -> dict[str, Any]:
         **_performance(clicks_of="link__listing", commissions_of="listing"),
     )
     page = paginate(listings, params, ordering=["-created_at", "-id"], scope="promotion")
+    links = Link.objects.filter(listing__producer=producer)
+    today = _clicks_today(links)
+    listing_of = dict(links.values_list("pk", "listing_id"))
+    for listing in page.items:
+        listing.stat_clicks += sum(n for link_id, n in today.items()
+                                   if listing_of.get(link_id) == listing.pk)
     totals = _totals(ClickDaily.objects.filter(link__listing__producer=producer),
-                     Commission.objects.filter(listing__producer=producer))
+                     Commission.objects.filter(listing__producer=producer), today)
     return {"items": page.items, "next_cursor": page.next_cursor, "totals": totals}
 
 

@@ -8,19 +8,18 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet, Value
-from django.db.models.functions import Greatest
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from books import services as books_services
+from marketplace import visitors
 from marketplace.errors import Conflict, NotFound, PermissionDenied, Throttled, ValidationFailed
 from marketplace.money import money
 from outbox import enqueue
 from producers.models import Batch, Listing, Producer
 from promotion import attribution, selectors
-from promotion import clicks as click_store
-from promotion.models import Click, ClickDaily, Commission, Link, Promoter, Video
+from promotion.models import Commission, Link, Promoter, Video
 from promotion.oembed import (
     VideoUnavailable,
     fetch_metadata,
@@ -327,54 +326,19 @@ def landing_url(link: Link) -> str:
 
 
 def click_record(*, link_id: int, client_address: str, user_agent: str) -> bool:
-    """Count one click (unless a bot's). Returns whether it was counted (not whether it was
-    the visitor's first of the day)."""
-    if click_store.is_bot(user_agent):
+    """Count one click (unless a bot's): one Redis round trip, or one INSERT without Redis
+    (marketplace.visitors). Returns whether it was counted (not whether it was the visitor's
+    first of the day)."""
+    if visitors.is_bot(user_agent):
         return False
-    day = timezone.localdate()
-    visitor = click_store.visitor_hash(client_address, user_agent, day)
-    if click_store.redis_add(link_id, day, visitor):
-        return True
-    Click.objects.bulk_create([Click(link_id=link_id, day=day, visitor=visitor)],
-                              ignore_conflicts=True)
+    visitors.CLICKS.visit(subject_id=link_id, address=client_address, user_agent=user_agent)
     return True
 
 
 def clicks_rollup(*, today: date | None = None) -> int:
-    """Write the distinct visitors of yesterday and today, per link, into ClickDaily.
-    Counts are absolute and never lowered, so running it twice (or concurrently) changes
-    nothing. Returns the number of (link, day) rows written."""
-    today = today or timezone.localdate()
-    days = [today - timedelta(days=1), today]
-    counts: dict[tuple[int, date], int] = {}
-    rows = (Click.objects.filter(day__in=days).values("link_id", "day")
-            .annotate(n=Count("id")).order_by())
-    for row in rows:
-        counts[(row["link_id"], row["day"])] = row["n"]
-    for key, n in click_store.redis_counts(days).items():
-        counts[key] = counts.get(key, 0) + n
-    if not counts:
-        return 0
-    link_ids = set(Link.objects.filter(pk__in={k[0] for k in counts}).values_list("pk", flat=True))
-    counts = {k: n for k, n in counts.items() if k[0] in link_ids}
-    existing = {
-        (d.link_id, d.day): d
-        for d in ClickDaily.objects.filter(day__in=days, link_id__in=link_ids)
-    }
-    new = [ClickDaily(link_id=k[0], day=k[1], clicks=n) for k, n in counts.items()
-           if k not in existing]
-    ClickDaily.objects.bulk_create(new, ignore_conflicts=True)
-    changed = []
-    now = timezone.now()
-    for key, n in counts.items():
-        row = existing.get(key)
-        if row is not None and n > row.clicks:
-            # GREATEST in the UPDATE itself: a concurrent roll-up that wrote a higher count
-            # since `existing` was read is not lowered
-            row.clicks, row.updated_at = Greatest(F("clicks"), Value(n)), now
-            changed.append(row)
-    ClickDaily.objects.bulk_update(changed, ["clicks", "updated_at"])
-    return len(new) + len(changed)
+    """Write the distinct visitors of yesterday and today, per link, into ClickDaily (absolute
+    counts, never lowered: idempotent). Returns the number of links whose count rose."""
+    return len(visitors.CLICKS.rollup(today=today))
 
 
 # --- Commissions ------------------------------------------------------------------------------

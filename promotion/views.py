@@ -8,7 +8,8 @@ from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.views.decorators.http import require_safe
 
-from promotion import attribution, clicks, selectors, services
+from marketplace.visitors import client_address
+from promotion import attribution, selectors, services
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def promo_redirect(request: HttpRequest, code: str) -> HttpResponseRedirect:
         try:
             counted = services.click_record(
                 link_id=link.pk,
-                client_address=clicks.client_address(request),
+                client_address=client_address(request),
                 user_agent=request.headers.get("User-Agent", ""),
             )
         except DatabaseError:  # a lost click must never cost the visitor the redirect

@@ -1,17 +1,20 @@
 """Harvest lots: POST /listings/{id}/batches, trace codes, the QR label, the trace JSON and
-the page for people; every look counts a scan."""
+the page for people; a look counts once per visitor a day."""
 
 import io
 import re
+import uuid
 from datetime import date
 
 import pytest
 import zxingcpp
+from django.conf import settings as django_settings
 from PIL import Image
 
 from marketplace.errors import InvalidState
 from producers import services
-from producers.models import Batch
+from producers.models import Batch, BatchScan
+from producers.tasks import rollup_scans
 from producers.tracecodes import ALPHABET, LENGTH
 from tests.concurrency import run_concurrently
 from tests.factories import (
@@ -25,6 +28,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile"
 BATCH = {"harvested_on": "2026-10-08", "quantity": 500, "lot_code": "FJ-2026-01",
          "notes": "晴天采摘", "certifications": ["绿色食品", "地理标志产品"]}
 
@@ -128,8 +132,12 @@ def batch(listing):
     return make_batch(listing=listing, lot_code="FJ-2026-01", certifications=["绿色食品"])
 
 
+def look(api, path: str, *, address: str = "203.0.113.7", ua: str = PHONE, **headers):
+    return api.get(path, HTTP_USER_AGENT=ua, REMOTE_ADDR=address, **headers)
+
+
 def test_trace_json_tells_where_the_lot_came_from(api, batch, producer):
-    response = api.get(f"/api/v1/trace/{batch.trace_code}")
+    response = look(api, f"/api/v1/trace/{batch.trace_code}")
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["batch"]["lot_code"] == "FJ-2026-01"
@@ -140,20 +148,52 @@ def test_trace_json_tells_where_the_lot_came_from(api, batch, producer):
     assert body["producer"]["story"] == "三代人种苹果。"
     assert body["producer"]["region"]["path"].endswith("太康县 / 城关回族镇 / 二郎庙村")
     assert body["origin_region"]["code"] == "411627100201"
-    assert body["scans"] == 1 and body["first_scanned_at"]
+    assert body["scans"] == 1  # this look, counted live
     assert body["label_warning"] is False
     assert body["videos"] == []
 
 
-def test_every_look_counts_a_scan_and_the_first_time_stays(api, batch):
+def test_a_visitor_counts_once_a_day_and_the_rollup_keeps_the_count(api, batch):
     url = f"/api/v1/trace/{batch.trace_code}"
-    first = api.get(url).json()
-    api.get(f"/trace/{batch.trace_code}")  # the page counts too
-    third = api.get(url).json()
-    assert (first["scans"], third["scans"]) == (1, 3)
-    assert third["first_scanned_at"] == first["first_scanned_at"]
+    first = look(api, url).json()
+    look(api, f"/trace/{batch.trace_code}")  # the page is the same lot: the same visitor
+    again = look(api, url).json()
+    other = look(api, url, address="198.51.100.9").json()
+    assert (first["scans"], again["scans"], other["scans"]) == (1, 1, 2)
     batch.refresh_from_db()
-    assert batch.scans == 3
+    assert batch.scans == 0  # nothing written to the lot on the request path
+    rollup_scans.delay()
+    batch.refresh_from_db()
+    assert batch.scans == 2 and batch.first_scanned_at is not None
+    after = look(api, url).json()
+    assert after["scans"] == 2 and after["first_scanned_at"]
+    rollup_scans.delay()  # run twice: the same counts
+    batch.refresh_from_db()
+    assert batch.scans == 2
+
+
+def test_a_thousand_looks_from_one_visitor_raise_no_warning(api, batch, settings):
+    """Issue 15: 1,000 anonymous GETs raised `scans` to 1,002 and showed the red banner."""
+    settings.TRACE_SCAN_WARNING_THRESHOLD = 5
+    for _ in range(1000):
+        look(api, f"/api/v1/trace/{batch.trace_code}")
+    rollup_scans.delay()
+    body = look(api, f"/api/v1/trace/{batch.trace_code}").json()
+    assert (body["scans"], body["label_warning"]) == (1, False)
+    assert "可能被复制" not in look(api, f"/trace/{batch.trace_code}").content.decode()
+
+
+@pytest.mark.parametrize("ua", [
+    "", "Mozilla/5.0 (compatible; Googlebot/2.1)", "TelegramBot (like TwitterBot)",
+    "WhatsApp/2.23", "facebookexternalhit/1.1", "Mozilla/5.0 (compatible; Bytespider)",
+    "curl/8.5.0", "python-requests/2.32",
+])
+def test_crawlers_and_link_previews_are_not_looks(api, batch, ua):
+    assert look(api, f"/trace/{batch.trace_code}", ua=ua).status_code == 200
+    assert look(api, f"/api/v1/trace/{batch.trace_code}", ua=ua).json()["scans"] == 0
+    rollup_scans.delay()
+    batch.refresh_from_db()
+    assert batch.scans == 0
 
 
 def test_the_qr_image_does_not_count_as_a_scan(api, batch):
@@ -177,17 +217,42 @@ def test_an_unknown_trace_code_is_404_everywhere(api, categories):
     assert api.get("/trace/NoSuchCode/qr.png").status_code == 404
 
 
-def test_past_the_threshold_the_json_and_the_page_warn(api, batch, settings):
+def test_past_the_threshold_of_distinct_visitors_the_json_and_the_page_warn(
+        api, batch, settings):
     settings.TRACE_SCAN_WARNING_THRESHOLD = 2
-    assert api.get(f"/api/v1/trace/{batch.trace_code}").json()["label_warning"] is False
-    assert "可能被复制" not in api.get(f"/trace/{batch.trace_code}").content.decode()
-    assert api.get(f"/api/v1/trace/{batch.trace_code}").json()["label_warning"] is True
-    page = api.get(f"/trace/{batch.trace_code}").content.decode()
-    assert "此标签可能被复制" in page
+    json_url, page_url = f"/api/v1/trace/{batch.trace_code}", f"/trace/{batch.trace_code}"
+    assert look(api, json_url, address="203.0.113.1").json()["label_warning"] is False
+    assert "可能被复制" not in look(api, page_url, address="203.0.113.2").content.decode()
+    assert look(api, json_url, address="203.0.113.3").json()["label_warning"] is True
+    rollup_scans.delay()  # rolled up or live, the same answer
+    assert look(api, json_url, address="203.0.113.3").json()["label_warning"] is True
+    assert "此标签可能被复制" in look(api, page_url, address="203.0.113.3").content.decode()
 
 
-def test_the_trace_json_has_an_etag(api, batch):
-    assert api.get(f"/api/v1/trace/{batch.trace_code}")["ETag"]
+@pytest.mark.parametrize("kind", ["json", "page"])
+def test_the_trace_etag_holds_while_only_the_count_changes(api, batch, kind):
+    """Issue 16: the count was in the body, so the ETag changed on every read and no phone
+    ever got a 304."""
+    url = f"/api/v1/trace/{batch.trace_code}" if kind == "json" else f"/trace/{batch.trace_code}"
+    first = look(api, url, address="203.0.113.1")
+    etag = first["ETag"]
+    assert etag.startswith('W/"')
+    # another visitor: the count moves, the ETag does not, and the look still counts
+    second = look(api, url, address="203.0.113.2", HTTP_IF_NONE_MATCH=etag)
+    assert second.status_code == 304 and second["ETag"] == etag
+    assert look(api, f"/api/v1/trace/{batch.trace_code}", address="203.0.113.3").json()[
+        "scans"] == 3
+    rollup_scans.delay()
+    assert look(api, url, address="203.0.113.4", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    # anything else changes: a new answer
+    Batch.objects.filter(pk=batch.pk).update(notes="霜降后采摘")
+    changed = look(api, url, address="203.0.113.5", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+
+
+def test_the_json_and_the_page_have_different_etags(api, batch):
+    json_etag = look(api, f"/api/v1/trace/{batch.trace_code}")["ETag"]
+    assert look(api, f"/trace/{batch.trace_code}")["ETag"] != json_etag
 
 
 def test_trace_shows_the_farms_origin_videos_and_nothing_else(api, batch, producer):
@@ -258,19 +323,47 @@ def test_the_trace_url_in_the_label_opens_the_page(api, batch):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_scans_all_count():
+def test_concurrent_looks_count_each_visitor_once():
     batch = make_batch(listing=make_listing(
         producer=make_producer(username="farmer_zhao", name="赵家")))
     threads, per_thread = 8, 10
 
-    def scan():
-        for _ in range(per_thread):
-            services.batch_scan(trace_code=batch.trace_code)
+    def scanner(n):
+        def scan():
+            for i in range(per_thread):  # each thread: 5 visitors, each looking twice
+                services.trace_look(batch_id=batch.pk, address=f"203.0.113.{n * 10 + i % 5}",
+                                    user_agent=PHONE)
+        return scan
 
-    assert run_concurrently(*[scan] * threads) == [None] * threads
+    assert run_concurrently(*[scanner(n) for n in range(threads)]) == [None] * threads
+    rollup_scans.delay()
     batch.refresh_from_db()
-    assert batch.scans == threads * per_thread
+    assert batch.scans == threads * 5
     assert batch.first_scanned_at is not None
+
+
+@pytest.mark.redis
+def test_with_redis_a_look_writes_nothing_to_the_database(api, batch, settings,
+                                                          django_assert_num_queries):
+    settings.CLICK_REDIS_URL = django_settings.REDIS_URL
+    settings.SCAN_REDIS_PREFIX = f"test:scans:{uuid.uuid4().hex}"
+    import redis
+
+    client = redis.Redis.from_url(django_settings.REDIS_URL)
+    try:
+        look(api, f"/trace/{batch.trace_code}")
+        with django_assert_num_queries(3) as captured:  # the lot, its photo, its videos
+            body = look(api, f"/api/v1/trace/{batch.trace_code}", address="198.51.100.1").json()
+        assert not any(q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))
+                       for q in captured.captured_queries)
+        assert body["scans"] == 2
+        assert BatchScan.objects.count() == 0
+        rollup_scans.delay()
+        batch.refresh_from_db()
+        assert batch.scans == 2
+    finally:
+        for key in client.scan_iter(f"{settings.SCAN_REDIS_PREFIX}:*"):
+            client.delete(key)
 
 
 @pytest.mark.postgres

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.conf import settings as django_settings
 
+from marketplace import visitors
 from promotion import attribution, services
 from promotion.models import Click, ClickDaily
 from promotion.tasks import rollup_clicks
@@ -145,17 +146,15 @@ def test_the_raw_address_is_never_stored(api, link):
     assert len(click.visitor) == 32
     # it is the keyed hash of that day's address and user agent
     day = click.day
-    assert services.click_store.visitor_hash("203.0.113.77", PHONE, day) == click.visitor
+    assert visitors.CLICKS.visitor_hash("203.0.113.77", PHONE, day) == click.visitor
 
 
 def test_the_visitor_hash_depends_on_the_secret(settings):
     from datetime import date
 
-    from promotion.clicks import visitor_hash
-
-    first = visitor_hash("203.0.113.7", PHONE, date(2026, 11, 28))
+    first = visitors.CLICKS.visitor_hash("203.0.113.7", PHONE, date(2026, 11, 28))
     settings.CLICK_DEDUP_SECRET = "another-secret"
-    assert visitor_hash("203.0.113.7", PHONE, date(2026, 11, 28)) != first
+    assert visitors.CLICKS.visitor_hash("203.0.113.7", PHONE, date(2026, 11, 28)) != first
 
 
 def test_behind_trusted_proxies_the_forwarded_address_is_the_visitor(api, link, settings):

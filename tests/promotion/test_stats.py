@@ -128,12 +128,13 @@ def _fill(user, listing, start: int, count: int) -> None:
 def test_promoter_stats_run_constant_queries(promoter, farm, django_assert_num_queries):
     user, (_, client) = promoter[0].user, promoter
     _fill(user, farm["apples"], 1, 1)
-    # token, promoter, page, click totals, money totals, link count
-    with django_assert_num_queries(6):
+    # token, promoter, page, the links (for today's live clicks), today's click rows,
+    # click totals, money totals
+    with django_assert_num_queries(7):
         body = client.get("/promoters/me/stats").json()
     assert len(body["links"]) == 1 and body["totals"]["orders"] == 1
     _fill(user, farm["apples"], 2, 19)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         body = client.get("/promoters/me/stats?limit=20").json()
     assert len(body["links"]) == 20
     assert body["totals"]["orders"] == 20
@@ -142,12 +143,14 @@ def test_promoter_stats_run_constant_queries(promoter, farm, django_assert_num_q
 
 def test_producer_promotion_runs_constant_queries(farm, promoter, django_assert_num_queries):
     user = promoter[0].user
-    with django_assert_num_queries(5):  # token, producer, page, click totals, money totals
+    # token, producer, page, the links (ids, and their listings), today's click rows, click
+    # totals, money totals
+    with django_assert_num_queries(8):
         assert len(farm["api"].get("/producers/me/promotion").json()["items"]) == 2
     for i in range(18):
         listing = make_listing(producer=farm["producer"], title=f"苹果{i}", commission_rate="0.10")
         _fill(user, listing, 100 + i, 1)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(8):
         body = farm["api"].get("/producers/me/promotion?limit=20").json()
     assert len(body["items"]) == 20
 
@@ -160,3 +163,26 @@ def test_commission_ledger_runs_constant_queries(promoter, farm, django_assert_n
     _fill(user, farm["apples"], 2, 19)
     with django_assert_num_queries(3):
         assert len(client.get("/promoters/me/commissions").json()["items"]) == 20
+
+
+PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile"
+
+
+def test_todays_clicks_show_at_once_before_any_rollup(promoter, farm, story, api):
+    """Issue 14: a creator who taps their own link sees it in the stats straight away."""
+    _, client = promoter
+    link = story["apples_link"]
+    before = client.get("/promoters/me/stats").json()
+    api.get(f"/p/{link.code}", HTTP_USER_AGENT=PHONE, REMOTE_ADDR="203.0.113.50")
+    api.get(f"/p/{link.code}", HTTP_USER_AGENT=PHONE, REMOTE_ADDR="203.0.113.50")  # same visitor
+    api.get(f"/p/{link.code}", HTTP_USER_AGENT=PHONE, REMOTE_ADDR="203.0.113.51")
+    after = client.get("/promoters/me/stats").json()
+    row = {r["code"]: r for r in after["links"]}[link.code]
+    assert row["clicks"] == 12 + 2
+    assert after["totals"]["clicks"] == before["totals"]["clicks"] + 2
+    farm_rows = {r["listing_id"]: r for r in farm["api"].get("/producers/me/promotion").json()[
+        "items"]}
+    assert farm_rows[farm["apples"].pk]["clicks"] == 12 + 2
+    # once rolled up, the same figures (today is not counted twice)
+    services.clicks_rollup()
+    assert client.get("/promoters/me/stats").json()["totals"] == after["totals"]

@@ -1,0 +1,272 @@
+"""Hand-written ceilings: each hot endpoint as the least code that gives the same answer.
+
+Served by the bench's gunicorn under /_ceiling/ only while the bench runs (BENCH_CEILINGS=1;
+marketplace/urls.py mounts this module then and never otherwise). Each view runs one raw SQL
+statement, turns the rows into the response with orjson, and validates nothing: what the
+framework, the ORM and the schemas cost is what the app's figure minus this one shows. Before
+it measures, the bench checks that each ceiling answers exactly the bytes the app answers
+(`check_same`), so the comparison is between two ways of giving the same answer.
+
+Only what the bench requests is covered (the first page of its catalog filters, anonymous
+reads); anything else is a 404 here.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import orjson
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.urls import path
+from django.utils import timezone
+
+from marketplace import visitors
+from marketplace.pagination import encode_cursor
+
+UNIT_NAMES = {"kg": "千克", "jin": "斤", "box": "箱", "piece": "个", "bag": "袋",
+              "bottle": "瓶", "jar": "罐", "bundle": "捆"}
+KIND_NAMES = {"farmer": "农户", "cooperative": "合作社"}
+
+
+def _dt(value: datetime | None) -> str | None:
+    # as Django's JSON encoder writes it: milliseconds, "Z" for UTC
+    if value is None:
+        return None
+    text = value.isoformat()
+    if value.microsecond:
+        text = text[:23] + text[26:]
+    return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+
+
+def _d(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _url(name: str) -> str | None:
+    if not name:
+        return None
+    url = default_storage.url(name)
+    return url if url.startswith(("http://", "https://")) else f"{settings.SITE_URL}{url}"
+
+
+def _json(data) -> HttpResponse:
+    return HttpResponse(orjson.dumps(data), content_type="application/json; charset=utf-8")
+
+
+REGION = "json_build_array({a}.id, {a}.code, {a}.name, {a}.level, {a}.parent_id, {a}.path)"
+IMAGES = """(SELECT json_agg(json_build_array(i.id, i.status, i.original, i.small, i.medium,
+                                              i.width, i.height) ORDER BY i.position, i.id)
+             FROM producers_listingimage i WHERE i.listing_id = l.id)"""
+VIDEO_COUNT = """(SELECT count(DISTINCT v.id) FROM promotion_video v
+                  WHERE v.status <> 'failed'
+                    AND (v.id IN (SELECT k.video_id FROM promotion_link k WHERE k.listing_id = l.id)
+                         OR v.id IN (SELECT k.video_id FROM promotion_link k
+                                     JOIN producers_batch b ON b.id = k.batch_id
+                                     WHERE b.listing_id = l.id)))"""
+CARD_SELECT = f"""
+SELECT l.id, l.title, c.slug, c.name, l.unit, l.price, l.stock, l.sales, l.status,
+       p.id, p.name, {REGION.format(a="pr")},
+       CASE WHEN o.id IS NULL THEN NULL ELSE {REGION.format(a="o")} END,
+       l.harvest_start, l.harvest_end, l.net_weight_g, l.commission_rate,
+       {IMAGES}, {VIDEO_COUNT}, l.created_at"""
+CARD_FROM = """
+FROM producers_listing l
+JOIN producers_category c ON c.id = l.category_id
+JOIN producers_producer p ON p.id = l.producer_id
+JOIN producers_region pr ON pr.id = p.region_id
+LEFT JOIN producers_region o ON o.id = l.origin_region_id"""
+
+
+def _region(row) -> dict | None:
+    if row is None:
+        return None
+    return {"id": row[0], "code": row[1], "name": row[2], "level": row[3], "parent_id": row[4],
+            "path": row[5]}
+
+
+def _image(row) -> dict:
+    return {"id": row[0], "status": row[1], "original_url": _url(row[2]),
+            "thumbnails": {"small": _url(row[3]), "medium": _url(row[4])},
+            "width": row[5], "height": row[6]}
+
+
+def _card(r) -> dict:
+    return {
+        "id": r[0], "title": r[1], "category": r[2], "category_name": r[3], "unit": r[4],
+        "price": str(r[5]), "currency": "CNY", "stock": r[6], "sales": r[7], "status": r[8],
+        "producer": {"id": r[9], "name": r[10], "region": _region(r[11])},
+        "origin_region": _region(r[12]),
+        "harvest_start": _d(r[13]), "harvest_end": _d(r[14]), "net_weight_g": r[15],
+        "commission_rate": _dec(r[16]), "images": [_image(i) for i in r[17] or ()],
+        "video_count": r[18], "created_at": _dt(r[19]),
+    }
+
+
+ORDERINGS = {
+    "-created": (["-created_at", "-id"], "l.created_at DESC, l.id DESC", (19, 0)),
+    "price": (["price", "id"], "l.price, l.id", (5, 0)),
+    "-price": (["-price", "-id"], "l.price DESC, l.id DESC", (5, 0)),
+    "-sales": (["-sales", "-id"], "l.sales DESC, l.id DESC", (7, 0)),
+}
+
+
+def catalog(request):
+    """GET /api/v1/listings with the bench's filters, first page."""
+    q = request.GET
+    where, params = ["l.status = 'active'"], []
+    if "category" in q:
+        where.append("c.lineage LIKE (SELECT lineage FROM producers_category WHERE slug = %s)"
+                     " || '%%'")
+        params.append(q["category"])
+    if "region" in q:
+        where.append("l.region_lineage LIKE (SELECT lineage FROM producers_region WHERE id = %s)"
+                     " || '%%'")
+        params.append(int(q["region"]))
+    if "min_price" in q:
+        where.append("l.price >= %s")
+        params.append(Decimal(q["min_price"]))
+    if "max_price" in q:
+        where.append("l.price <= %s")
+        params.append(Decimal(q["max_price"]))
+    if q.get("in_stock") == "true":
+        where.append("l.stock > 0")
+    if q.get("promotable") == "true":
+        where.append("l.commission_rate IS NOT NULL")
+    if "cursor" in q or "q" in q or "producer" in q:
+        raise Http404("not covered by the ceiling")
+    fields, order_sql, (sort_col, _) = ORDERINGS[q.get("ordering", "-created")]
+    limit = int(q.get("limit", 20))
+    sql = (f"{CARD_SELECT} {CARD_FROM} WHERE {' AND '.join(where)} ORDER BY {order_sql} "
+           f"LIMIT {limit + 1}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        names = {"created_at": last[19], "price": last[5], "sales": last[7], "id": last[0]}
+        row = type("Row", (), names)
+        scope = f"producers.listing:{','.join(fields)}:"
+        next_cursor = encode_cursor(row, fields, scope)
+    return _json({"items": [_card(r) for r in rows], "next_cursor": next_cursor})
+
+
+BATCHES = """(SELECT json_agg(json_build_array(b.id, b.lot_code, b.trace_code, b.harvested_on,
+                                               b.quantity, b.notes, b.certifications)
+                              ORDER BY b.harvested_on DESC, b.id DESC)
+              FROM producers_batch b WHERE b.listing_id = l.id)"""
+
+
+def listing(request, listing_id: int):
+    """GET /api/v1/listings/{id}, anonymous."""
+    sql = (f"{CARD_SELECT}, l.description, l.story, l.growing_method, {BATCHES}, l.updated_at "
+           f"{CARD_FROM} WHERE l.id = %s AND l.status = 'active'")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [listing_id])
+        r = cursor.fetchone()
+    if r is None:
+        raise Http404
+    data = _card(r)
+    site = settings.SITE_URL
+    data.update(
+        description=r[20], story=r[21], growing_method=r[22],
+        batches=[{"id": b[0], "lot_code": b[1], "trace_code": b[2], "harvested_on": b[3],
+                  "quantity": b[4], "notes": b[5], "certifications": b[6],
+                  "trace_url": f"{site}/trace/{b[2]}", "qr_url": f"{site}/trace/{b[2]}/qr.png"}
+                 for b in r[23] or ()],
+        updated_at=_dt(r[24]),
+    )
+    return _json(data)
+
+
+TRACE_FROM = "producers_batch b JOIN producers_listing l ON l.id = b.listing_id"
+TRACE_SQL = f"""
+SELECT b.lot_code, b.trace_code, b.harvested_on, b.quantity, b.notes, b.certifications,
+       b.scans, b.first_scanned_at,
+       l.title, l.unit, l.growing_method, l.price, l.harvest_start, l.harvest_end, l.story,
+       c.name, p.name, p.kind, p.story, pr.path, COALESCE(o.path, pr.path),
+       (SELECT json_build_array(i.medium, i.width, i.height) FROM producers_listingimage i
+        WHERE i.listing_id = l.id AND i.status = 'ready' ORDER BY i.position, i.id LIMIT 1),
+       (SELECT json_agg(json_build_array(v.canonical_url, v.thumbnail_url, v.title, v.platform)
+                        ORDER BY v.created_at DESC, v.id DESC)
+        FROM (SELECT DISTINCT v.* FROM promotion_video v JOIN promotion_link k ON k.video_id = v.id
+              WHERE v.kind = 'origin' AND v.status <> 'failed'
+                AND (k.batch_id = b.id OR (k.listing_id = l.id AND v.owner_id = p.user_id))
+              ORDER BY v.created_at DESC, v.id DESC LIMIT 20) v),
+       b.id, COALESCE((SELECT d.visitors FROM producers_batchscandaily d
+                       WHERE d.batch_id = b.id AND d.day = %s), 0)
+{CARD_FROM.replace("producers_listing l", TRACE_FROM)}
+WHERE b.trace_code = %s"""
+PLATFORMS = {"douyin": "抖音", "kuaishou": "快手", "bilibili": "哔哩哔哩", "youtube": "YouTube",
+             "tiktok": "TikTok", "xigua": "西瓜视频", "weixin": "微信视频号"}
+
+
+def trace_page(request, trace_code: str):
+    """GET /trace/{code}: the lot in one statement, the look counted as the app counts it
+    (marketplace.visitors: one Redis round trip), the same template."""
+    with connection.cursor() as cursor:
+        cursor.execute(TRACE_SQL, [timezone.localdate(), trace_code])
+        r = cursor.fetchone()
+    if r is None:
+        raise Http404
+    today = visitors.SCANS.visit(subject_id=r[23], address=request.META["REMOTE_ADDR"],
+                                 user_agent=request.headers.get("User-Agent", ""))
+    if today is None:
+        today = visitors.SCANS.today([r[23]])[r[23]]
+    scans = r[6] - r[24] + max(today, r[24])
+    photo = r[21]
+    context = {
+        "batch": {"lot_code": r[0], "trace_code": r[1], "harvested_on": r[2], "quantity": r[3],
+                  "notes": r[4], "certifications": orjson.loads(r[5])},  # jsonb: text here
+        "listing": {"title": r[8], "unit_name": UNIT_NAMES.get(r[9], r[9]),
+                    "growing_method": r[10], "price": r[11], "harvest_start": r[12],
+                    "harvest_end": r[13], "story": r[14], "category_name": r[15]},
+        "producer": {"name": r[16], "kind_name": KIND_NAMES.get(r[17], r[17]), "story": r[18],
+                     "region_path": r[19]},
+        "origin_region_path": r[20],
+        "photo": {"url": _url(photo[0]), "width": photo[1], "height": photo[2]} if photo
+        else None,
+        "videos": [{"canonical_url": v[0], "thumbnail_url": v[1], "title": v[2],
+                    "platform_name": PLATFORMS.get(v[3], v[3])} for v in r[22] or ()],
+        "scans": scans,
+        "first_scanned_at": timezone.localtime(r[7]) if r[7] else None,
+        "label_warning": scans > settings.TRACE_SCAN_WARNING_THRESHOLD,
+    }
+    response = HttpResponse(render_to_string("producers/trace.html", context))
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def share(request, code: str):
+    """GET /p/{code}: one statement, the click counted as the app counts it, a 302."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT k.listing_id, b.trace_code, k.id FROM promotion_link k "
+                       "LEFT JOIN producers_batch b ON b.id = k.batch_id WHERE k.code = %s",
+                       [code])
+        r = cursor.fetchone()
+    if r is None:
+        raise Http404
+    visitors.CLICKS.visit(subject_id=r[2], address=request.META["REMOTE_ADDR"],
+                          user_agent=request.headers.get("User-Agent", ""))
+    target = (settings.PROMO_LANDING_URL.format(listing_id=r[0]) if r[0] is not None
+              else f"/trace/{r[1]}")
+    response = HttpResponseRedirect(target)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+urlpatterns = [
+    path("api/v1/listings", catalog),
+    path("api/v1/listings/<int:listing_id>", listing),
+    path("trace/<str:trace_code>", trace_page),
+    path("p/<str:code>", share),
+]

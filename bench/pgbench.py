@@ -1,0 +1,105 @@
+"""The order scenario's ceiling: pgbench running the order transaction's own SQL.
+
+The same orders as the HTTP scenario (one contended listing, and a second one of another farm
+for every other order, one unit each), at the same contention (as many clients as buyers),
+written as the fewest statements a hand-written checkout needs: one UPDATE takes every line's
+stock (`stock >= quantity` in its WHERE, so it can never go below zero), then one INSERT each
+for the order, its shipments, its lines and its event. A short order rolls back, as the app's
+409 does. What the app spends beyond this (auth, validation, the ORM, the response) is the gap.
+"""
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+
+import dj_database_url
+
+PICK = ("(SELECT id FROM (VALUES %(ids)s) ids(i, id) "
+        "WHERE i = :i OR (:two = 1 AND i = :j))")
+SCRIPT = r"""
+\set i random(0, %(last)d)
+\set j (:i + 7) %% %(count)d
+\set two 1 - (:i %% 2)
+\set buyer random(%(first_buyer)d, %(last_buyer)d)
+BEGIN;
+WITH taken AS (
+  UPDATE producers_listing l SET stock = l.stock - 1, updated_at = now()
+  WHERE l.id IN PICK AND l.stock >= 1 RETURNING l.id, l.producer_id, l.price)
+SELECT count(*) AS n, count(DISTINCT producer_id) AS farms, sum(price) AS subtotal FROM taken \gset
+\if :n = 1 + :two
+INSERT INTO orders_order (number, status, subtotal, shipping_fee, total, currency, recipient,
+  phone, detail, promo_code, note, expires_at, cancel_reason, created_at, updated_at, buyer_id,
+  region_id)
+VALUES ('PB' || txid_current() || '-' || :client_id, 'pending_payment', :subtotal, 10 * :farms,
+  :subtotal + 10 * :farms, 'CNY', '张三', '13800000000', '幸福路 8 号', '', '', now() + interval
+  '30 minutes', '', now(), now(), :buyer, %(region)d) RETURNING id AS order_id \gset
+INSERT INTO orders_shipment (status, subtotal, shipping_fee, carrier, tracking_number,
+  created_at, order_id, producer_id)
+SELECT 'pending', sum(price), 10, '', '', now(), :order_id, producer_id
+FROM producers_listing WHERE id IN PICK GROUP BY producer_id;
+INSERT INTO orders_orderline (title, unit, unit_price, quantity, line_total, listing_id,
+  order_id, shipment_id)
+SELECT l.title, l.unit, l.price, 1, l.price, l.id, :order_id, s.id
+FROM producers_listing l JOIN orders_shipment s ON s.order_id = :order_id
+  AND s.producer_id = l.producer_id
+WHERE l.id IN PICK;
+INSERT INTO orders_orderevent (from_status, to_status, note, created_at, actor_id, order_id)
+VALUES ('', 'pending_payment', 'placed', now(), :buyer, :order_id);
+COMMIT;
+\else
+ROLLBACK;
+\endif
+""".replace("PICK", PICK)
+
+
+@dataclass
+class PgbenchResult:
+    tps: float
+    transactions: int
+    failed: int
+    latency_ms: float
+
+
+def script(listing_ids: list[int], buyer_ids: list[int], region_id: int) -> str:
+    ids = ", ".join(f"({i}, {listing_id})" for i, listing_id in enumerate(listing_ids))
+    return SCRIPT % {
+        "last": len(listing_ids) - 1, "count": len(listing_ids), "ids": ids,
+        "first_buyer": min(buyer_ids), "last_buyer": max(buyer_ids), "region": region_id,
+    }
+
+
+def run(database_url: str, *, listing_ids: list[int], buyer_ids: list[int], region_id: int,
+        clients: int, duration: int) -> PgbenchResult:
+    binary = shutil.which("pgbench")
+    if not binary:
+        raise SystemExit("pgbench is missing (Debian: apt-get install postgresql-client)")
+    params = dj_database_url.parse(database_url)
+    env = {"PGPASSWORD": params.get("PASSWORD") or ""}
+    with tempfile.NamedTemporaryFile("w", suffix=".sql") as file:
+        file.write(script(listing_ids, buyer_ids, region_id))
+        file.flush()
+        completed = subprocess.run(
+            [binary, "-n", "-f", file.name, "-c", str(clients), "-j", "2", "-T", str(duration),
+             "-h", params.get("HOST") or "127.0.0.1", "-p", str(params.get("PORT") or 5432),
+             "-U", params.get("USER") or "postgres", params["NAME"]],
+            capture_output=True, text=True, timeout=duration + 60, check=False,
+            env={**_path_env(), **env},
+        )
+    if completed.returncode != 0:
+        raise SystemExit(f"pgbench failed:\n{completed.stdout}\n{completed.stderr}")
+    values = {}
+    for line in completed.stdout.splitlines():
+        key, _, value = line.partition("=") if "=" in line else line.partition(":")
+        values[key.strip()] = value.strip()
+    tps = float(values["tps"].split()[0])
+    done = int(values["number of transactions actually processed"].split()[0])
+    failed = int(values.get("number of failed transactions", "0").split()[0])
+    latency = float(values.get("latency average", "0 ms").split()[0])
+    return PgbenchResult(tps, done, failed, latency)
+
+
+def _path_env() -> dict[str, str]:
+    import os
+
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}

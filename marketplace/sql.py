@@ -1,0 +1,88 @@
+"""SQL the ORM does not write for us, for PostgreSQL and SQLite alike."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import JSONField, QuerySet, Subquery
+
+
+class JSONRows(Subquery):
+    """The rows of `queryset` (only `columns`, in the queryset's order) as one JSON array of
+    arrays, computed in the database: a page's photos or lots come with their listing's row
+    instead of in a query of their own. An empty set is `[]`."""
+
+    def __init__(self, queryset: QuerySet, columns: list[str]):
+        self.columns = columns
+        super().__init__(queryset.values(*columns), output_field=JSONField())
+
+    def as_sql(self, compiler, connection, template=None, **extra_context):
+        inner, params = super().as_sql(compiler, connection, template="%(subquery)s",
+                                       **extra_context)
+        model = self.query.model
+        names = [model._meta.get_field(c).column for c in self.columns]
+        cells = ", ".join(connection.ops.quote_name(n) for n in names)
+        if connection.vendor == "postgresql":
+            # jsonb, read as text and parsed by JSONField like any other JSON value
+            sql = (f"(SELECT COALESCE(jsonb_agg(jsonb_build_array({cells})), '[]'::jsonb) "
+                   f"FROM ({inner}) _rows)")
+        else:
+            sql = (f"(SELECT COALESCE(json_group_array(json_array({cells})), '[]') "
+                   f"FROM ({inner}) _rows)")
+        return sql, params
+
+
+class CompiledValues:
+    """A values() query compiled to SQL once and then run with new parameters: for the hot
+    reads whose shape never changes (a listing by id, a lot by trace code), building and
+    compiling the query cost more than PostgreSQL spends running it.
+
+    `build(**placeholders)` returns the values() queryset; each keyword is a placeholder value
+    that must appear exactly once among the compiled parameters, and `rows(**values)` runs the
+    SQL with them in its place. Rows come back as dicts, converted as Django converts them
+    (JSON, decimals on SQLite)."""
+
+    def __init__(self, build: Callable[..., QuerySet], **placeholders: Any):
+        self._build = build
+        self._placeholders = placeholders
+        self._compiled: dict[str, tuple] = {}
+        self._model = None
+
+    def _compile(self, alias: str) -> tuple:
+        queryset = self._build(**self._placeholders)
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        slots = {}
+        for name, value in self._placeholders.items():
+            # as given, or as the backend adapted it (SQLite gets dates as text)
+            found = [(i, type(p) is not type(value)) for i, p in enumerate(params)
+                     if (p == value and type(p) is type(value))
+                     or (isinstance(p, str) and p == str(value))]
+            if len(found) != 1:
+                raise ValueError(f"placeholder {name}={value!r} appears {len(found)} times")
+            slots[name] = found[0]
+        query = queryset.query
+        names = (list(query.selected) if query.selected else  # as ValuesIterable names them
+                 [*query.extra_select, *query.values_select, *query.annotation_select])
+        converters = compiler.get_converters([col for col, _, _ in compiler.select])
+        return sql, list(params), slots, names, compiler, converters
+
+    def rows(self, **values: Any) -> list[dict[str, Any]]:
+        from django.db import connections, router
+
+        if self._model is None:
+            self._model = self._build(**self._placeholders).model
+        alias = router.db_for_read(self._model)
+        compiled = self._compiled.get(alias)
+        if compiled is None:
+            compiled = self._compiled[alias] = self._compile(alias)
+        sql, params, slots, names, compiler, converters = compiled
+        params = list(params)
+        for name, value in values.items():
+            index, as_text = slots[name]
+            params[index] = str(value) if as_text else value
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        return [dict(zip(names, row, strict=True)) for row in rows]

@@ -1,0 +1,82 @@
+"""The trace JSON and the trace page, shaped from `selectors.trace_view`, and their ETag.
+
+The ETag is weak and covers everything but the look count (`scans`, `first_scanned_at`):
+every look changes the count, and a phone that already holds the page gets a 304 until
+something else changes (the lot, the farm, a video, the copied-label warning). The count in a
+304'd copy may be behind; the next change of anything else, or a request without
+If-None-Match, brings it up to date.
+"""
+
+import hashlib
+from typing import Any
+
+from marketplace.renderers import dumps
+from producers.models import Listing, Producer
+from producers.selectors import media_url
+from producers.tracecodes import qr_url, trace_url
+from promotion.schemas import VideoPublicOut
+
+UNIT_NAMES = dict(Listing.Unit.choices)
+KIND_NAMES = dict(Producer.Kind.choices)
+COUNT_FIELDS = ("scans", "first_scanned_at")
+
+
+def trace_json(view: dict[str, Any]) -> dict[str, Any]:
+    """TraceOut, field for field."""
+    row = view["row"]
+    return {
+        "batch": {
+            "id": row["id"], "lot_code": row["lot_code"], "trace_code": row["trace_code"],
+            "harvested_on": row["harvested_on"], "quantity": row["quantity"],
+            "notes": row["notes"], "certifications": row["certifications"],
+            "trace_url": trace_url(row["trace_code"]), "qr_url": qr_url(row["trace_code"]),
+        },
+        "listing": {"id": row["listing_id"], "title": row["listing__title"]},
+        "producer": {"id": row["listing__producer_id"], "name": row["listing__producer__name"],
+                     "kind": row["listing__producer__kind"], "region": view["producer_region"],
+                     "story": row["listing__producer__story"]},
+        "origin_region": view["origin_region"],
+        "videos": [VideoPublicOut.from_orm(v).model_dump() for v in view["videos"]],
+        "scans": view["scans"],
+        "first_scanned_at": view["first_scanned_at"],
+        "label_warning": view["label_warning"],
+    }
+
+
+def trace_page_context(view: dict[str, Any]) -> dict[str, Any]:
+    """What producers/trace.html shows (plain values: the template needs no model)."""
+    row = view["row"]
+    photo = view["photo"]
+    return {
+        "batch": {"lot_code": row["lot_code"], "trace_code": row["trace_code"],
+                  "harvested_on": row["harvested_on"], "quantity": row["quantity"],
+                  "notes": row["notes"], "certifications": row["certifications"]},
+        "listing": {"title": row["listing__title"],
+                    "unit_name": UNIT_NAMES.get(row["listing__unit"], row["listing__unit"]),
+                    "growing_method": row["listing__growing_method"],
+                    "price": row["listing__price"],
+                    "harvest_start": row["listing__harvest_start"],
+                    "harvest_end": row["listing__harvest_end"], "story": row["listing__story"],
+                    "category_name": row["listing__category__name"]},
+        "producer": {"name": row["listing__producer__name"],
+                     "kind_name": KIND_NAMES.get(row["listing__producer__kind"],
+                                                 row["listing__producer__kind"]),
+                     "story": row["listing__producer__story"],
+                     "region_path": view["producer_region"]["path"]},
+        "origin_region_path": view["origin_region"]["path"],
+        "photo": {"url": media_url(photo[0]), "width": photo[1], "height": photo[2]}
+        if photo else None,
+        "videos": [{"canonical_url": v.canonical_url, "thumbnail_url": v.thumbnail_url,
+                    "title": v.title, "platform_name": v.get_platform_display()}
+                   for v in view["videos"]],
+        "scans": view["scans"],
+        "first_scanned_at": view["first_scanned_at"],
+        "label_warning": view["label_warning"],
+    }
+
+
+def etag(data: dict[str, Any], representation: str) -> str:
+    """A weak ETag over `data` without the look count."""
+    rest = {k: v for k, v in data.items() if k not in COUNT_FIELDS}
+    digest = hashlib.blake2b(dumps(rest), digest_size=16, key=representation.encode())
+    return f'W/"{digest.hexdigest()}"'
