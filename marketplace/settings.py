@@ -242,7 +242,7 @@ from marketplace.storage import storages as _storages  # noqa: E402
 
 REPORTS_ROOT = Path(env_str("REPORTS_ROOT") or BASE_DIR / "var" / "reports")
 MEDIA_STORAGE = env_str("MEDIA_STORAGE") or "filesystem"
-STORAGES = _storages(MEDIA_STORAGE, MEDIA_ROOT, MEDIA_URL, REPORTS_ROOT, {
+STORAGES = _storages(MEDIA_STORAGE, REPORTS_ROOT, {
     "S3_BUCKET": env_str("S3_BUCKET"),
     "S3_ENDPOINT_URL": env_str("S3_ENDPOINT_URL"),
     "S3_REGION": env_str("S3_REGION"),

@@ -17,15 +17,14 @@ from django.core.exceptions import ImproperlyConfigured
 STATICFILES = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 
-def storages(kind: str, media_root: Path, media_url: str, reports_root: Path,
-             s3: dict[str, str]) -> dict:
+def storages(kind: str, reports_root: Path, s3: dict[str, str]) -> dict:
     """STORAGES for MEDIA_STORAGE=`kind`: `default` (photos, public) and `reports` (private);
     `s3`: the S3_* settings by their names."""
     kind = kind.strip().lower()
     if kind == "filesystem":
         return {
-            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                        "OPTIONS": {"location": str(media_root), "base_url": media_url}},
+            # MEDIA_ROOT and MEDIA_URL, read when used (so a test may move them)
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
             "staticfiles": STATICFILES,
             "reports": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                         "OPTIONS": {"location": str(reports_root)}},
