@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.request import RawPostDataException
 from ninja import Schema, Status
 from ninja.responses import NinjaJSONEncoder
@@ -92,6 +92,8 @@ def _rendered(result, response_schema: type[Schema], status: int,
               request: HttpRequest) -> tuple[int, Any]:
     """(status, body) of what the view returned, rendered through `response_schema` once and
     with ninja's encoder, as ninja would: times to the millisecond, decimals as strings."""
+    if isinstance(result, HttpResponse):  # a view that built its JSON itself (a listing)
+        return result.status_code, json.loads(result.content)
     code, obj = (status, result)
     if isinstance(result, Status):
         code, obj = result.status_code, result.value
