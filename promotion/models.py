@@ -55,6 +55,15 @@ class Video(models.Model):
     title = models.CharField(max_length=200, blank=True)
     thumbnail_url = models.URLField(max_length=500, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    class FailureReason(models.TextChoices):
+        UNAVAILABLE = "unavailable", "平台上没有这个公开视频"
+        FETCH_REFUSED = "fetch_refused", "链接跳出了视频平台，或平台的回答不可用"
+        SHORT_LINK_UNRESOLVED = "short_link_unresolved", "短链接多次尝试仍无法解析"
+        UNSUPPORTED_URL = "unsupported_url", "不是支持的平台的视频链接"
+        DUPLICATE = "duplicate", "与已有的视频相同"
+
+    # Why a failed video failed (empty otherwise): the owner is told instead of guessing.
+    failure_reason = models.CharField(max_length=24, choices=FailureReason.choices, blank=True)
     # A short link that resolved to a video the owner already had: that video (this one is
     # then failed and hidden; links that could not move stay here and keep working).
     duplicate_of = models.ForeignKey(

@@ -45,20 +45,45 @@ class VideoIn(Schema):
                           "origin for a producer, promo for a promoter.")
 
 
+def _known(obj, name: str) -> str | None:
+    """A text the video does not have yet (stored empty) is null, not "" (a row or a dict)."""
+    value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+    return value or None
+
+
 class VideoPublicOut(Schema):
     id: int
     platform: str
     external_id: str
     canonical_url: str
-    title: str
-    thumbnail_url: str
+    title: str | None = Field(..., description="null until known (fetched in the background "
+                                                "where the platform has oEmbed).")
+    thumbnail_url: str | None = Field(..., description="null until known.")
     status: Literal["pending", "ready", "failed", "unverified"] = Field(
         ..., description="`unverified`: a promoter's video on a platform without oEmbed, shown "
                          "nowhere until staff check it or a farm approves it on its listing.")
+    failure_reason: Literal[
+        "unavailable", "fetch_refused", "short_link_unresolved", "unsupported_url", "duplicate",
+    ] | None = Field(..., description=(
+        "Why a failed video failed (null otherwise): `unavailable` (no such public video on the "
+        "platform), `fetch_refused` (the link left the platform, or its answer was unusable), "
+        "`short_link_unresolved`, `unsupported_url`, `duplicate` (see `duplicate_of_id`)."))
     kind: Literal["origin", "promo"]
     player_url: str | None = Field(
         None, description="Embeddable player built from the platform id (never oEmbed HTML).")
     created_at: datetime
+
+    @staticmethod
+    def resolve_title(obj) -> str | None:
+        return _known(obj, "title")
+
+    @staticmethod
+    def resolve_thumbnail_url(obj) -> str | None:
+        return _known(obj, "thumbnail_url")
+
+    @staticmethod
+    def resolve_failure_reason(obj) -> str | None:
+        return _known(obj, "failure_reason")
 
     @staticmethod
     def resolve_player_url(obj) -> str | None:

@@ -122,7 +122,8 @@ def _merge_into(video: Video, original: Video) -> None:
     movable = video.links.exclude(listing_id__in=taken_listings).exclude(
         batch_id__in=taken_batches)
     movable.update(video=original)
-    Video.objects.filter(pk=video.pk).update(status=Video.Status.FAILED, duplicate_of=original)
+    Video.objects.filter(pk=video.pk).update(status=Video.Status.FAILED, duplicate_of=original,
+                                             failure_reason=Video.FailureReason.DUPLICATE)
 
 
 def _apply_resolution(video: Video, parsed) -> Video | None:
@@ -181,8 +182,11 @@ def _video_settle_unfetched(video_id: int) -> None:
     """The last attempt failed for want of an answer: a video whose id is known is ready
     without a title (the player is built from the id), a short link never resolved failed."""
     url, kind = Video.objects.values_list("canonical_url", "kind").get(pk=video_id)
-    unresolved = parse_video_url(url).is_short_link
-    _finish(video_id, Video.Status.FAILED if unresolved else _unchecked_status(kind))
+    if parse_video_url(url).is_short_link:
+        _finish(video_id, Video.Status.FAILED,
+                failure_reason=Video.FailureReason.SHORT_LINK_UNRESOLVED)
+    else:
+        _finish(video_id, _unchecked_status(kind))
 
 
 def video_fetch_details(*, video_id: int, final_attempt: bool = True) -> None:
@@ -199,7 +203,7 @@ def video_fetch_details(*, video_id: int, final_attempt: bool = True) -> None:
     try:
         is_short_link = parse_video_url(video.canonical_url).is_short_link
     except UnsupportedVideoUrl:
-        _finish(video.pk, Video.Status.FAILED)
+        _finish(video.pk, Video.Status.FAILED, failure_reason=Video.FailureReason.UNSUPPORTED_URL)
         return
     try:
         if is_short_link:
@@ -209,7 +213,9 @@ def video_fetch_details(*, video_id: int, final_attempt: bool = True) -> None:
         _video_fetch(video)
     except (FetchRefused, VideoUnavailable) as exc:
         logger.warning("video %s failed: %s", video_id, exc)
-        _finish(video_id, Video.Status.FAILED)
+        reason = (Video.FailureReason.UNAVAILABLE if isinstance(exc, VideoUnavailable)
+                  else Video.FailureReason.FETCH_REFUSED)
+        _finish(video_id, Video.Status.FAILED, failure_reason=reason)
     except FetchFailed:
         if not final_attempt:
             raise

@@ -193,8 +193,35 @@ def test_a_refused_fetch_marks_the_video_failed(promoter, fake_platform,
     with django_capture_on_commit_callbacks(execute=True):
         video_id = client.post("/videos", {"url": YT}).json()["id"]
     video = client.get(f"/videos/{video_id}").json()
-    assert video["status"] == "failed" and video["title"] == ""
+    assert video["status"] == "failed" and video["title"] is None
+    assert video["thumbnail_url"] is None
+    assert video["failure_reason"] == "fetch_refused"
     assert fake_platform.requests == []
+
+
+def test_a_video_the_platform_does_not_have_fails_saying_so(
+    promoter, fake_platform, settings, django_capture_on_commit_callbacks
+):
+    settings.SAFE_FETCH_ALLOW_LOOPBACK_FOR_TESTS = True
+    fake_platform.route("www.youtube.com", "/oembed", status=404, body="Not Found")
+    _, client = promoter
+    with django_capture_on_commit_callbacks(execute=True):
+        video_id = client.post("/videos", {"url": YT}).json()["id"]
+    video = client.get(f"/videos/{video_id}").json()
+    assert (video["status"], video["failure_reason"]) == ("failed", "unavailable")
+
+
+def test_a_short_link_that_never_resolves_fails_saying_so(
+    promoter, django_capture_on_commit_callbacks
+):
+    # no network at all (the autouse resolver refuses): retried, then failed with the reason
+    _, client = promoter
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client.post("/videos", {"url": "https://b23.tv/aB3dE9x"}).json()
+    assert (created["title"], created["thumbnail_url"], created["failure_reason"]) == (
+        None, None, None)
+    video = client.get(f"/videos/{created['id']}").json()
+    assert (video["status"], video["failure_reason"]) == ("failed", "short_link_unresolved")
 
 
 def test_a_platform_that_never_answers_leaves_a_known_video_unverified_without_title(
@@ -206,7 +233,8 @@ def test_a_platform_that_never_answers_leaves_a_known_video_unverified_without_t
     with django_capture_on_commit_callbacks(execute=True):
         video_id = client.post("/videos", {"url": YT}).json()["id"]
     video = client.get(f"/videos/{video_id}").json()
-    assert video["status"] == "unverified" and video["title"] == ""
+    assert video["status"] == "unverified" and video["title"] is None
+    assert video["thumbnail_url"] is None and video["failure_reason"] is None
 
 
 def test_a_transient_failure_before_the_last_attempt_is_retried_and_changes_nothing(promoter):
@@ -267,7 +295,8 @@ def test_a_short_link_leading_off_the_platform_fails(promoter, fake_platform, se
     _, client = promoter
     with django_capture_on_commit_callbacks(execute=True):
         video_id = client.post("/videos", {"url": "https://b23.tv/aB3dE9x"}).json()["id"]
-    assert client.get(f"/videos/{video_id}").json()["status"] == "failed"
+    failed = client.get(f"/videos/{video_id}").json()
+    assert (failed["status"], failed["failure_reason"]) == ("failed", "fetch_refused")
     assert [h for h, _ in fake_platform.requests] == ["b23.tv"]
 
 
@@ -290,6 +319,7 @@ def test_a_short_link_to_a_video_already_posted_merges_into_it(
 
     merged = client.get(f"/videos/{short}").json()
     assert merged["status"] == "failed" and merged["duplicate_of_id"] == original
+    assert merged["failure_reason"] == "duplicate"
     assert Link.objects.get(pk=moved["id"]).video_id == original
     # a link that would clash with the original's stays where it is, and keeps working
     assert Link.objects.get(pk=clash["id"]).video_id == short
