@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import escape
 
 from accounts.lockout import locked_for, record_failure, record_success
-from promotion.clicks import client_address
+from marketplace.visitors import client_address
 
 
 def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
