@@ -50,6 +50,7 @@ def test_it_shows_the_farms_own_videos_not_the_promoters(client, listing):
     make_link(video=promo, listing=listing)
     html = client.get(f"/l/{listing.pk}").content.decode()
     assert "果园实拍" in html and farm_video.canonical_url in html
+    assert f"<small>{farm_video.get_platform_display()}</small>" in html
     assert "达人带货" not in html
 
 

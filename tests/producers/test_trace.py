@@ -277,6 +277,7 @@ def test_trace_shows_the_farms_origin_videos_and_nothing_else(api, batch, produc
     assert [v for v in shown if v["id"] == on_lot.pk] == [v for v in videos if v["id"] == on_lot.pk]
     page = api.get(f"/trace/{batch.trace_code}").content.decode()
     assert "果园实拍1" in page and 'href="https://www.bilibili.com/video/BV1"' in page
+    assert "<small>哔哩哔哩</small>" in page
     assert "果园实拍4" not in page
 
 
