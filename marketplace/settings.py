@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "demo",  # `manage.py demo` only: development data, no models
     "reports",
     "outbox",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -354,14 +355,48 @@ ORDER_MAX_QUANTITY = env_int("ORDER_MAX_QUANTITY", 999, minimum=1)  # per line
 # most this many units in them (409 past either).
 ORDER_MAX_UNPAID = env_int("ORDER_MAX_UNPAID", 3, minimum=1)
 ORDER_MAX_UNPAID_UNITS = env_int("ORDER_MAX_UNPAID_UNITS", 200, minimum=1)
-# Payment providers a buyer may choose (`POST /orders/{id}/pay {"method": ...}`).
-PAYMENT_PROVIDERS = env_list("PAYMENT_PROVIDERS", "sandbox")
+# --- Payments (issue 10) ------------------------------------------------------------------------
+# Providers a buyer may choose (`POST /orders/{id}/pay {"method": ...}`): wechat, alipay,
+# sandbox. The sandbox settles at once and takes no money: it is the default only with DEBUG on,
+# and listing it with DEBUG off stops the start unless PAYMENT_SANDBOX_IN_PRODUCTION=1.
+PAYMENT_PROVIDERS = env_list("PAYMENT_PROVIDERS", "sandbox" if DEBUG else "")
+PAYMENT_SANDBOX_IN_PRODUCTION = env_bool("PAYMENT_SANDBOX_IN_PRODUCTION", False)
+_unknown = sorted(set(PAYMENT_PROVIDERS) - {"wechat", "alipay", "sandbox"})
+if _unknown:
+    raise ImproperlyConfigured(
+        f"PAYMENT_PROVIDERS names unknown providers {_unknown}: use wechat, alipay, sandbox."
+    )
+if "sandbox" in PAYMENT_PROVIDERS and not DEBUG and not PAYMENT_SANDBOX_IN_PRODUCTION:
+    raise ImproperlyConfigured(
+        "PAYMENT_PROVIDERS lists sandbox with DEBUG off: the sandbox marks orders paid without "
+        "taking any money. Remove it, or set PAYMENT_SANDBOX_IN_PRODUCTION=1 if you mean it."
+    )
 # HMAC-SHA256 secret the sandbox provider signs its webhooks with; no default outside DEBUG.
 PAYMENT_SANDBOX_WEBHOOK_SECRET = env_str(
     "PAYMENT_SANDBOX_WEBHOOK_SECRET", "dev-sandbox-webhook-secret" if DEBUG else ""
 )
 # A signed webhook older (or further in the future) than this many seconds is refused.
 PAYMENT_WEBHOOK_TOLERANCE = env_int("PAYMENT_WEBHOOK_TOLERANCE", 300)
+# Connect and read timeout of every call to a payment platform, in seconds.
+PAYMENT_HTTP_TIMEOUT = env_float("PAYMENT_HTTP_TIMEOUT", 10.0, minimum=0.1)
+# A payment no notification settled is asked for (queried) after this many seconds.
+PAYMENT_QUERY_AFTER = env_int("PAYMENT_QUERY_AFTER", 5 * 60, minimum=1)
+# Public base of the webhook URLs the platforms post to (https in production).
+PAYMENT_NOTIFY_BASE_URL = env_str("PAYMENT_NOTIFY_BASE_URL", SITE_URL).rstrip("/")
+# WeChat Pay API v3 (merchant key and platform public key: PEM file paths).
+WECHATPAY_API_BASE = env_str("WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com").rstrip("/")
+WECHATPAY_MCHID = env_str("WECHATPAY_MCHID")
+WECHATPAY_APPID = env_str("WECHATPAY_APPID")
+WECHATPAY_APIV3_KEY = env_str("WECHATPAY_APIV3_KEY")
+WECHATPAY_PRIVATE_KEY = env_str("WECHATPAY_PRIVATE_KEY")
+WECHATPAY_CERT_SERIAL = env_str("WECHATPAY_CERT_SERIAL")
+WECHATPAY_PLATFORM_PUBLIC_KEY = env_str("WECHATPAY_PLATFORM_PUBLIC_KEY")
+WECHATPAY_PLATFORM_KEY_ID = env_str("WECHATPAY_PLATFORM_KEY_ID")
+# Alipay open platform, RSA2 (app private key and Alipay public key: PEM file paths).
+ALIPAY_GATEWAY = env_str("ALIPAY_GATEWAY", "https://openapi.alipay.com/gateway.do")
+ALIPAY_APP_ID = env_str("ALIPAY_APP_ID")
+ALIPAY_PRIVATE_KEY = env_str("ALIPAY_PRIVATE_KEY")
+ALIPAY_PUBLIC_KEY = env_str("ALIPAY_PUBLIC_KEY")
 
 
 # --- Books (issue 11) ---------------------------------------------------------------------------

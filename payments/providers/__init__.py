@@ -1,0 +1,36 @@
+"""Payment providers by name, and the methods a buyer chooses between.
+
+`PAYMENT_PROVIDERS` (settings) says which providers are enabled; a method is offered when its
+provider is enabled and configured (its keys readable)."""
+
+from django.conf import settings
+
+from payments.providers.base import (
+    Charge,
+    Notice,
+    NotificationRefused,
+    Provider,
+    ProviderRefused,
+    ProviderUnavailable,
+    RefundOrder,
+    RefundResult,
+    Trade,
+)
+from payments.providers.sandbox import SandboxProvider
+
+PROVIDERS: dict[str, Provider] = {p.name: p for p in [SandboxProvider()]}
+METHODS: dict[str, str] = {m: p.name for p in PROVIDERS.values() for m in p.methods}
+
+__all__ = ["PROVIDERS", "METHODS", "Charge", "NotificationRefused", "Notice", "Provider",
+           "ProviderRefused", "ProviderUnavailable", "RefundOrder", "RefundResult", "Trade",
+           "enabled", "provider_of_method"]
+
+
+def enabled(name: str) -> bool:
+    return name in PROVIDERS and name in settings.PAYMENT_PROVIDERS
+
+
+def provider_of_method(method: str) -> Provider | None:
+    """The provider that takes `method` (None: no such method)."""
+    name = METHODS.get(method)
+    return PROVIDERS[name] if name else None
