@@ -17,7 +17,8 @@ from demo import clock
 from demo.accounts import DemoAccount
 from marketplace.errors import DomainError
 from orders.models import Order
-from orders.services import order_pay, order_place, shipment_confirm, shipment_ship
+from orders.services import order_place, shipment_confirm, shipment_ship
+from payments.services import payment_start as order_pay
 from producers.models import Listing, Region
 
 FARMER = "farmer_taikang"  # made by demo.producers

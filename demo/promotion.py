@@ -20,11 +20,11 @@ from marketplace.errors import DomainError
 from orders.models import Order
 from orders.services import (
     order_cancel,
-    order_pay,
     order_place,
     shipment_confirm,
     shipment_ship,
 )
+from payments.services import payment_start as order_pay
 from producers.models import Batch, Listing, Region
 from promotion import attribution, services
 from promotion.models import ClickDaily, Commission, Link, Promoter, Video

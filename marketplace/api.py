@@ -10,6 +10,7 @@ from marketplace.health_api import router as health_router
 from marketplace.parsing import MediaTypeParser
 from marketplace.renderers import OrjsonRenderer
 from orders.api import router as orders_router
+from payments.api import router as payments_router
 from producers.api import router as producers_router
 from promotion.api import router as promotion_router
 from reports.api import router as reports_router
@@ -53,6 +54,7 @@ api.add_router("", health_router)
 api.add_router("", accounts_router)
 api.add_router("", producers_router)
 api.add_router("", orders_router)
+api.add_router("", payments_router)
 api.add_router("", promotion_router)
 api.add_router("", reports_router)
 api.add_router("", books_router)

@@ -184,6 +184,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-work": {"task": "outbox.tasks.sweep_stuck_work", "schedule": 120.0},
     "purge-done-intents": {"task": "outbox.tasks.purge_done", "schedule": 3600.0},
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 60.0},
+    "reconcile-payments": {"task": "payments.tasks.reconcile", "schedule": 60.0},
     "rollup-clicks": {"task": "promotion.tasks.rollup_clicks", "schedule": 60.0},
     "rollup-scans": {"task": "producers.tasks.rollup_scans", "schedule": 60.0},
     "settle-commissions": {"task": "promotion.tasks.settle_commissions", "schedule": 600.0},

@@ -20,7 +20,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 # The suite runs with DEBUG off (as production) and pays with the sandbox unless a test
 # configures a real provider against its fake platform.
 PAYMENT_PROVIDERS = ["sandbox"]
-PAYMENT_SANDBOX_WEBHOOK_SECRET = PAYMENT_SANDBOX_WEBHOOK_SECRET or "test-sandbox-webhook-secret"
+PAYMENT_SANDBOX_WEBHOOK_SECRET = "test-sandbox-webhook-secret"
 AUTH_THROTTLE_RATE = "1000/min"
 IMAGE_UPLOAD_THROTTLE_RATE = "100000/hour"  # a test that means it sets its own
 ORDER_MAX_UNPAID = 100000  # likewise: tests place many unpaid orders with one buyer

@@ -45,7 +45,8 @@ class ShipmentInline(ReadOnlyInline):
 
 class PaymentInline(ReadOnlyInline):
     model = Payment
-    fields = ["provider", "provider_ref", "amount", "status", "created_at", "refunded_at"]
+    fields = ["provider", "method", "provider_ref", "transaction_id", "amount", "status",
+              "booked", "created_at", "succeeded_at", "closed_at"]
     readonly_fields = fields
 
 
@@ -126,10 +127,10 @@ class OrderEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["provider_ref", "provider", "order", "amount", "status", "created_at",
-                    "refunded_at"]
+    list_display = ["provider_ref", "provider", "method", "order", "amount", "status",
+                    "booked", "created_at", "succeeded_at"]
     list_filter = ["provider", "status"]
-    search_fields = ["provider_ref", "order__number"]
+    search_fields = ["provider_ref", "transaction_id", "order__number"]
     list_select_related = ["order"]
 
 

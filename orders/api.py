@@ -10,11 +10,9 @@ from orders.schemas import (
     OrderIn,
     OrderOut,
     OrderQuery,
-    PayIn,
     ShipIn,
     ShipmentOut,
     ShipmentQuery,
-    WebhookOut,
 )
 from promotion.attribution import COOKIE as VISIT_COOKIE
 
@@ -54,15 +52,6 @@ def order_detail(request: HttpRequest, order_id: PathId):
     return selectors.order_get(user=request.auth, order_id=order_id)
 
 
-@router.post("/orders/{order_id}/pay", response=OrderOut, auth=bearer)
-@idempotent(OrderOut)
-def order_pay(request: HttpRequest, order_id: PathId, payload: PayIn):
-    """Pay the order (the buyer). The sandbox settles at once. Cancelled or past its payment
-    window -> 409 invalid_state. Honours `Idempotency-Key`."""
-    services.order_pay(order_id=order_id, user=request.auth, method=payload.method)
-    return selectors.order_get(user=request.auth, order_id=order_id)
-
-
 @router.post("/orders/{order_id}/cancel", response=OrderOut, auth=bearer)
 def order_cancel(request: HttpRequest, order_id: PathId):
     """The buyer cancels before anything shipped: stock back, refund if paid."""
@@ -91,11 +80,3 @@ def shipment_confirm(request: HttpRequest, shipment_id: PathId):
     """The buyer confirms a parcel arrived."""
     services.shipment_confirm(shipment_id=shipment_id, user=request.auth)
     return selectors.shipment_get(shipment_id=shipment_id)
-
-
-@router.post("/payments/webhooks/{provider}", response=WebhookOut, tags=["payments"])
-def payment_webhook(request: HttpRequest, provider: str):
-    """A payment provider's signed callback (the sandbox: `X-Shanhuo-Signature`). Replays and
-    duplicates change nothing."""
-    result = services.payment_webhook_receive(provider_name=provider, request=request)
-    return {"status": result.status, "event_id": result.event_id}

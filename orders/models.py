@@ -153,24 +153,33 @@ class OrderLine(models.Model):
 
 
 class Payment(models.Model):
-    """Money a provider took (or tried to take) for an order."""
+    """One attempt to take an order's money through a provider. `provider_ref` is our number
+    for it at the platform (WeChat and Alipay `out_trade_no`), `transaction_id` theirs.
+    Refunds are `payments.Refund` rows against it."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "待确认"
         SUCCEEDED = "succeeded", "已支付"
         FAILED = "failed", "失败"
-        REFUNDED = "refunded", "已退款"
+        CLOSED = "closed", "已关闭"
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
     provider = models.CharField(max_length=32)
+    method = models.CharField(max_length=32, blank=True)
     provider_ref = models.CharField(max_length=128)
+    transaction_id = models.CharField(max_length=128, blank=True)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3, default="CNY")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    refund_ref = models.CharField(max_length=128, blank=True)
+    # what the app does next (API.md `payment.action`) while the payment is pending
+    action = models.JSONField(null=True, blank=True)
+    # this payment is the one that paid the order (its money is in the books)
+    booked = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
-    refunded_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # the reconciliation task last asked the provider about it then
+    checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -180,6 +189,7 @@ class Payment(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
+        indexes = [models.Index(fields=["status", "created_at"], name="payment_status_created")]
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.provider_ref}"

@@ -44,12 +44,24 @@ class OrderIn(Schema):
     note: str | None = Field(None, max_length=500, pattern=TEXT)
 
 
+PaymentMethod = Literal["wechat_jsapi", "wechat_h5", "wechat_native", "alipay_wap",
+                        "alipay_app", "sandbox"]
+
+
 class PayIn(Schema):
     model_config = example(
-        {"method": "sandbox"}
+        {"method": "wechat_jsapi", "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}
     )
-    method: str = Field(
-        "sandbox", max_length=32, pattern=TEXT, description="A payment provider: `sandbox`."
+    method: PaymentMethod = Field(
+        "sandbox",
+        description="`wechat_jsapi` (inside WeChat, needs `openid`), `wechat_h5` (a mobile "
+                    "browser), `wechat_native` (a QR code), `alipay_wap` (a mobile browser), "
+                    "`alipay_app` (the Alipay SDK in an app), `sandbox` (development only). A "
+                    "method this server has not enabled -> 409 payment_method_unavailable.",
+    )
+    openid: str | None = Field(
+        None, min_length=1, max_length=128, pattern=r"^[0-9A-Za-z_-]+$",
+        description="The buyer's openid under the merchant's WeChat appid (wechat_jsapi).",
     )
 
 
@@ -119,6 +131,34 @@ def _address(order, *, shipments: list, farm_view: bool) -> dict:
     }, shipments=shipments, farm_view=farm_view)
 
 
+class PaymentOut(Schema):
+    id: int
+    provider: str
+    method: str
+    status: Literal["pending", "succeeded", "failed", "closed"]
+    amount: Decimal
+    currency: str
+    action: dict | None = Field(
+        ..., description="What the app does next while the payment is pending: "
+                         "`{type: jsapi, params}` (wx.requestPayment / WeixinJSBridge), "
+                         "`{type: redirect, url}` (open it), `{type: qr, code_url}` (show it as "
+                         "a QR code), `{type: sdk, order_string}` (the Alipay SDK); null once "
+                         "settled.")
+
+    @staticmethod
+    def resolve_action(obj) -> dict | None:
+        return obj.action if obj.status == "pending" else None
+
+
+class RefundOut(Schema):
+    id: int
+    order_id: int
+    amount: Decimal
+    reason: str
+    status: Literal["pending", "succeeded", "failed"]
+    created_at: datetime
+
+
 class OrderOut(Schema):
     id: int
     number: str
@@ -140,6 +180,18 @@ class OrderOut(Schema):
     cancelled_at: datetime | None
     cancel_reason: str
     created_at: datetime
+    payment: PaymentOut | None = Field(
+        ..., description="The latest payment attempt (the buyer's view; null for a farm).")
+    refunds: list[RefundOut] = Field(..., description="Money given back (the buyer's view).")
+
+    @staticmethod
+    def resolve_payment(obj):
+        payments = obj.visible_payments
+        return payments[-1] if payments else None
+
+    @staticmethod
+    def resolve_refunds(obj) -> list:
+        return obj.visible_refunds
 
     @staticmethod
     def resolve_lines(obj) -> list:

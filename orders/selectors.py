@@ -14,7 +14,7 @@ from marketplace.errors import NotFound, PermissionDenied
 from marketplace.filtering import filtered
 from marketplace.pagination import Page, PageParams, paginate
 from orders.filters import OrderFilter, ShipmentFilter
-from orders.models import Order, OrderLine, Shipment
+from orders.models import Order, OrderLine, Payment, Shipment
 from producers.models import Producer
 
 BUYER, PRODUCER = "buyer", "producer"
@@ -31,9 +31,14 @@ def _orders(producer_id: int | None) -> QuerySet[Order]:
     if producer_id is not None:
         lines = lines.filter(shipment__producer_id=producer_id)
         shipments = shipments.filter(producer_id=producer_id)
+    money = [] if producer_id is not None else [
+        Prefetch("payments", queryset=Payment.objects.order_by("id"), to_attr="visible_payments"),
+        Prefetch("refunds", to_attr="visible_refunds"),
+    ]
     return Order.objects.select_related("region").prefetch_related(
         Prefetch("lines", queryset=lines, to_attr="visible_lines"),
         Prefetch("shipments", queryset=shipments, to_attr="visible_shipments"),
+        *money,
     )
 
 
@@ -47,6 +52,8 @@ def _shape(orders: list[Order], view: str) -> list[Order]:
             shipment.line_ids = line_ids[shipment.pk]
             shipment.currency = order.currency
         order.view = view
+        if view == PRODUCER:  # the buyer's payment and refunds are the buyer's
+            order.visible_payments, order.visible_refunds = [], []
         if view == PRODUCER:
             order.view_subtotal = sum(s.subtotal for s in order.visible_shipments)
             order.view_shipping_fee = sum(s.shipping_fee for s in order.visible_shipments)
@@ -133,8 +140,11 @@ def shipment_get(*, shipment_id: int) -> Shipment:
 
 def order_ids_to_expire(*, now, limit: int = 500,
                         listing_ids: list[int] | None = None) -> list[int]:
-    """Unpaid orders past their payment window (holding one of `listing_ids`, if given)."""
-    orders = Order.objects.filter(status=Order.Status.PENDING_PAYMENT, expires_at__lte=now)
+    """Unpaid orders past their payment window (holding one of `listing_ids`, if given). An
+    order with a payment still open at a platform is left to the payments app, which closes
+    the payment first (the buyer may be paying right now) and then expires the order."""
+    orders = (Order.objects.filter(status=Order.Status.PENDING_PAYMENT, expires_at__lte=now)
+              .exclude(payments__status=Payment.Status.PENDING))
     if listing_ids is not None:
         orders = orders.filter(lines__listing_id__in=listing_ids).distinct()
     return list(orders.order_by("expires_at", "id").values_list("pk", flat=True)[:limit])

@@ -19,7 +19,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
-from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
@@ -33,14 +32,12 @@ from marketplace.errors import (
     ValidationFailed,
 )
 from marketplace.money import money
-from orders import payments, selectors
+from orders import selectors
 from orders.models import (
     MAX_AMOUNT,
     Order,
     OrderEvent,
     OrderLine,
-    Payment,
-    PaymentWebhookEvent,
     Shipment,
 )
 from orders.signals import order_cancelled, order_placed
@@ -316,9 +313,11 @@ def _order_of_buyer(*, order_id: int, user: User) -> Order:
 # --- Paying -------------------------------------------------------------------------------------
 
 
-def _mark_paid(order_id: int, *, actor: User | None, now, note: str,
-               conditions: dict | None = None) -> bool:
-    """pending_payment -> paid; each farm gets its packing list once this commits."""
+def order_mark_paid(order_id: int, *, actor: User | None, now, note: str,
+                    conditions: dict | None = None) -> bool:
+    """pending_payment -> paid (the payments app calls it when a provider took the money, in
+    its transaction); each farm gets its packing list once this commits. False: the order was
+    no longer waiting for its payment."""
     if not _move_order(order_id, expected=Order.Status.PENDING_PAYMENT, to=Order.Status.PAID,
                        actor=actor, note=note, conditions=conditions, paid_at=now):
         return False
@@ -326,120 +325,6 @@ def _mark_paid(order_id: int, *, actor: User | None, now, note: str,
     books_services.payment_post(order_id=order_id)
     enqueue(notify_order_paid_task, order_id)
     return True
-
-
-def order_pay(*, order_id: int, user: User, method: str) -> Order:
-    """Start paying with `method`. A provider that settles at once (the sandbox) marks the order
-    paid in the same transaction; others confirm through their webhook. A cancelled order, or
-    one whose payment window has passed, is 409."""
-    provider = payments.provider_for_checkout(method)
-    with transaction.atomic():
-        order = _order_of_buyer(order_id=order_id, user=user)
-        if order.status != Order.Status.PENDING_PAYMENT:
-            raise InvalidState(f"The order is {order.status}; only unpaid orders can be paid.")
-        if order.expires_at <= timezone.now():
-            raise InvalidState("The payment window of this order has passed.")
-        intent = provider.start(order)
-        payment = Payment.objects.create(
-            order=order, provider=provider.name, provider_ref=intent.provider_ref,
-            amount=order.total, currency=order.currency,
-        )
-        if intent.settled:
-            now = timezone.now()
-            if not _mark_paid(order.pk, actor=user, now=now,
-                              note=f"paid via {provider.name} {intent.provider_ref}",
-                              conditions={"expires_at__gt": now}):
-                # cancelled or expired since we read it: nothing was taken (the transaction
-                # rolls the payment back with this error)
-                raise InvalidState("The order was cancelled while it was being paid.")
-            Payment.objects.filter(pk=payment.pk).update(
-                status=Payment.Status.SUCCEEDED, succeeded_at=now
-            )
-    return order
-
-
-@dataclass
-class WebhookResult:
-    status: str  # processed | duplicate | ignored | refunded
-    event_id: str
-
-
-def payment_webhook_receive(*, provider_name: str, request: HttpRequest) -> WebhookResult:
-    """A provider's signed callback. The event id is recorded in the transaction that acts on
-    it, so a replayed or concurrent duplicate changes nothing."""
-    provider = payments.provider_named(provider_name)
-    event = provider.verify_webhook(request)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = PaymentWebhookEvent.objects.create(
-                    provider=provider.name, event_id=event.event_id, event_type=event.type,
-                    payload=event.payload,
-                )
-        except IntegrityError:
-            return WebhookResult("duplicate", event.event_id)
-        if event.type == payments.WebhookEvent.PAYMENT_SUCCEEDED:
-            outcome = _payment_succeeded(provider, event)
-        elif event.type == payments.WebhookEvent.PAYMENT_FAILED:
-            outcome = _payment_failed(provider, event)
-        else:
-            outcome = "ignored"
-        PaymentWebhookEvent.objects.filter(pk=record.pk).update(outcome=outcome)
-    return WebhookResult(outcome, event.event_id)
-
-
-def _payment_for_event(provider, event) -> tuple[Order, Payment]:
-    order = Order.objects.filter(number=event.order_number).first()
-    if order is None:
-        raise NotFound("No order with this number.", code="order_not_found")
-    payment, _ = Payment.objects.get_or_create(
-        provider=provider.name, provider_ref=event.provider_ref,
-        defaults={"order": order, "amount": event.amount, "currency": order.currency},
-    )
-    if payment.order_id != order.pk:
-        raise ValidationFailed({"data.order_number": "This payment belongs to another order."})
-    return order, payment
-
-
-def _payment_succeeded(provider, event) -> str:
-    order, payment = _payment_for_event(provider, event)
-    now = timezone.now()
-    # the amount is what the provider says it took, not what was asked for when it started
-    if not Payment.objects.filter(
-        pk=payment.pk, status__in=[Payment.Status.PENDING, Payment.Status.FAILED]
-    ).update(status=Payment.Status.SUCCEEDED, succeeded_at=now, amount=event.amount):
-        return "ignored"  # already settled or refunded by an earlier event
-    payment.amount = event.amount
-    # Money taken while the order was open is accepted even a little after its window: the
-    # stock is still held until the expiry task cancels the order.
-    if payment.amount == order.total and _mark_paid(
-        order.pk, actor=None, now=now,
-        note=f"paid via {provider.name} {payment.provider_ref} (webhook)",
-    ):
-        return "processed"
-    # Cancelled or expired, paid twice, or the wrong amount: the money goes back, on record.
-    order.refresh_from_db(fields=["status"])
-    _refund(payment, provider=provider)
-    _event(order.pk, order.status, from_status=order.status,
-           note=f"payment {payment.provider_ref} of {payment.amount} arrived when the order "
-                f"could not take it ({order.status}); refunded")
-    return "refunded"
-
-
-def _payment_failed(provider, event) -> str:
-    _, payment = _payment_for_event(provider, event)
-    updated = Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
-        status=Payment.Status.FAILED
-    )
-    return "processed" if updated else "ignored"
-
-
-def _refund(payment: Payment, *, provider=None) -> None:
-    provider = provider or payments.PROVIDERS[payment.provider]
-    refund_ref = provider.refund(payment)
-    Payment.objects.filter(pk=payment.pk, status=Payment.Status.SUCCEEDED).update(
-        status=Payment.Status.REFUNDED, refunded_at=timezone.now(), refund_ref=refund_ref
-    )
 
 
 # --- Cancelling ---------------------------------------------------------------------------------
@@ -487,15 +372,12 @@ def _cancel(order: Order, *, actor: User | None, reason: str, expected: list[str
         stock_give_back(order_id=order.pk)
         if previous == Order.Status.PAID:
             sales_take_back(order_id=order.pk)
+        if previous == Order.Status.PAID:
+            # what the holders had of the payment is owed back to the buyer until the
+            # provider's refunds (asked for by the payments app on the signal) are posted
+            books_services.cancellation_post(order_id=order.pk)
         order.refresh_from_db()
         order_cancelled.send(sender=Order, order=order)
-        if previous == Order.Status.PAID:
-            books_services.cancellation_post(order_id=order.pk)
-            # the provider gives the money back below, in this transaction
-            books_services.cancellation_refund_post(order_id=order.pk)
-        # last, so that nothing after the provider's refund can roll the cancel back
-        for payment in Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED):
-            _refund(payment)
         if previous == Order.Status.PAID:
             enqueue(notify_order_cancelled_task, order.pk)
     return order

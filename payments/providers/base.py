@@ -39,9 +39,10 @@ class NotificationRefused(Exception):
     """A callback we do not believe or cannot read: bad signature, stale timestamp, unknown
     key serial, malformed body. `status` is the HTTP status the platform is answered with."""
 
-    def __init__(self, message: str, *, status: int = 400):
+    def __init__(self, message: str, *, status: int = 400, code: str = "invalid_notification"):
         super().__init__(message)
         self.status = status
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -153,9 +154,10 @@ class Provider(ABC):
         """Verify and read a callback. Raises NotificationRefused."""
 
     @abstractmethod
-    def acknowledge(self) -> HttpResponse:
+    def acknowledge(self, outcome: str = "processed", event_id: str = "") -> HttpResponse:
         """The answer that tells the platform the notification was taken (WeChat: 204; Alipay:
-        the text `success`)."""
+        the text `success`). `outcome` (processed, duplicate, ignored, refunded) is ours: only
+        the sandbox says it."""
 
     @abstractmethod
     def refuse(self, error: NotificationRefused) -> HttpResponse:

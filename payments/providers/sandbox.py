@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from marketplace.errors import error_response
 from marketplace.money import money
 from orders.models import MAX_AMOUNT
 from payments.providers.base import (
@@ -42,7 +43,8 @@ def _secret() -> bytes:
     secret = settings.PAYMENT_SANDBOX_WEBHOOK_SECRET
     if not secret:
         raise NotificationRefused(
-            "Sandbox webhooks are off: PAYMENT_SANDBOX_WEBHOOK_SECRET is not set.", status=400
+            "Sandbox webhooks are off: PAYMENT_SANDBOX_WEBHOOK_SECRET is not set.",
+            code="webhook_not_configured",
         )
     return secret.encode()
 
@@ -65,7 +67,8 @@ def _parse_header(value: str) -> tuple[int, list[str]]:
         elif key == "v1" and re.fullmatch(r"[0-9a-f]{64}", item):
             signatures.append(item)
     if timestamp is None or not signatures:
-        raise NotificationRefused("The webhook signature header is malformed.")
+        raise NotificationRefused("The webhook signature header is malformed.",
+                                 code="invalid_signature")
     return timestamp, signatures
 
 
@@ -98,31 +101,32 @@ class SandboxProvider(Provider):
     def parse_notification(self, request: HttpRequest) -> Notice:
         header = request.headers.get(SIGNATURE_HEADER, "")
         if not header:
-            raise NotificationRefused("The webhook is not signed.")
+            raise NotificationRefused("The webhook is not signed.", code="invalid_signature")
         timestamp, signatures = _parse_header(header)
         body = request.body
         expected = hmac.new(
             _secret(), f"{timestamp}.".encode() + body, hashlib.sha256
         ).hexdigest()
         if not any(hmac.compare_digest(expected, s) for s in signatures):
-            raise NotificationRefused("The webhook signature does not match.")
+            raise NotificationRefused("The webhook signature does not match.",
+                                     code="invalid_signature")
         if abs(time.time() - timestamp) > settings.PAYMENT_WEBHOOK_TOLERANCE:
             raise NotificationRefused(
-                "The webhook timestamp is too old (or in the future): replays are refused."
+                "The webhook timestamp is too old (or in the future): replays are refused.",
+                code="stale_webhook",
             )
         return _notice(body)
 
-    def acknowledge(self) -> HttpResponse:
-        return JsonResponse({"status": "processed"})
+    def acknowledge(self, outcome: str = "processed", event_id: str = "") -> HttpResponse:
+        return JsonResponse({"status": outcome, "event_id": event_id})
 
     def refuse(self, error: NotificationRefused) -> HttpResponse:
-        return JsonResponse({"error": {"code": "invalid_webhook", "message": str(error),
-                                       "details": None}}, status=error.status)
+        return error_response(error.status, error.code, str(error))
 
 
 def _notice(body: bytes) -> Notice:
     if b"\x00" in body or b"\\u0000" in body:
-        raise NotificationRefused("The webhook body is malformed.")
+        raise NotificationRefused("The webhook body is malformed.", code="invalid_payload")
     try:
         payload = json.loads(body)
         data = payload["data"]
@@ -132,8 +136,8 @@ def _notice(body: bytes) -> Notice:
         amount = money(str(data["amount"]))
         order_number = str(data["order_number"])[:32]
     except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
-        raise NotificationRefused("The webhook body is malformed.") from exc
+        raise NotificationRefused("The webhook body is malformed.", code="invalid_payload") from exc
     if not event_id or not ref or not (amount.is_finite() and Decimal(0) < amount < MAX_AMOUNT):
-        raise NotificationRefused("The webhook body is malformed.")
+        raise NotificationRefused("The webhook body is malformed.", code="invalid_payload")
     return Notice(event_id=event_id, order_number=order_number, payload=payload,
                   trade=Trade(out_trade_no=ref, status=status, transaction_id=ref, amount=amount))

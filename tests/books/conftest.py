@@ -15,6 +15,7 @@ from books import services as books
 from books.models import Account
 from orders import services as orders
 from orders.models import Order, Shipment
+from payments import services as payments
 from producers.models import Listing, Producer
 from promotion import services as promotion
 from tests.factories import (
@@ -83,7 +84,7 @@ class Market:
                                   promo_visit=promo_visit(self.link.code) if promo else "")
 
     def pay(self, order: Order) -> None:
-        orders.order_pay(order_id=order.pk, user=self.buyer, method="sandbox")
+        payments.payment_start(order_id=order.pk, user=self.buyer, method="sandbox")
 
     def buy(self, quantities: dict[int, int], *, promo: bool = True) -> Order:
         order = self.place(quantities, promo=promo)

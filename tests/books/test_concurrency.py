@@ -13,7 +13,7 @@ from django.db import transaction
 from books import services as books
 from books.models import Account, Entry, LedgerTransaction, Payout
 from marketplace.errors import DomainError
-from orders.payments.sandbox import SIGNATURE_HEADER, sign
+from payments.providers.sandbox import SIGNATURE_HEADER, sign
 from tests.client import ApiClient
 from tests.concurrency import run_concurrently
 

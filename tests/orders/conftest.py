@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from orders.payments.sandbox import SIGNATURE_HEADER, sign
+from payments.providers.sandbox import SIGNATURE_HEADER, sign
 from producers.models import Listing
 from tests.factories import client_for, make_address, make_listing, make_producer
 

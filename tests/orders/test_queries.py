@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from orders.models import Order, Shipment
-from orders.services import order_pay
+from payments.services import payment_start as order_pay
 from tests.factories import make_order
 
 pytestmark = pytest.mark.django_db

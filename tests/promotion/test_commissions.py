@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from orders import services as orders
 from orders.models import Order
+from payments import services as payments
 from producers.models import Listing
 from promotion import services
 from promotion.models import Commission, Link
@@ -234,7 +235,7 @@ def test_settled_only_after_delivery_and_the_return_window(place, buyer, farm, l
     with time_machine.travel(start, tick=False):
         order = place(buyer, (farm["apples"], 2), promo_code=link.code)
         assert services.commissions_settle() == 0  # not even paid
-        orders.order_pay(order_id=order.pk, user=buyer, method="sandbox")
+        payments.payment_start(order_id=order.pk, user=buyer, method="sandbox")
     with time_machine.travel(start + timedelta(days=1), tick=False):
         deliver(order, farm, buyer)
         assert services.commissions_settle() == 0  # delivered today
@@ -257,7 +258,7 @@ def test_only_the_delivered_parcel_settles_in_a_two_farm_order(place, buyer, far
     tea = make_listing(producer=other, price="100.00", commission_rate="0.20", title="明前龙井")
     apples_link = promo_link(promoter[0].user, farm["apples"])
     order = place(buyer, (farm["apples"], 1), (tea, 1), promo_code=apples_link.code)
-    orders.order_pay(order_id=order.pk, user=buyer, method="sandbox")
+    payments.payment_start(order_id=order.pk, user=buyer, method="sandbox")
     tea_parcel = order.shipments.get(producer=other)
     orders.shipment_ship(shipment_id=tea_parcel.pk, user=other.user, carrier="EMS",
                          tracking_number="E1")

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from orders import services as orders
+from payments import services as payments
 from promotion import services
 from promotion.models import Click, Commission, Link, Video
 from tests.concurrency import run_concurrently
@@ -73,7 +74,7 @@ def delivered_commission(farm, promoter):
     link, _ = services.link_create(user=promoter[0].user, video_id=video.pk,
                                    listing_id=farm["apples"].pk)
     order = make_order(buyer=buyer, lines=[(farm["apples"], 2)], promo_code=link.code)
-    orders.order_pay(order_id=order.pk, user=buyer, method="sandbox")
+    payments.payment_start(order_id=order.pk, user=buyer, method="sandbox")
     shipment = order.shipments.get()
     orders.shipment_ship(shipment_id=shipment.pk, user=farm["user"], carrier="顺丰",
                          tracking_number="SF1")

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from orders.models import Order, OrderLine, Shipment
-from orders.services import order_pay
+from payments.services import payment_start as order_pay
 from producers.models import Listing, Producer
 from reports.selectors import report_storage
 from tests.factories import client_for, make_listing, make_order, make_producer
