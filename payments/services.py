@@ -272,9 +272,15 @@ def _payment_noticed(provider, notice: Notice) -> Payment:
     if order is None:
         raise NotificationRefused("No order with this number.", status=404,
                                   code="order_not_found")
-    return Payment.objects.create(order=order, provider=provider.name, method=provider.name,
-                                  provider_ref=trade.out_trade_no, amount=trade.amount,
-                                  currency=order.currency)
+    payment, _ = Payment.objects.get_or_create(
+        provider=provider.name, provider_ref=trade.out_trade_no,
+        defaults={"order": order, "method": provider.name, "amount": trade.amount,
+                  "currency": order.currency},
+    )
+    if payment.order_id != order.pk:  # a notification racing this one named another order
+        raise NotificationRefused("This payment belongs to another order.", status=422,
+                                  code="payment_of_another_order")
+    return payment
 
 
 def _refund_noticed(provider, result: RefundResult) -> str:
@@ -335,6 +341,7 @@ def _refund_of(payment: Payment, *, amount: Decimal, reason: str, key: str,
         provider = providers.PROVIDERS[payment.provider]
         if provider.settles_at_once:
             refund_apply(refund.pk, provider.refund(_refund_order(refund)))
+            refund.refresh_from_db()
         else:
             enqueue(refund_submit_task, refund.pk)
     return refund
