@@ -36,7 +36,7 @@ import os
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -67,16 +67,19 @@ from payments.providers.base import (
 SCHEME = "WECHATPAY2-SHA256-RSA2048"
 CHINA = ZoneInfo("Asia/Shanghai")
 
-# Every setting a configured merchant has; WECHATPAY_API_BASE has a default and is not listed.
-REQUIRED_SETTINGS = (
+# The merchant's settings; WECHATPAY_API_BASE has a default and is not listed. The platform's
+# key is a public key with its id (merchants since late 2024) or, for older merchants, platform
+# certificates (WECHATPAY_PLATFORM_CERTIFICATES, each known by its serial); while WeChat Pay
+# moves a merchant from certificates to a public key, either may sign, so both may be given.
+MERCHANT_SETTINGS = (
     "WECHATPAY_MCHID",
     "WECHATPAY_APPID",
     "WECHATPAY_APIV3_KEY",
     "WECHATPAY_PRIVATE_KEY",
     "WECHATPAY_CERT_SERIAL",
-    "WECHATPAY_PLATFORM_PUBLIC_KEY",
-    "WECHATPAY_PLATFORM_KEY_ID",
 )
+PUBLIC_KEY_SETTINGS = ("WECHATPAY_PLATFORM_PUBLIC_KEY", "WECHATPAY_PLATFORM_KEY_ID")
+ALL_SETTINGS = (*MERCHANT_SETTINGS, *PUBLIC_KEY_SETTINGS, "WECHATPAY_PLATFORM_CERTIFICATES")
 
 PREPAY_PATHS = {
     "wechat_jsapi": "/v3/pay/transactions/jsapi",
@@ -121,32 +124,59 @@ class SignatureError(Exception):
 
 @functools.lru_cache(maxsize=16)
 def _load(path: str, mtime_ns: int, size: int, kind: str):
-    """The key in a PEM file; cached by path and by the file's mtime and size, so a rotated key
-    file is read again without a restart."""
+    """The private key, public key or certificate in a PEM file; cached by path and by the
+    file's mtime and size, so a rotated file is read again without a restart."""
     with open(path, "rb") as handle:
         data = handle.read()
     if kind == "private":
-        key = serialization.load_pem_private_key(data, password=None)
-    elif b"-----BEGIN CERTIFICATE-----" in data:
-        key = x509.load_pem_x509_certificate(data).public_key()
+        key = loaded = serialization.load_pem_private_key(data, password=None)
+    elif kind == "certificate":
+        loaded = x509.load_pem_x509_certificate(data)
+        key = loaded.public_key()
     else:
-        key = serialization.load_pem_public_key(data)
+        key = loaded = serialization.load_pem_public_key(data)
     wanted = rsa.RSAPrivateKey if kind == "private" else rsa.RSAPublicKey
     if not isinstance(key, wanted):
         raise ValueError("not an RSA key")
     if key.key_size < 2048:
         raise ValueError(f"an RSA key of {key.key_size} bits (WeChat Pay uses 2048)")
-    return key
+    return loaded
 
 
 def _key(path: str, kind: str):
-    """Raises OSError (unreadable) or ValueError (not an RSA PEM key of 2048 bits or more)."""
+    """Raises OSError (unreadable) or ValueError (not an RSA key of 2048 bits or more in PEM,
+    or not a certificate)."""
     stat = os.stat(path)
     return _load(path, stat.st_mtime_ns, stat.st_size, kind)
 
 
 def _setting(name: str) -> str:
-    return str(getattr(settings, name, "") or "").strip()
+    value = getattr(settings, name, "") or ""
+    if isinstance(value, list | tuple):
+        return ",".join(str(item).strip() for item in value if str(item).strip())
+    return str(value).strip()
+
+
+def _paths(name: str) -> list[str]:
+    return [item.strip() for item in _setting(name).split(",") if item.strip()]
+
+
+def certificate_serial(value: str | int) -> str:
+    """A certificate serial as WeChat Pay writes it in Wechatpay-Serial: upper-case hex; leading
+    zeros do not matter."""
+    number = int(value, 16) if isinstance(value, str) else value
+    return format(number, "X")
+
+
+@dataclass(frozen=True)
+class PlatformKey:
+    key: rsa.RSAPublicKey
+    not_before: datetime | None = None  # a certificate's validity; a public key has none
+    not_after: datetime | None = None
+
+    def valid(self, moment: datetime) -> bool:
+        return ((self.not_before is None or self.not_before <= moment)
+                and (self.not_after is None or moment <= self.not_after))
 
 
 @dataclass(frozen=True)
@@ -159,8 +189,14 @@ class Merchant:
     apiv3_key: bytes
     private_key: rsa.RSAPrivateKey
     cert_serial: str
-    platform_key_id: str
-    platform_keys: dict  # Wechatpay-Serial -> RSAPublicKey
+    platform_serial: str  # the platform key we expect answers from (sent as Wechatpay-Serial)
+    platform_keys: dict[str, PlatformKey]  # by Wechatpay-Serial
+
+    def platform_key(self, serial: str) -> PlatformKey | None:
+        found = self.platform_keys.get(serial)
+        if found is None and serial and all(c in "0123456789abcdefABCDEF" for c in serial):
+            found = self.platform_keys.get(certificate_serial(serial))
+        return found
 
 
 def _merchant() -> Merchant:
@@ -168,7 +204,18 @@ def _merchant() -> Merchant:
     problems = WeChatPayProvider().problems()
     if problems:
         raise ProviderUnavailable("WeChat Pay: " + "; ".join(problems))
+    keys: dict[str, PlatformKey] = {}
+    newest: tuple[datetime, str] | None = None
+    for path in _paths("WECHATPAY_PLATFORM_CERTIFICATES"):
+        certificate = _key(path, "certificate")
+        serial = certificate_serial(certificate.serial_number)
+        keys[serial] = PlatformKey(certificate.public_key(), certificate.not_valid_before_utc,
+                                   certificate.not_valid_after_utc)
+        if newest is None or certificate.not_valid_after_utc > newest[0]:
+            newest = (certificate.not_valid_after_utc, serial)
     key_id = _setting("WECHATPAY_PLATFORM_KEY_ID")
+    if key_id:
+        keys[key_id] = PlatformKey(_key(_setting("WECHATPAY_PLATFORM_PUBLIC_KEY"), "public"))
     return Merchant(
         api_base=_setting("WECHATPAY_API_BASE").rstrip("/") or "https://api.mch.weixin.qq.com",
         mchid=_setting("WECHATPAY_MCHID"),
@@ -176,8 +223,8 @@ def _merchant() -> Merchant:
         apiv3_key=_setting("WECHATPAY_APIV3_KEY").encode(),
         private_key=_key(_setting("WECHATPAY_PRIVATE_KEY"), "private"),
         cert_serial=_setting("WECHATPAY_CERT_SERIAL"),
-        platform_key_id=key_id,
-        platform_keys={key_id: _key(_setting("WECHATPAY_PLATFORM_PUBLIC_KEY"), "public")},
+        platform_serial=key_id or (newest[1] if newest else ""),
+        platform_keys=keys,
     )
 
 
@@ -219,9 +266,11 @@ def verify(merchant: Merchant, headers, body: bytes) -> None:
         raise SignatureError("not signed (Wechatpay-Serial/-Signature/-Timestamp/-Nonce missing)")
     if kind and kind != SCHEME:
         raise SignatureError(f"signature type {kind[:40]!r} is not {SCHEME}")
-    key = merchant.platform_keys.get(serial)
-    if key is None:
+    platform = merchant.platform_key(serial)
+    if platform is None:
         raise SignatureError(f"unknown platform key serial {serial[:64]!r}")
+    if not platform.valid(datetime.now(UTC)):
+        raise SignatureError(f"platform certificate {serial[:64]!r} is not valid now")
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
         raise SignatureError("the timestamp is malformed")
     if abs(time.time() - int(timestamp)) > settings.PAYMENT_WEBHOOK_TOLERANCE:
@@ -232,7 +281,7 @@ def verify(merchant: Merchant, headers, body: bytes) -> None:
         raise SignatureError("the signature is not base64") from exc
     message = f"{timestamp}\n{nonce}\n".encode() + body + b"\n"
     try:
-        key.verify(raw, message, padding.PKCS1v15(), hashes.SHA256())
+        platform.key.verify(raw, message, padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature as exc:
         raise SignatureError("the signature does not match") from exc
 
@@ -356,8 +405,8 @@ def request(merchant: Merchant, method: str, path: str, payload: dict | None = N
         "Authorization": authorization(merchant, method, path, body),
         "Accept": "application/json",
         "User-Agent": "shanhuo-wechatpay/1",
-        # public-key mode: the key we expect the platform to sign with
-        "Wechatpay-Serial": merchant.platform_key_id,
+        # the platform key we expect (always sent in public-key mode)
+        "Wechatpay-Serial": merchant.platform_serial,
     }
     if payload is not None:
         headers["Content-Type"] = "application/json"
@@ -385,7 +434,11 @@ def request(merchant: Merchant, method: str, path: str, payload: dict | None = N
         return Reply(answer.status, data)
     code = str(data.get("code") or "")[:64]
     message = str(data.get("message") or "")[:500]
-    if answer.status == 429 or code in RETRY_CODES or not 400 <= answer.status < 500:
+    # 401: the platform did not believe our signature (a wrong key, a clock far off): nothing
+    # happened and nothing is decided, so a refund is not failed for it; a person fixes the
+    # configuration and the next try goes through.
+    if (answer.status in (401, 429) or code in RETRY_CODES
+            or not 400 <= answer.status < 500):
         raise ProviderUnavailable(
             f"WeChat Pay {method} {path}: HTTP {answer.status} {code} {message}".rstrip())
     return Reply(answer.status, data, code, message)
@@ -414,23 +467,31 @@ class WeChatPayProvider(Provider):
     methods = ("wechat_jsapi", "wechat_h5", "wechat_native")
 
     def problems(self) -> list[str]:
-        values = {name: _setting(name) for name in REQUIRED_SETTINGS}
-        missing = [name for name, value in values.items() if not value]
-        if len(missing) == len(values):
-            return ["WeChat Pay is not configured (set " + ", ".join(REQUIRED_SETTINGS) + ")."]
+        values = {name: _setting(name) for name in ALL_SETTINGS}
+        if not any(values.values()):
+            return ["WeChat Pay is not configured (set " + ", ".join(
+                (*MERCHANT_SETTINGS, *PUBLIC_KEY_SETTINGS)) + ")."]
+        missing = [name for name in MERCHANT_SETTINGS if not values[name]]
+        public_key = [name for name in PUBLIC_KEY_SETTINGS if values[name]]
+        if len(public_key) == 1 or not (public_key or values["WECHATPAY_PLATFORM_CERTIFICATES"]):
+            missing += [name for name in PUBLIC_KEY_SETTINGS if not values[name]]
         problems = []
         if missing:
             problems.append("WeChat Pay is half configured: " + ", ".join(missing) + " not set.")
-        for name, kind in (("WECHATPAY_PRIVATE_KEY", "private"),
-                           ("WECHATPAY_PLATFORM_PUBLIC_KEY", "public")):
-            if values[name]:
+        files = [("WECHATPAY_PRIVATE_KEY", values["WECHATPAY_PRIVATE_KEY"], "private"),
+                 ("WECHATPAY_PLATFORM_PUBLIC_KEY", values["WECHATPAY_PLATFORM_PUBLIC_KEY"],
+                  "public")]
+        files += [("WECHATPAY_PLATFORM_CERTIFICATES", path, "certificate")
+                  for path in _paths("WECHATPAY_PLATFORM_CERTIFICATES")]
+        for name, path, kind in files:
+            if path:
                 try:
-                    _key(values[name], kind)
+                    _key(path, kind)
                 except OSError as exc:
-                    problems.append(f"{name}: cannot read {values[name]} ({exc.strerror}).")
+                    problems.append(f"{name}: cannot read {path} ({exc.strerror}).")
                 except ValueError as exc:
-                    problems.append(f"{name}: {values[name]} is not an RSA {kind} key in PEM "
-                                    f"({exc}).")
+                    what = "a certificate" if kind == "certificate" else f"an RSA {kind} key"
+                    problems.append(f"{name}: {path} is not {what} in PEM ({exc}).")
         key = values["WECHATPAY_APIV3_KEY"]
         if key and len(key.encode()) != 32:
             problems.append(f"WECHATPAY_APIV3_KEY is {len(key.encode())} bytes; the APIv3 key "

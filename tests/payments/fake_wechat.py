@@ -21,17 +21,19 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.x509.oid import NameOID
 
 CHINA = ZoneInfo("Asia/Shanghai")
 SCHEME = "WECHATPAY2-SHA256-RSA2048"
@@ -46,6 +48,12 @@ def session_keys() -> tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey]:
     """The merchant's and the platform's key pairs, made once per test run (a 2048-bit key
     takes a while on a shared machine); a test that needs another calls new_key()."""
     return new_key(), new_key()
+
+
+@functools.cache
+def certificate_key() -> rsa.RSAPrivateKey:
+    """The key of the platform certificates (older merchants), made once per test run."""
+    return new_key()
 
 
 def private_pem(key: rsa.RSAPrivateKey) -> bytes:
@@ -136,6 +144,8 @@ class FakeWeChatPay:
         self.refunds: dict[str, FakeRefund] = {}
         self.received: list[Received] = []
         self.fault: str | None = None
+        # who signs the answers: (key, Wechatpay-Serial); see use_certificate()
+        self.answer_signer: tuple[rsa.RSAPrivateKey, str] = (self.platform_key, self.key_id)
         self.refunds_settle_at_once = False
         self._lock = threading.Lock()
         self._release = threading.Event()
@@ -171,6 +181,26 @@ class FakeWeChatPay:
             "WECHATPAY_PLATFORM_PUBLIC_KEY": str(self.platform_key_path),
             "WECHATPAY_PLATFORM_KEY_ID": self.key_id,
         }
+
+    def certificate(self, *, serial: int = 0x3775B6A45ACD588826D15E583A95F5DD3ED6A4E,
+                    valid_from: timedelta = timedelta(days=-1),
+                    valid_for: timedelta = timedelta(days=365)) -> tuple[Path, str]:
+        """A platform certificate (older merchants) for certificate_key(), written beside the
+        keys: (its PEM path, its serial as WeChat Pay writes it)."""
+        key = certificate_key()
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tenpay.com Root CA")])
+        start = datetime.now(UTC) + valid_from
+        certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                       .public_key(key.public_key()).serial_number(serial)
+                       .not_valid_before(start).not_valid_after(start + valid_for)
+                       .sign(key, hashes.SHA256()))
+        path = self.private_key_path.parent / f"wechatpay_{serial:X}.pem"
+        path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        return path, f"{serial:X}"
+
+    def use_certificate(self, serial: str) -> None:
+        """Sign answers with the certificate's key (what an older merchant sees)."""
+        self.answer_signer = (certificate_key(), serial)
 
     # --- what happens on the platform side (a buyer paying, time passing) ---
 
@@ -459,7 +489,8 @@ class FakeWeChatPay:
         if fault == "500":
             status, data = 500, {"code": "SYSTEM_ERROR", "message": "系统繁忙，请稍后重试"}
         body = b"" if data is None else json.dumps(data, ensure_ascii=False).encode()
-        headers = self.signed_headers(body)
+        key, serial = self.answer_signer
+        headers = self.signed_headers(body, key=key, serial=serial)
         if fault == "bad_signature":
             headers = self.signed_headers(body + b" ")  # signed over another body
         elif fault == "wrong_key":

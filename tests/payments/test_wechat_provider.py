@@ -3,7 +3,7 @@ checks our request signatures and signs its answers and notifications."""
 
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,7 +20,14 @@ from payments.providers import (
     RefundOrder,
     provider_of_method,
 )
-from tests.payments.fake_wechat import FakeWeChatPay, new_key, private_pem, public_pem, verify
+from tests.payments.fake_wechat import (
+    FakeWeChatPay,
+    certificate_key,
+    new_key,
+    private_pem,
+    public_pem,
+    verify,
+)
 
 wechat = PROVIDERS["wechat"]
 NOTIFY = "https://shop.example.cn/api/v1/payments/webhooks/wechat"
@@ -113,15 +120,14 @@ def test_a_long_description_is_cut_to_127_bytes_without_breaking_a_character(wec
     assert len(sent.encode()) <= 127 and sent == "富平柿饼" * 10 + "富平"
 
 
-def test_a_request_signed_with_another_key_is_refused_by_the_platform(wechat_platform, tmp_path):
-    other = tmp_path / "other.pem"
-    other.write_bytes(private_pem(new_key()))
-    wechat_platform.private_key_path.write_bytes(other.read_bytes())
+def test_a_request_signed_with_another_key_is_refused_by_the_platform(wechat_platform):
+    wechat_platform.private_key_path.write_bytes(private_pem(new_key()))
 
-    with pytest.raises(ProviderRefused) as refused:
+    with pytest.raises(ProviderUnavailable, match="401 SIGN_ERROR"):
         wechat.start(charge())
-    assert refused.value.code == "SIGN_ERROR"
     assert wechat_platform.trades == {}
+    with pytest.raises(ProviderUnavailable, match="401 SIGN_ERROR"):  # never "refused"
+        wechat.refund(refund_order())
 
 
 def test_prepay_of_a_paid_trade_is_refused_with_the_platform_code(wechat_platform):
@@ -471,6 +477,82 @@ def test_a_rotated_platform_key_file_is_read_again(wechat_platform):
     wechat.query("SH20261201000001")
     rotated = new_key()
     wechat_platform.platform_key = rotated
+    wechat_platform.answer_signer = (rotated, wechat_platform.key_id)
     wechat_platform.platform_key_path.write_bytes(public_pem(rotated) + b"\n")
     assert wechat.query("SH20261201000001").status == "succeeded"
 
+
+
+# --- platform certificates (merchants from before the public key) ---
+
+@pytest.fixture
+def certificate_merchant(wechat_platform, settings):
+    """A merchant that knows the platform by its certificate only."""
+    path, serial = wechat_platform.certificate()
+    settings.WECHATPAY_PLATFORM_PUBLIC_KEY = ""
+    settings.WECHATPAY_PLATFORM_KEY_ID = ""
+    settings.WECHATPAY_PLATFORM_CERTIFICATES = [str(path)]
+    wechat_platform.use_certificate(serial)
+    return serial
+
+
+def test_a_merchant_with_certificates_only_is_configured_and_believes_the_answers(
+        wechat_platform, certificate_merchant):
+    assert wechat.problems() == []
+    paid(wechat_platform)
+    assert wechat.query("SH20261201000001").status == "succeeded"
+    sent = wechat_platform.requests_to("/v3/pay/transactions/out-trade-no")[0]
+    assert sent.headers["wechatpay-serial"] == certificate_merchant
+
+
+def test_with_certificates_only_an_answer_signed_by_the_public_key_is_not_believed(
+        wechat_platform, certificate_merchant):
+    paid(wechat_platform)
+    wechat_platform.answer_signer = (wechat_platform.platform_key, wechat_platform.key_id)
+    with pytest.raises(ProviderUnavailable):
+        wechat.query("SH20261201000001")
+
+
+def test_while_migrating_either_the_certificate_or_the_public_key_may_sign(
+        wechat_platform, settings):
+    path, serial = wechat_platform.certificate()
+    settings.WECHATPAY_PLATFORM_CERTIFICATES = [str(path)]
+    paid(wechat_platform)
+
+    by_key = wechat_platform.transaction_notification("SH20261201000001")
+    # a serial may come in lower case or with a leading zero
+    by_certificate = wechat_platform.transaction_notification(
+        "SH20261201000001", key=certificate_key(), serial="0" + serial.lower())
+    for headers, body in (by_key, by_certificate):
+        assert wechat.parse_notification(webhook_request(headers, body)).trade.status == \
+            "succeeded"
+    # the certificate's key does not pass for the public key, nor the reverse
+    headers, body = wechat_platform.transaction_notification(
+        "SH20261201000001", key=certificate_key(), serial=wechat_platform.key_id)
+    assert refused_status(headers, body) == 401
+    headers, body = wechat_platform.transaction_notification("SH20261201000001", serial=serial)
+    assert refused_status(headers, body) == 401
+
+
+def test_an_expired_platform_certificate_is_not_believed(wechat_platform, settings):
+    path, serial = wechat_platform.certificate(valid_from=timedelta(days=-400))
+    settings.WECHATPAY_PLATFORM_CERTIFICATES = [str(path)]
+    paid(wechat_platform)
+
+    headers, body = wechat_platform.transaction_notification(
+        "SH20261201000001", key=certificate_key(), serial=serial)
+    assert refused_status(headers, body) == 401
+
+
+def test_a_certificate_setting_that_is_not_a_certificate_is_a_problem(wechat_platform, settings):
+    settings.WECHATPAY_PLATFORM_CERTIFICATES = [str(wechat_platform.platform_key_path)]
+    (problem,) = wechat.problems()
+    assert "WECHATPAY_PLATFORM_CERTIFICATES" in problem and "not a certificate" in problem
+
+
+def test_a_public_key_without_its_id_is_half_configured(wechat_platform, settings):
+    path, _ = wechat_platform.certificate()
+    settings.WECHATPAY_PLATFORM_CERTIFICATES = [str(path)]
+    settings.WECHATPAY_PLATFORM_KEY_ID = ""
+    (problem,) = wechat.problems()
+    assert "WECHATPAY_PLATFORM_KEY_ID" in problem
