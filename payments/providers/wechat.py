@@ -588,12 +588,13 @@ class WeChatPayProvider(Provider):
         try:
             merchant = _merchant()
         except ProviderUnavailable as exc:
-            raise NotificationRefused(str(exc), status=401) from exc
+            raise NotificationRefused(str(exc), status=401, code="not_configured") from exc
         body = request.body
         try:
             verify(merchant, request.headers, body)
         except SignatureError as exc:
-            raise NotificationRefused(f"Notification {exc}.", status=401) from exc
+            raise NotificationRefused(f"Notification {exc}.", status=401,
+                                     code="invalid_signature") from exc
         try:
             envelope = json.loads(body)
             event_id = envelope["id"]
@@ -603,11 +604,13 @@ class WeChatPayProvider(Provider):
                     and isinstance(resource, dict)):
                 raise ValueError("id, event_type or resource missing")
         except (ValueError, KeyError, TypeError) as exc:
-            raise NotificationRefused(f"The notification body is malformed ({exc}).") from exc
+            raise NotificationRefused(f"The notification body is malformed ({exc}).",
+                                     code="invalid_payload") from exc
         try:
             plaintext = decrypt(merchant.apiv3_key, resource)
         except ValueError as exc:
-            raise NotificationRefused(f"The notification resource: {exc}.") from exc
+            raise NotificationRefused(f"The notification resource: {exc}.",
+                                     code="undecryptable") from exc
         try:
             data = json.loads(plaintext)
             if not isinstance(data, dict):
@@ -625,10 +628,11 @@ class WeChatPayProvider(Provider):
                 return Notice(event_id=event_id[:128], payload=payload, refund=_refund(data))
             raise ValueError(f"unknown event_type {event_type[:40]!r}")
         except (ValueError, TypeError, AttributeError) as exc:
-            raise NotificationRefused(f"The notification is not one we take ({exc}).") from exc
+            raise NotificationRefused(f"The notification is not one we take ({exc}).",
+                                     code="invalid_payload") from exc
 
-    def acknowledge(self) -> HttpResponse:
-        return HttpResponse(status=204)
+    def acknowledge(self, outcome: str = "processed", event_id: str = "") -> HttpResponse:
+        return HttpResponse(status=204)  # WeChat Pay reads the status only
 
     def refuse(self, error: NotificationRefused) -> HttpResponse:
         return JsonResponse({"code": "FAIL", "message": str(error)[:200]}, status=error.status,

@@ -10,8 +10,9 @@ nothing is committed.
         wechat_platform.pay("SH123")               # the buyer pays on the platform
         headers, body = wechat_platform.transaction_notification("SH123")
 
-Faults: `platform.fault = "500" | "hang" | "bad_signature" | "unsigned" | "wrong_key"` applies to
-every answer until set back to None.
+Faults: `platform.fault = ...` applies to every request until set back to None: "500" (busy,
+nothing done), "500_after" (done, but the answer is a 500), "hang" (done, no answer until the
+test ends), "bad_signature", "wrong_key", "unsigned" (done, the answer cannot be believed).
 """
 
 import base64
@@ -486,7 +487,7 @@ class FakeWeChatPay:
         if fault == "hang":
             self._release.wait(30)
             return
-        if fault == "500":
+        if fault == "500_after":  # done, and the answer lost
             status, data = 500, {"code": "SYSTEM_ERROR", "message": "系统繁忙，请稍后重试"}
         body = b"" if data is None else json.dumps(data, ensure_ascii=False).encode()
         key, serial = self.answer_signer
@@ -517,7 +518,11 @@ def _handler(platform: FakeWeChatPay):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
-            status, data = platform.handle(self.command, self.path, headers, body)
+            if platform.fault == "500":  # busy: nothing done
+                platform.received.append(Received(self.command, self.path, headers, body))
+                status, data = 500, {"code": "SYSTEM_ERROR", "message": "系统繁忙，请稍后重试"}
+            else:
+                status, data = platform.handle(self.command, self.path, headers, body)
             platform.respond(self, status, data)
 
         do_GET = do_POST = _serve
