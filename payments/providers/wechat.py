@@ -18,8 +18,10 @@ Protocol (pay.weixin.qq.com, "签名认证" and "APIv3 接口规则"):
 - An answer and a notification are signed by the platform over `timestamp\\nnonce\\nbody\\n`
   (`Wechatpay-Timestamp`, `Wechatpay-Nonce`, `Wechatpay-Signature`), with the key named by
   `Wechatpay-Serial`: the platform public key (`PUB_KEY_ID_...`, merchants since late 2024) or,
-  for older merchants, a platform certificate's serial. WeChat probes merchants with deliberately
-  wrong signatures (`WECHATPAY/SIGNTEST/...`); those fail here as any bad signature does.
+  for older merchants, a platform certificate's serial (WECHATPAY_PLATFORM_CERTIFICATES: files we
+  are given, never downloaded; while a merchant migrates, either may sign). WeChat probes
+  merchants with deliberately wrong signatures (`WECHATPAY/SIGNTEST/...`); those fail here as
+  any bad signature does.
 - A notification's `resource` is AES-256-GCM encrypted with the APIv3 key (32 bytes), the
   12-byte nonce and the associated data given beside it; the tag is the ciphertext's last 16
   bytes.
@@ -312,9 +314,12 @@ def to_fen(amount: Decimal) -> int:
     return int(amount * 100)
 
 
+MAX_FEN = 10**12  # orders.models.MAX_AMOUNT in fen: anything above is not a real amount
+
+
 def from_fen(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{value!r} is not an amount in fen")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_FEN:
+        raise ValueError(f"{str(value)[:24]!r} is not an amount in fen")
     return money(Decimal(value) / 100)
 
 
@@ -619,6 +624,8 @@ class WeChatPayProvider(Provider):
                        "create_time": envelope.get("create_time"),
                        # the payer's openid is a person's id: not kept
                        "resource": {k: v for k, v in data.items() if k != "payer"}}
+            if "\\u0000" in json.dumps(payload):  # PostgreSQL's jsonb cannot keep it
+                raise ValueError("a NUL character")
             if event_type.startswith("TRANSACTION."):
                 return Notice(event_id=event_id[:128], payload=payload,
                               trade=_trade(data, merchant))

@@ -477,3 +477,22 @@ def test_a_refund_whose_answer_was_lost_is_settled_later_and_made_once(
     assert refund.status == "succeeded"
     (made,) = wechat_platform.refunds.values()  # asked many times, made once
     assert made.refund == 3500 and made.out_refund_no == refund.number
+
+
+def test_cancelling_a_paid_order_refunds_it_through_the_platform(
+        api, buyer_api, order, wechat_platform, django_capture_on_commit_callbacks):
+    payment = _paid(api, buyer_api, order, wechat_platform)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = buyer_api.post(f"/orders/{order.pk}/cancel")
+
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    refund = Refund.objects.get()
+    asked = wechat_platform.refunds[refund.number]
+    assert (asked.refund, asked.total, asked.transaction_id) == (3500, 3500,
+                                                                 payment.transaction_id)
+    wechat_platform.settle_refund(refund.number)
+    assert post_notification(api, wechat_platform.refund_notification(refund.number)
+                             ).status_code == 204
+    refunds = buyer_api.get(f"/orders/{order.pk}").json()["refunds"]
+    assert [(r["amount"], r["status"]) for r in refunds] == [("35.00", "succeeded")]

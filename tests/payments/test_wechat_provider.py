@@ -556,3 +556,14 @@ def test_a_public_key_without_its_id_is_half_configured(wechat_platform, setting
     settings.WECHATPAY_PLATFORM_KEY_ID = ""
     (problem,) = wechat.problems()
     assert "WECHATPAY_PLATFORM_KEY_ID" in problem
+
+
+@pytest.mark.parametrize("override", [{"attach": "a\x00b"},
+                                      {"amount": {"total": 10**30, "currency": "CNY"}},
+                                      {"amount": {"total": "1234", "currency": "CNY"}},
+                                      {"out_trade_no": 42}])
+def test_a_signed_notification_we_cannot_keep_or_read_is_400(wechat_platform, override):
+    paid(wechat_platform)
+    headers, body = wechat_platform.transaction_notification("SH20261201000001",
+                                                             override=override)
+    assert refused_status(headers, body) == 400
