@@ -552,6 +552,9 @@ class WeChatPayProvider(Provider):
         merchant = _merchant()
         path = f"/v3/pay/transactions/out-trade-no/{_plain(out_trade_no)}/close"
         reply = request(merchant, "POST", path, {"mchid": merchant.mchid})
+        if reply.status == 202 or reply.data.get("code") == "USER_PAYING":
+            # the payer is entering the password right now: not closed; ask again shortly
+            raise ProviderUnavailable("WeChat Pay: the payer is paying; the trade is not closed")
         if reply.code in PAID_CODES:
             raise ProviderRefused(reply.message or "The trade is paid.", code="paid")
         if reply.code and reply.code not in GONE_CODES:

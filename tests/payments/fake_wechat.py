@@ -450,6 +450,8 @@ class FakeWeChatPay:
             return 404, {"code": "ORDER_NOT_EXIST", "message": "订单不存在"}
         if trade.state in ("SUCCESS", "REFUND"):
             return 400, {"code": "ORDERPAID", "message": "该订单已支付"}
+        if trade.state == "USERPAYING":
+            return 202, {"code": "USER_PAYING", "message": "用户支付中，需要输入密码"}
         trade.state = "CLOSED"
         return 204, None
 

@@ -173,6 +173,14 @@ def test_close_closes_an_unpaid_trade_and_a_missing_one_is_fine(wechat_platform)
     wechat.close("SH-NEVER-STARTED")
 
 
+def test_close_while_the_payer_is_paying_is_not_a_close(wechat_platform):
+    wechat.start(charge())
+    wechat_platform.set_state("SH20261201000001", "USERPAYING")
+    with pytest.raises(ProviderUnavailable):
+        wechat.close("SH20261201000001")
+    assert wechat_platform.trades["SH20261201000001"].state == "USERPAYING"
+
+
 def test_close_of_a_paid_trade_is_refused_as_paid(wechat_platform):
     paid(wechat_platform)
     with pytest.raises(ProviderRefused) as refused:
