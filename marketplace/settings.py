@@ -393,6 +393,9 @@ WECHATPAY_PRIVATE_KEY = env_str("WECHATPAY_PRIVATE_KEY")
 WECHATPAY_CERT_SERIAL = env_str("WECHATPAY_CERT_SERIAL")
 WECHATPAY_PLATFORM_PUBLIC_KEY = env_str("WECHATPAY_PLATFORM_PUBLIC_KEY")
 WECHATPAY_PLATFORM_KEY_ID = env_str("WECHATPAY_PLATFORM_KEY_ID")
+# Older merchants: the platform certificates (PEM file paths, comma-separated) instead of, or
+# while WeChat Pay migrates the merchant, beside the public key; each is picked by its serial.
+WECHATPAY_PLATFORM_CERTIFICATES = env_list("WECHATPAY_PLATFORM_CERTIFICATES")
 # Alipay open platform, RSA2 (app private key and Alipay public key: PEM file paths).
 ALIPAY_GATEWAY = env_str("ALIPAY_GATEWAY", "https://openapi.alipay.com/gateway.do")
 ALIPAY_APP_ID = env_str("ALIPAY_APP_ID")

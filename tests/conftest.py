@@ -14,6 +14,7 @@ from django.conf import settings
 from producers.models import Category, Region
 from tests.client import ApiClient
 from tests.factories import client_for, make_categories, make_regions, make_user
+from tests.payments.fake_wechat import wechat_platform  # noqa: F401 (a fake WeChat Pay)
 from tests.redis_server import own_redis  # noqa: F401 (a fixture for every test module)
 
 

@@ -17,8 +17,9 @@ from payments.providers.base import (
     Trade,
 )
 from payments.providers.sandbox import SandboxProvider
+from payments.providers.wechat import WeChatPayProvider
 
-PROVIDERS: dict[str, Provider] = {p.name: p for p in [SandboxProvider()]}
+PROVIDERS: dict[str, Provider] = {p.name: p for p in [SandboxProvider(), WeChatPayProvider()]}
 METHODS: dict[str, str] = {m: p.name for p in PROVIDERS.values() for m in p.methods}
 
 __all__ = ["PROVIDERS", "METHODS", "Charge", "NotificationRefused", "Notice", "Provider",
