@@ -450,7 +450,11 @@ class AlipayProvider(Provider):
             return RefundResult(order.out_refund_no, "succeeded", amount=money(order.amount))
         # "N": no money moved by this call; the same out_request_no asked again after it
         # succeeded answers so too. The refund query tells which.
-        return self.refund_query(order)
+        try:
+            return self.refund_query(order)
+        except ProviderRefused:
+            # accepted a moment ago and not yet visible to the query: not failed
+            return RefundResult(order.out_refund_no, "pending")
 
     def refund_query(self, order: RefundOrder) -> RefundResult:
         biz = {"out_trade_no": order.out_trade_no, "out_request_no": order.out_refund_no}
@@ -465,9 +469,11 @@ class AlipayProvider(Provider):
                                           "refund.")
             return RefundResult(order.out_refund_no, "succeeded",
                                 amount=_amount(answer.get("refund_amount")) or order.amount)
-        # no refund_status: Alipay has not (yet) carried it out, or never received it. Asking
-        # again with the same out_refund_no is safe (it refunds once): still pending.
-        return RefundResult(order.out_refund_no, "pending")
+        # No refund_status: Alipay "did not receive the request, or the refund failed". Either
+        # way the remedy is to ask again with the same out_request_no (it refunds once, or
+        # says why not), as for a refund the platform does not know.
+        raise ProviderRefused(f"Alipay knows no refund {order.out_refund_no} of "
+                              f"{order.out_trade_no}.", code="refund_not_found")
 
     # incoming
 
@@ -490,7 +496,8 @@ class AlipayProvider(Provider):
             raise NotificationRefused("The Alipay notification is for another app.")
         return _notice(params)
 
-    def acknowledge(self) -> HttpResponse:
+    def acknowledge(self, outcome: str = "processed", event_id: str = "") -> HttpResponse:
+        # Alipay reads one word; what we did with it is ours
         return HttpResponse("success", content_type="text/plain; charset=utf-8")
 
     def refuse(self, error: NotificationRefused) -> HttpResponse:

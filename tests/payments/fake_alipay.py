@@ -99,7 +99,8 @@ class FakeAlipay:
         self.public_key_path.write_bytes(public_pem(self.alipay_key))
         self.trades: dict[str, FakeTrade] = {}
         self.requests: list[dict[str, str]] = []  # every call received, parameters merged
-        # "500", "hang", "bad_sign", "no_sign", "tampered": each used by one call, in order
+        # "500", "hang", "bad_sign", "no_sign", "tampered", "refund_not_visible": each used by
+        # one call, in order
         self.faults: deque[str] = deque()
         self.extra: dict = {}  # merged into every answer (e.g. a sub_msg with braces in it)
         self._numbers = itertools.count(1)
@@ -181,6 +182,8 @@ class FakeAlipay:
         if handler is None:
             return 200, self.answer("error_response", {"code": "40002",
                                                        "sub_code": "isv.invalid-method"}, fault)
+        if fault == "refund_not_visible":
+            biz["out_request_no"] = ""  # the refund query does not see the refund (yet)
         with self._lock:
             result = handler(biz)
         return 200, self.answer(key, result, fault)

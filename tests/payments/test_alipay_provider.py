@@ -201,6 +201,14 @@ def test_asking_for_the_same_refund_twice_refunds_once(alipay_platform):
     assert alipay_platform.requests[-1]["method"] == "alipay.trade.fastpay.refund.query"
 
 
+def test_a_repeated_refund_the_query_does_not_see_yet_is_pending_not_failed(alipay_platform):
+    paid_trade(alipay_platform, amount="30.00")
+    alipay.refund(refund_order(refund_no="RF1", amount="10.00"))
+    alipay_platform.faults.extend(["", "refund_not_visible"])  # refund "N", then the query
+
+    assert alipay.refund(refund_order(refund_no="RF1", amount="10.00")).status == "pending"
+
+
 def test_a_whole_refund_closes_the_trade(alipay_platform):
     paid_trade(alipay_platform, amount="30.00")
     result = alipay.refund(refund_order(refund_no="RF1", amount="30.00"))
@@ -228,10 +236,12 @@ def test_refund_query(alipay_platform):
     alipay.refund(refund_order(refund_no="RF1", amount="10.00"))
 
     done = alipay.refund_query(refund_order(refund_no="RF1", amount="10.00"))
-    unknown = alipay.refund_query(refund_order(refund_no="RF9", amount="5.00"))
-
     assert (done.status, done.amount) == ("succeeded", Decimal("10.00"))
-    assert unknown.status == "pending"
+
+    # Alipay answers 10000 without refund_status: never received, or failed -> ask again
+    with pytest.raises(ProviderRefused) as unknown:
+        alipay.refund_query(refund_order(refund_no="RF9", amount="5.00"))
+    assert unknown.value.code == "refund_not_found"
     assert json.loads(alipay_platform.requests[-1]["biz_content"]) == {
         "out_trade_no": "PAY20261201001", "out_request_no": "RF9"}
 
