@@ -489,6 +489,13 @@ def test_the_apps_own_public_key_in_place_of_alipays_is_a_problem(alipay_platfor
     assert any("not the app's own" in p for p in alipay.problems())
 
 
+@pytest.mark.parametrize("gateway", ["http://openapi.alipay.com/gateway.do", "openapi.alipay.com",
+                                     "ftp://openapi.alipay.com/"])
+def test_a_gateway_that_is_not_https_is_a_problem(alipay_platform, settings, gateway):
+    settings.ALIPAY_GATEWAY = gateway
+    assert any("ALIPAY_GATEWAY" in p for p in alipay.problems())
+
+
 def test_a_short_key_is_a_problem(alipay_platform, settings, tmp_path):
     short = tmp_path / "short.pem"
     short.write_bytes(private_pem(rsa.generate_private_key(public_exponent=65537,
