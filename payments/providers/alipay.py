@@ -485,19 +485,23 @@ class AlipayProvider(Provider):
         params = _form(request.body)
         sign = params.get("sign", "")
         if not sign:
-            raise NotificationRefused("The Alipay notification is not signed.")
+            raise NotificationRefused("The Alipay notification is not signed.",
+                                     code="invalid_signature")
         if params.get("sign_type", "RSA2") != "RSA2":
-            raise NotificationRefused("The Alipay notification is not signed with RSA2.")
+            raise NotificationRefused("The Alipay notification is not signed with RSA2.",
+                                     code="invalid_signature")
         try:
             key = alipay_public_key()
         except KEY_ERRORS as exc:
             # ours to fix: Alipay will try again later
-            raise NotificationRefused(f"Alipay is not configured: {_why(exc)}",
-                                      status=503) from exc
+            raise NotificationRefused(f"Alipay is not configured: {_why(exc)}", status=503,
+                                      code="webhook_not_configured") from exc
         if not rsa2_verify(key, sign_content(params, without=("sign", "sign_type")), sign):
-            raise NotificationRefused("The Alipay notification's signature does not verify.")
+            raise NotificationRefused("The Alipay notification's signature does not verify.",
+                                      code="invalid_signature")
         if not settings.ALIPAY_APP_ID or params.get("app_id") != settings.ALIPAY_APP_ID:
-            raise NotificationRefused("The Alipay notification is for another app.")
+            raise NotificationRefused("The Alipay notification is for another app.",
+                                      code="wrong_app")
         return _notice(params)
 
     def acknowledge(self, outcome: str = "processed", event_id: str = "") -> HttpResponse:
@@ -524,6 +528,10 @@ def _refused(api: str, answer: dict) -> ProviderRefused:
     return ProviderRefused(f"Alipay {api}: {sub_code}: {message}", code=sub_code)
 
 
+def _malformed() -> NotificationRefused:
+    return NotificationRefused("The Alipay notification is malformed.", code="invalid_payload")
+
+
 def _form(body: bytes) -> dict[str, str]:
     """The notification's parameters; one value each, or the body is malformed."""
     try:
@@ -531,11 +539,11 @@ def _form(body: bytes) -> dict[str, str]:
         pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True,
                           encoding="utf-8", errors="strict", max_num_fields=200)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise NotificationRefused("The Alipay notification is malformed.") from exc
+        raise _malformed() from exc
     params: dict[str, str] = {}
     for key, value in pairs:
         if key in params or "\x00" in key or "\x00" in value:
-            raise NotificationRefused("The Alipay notification is malformed.")
+            raise _malformed()
         params[key] = value
     return params
 
@@ -550,17 +558,17 @@ def _notice(params: dict[str, str]) -> Notice:
     event_id = params.get("notify_id", "")
     out_trade_no = params.get("out_trade_no", "")
     if not event_id or len(event_id) > 128 or not out_trade_no or len(out_trade_no) > 64:
-        raise NotificationRefused("The Alipay notification is malformed.")
+        raise _malformed()
     out_biz_no = params.get("out_biz_no", "")
     if out_biz_no and params.get("refund_fee"):
         if len(out_biz_no) > 64 or _amount(params["refund_fee"]) is None:
-            raise NotificationRefused("The Alipay notification is malformed.")
+            raise _malformed()
         return Notice(event_id=event_id, payload=params,
                       refund=RefundResult(out_refund_no=out_biz_no, status="succeeded"))
     status = TRADE_STATUS.get(params.get("trade_status", ""))
     amount = _amount(params.get("total_amount"))
     if status is None or amount is None or amount <= 0:
-        raise NotificationRefused("The Alipay notification is malformed.")
+        raise _malformed()
     return Notice(event_id=event_id, payload=params, trade=Trade(
         out_trade_no=out_trade_no,
         status=status,
