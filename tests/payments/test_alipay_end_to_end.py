@@ -18,6 +18,7 @@ from payments import services as payment_services
 from payments.models import Refund
 from payments.tasks import reconcile
 from producers.models import Listing
+from tests.client import ApiClient
 from tests.factories import client_for, make_address, make_listing, make_producer, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -99,6 +100,15 @@ def test_paying_with_alipay_marks_the_order_paid_when_alipay_says_so(
     assert order["payment"]["action"] is None
     stored = Payment.objects.get(order_id=order_id)
     assert stored.transaction_id == notification["trade_no"]
+
+
+def test_alipays_post_needs_no_csrf_token_or_session(alipay_platform, buyer_api, order_id):
+    """Alipay posts a bare form: a CSRF check on the webhook would refuse every notification
+    (Django's test client skips that check unless told)."""
+    notification = alipay_platform.pay(pay(buyer_api, order_id)["payment"]["action"])
+    alipay_side = ApiClient(enforce_csrf_checks=True)
+    assert_success(notify(alipay_side, notification))
+    assert order_of(buyer_api, order_id)["status"] == "paid"
 
 
 def test_asking_to_pay_again_gives_the_same_link(alipay_platform, buyer_api, order_id):
@@ -369,4 +379,26 @@ def test_cancelling_a_paid_order_refunds_it_whole_through_alipay(alipay_platform
     assert buyer_api.post(f"/orders/{order_id}/cancel").status_code == 200
     assert alipay_platform.trades[out_trade_no].refunded == Decimal("35.00")
     assert alipay_platform.trades[out_trade_no].status == "TRADE_CLOSED"
-    assert Refund.objects.get(order_id=order_id).status == "succeeded"
+    refund = Refund.objects.get(order_id=order_id)
+    assert refund.status == "succeeded"
+
+    # Alipay's notice of the whole refund says TRADE_CLOSED: it is the refund's news, not the
+    # payment's (the money was taken, then given back)
+    notice = alipay_platform.refund_notification(out_trade_no, refund.number)
+    assert notice["trade_status"] == "TRADE_CLOSED"
+    assert_success(notify(buyer_api, notice))
+    assert Payment.objects.get(order_id=order_id).status == "succeeded"
+
+
+def test_a_gateway_failing_the_close_at_cancellation_is_retried(alipay_platform, buyer_api,
+                                                               order_id, settings):
+    settings.PAYMENT_HTTP_TIMEOUT = 0.3
+    trade = alipay_platform.open_cashier(pay(buyer_api, order_id)["payment"]["action"])
+    alipay_platform.faults.extend(["500", "hang"])
+
+    assert buyer_api.post(f"/orders/{order_id}/cancel").status_code == 200
+
+    assert trade.status == "TRADE_CLOSED"
+    assert Payment.objects.get(order_id=order_id).status == "closed"
+    closes = [r for r in alipay_platform.requests if r["method"] == "alipay.trade.close"]
+    assert len(closes) == 3
