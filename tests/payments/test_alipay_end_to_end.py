@@ -231,6 +231,23 @@ def test_a_payment_for_a_cancelled_order_is_refunded(alipay_platform, buyer_api,
     assert alipay_platform.trades[notification["out_trade_no"]].refunded == Decimal("35.00")
 
 
+def test_cancelling_while_the_buyer_has_just_paid_refunds_the_payment(alipay_platform, buyer_api,
+                                                                     order_id):
+    """The buyer paid a moment ago; the notification is not here yet when the order is
+    cancelled. Closing the trade is refused (paid): the query settles the payment, and the
+    money the cancelled order cannot take goes back."""
+    notification = alipay_platform.pay(pay(buyer_api, order_id)["payment"]["action"])
+
+    assert buyer_api.post(f"/orders/{order_id}/cancel").status_code == 200
+
+    assert Payment.objects.get(order_id=order_id).status == "succeeded"
+    assert Order.objects.get(pk=order_id).status == "cancelled"
+    assert alipay_platform.trades[notification["out_trade_no"]].refunded == Decimal("35.00")
+    # the late notification changes nothing more
+    assert_success(notify(buyer_api, notification))
+    assert Refund.objects.filter(order_id=order_id).count() == 1
+
+
 def test_cancelling_after_the_cashier_opened_closes_the_alipay_trade(alipay_platform, buyer_api,
                                                                     order_id):
     trade = alipay_platform.open_cashier(pay(buyer_api, order_id)["payment"]["action"])
