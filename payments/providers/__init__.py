@@ -5,6 +5,7 @@ provider is enabled and configured (its keys readable)."""
 
 from django.conf import settings
 
+from payments.providers.alipay import AlipayProvider
 from payments.providers.base import (
     Charge,
     Notice,
@@ -19,7 +20,9 @@ from payments.providers.base import (
 from payments.providers.sandbox import SandboxProvider
 from payments.providers.wechat import WeChatPayProvider
 
-PROVIDERS: dict[str, Provider] = {p.name: p for p in [SandboxProvider(), WeChatPayProvider()]}
+PROVIDERS: dict[str, Provider] = {
+    p.name: p for p in [SandboxProvider(), WeChatPayProvider(), AlipayProvider()]
+}
 METHODS: dict[str, str] = {m: p.name for p in PROVIDERS.values() for m in p.methods}
 
 __all__ = ["PROVIDERS", "METHODS", "Charge", "NotificationRefused", "Notice", "Provider",
