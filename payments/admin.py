@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from marketplace.errors import DomainError
 from orders.models import Order
 from payments.models import Refund
-from payments.services import refund_request
+from payments.services import refund_request, refundable
 
 
 class StaffRefundForm(forms.ModelForm):
@@ -24,6 +24,15 @@ class StaffRefundForm(forms.ModelForm):
     class Meta:
         model = Refund
         fields = ["order", "amount", "reason"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        order, amount = data.get("order"), data.get("amount")
+        if order is not None and amount is not None:
+            left = refundable(order=order)
+            if amount > left:
+                raise forms.ValidationError(f"More than is left of the payment ({left}).")
+        return data
 
 
 class _Refused(Exception):

@@ -302,6 +302,12 @@ def _refunded(payment_id: int) -> Decimal:
     return total or Decimal("0.00")
 
 
+def refundable(*, order: Order) -> Decimal:
+    """What is left to give back of the payment that paid `order` (0 if none did)."""
+    booked = Payment.objects.filter(order=order, booked=True).first()
+    return booked.amount - _refunded(booked.pk) if booked else Decimal("0.00")
+
+
 def refund_request(*, order: Order, amount: Decimal, reason: str, key: str,
                    requested_by: User | None = None) -> Refund:
     """Give `amount` of a paid order's money back through the provider that took it (the
