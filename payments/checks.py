@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
-from payments import providers
+from payments import registry
 
 # The settings that say someone began to configure a provider.
 SETTINGS = {
@@ -18,7 +18,7 @@ SETTINGS = {
 @register(Tags.security, deploy=True)
 def payment_providers_ready(app_configs=None, **kwargs) -> list[Error]:
     errors = []
-    for name, provider in providers.PROVIDERS.items():
+    for name, provider in registry.PROVIDERS.items():
         started = any(getattr(settings, key, "") for key in SETTINGS.get(name, []))
         if name not in settings.PAYMENT_PROVIDERS and not started:
             continue

@@ -40,12 +40,13 @@ from marketplace.money import money
 from orders.models import Order, OrderEvent, Payment, PaymentWebhookEvent, Shipment
 from orders.services import order_expire, order_mark_paid
 from outbox import enqueue
-from payments import providers
+from payments import registry
 from payments.models import Refund
-from payments.providers import (
+from payments.providers.base import (
     Charge,
     Notice,
     NotificationRefused,
+    Provider,
     ProviderRefused,
     ProviderUnavailable,
     RefundOrder,
@@ -90,11 +91,11 @@ def _order_to_pay(*, order_id: int, user: User) -> Order:
     return order
 
 
-def _provider_for(method: str) -> providers.Provider:
-    provider = providers.provider_of_method(method)
+def _provider_for(method: str) -> Provider:
+    provider = registry.provider_of_method(method)
     if provider is None:
         raise ValidationFailed({"method": f"Unknown payment method {method!r}."})
-    if not providers.enabled(provider.name) or not provider.configured():
+    if not registry.enabled(provider.name) or not provider.configured():
         raise Conflict(f"Payments with {method} are not available on this server.",
                        code="payment_method_unavailable")
     return provider
@@ -222,9 +223,9 @@ def notification_receive(*, provider_name: str, request: HttpRequest) -> HttpRes
     """A platform's callback, answered as that platform expects. Unknown or switched-off
     provider -> 404. The notification's id is recorded in the transaction that acts on it, so
     a duplicate (or one racing it) changes nothing and is answered as a success."""
-    if not providers.enabled(provider_name):
+    if not registry.enabled(provider_name):
         raise NotFound("No such payment provider.", code="unknown_provider")
-    provider = providers.PROVIDERS[provider_name]
+    provider = registry.PROVIDERS[provider_name]
     try:
         notice = provider.parse_notification(request)
         received = _notice_apply(provider, notice)
@@ -344,7 +345,7 @@ def _refund_of(payment: Payment, *, amount: Decimal, reason: str, key: str,
             key=key[:128], number=f"RF{payment.order.number}{secrets.token_hex(4).upper()}",
             requested_by=requested_by,
         )
-        provider = providers.PROVIDERS[payment.provider]
+        provider = registry.PROVIDERS[payment.provider]
         if provider.settles_at_once:
             refund_apply(refund.pk, provider.refund(_refund_order(refund)))
             refund.refresh_from_db()
@@ -395,7 +396,7 @@ def refund_submit(*, refund_id: int) -> str:
         pk=refund_id, status=Refund.Status.PENDING).first()
     if refund is None:
         return "settled"
-    provider = providers.PROVIDERS[refund.payment.provider]
+    provider = registry.PROVIDERS[refund.payment.provider]
     try:
         result = provider.refund(_refund_order(refund))
     except ProviderRefused as exc:
@@ -417,7 +418,7 @@ def refund_check(*, refund_id: int) -> str:
         pk=refund_id, status=Refund.Status.PENDING).first()
     if refund is None:
         return "settled"
-    provider = providers.PROVIDERS[refund.payment.provider]
+    provider = registry.PROVIDERS[refund.payment.provider]
     try:
         result = provider.refund_query(_refund_order(refund))
     except ProviderRefused:
@@ -450,7 +451,7 @@ def payment_close(*, payment_id: int) -> str:
     payment = Payment.objects.filter(pk=payment_id, status=Payment.Status.PENDING).first()
     if payment is None:
         return "settled"
-    provider = providers.PROVIDERS[payment.provider]
+    provider = registry.PROVIDERS[payment.provider]
     try:
         provider.close(payment.provider_ref)
     except ProviderRefused as exc:
@@ -477,7 +478,7 @@ def _payments_to_check(now) -> list[Payment]:
 
 
 def _reconcile_payment(payment: Payment, now) -> None:
-    provider = providers.PROVIDERS[payment.provider]
+    provider = registry.PROVIDERS[payment.provider]
     Payment.objects.filter(pk=payment.pk).update(checked_at=now)
     trade = provider.query(payment.provider_ref)
     if trade_apply(payment, trade) != "ignored" or trade.status != "pending":

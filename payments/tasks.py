@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from payments.providers import ProviderUnavailable
+from payments.providers.base import ProviderUnavailable
 
 logger = logging.getLogger(__name__)
 

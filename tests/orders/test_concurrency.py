@@ -124,7 +124,9 @@ def test_pay_racing_cancel_leaves_money_and_stock_consistent(buyer, two_farms, p
             assert pay.json()["error"]["code"] == "invalid_state"
         assert Order.objects.get(pk=order_id).status == "cancelled"
         # whatever was paid was refunded
-        assert not Payment.objects.filter(order_id=order_id, status="succeeded").exists()
+        for payment in Payment.objects.filter(order_id=order_id, status="succeeded"):
+            assert sum(r.amount for r in payment.refunds.filter(status="succeeded")) == \
+                payment.amount
         assert Payment.objects.filter(order_id=order_id).count() == (pay.status_code == 200)
     assert Listing.objects.get(pk=two_farms["tea"].pk).stock == 20
 

@@ -12,7 +12,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.test import RequestFactory
 
-from payments.providers import METHODS, PROVIDERS
 from payments.providers.base import (
     Charge,
     NotificationRefused,
@@ -20,6 +19,7 @@ from payments.providers.base import (
     ProviderUnavailable,
     RefundOrder,
 )
+from payments.registry import METHODS, PROVIDERS
 from tests.payments.fake_alipay import new_key, private_pem, public_pem, signed_text, verifies
 
 alipay = PROVIDERS["alipay"]

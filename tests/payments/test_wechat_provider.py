@@ -11,15 +11,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.test import RequestFactory
 
-from payments.providers import (
-    PROVIDERS,
+from payments.providers.base import (
     Charge,
     NotificationRefused,
     ProviderRefused,
     ProviderUnavailable,
     RefundOrder,
-    provider_of_method,
 )
+from payments.registry import PROVIDERS, provider_of_method
 from tests.payments.fake_wechat import (
     FakeWeChatPay,
     certificate_key,
