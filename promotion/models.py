@@ -61,6 +61,7 @@ class Video(models.Model):
         SHORT_LINK_UNRESOLVED = "short_link_unresolved", "短链接多次尝试仍无法解析"
         UNSUPPORTED_URL = "unsupported_url", "不是支持的平台的视频链接"
         DUPLICATE = "duplicate", "与已有的视频相同"
+        GAVE_UP = "gave_up", "多次尝试后仍未取到视频信息"
 
     # Why a failed video failed (empty otherwise): the owner is told instead of guessing.
     failure_reason = models.CharField(max_length=24, choices=FailureReason.choices, blank=True)

@@ -64,10 +64,12 @@ class VideoPublicOut(Schema):
                          "nowhere until staff check it or a farm approves it on its listing.")
     failure_reason: Literal[
         "unavailable", "fetch_refused", "short_link_unresolved", "unsupported_url", "duplicate",
+        "gave_up",
     ] | None = Field(..., description=(
         "Why a failed video failed (null otherwise): `unavailable` (no such public video on the "
         "platform), `fetch_refused` (the link left the platform, or its answer was unusable), "
-        "`short_link_unresolved`, `unsupported_url`, `duplicate` (see `duplicate_of_id`)."))
+        "`short_link_unresolved`, `unsupported_url`, `duplicate` (see `duplicate_of_id`), "
+        "`gave_up` (our side kept failing: the database or the network away for every retry)."))
     kind: Literal["origin", "promo"]
     player_url: str | None = Field(
         None, description="Embeddable player built from the platform id (never oEmbed HTML).")

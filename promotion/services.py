@@ -226,7 +226,7 @@ def video_give_up(video_id: int, *, reason: str) -> None:
     """The details task failed for good (not a fetch problem: those settle the video above):
     the video is `failed` rather than `pending` for ever."""
     logger.error("Details of video %s failed: %s", video_id, reason)
-    _finish(video_id, Video.Status.FAILED)
+    _finish(video_id, Video.Status.FAILED, failure_reason=Video.FailureReason.GAVE_UP)
 
 
 # --- Links ------------------------------------------------------------------------------------

@@ -248,6 +248,20 @@ def test_a_transient_failure_before_the_last_attempt_is_retried_and_changes_noth
     assert Video.objects.get().status == "pending"
 
 
+def test_a_video_whose_task_failed_for_good_says_it_gave_up(promoter):
+    from django.db import OperationalError
+
+    from promotion.tasks import video_fetch_details
+
+    _, client = promoter
+    video_id = client.post("/videos", {"url": YT}).json()["id"]
+    # what Celery calls once the last retry of the task has failed (the database away each time)
+    video_fetch_details.on_failure(OperationalError("the database is away"), "t-1", [video_id],
+                                   {}, None)
+    video = client.get(f"/videos/{video_id}").json()
+    assert (video["status"], video["failure_reason"]) == ("failed", "gave_up")
+
+
 def test_metadata_task_twice_changes_nothing(promoter, fake_platform, settings):
     from promotion.tasks import video_fetch_details
 
