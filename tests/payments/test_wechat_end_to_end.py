@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.utils import timezone
 
 from orders.models import Order, OrderEvent, Payment, PaymentWebhookEvent
@@ -14,6 +15,8 @@ from orders.tasks import expire_unpaid_orders
 from payments.models import Refund
 from payments.services import reconcile, refund_request
 from producers.models import Listing
+from tests.client import ApiClient
+from tests.concurrency import run_concurrently
 from tests.factories import make_address, make_listing, make_producer
 from tests.payments.fake_wechat import FakeRefund, new_key, verify
 
@@ -496,3 +499,57 @@ def test_cancelling_a_paid_order_refunds_it_through_the_platform(
                              ).status_code == 204
     refunds = buyer_api.get(f"/orders/{order.pk}").json()["refunds"]
     assert [(r["amount"], r["status"]) for r in refunds] == [("35.00", "succeeded")]
+
+
+# --- races, on PostgreSQL with real threads ---
+
+def _count_paid_events(order) -> int:
+    return OrderEvent.objects.filter(order=order, to_status="paid").count()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_notification_its_retry_and_the_query_task_at_once_pay_the_order_once(
+        buyer_api, order, wechat_platform, settings):
+    settings.PAYMENT_QUERY_AFTER = 0
+    payment = paying(buyer_api, order)
+    wechat_platform.pay(payment.provider_ref)
+    notification = wechat_platform.transaction_notification(payment.provider_ref)
+
+    results = run_concurrently(
+        lambda: post_notification(ApiClient(), notification).status_code,
+        lambda: post_notification(ApiClient(), notification).status_code,
+        reconcile,
+    )
+
+    assert results[:2] == [204, 204], results
+    assert not isinstance(results[2], Exception), results
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == "paid" and payment.booked and _count_paid_events(order) == 1
+    assert PaymentWebhookEvent.objects.count() == 1 and not Refund.objects.exists()
+    call_command("ledger_verify")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_cancel_racing_the_notification_gives_the_money_back_once(
+        buyer_api, order, wechat_platform, persimmons):
+    payment = paying(buyer_api, order)
+    wechat_platform.pay(payment.provider_ref)
+    notification = wechat_platform.transaction_notification(payment.provider_ref)
+
+    results = run_concurrently(
+        lambda: post_notification(ApiClient(), notification).status_code,
+        lambda: buyer_api.post(f"/orders/{order.pk}/cancel").status_code,
+    )
+
+    assert results[0] == 204 and results[1] in (200, 409), results
+    order.refresh_from_db()
+    persimmons.refresh_from_db()
+    if order.status == "cancelled":  # the cancel won, or came second and refunded the payment
+        assert sum(r.amount for r in Refund.objects.all()) == order.total
+        assert persimmons.stock == 50
+    else:  # the cancel was refused: the order is paid and keeps its money
+        assert order.status == "paid" and not Refund.objects.exists()
+    call_command("ledger_verify")

@@ -574,3 +574,22 @@ def test_a_signed_notification_we_cannot_keep_or_read_is_400(wechat_platform, ov
     headers, body = wechat_platform.transaction_notification("SH20261201000001",
                                                              override=override)
     assert refused_status(headers, body) == 400
+
+
+# --- manage.py check --deploy ---
+
+def _wechat_errors() -> list[str]:
+    from payments.checks import payment_providers_ready
+
+    return [e.msg for e in payment_providers_ready() if "provider wechat" in e.msg]
+
+
+def test_check_deploy_is_quiet_about_a_configured_merchant(wechat_platform):
+    assert _wechat_errors() == []
+
+
+def test_check_deploy_reports_a_merchant_begun_with_certificates_only(settings, tmp_path):
+    settings.WECHATPAY_PLATFORM_CERTIFICATES = [str(tmp_path / "wechatpay_missing.pem")]
+    errors = _wechat_errors()
+    assert errors and any("half configured" in e for e in errors)
+    assert any("cannot read" in e for e in errors)
