@@ -297,10 +297,12 @@ def order_place(
 # --- Access -------------------------------------------------------------------------------------
 
 
-def _order_of_buyer(*, order_id: int, user: User) -> Order:
-    """The order if `user` bought it. A farm with a parcel in it may see it but not act as the
-    buyer (403); anyone else is told it does not exist (404)."""
-    order = Order.objects.filter(pk=order_id).first()
+def order_of_buyer(*, order_id: int, user: User, lock: bool = False) -> Order:
+    """The order if `user` bought it (its row locked for the rest of the transaction with
+    `lock`). A farm with a parcel in it may see it but not act as the buyer (403); anyone else
+    is told it does not exist (404)."""
+    orders = Order.objects.select_for_update() if lock else Order.objects
+    order = orders.filter(pk=order_id).first()
     if order is None:
         raise NotFound("No such order.", code="order_not_found")
     if order.buyer_id != user.pk:
@@ -385,7 +387,7 @@ def _cancel(order: Order, *, actor: User | None, reason: str, expected: list[str
 
 def order_cancel(*, order_id: int, user: User) -> Order:
     """The buyer cancels before anything has shipped."""
-    order = _order_of_buyer(order_id=order_id, user=user)
+    order = order_of_buyer(order_id=order_id, user=user)
     if order.status not in (Order.Status.PENDING_PAYMENT, Order.Status.PAID):
         raise InvalidState(f"The order is {order.status}; it can no longer be cancelled.")
     return _cancel(order, actor=user, reason=Order.CancelReason.BUYER,

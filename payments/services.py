@@ -32,13 +32,12 @@ from marketplace.errors import (
     Conflict,
     InvalidState,
     NotFound,
-    PermissionDenied,
     ServiceUnavailable,
     ValidationFailed,
 )
 from marketplace.money import money
-from orders.models import Order, OrderEvent, Payment, PaymentWebhookEvent, Shipment
-from orders.services import order_expire, order_mark_paid
+from orders.models import Order, OrderEvent, Payment, PaymentWebhookEvent
+from orders.services import order_expire, order_mark_paid, order_of_buyer
 from outbox import enqueue
 from payments import registry
 from payments.models import Refund
@@ -77,13 +76,7 @@ def _note(order_id: int, note: str) -> None:
 
 def _order_to_pay(*, order_id: int, user: User) -> Order:
     """The buyer's unpaid order, its row locked for the rest of the transaction."""
-    order = Order.objects.select_for_update().filter(pk=order_id).first()
-    if order is None:
-        raise NotFound("No such order.", code="order_not_found")
-    if order.buyer_id != user.pk:
-        if Shipment.objects.filter(order_id=order_id, producer__user=user).exists():
-            raise PermissionDenied("Only the buyer can do this.")
-        raise NotFound("No such order.", code="order_not_found")
+    order = order_of_buyer(order_id=order_id, user=user, lock=True)
     if order.status != Order.Status.PENDING_PAYMENT:
         raise InvalidState(f"The order is {order.status}; only unpaid orders can be paid.")
     if order.expires_at <= timezone.now():
@@ -388,44 +381,47 @@ def refund_apply(refund_id: int, result: RefundResult) -> bool:
     return False
 
 
+def _pending_refund(refund_id: int) -> Refund | None:
+    return Refund.objects.select_related("payment").filter(
+        pk=refund_id, status=Refund.Status.PENDING).first()
+
+
+def _refund_answered(refund: Refund, result: RefundResult) -> str:
+    Refund.objects.filter(pk=refund.pk).update(
+        checked_at=timezone.now(), refund_id=result.refund_id[:128] or refund.refund_id)
+    refund_apply(refund.pk, result)
+    return result.status
+
+
 def refund_submit(*, refund_id: int) -> str:
     """Ask the platform for a pending refund (the task; again by the reconciliation task).
     The platform refunds once per refund number, so asking twice is harmless. Raises
     ProviderUnavailable for the task to retry."""
-    refund = Refund.objects.select_related("payment", "payment__order").filter(
-        pk=refund_id, status=Refund.Status.PENDING).first()
+    refund = _pending_refund(refund_id)
     if refund is None:
         return "settled"
-    provider = registry.PROVIDERS[refund.payment.provider]
     try:
-        result = provider.refund(_refund_order(refund))
+        result = registry.PROVIDERS[refund.payment.provider].refund(_refund_order(refund))
     except ProviderRefused as exc:
         Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
             status=Refund.Status.FAILED, settled_at=timezone.now(),
             failure=f"{exc.code}: {exc}"[:255])
         logger.error("The platform refused refund %s: %s", refund, exc)
         return "failed"
-    Refund.objects.filter(pk=refund.pk).update(checked_at=timezone.now(),
-                                               refund_id=result.refund_id[:128])
-    refund_apply(refund.pk, result)
-    return result.status
+    return _refund_answered(refund, result)
 
 
 def refund_check(*, refund_id: int) -> str:
     """Ask the platform what became of a pending refund; one it does not know (the request
     never reached it) is asked for again."""
-    refund = Refund.objects.select_related("payment").filter(
-        pk=refund_id, status=Refund.Status.PENDING).first()
+    refund = _pending_refund(refund_id)
     if refund is None:
         return "settled"
-    provider = registry.PROVIDERS[refund.payment.provider]
     try:
-        result = provider.refund_query(_refund_order(refund))
+        result = registry.PROVIDERS[refund.payment.provider].refund_query(_refund_order(refund))
     except ProviderRefused:
         return refund_submit(refund_id=refund_id)
-    Refund.objects.filter(pk=refund.pk).update(checked_at=timezone.now())
-    refund_apply(refund.pk, result)
-    return result.status
+    return _refund_answered(refund, result)
 
 
 # --- Cancellation and closing -------------------------------------------------------------------

@@ -18,28 +18,29 @@ def _backoff(retries: int) -> int:
     return min(30 * 2**retries, 3600)
 
 
+def _retrying(task, service: str, **kwargs) -> str:
+    """Run `payments.services.<service>`; a platform that cannot be reached is tried again
+    after the back-off."""
+    from payments import services
+
+    try:
+        return getattr(services, service)(**kwargs)
+    except ProviderUnavailable as exc:
+        raise task.retry(exc=exc, countdown=_backoff(task.request.retries)) from exc
+
+
 @shared_task(name="payments.tasks.refund_submit", bind=True, max_retries=RETRIES,
              acks_late=True)
 def refund_submit(self, refund_id: int) -> str:
     """Ask the platform for a refund (once the refund row is committed)."""
-    from payments.services import refund_submit as submit
-
-    try:
-        return submit(refund_id=refund_id)
-    except ProviderUnavailable as exc:
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+    return _retrying(self, "refund_submit", refund_id=refund_id)
 
 
 @shared_task(name="payments.tasks.payment_close", bind=True, max_retries=RETRIES,
              acks_late=True)
 def payment_close(self, payment_id: int) -> str:
     """Close an open payment at its platform (its order was cancelled)."""
-    from payments.services import payment_close as close
-
-    try:
-        return close(payment_id=payment_id)
-    except ProviderUnavailable as exc:
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+    return _retrying(self, "payment_close", payment_id=payment_id)
 
 
 @shared_task(name="payments.tasks.reconcile", max_retries=0)
