@@ -198,13 +198,15 @@ class Batch(models.Model):
 
 
 class BatchScan(models.Model):
-    """One visitor's first look at a lot's trace page in a day, when looks are counted without
-    Redis (marketplace.visitors). `visitor` is a salted HMAC of the address and user agent of
-    that day, never the address itself."""
+    """One visitor's first look at a lot's trace page in a day (marketplace.visitors): the
+    truth the daily counts are made from. Written by the roll-up from Redis (`synced`), or on
+    the request path while Redis does not answer (not yet synced). `visitor` is a salted HMAC
+    of the address and user agent of that day, never the address itself. Kept for a week."""
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="scan_marks")
     day = models.DateField()
     visitor = models.CharField(max_length=32)
+    synced = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -212,7 +214,11 @@ class BatchScan(models.Model):
             models.UniqueConstraint(fields=["batch", "day", "visitor"],
                                     name="batch_scan_once_per_visitor_day")
         ]
-        indexes = [models.Index(fields=["day", "batch"], name="batch_scan_day_batch")]
+        indexes = [
+            models.Index(fields=["day", "batch"], name="batch_scan_day_batch"),
+            models.Index(fields=["day", "batch"], condition=models.Q(synced=False),
+                         name="batch_scan_unsynced"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.batch_id} {self.day}"

@@ -96,9 +96,10 @@ class ClickDailyAdmin(ViewOnlyAdmin):
 
 @admin.register(Click)
 class ClickAdmin(ViewOnlyAdmin):
-    """Raw first clicks of a visitor a day (database counting only); visitors are hashes."""
+    """First clicks of a visitor a day, the last week (synced: copied from Redis by the roll-up;
+    not: counted while Redis was away); visitors are hashes."""
 
-    list_display = ["day", "link", "visitor", "created_at"]
+    list_display = ["day", "link", "visitor", "synced", "created_at"]
     list_filter = ["day"]
     search_fields = ["link__code"]
     raw_id_fields = ["link"]

@@ -133,13 +133,16 @@ class Link(models.Model):
 
 
 class Click(models.Model):
-    """One visitor's first click on a link in a day, when clicks are counted without Redis.
-    The unique (link, day, visitor) row is the de-duplication; `visitor` is a salted HMAC of
-    the client address and user agent of that day, never the address itself."""
+    """One visitor's first click on a link in a day (marketplace.visitors): the truth the
+    daily counts are made from. Written by the roll-up from Redis (`synced`), or on the request
+    path while Redis does not answer (not yet synced: Redis has not seen it). The unique
+    (link, day, visitor) row is the de-duplication; `visitor` is a salted HMAC of the client
+    address and user agent of that day, never the address itself. Kept for a week."""
 
     link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="clicks")
     day = models.DateField()
     visitor = models.CharField(max_length=32)
+    synced = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -149,7 +152,11 @@ class Click(models.Model):
                 fields=["link", "day", "visitor"], name="click_once_per_visitor_day"
             )
         ]
-        indexes = [models.Index(fields=["day", "link"], name="click_day_link")]
+        indexes = [
+            models.Index(fields=["day", "link"], name="click_day_link"),
+            models.Index(fields=["day", "link"], condition=models.Q(synced=False),
+                         name="click_unsynced"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.link_id} {self.day}"
