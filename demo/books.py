@@ -52,7 +52,7 @@ def load(*, stdout) -> list[DemoAccount]:
             received = _buy(buyer, listing, region, 3)
             for shipment in received.shipments.all():
                 shipment_ship(shipment_id=shipment.pk, user=farmer, carrier="中国邮政",
-                              tracking_number=f"YZ{received.pk:010d}")
+                              tracking_number=f"98{received.pk:011d}")
                 shipment_confirm(shipment_id=shipment.pk, user=buyer)
         with clock.days_ago(12):
             books.release_due()  # received 21 days ago: past the return window

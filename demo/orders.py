@@ -53,7 +53,7 @@ def load(*, stdout) -> list[DemoAccount]:
     def ship_all(order: Order) -> None:
         for shipment in order.shipments.select_related("producer__user"):
             shipment_ship(shipment_id=shipment.pk, user=shipment.producer.user,
-                          carrier="顺丰速运", tracking_number=f"SF{order.pk:010d}{shipment.pk}")
+                          carrier="顺丰速运", tracking_number=f"SF{order.pk:07d}{shipment.pk:06d}")
 
     try:
         place("周末前送到就好")  # pending_payment

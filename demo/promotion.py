@@ -86,7 +86,7 @@ def _commissions(link: Link, stdout) -> None:
                 settled = place()
                 for shipment in settled.shipments.all():
                     shipment_ship(shipment_id=shipment.pk, user=farmer, carrier="顺丰速运",
-                                  tracking_number=f"SF{settled.pk:010d}")
+                                  tracking_number=f"SF{settled.pk:013d}")
                     shipment_confirm(shipment_id=shipment.pk, user=buyer)
             services.commissions_settle()
             cancelled = place()

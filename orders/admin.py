@@ -36,8 +36,8 @@ class OrderLineInline(ReadOnlyInline):
 
 class ShipmentInline(ReadOnlyInline):
     model = Shipment
-    fields = ["producer", "status", "subtotal", "shipping_fee", "carrier", "tracking_number",
-              "shipped_at", "delivered_at"]
+    fields = ["producer", "status", "subtotal", "shipping_fee", "carrier", "carrier_code",
+              "tracking_number", "shipped_at", "delivered_at"]
     readonly_fields = fields
     show_change_link = True
     related = ["producer"]
@@ -106,14 +106,15 @@ class OrderAdmin(RecordAdmin):
 
 @admin.register(Shipment)
 class ShipmentAdmin(RecordAdmin):
-    list_display = ["id", "order", "producer", "status", "carrier", "tracking_number",
-                    "shipped_at", "delivered_at"]
-    list_filter = ["status", ("producer", admin.RelatedOnlyFieldListFilter)]
+    list_display = ["id", "order", "producer", "status", "carrier", "carrier_code",
+                    "tracking_number", "shipped_at", "delivered_at"]
+    list_filter = ["status", "carrier_code", ("producer", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["order__number", "tracking_number"]
     list_select_related = ["order", "producer"]
     readonly_fields = ["order", "producer", "status", "subtotal", "shipping_fee", "carrier",
-                       "tracking_number", "shipped_at", "delivered_at", "producer_notified_at",
-                       "buyer_notified_at", "cancel_notified_at", "created_at"]
+                       "carrier_code", "tracking_number", "shipped_at", "delivered_at",
+                       "producer_notified_at", "buyer_notified_at", "cancel_notified_at",
+                       "created_at"]
     inlines = [OrderEventInline]
 
 

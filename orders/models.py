@@ -93,6 +93,8 @@ class Shipment(models.Model):
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
     shipping_fee = models.DecimalField(max_digits=12, decimal_places=2)
     carrier = models.CharField(max_length=64, blank=True)
+    # SF, ZTO, ... or other (orders.carriers): read from `carrier` when the farm typed a name.
+    carrier_code = models.CharField(max_length=8, blank=True, default="", db_default="")
     tracking_number = models.CharField(max_length=64, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

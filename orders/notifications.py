@@ -9,6 +9,7 @@ import logging
 from django.core.mail import send_mail
 from django.utils import timezone
 
+from orders.carriers import tracking_url
 from orders.models import Shipment
 
 logger = logging.getLogger(__name__)
@@ -72,9 +73,11 @@ def shipment_shipped(*, shipment_id: int) -> int:
     if shipment is None or shipment.status == Shipment.Status.PENDING:
         return 0
     order = shipment.order
+    track = tracking_url(shipment.carrier_code, shipment.tracking_number)
     body = (
         f"您的订单 {order.number} 中来自{shipment.producer.name}的包裹已发货。\n\n"
         f"{_lines_text(shipment)}\n\n快递：{shipment.carrier}  单号：{shipment.tracking_number}\n"
+        + (f"查询物流：{track}\n" if track else "")
     )
     return int(_send_once(
         shipment, "buyer_notified_at", subject=f"订单 {order.number} 已发货", body=body,

@@ -5,10 +5,12 @@ from typing import Literal
 from ninja import Field, Schema
 
 from marketplace.schemas import MAX_ID, TEXT, example
+from orders.carriers import tracking_url
 from orders.privacy import address_for
 
 OrderStatus = Literal["pending_payment", "paid", "shipped", "completed", "cancelled"]
 ShipmentStatus = Literal["pending", "shipped", "delivered", "cancelled"]
+CarrierCode = Literal["SF", "ZTO", "YTO", "STO", "YD", "JD", "EMS", "YZPY", "other"]
 
 class AddressIn(Schema):
     recipient: str = Field(..., min_length=1, max_length=64, pattern=TEXT)
@@ -67,10 +69,19 @@ class PayIn(Schema):
 
 class ShipIn(Schema):
     model_config = example(
-        {"carrier": "顺丰", "tracking_number": "SF1234567890"}
+        {"carrier": "顺丰", "tracking_number": "SF1234567890123"}
     )
-    carrier: str = Field(..., min_length=1, max_length=64, pattern=TEXT)
-    tracking_number: str = Field(..., min_length=1, max_length=64, pattern=TEXT)
+    carrier: str = Field(
+        "", max_length=64, pattern=TEXT,
+        description="The courier as the farm names it (free text); a known name such as 顺丰 "
+                    "or 中通快递 sets `carrier_code`. One of carrier and carrier_code is needed.")
+    carrier_code: CarrierCode | None = Field(
+        None, description="SF 顺丰, ZTO 中通, YTO 圆通, STO 申通, YD 韵达, JD 京东, EMS, YZPY "
+                          "邮政快递包裹, or other (then `carrier` names it).")
+    tracking_number: str = Field(
+        ..., min_length=1, max_length=64, pattern=TEXT,
+        description="The waybill number: 6 to 32 letters, digits or '-', in the courier's own "
+                    "shape (SF: SF and 12-13 digits; ZTO, STO: 12-15 digits; ...).")
 
 
 class OrderQuery(Schema):
@@ -111,7 +122,12 @@ class OrderShipmentOut(Schema):
     producer_name: str
     status: ShipmentStatus
     carrier: str
+    carrier_code: CarrierCode | None = Field(
+        ..., description="The courier's code; null until shipped.")
     tracking_number: str
+    tracking_url: str | None = Field(
+        ..., description="The courier's public tracking page for the number; null for other "
+                         "couriers and before shipping.")
     line_ids: list[int]
     subtotal: Decimal
     shipping_fee: Decimal
@@ -122,6 +138,14 @@ class OrderShipmentOut(Schema):
     @staticmethod
     def resolve_producer_name(obj) -> str:
         return obj.producer.name
+
+    @staticmethod
+    def resolve_carrier_code(obj) -> str | None:
+        return obj.carrier_code or None
+
+    @staticmethod
+    def resolve_tracking_url(obj) -> str | None:
+        return tracking_url(obj.carrier_code, obj.tracking_number)
 
 
 def _address(order, *, shipments: list, farm_view: bool) -> dict:
@@ -236,7 +260,12 @@ class ShipmentOut(Schema):
     producer_id: int
     status: ShipmentStatus
     carrier: str
+    carrier_code: CarrierCode | None = Field(
+        ..., description="The courier's code; null until shipped.")
     tracking_number: str
+    tracking_url: str | None = Field(
+        ..., description="The courier's public tracking page for the number; null for other "
+                         "couriers and before shipping.")
     line_ids: list[int]
     lines: list[ShipmentLineOut]
     subtotal: Decimal
@@ -251,6 +280,14 @@ class ShipmentOut(Schema):
     @staticmethod
     def resolve_order_number(obj) -> str:
         return obj.order.number
+
+    @staticmethod
+    def resolve_carrier_code(obj) -> str | None:
+        return obj.carrier_code or None
+
+    @staticmethod
+    def resolve_tracking_url(obj) -> str | None:
+        return tracking_url(obj.carrier_code, obj.tracking_number)
 
     @staticmethod
     def resolve_order_status(obj) -> str:

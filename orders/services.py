@@ -32,7 +32,7 @@ from marketplace.errors import (
     ValidationFailed,
 )
 from marketplace.money import money
-from orders import selectors
+from orders import carriers, selectors
 from orders.models import (
     MAX_AMOUNT,
     Order,
@@ -419,14 +419,12 @@ def _live_statuses(order_id: int) -> set[str]:
     )
 
 
-def shipment_ship(*, shipment_id: int, user: User, carrier: str, tracking_number: str) -> Shipment:
-    """The farm hands its parcel to a carrier. The order must be paid; once every live parcel
-    is on its way the order is `shipped`."""
-    carrier, tracking_number = carrier.strip(), tracking_number.strip()
-    errors = {k: "This field may not be blank." for k, v in
-              (("carrier", carrier), ("tracking_number", tracking_number)) if not v}
-    if errors:
-        raise ValidationFailed(errors)
+def shipment_ship(*, shipment_id: int, user: User, tracking_number: str, carrier: str = "",
+                  carrier_code: str | None = None) -> Shipment:
+    """The farm hands its parcel to a carrier (a name, a code, or both: orders.carriers). The
+    order must be paid; once every live parcel is on its way the order is `shipped`."""
+    carrier, carrier_code, tracking_number = carriers.carrier_resolve(
+        carrier=carrier, carrier_code=carrier_code, tracking_number=tracking_number)
     shipment = selectors.shipment_acted_on(shipment_id=shipment_id, user=user,
                                            role=selectors.PRODUCER)
     with transaction.atomic():
@@ -434,8 +432,8 @@ def shipment_ship(*, shipment_id: int, user: User, carrier: str, tracking_number
                     message="Only a paid order can be shipped.")
         now = timezone.now()
         if not Shipment.objects.filter(pk=shipment.pk, status=Shipment.Status.PENDING).update(
-            status=Shipment.Status.SHIPPED, carrier=carrier, tracking_number=tracking_number,
-            shipped_at=now,
+            status=Shipment.Status.SHIPPED, carrier=carrier, carrier_code=carrier_code,
+            tracking_number=tracking_number, shipped_at=now,
         ):
             raise InvalidState("This shipment is not waiting to be shipped.")
         _event(shipment.order_id, Shipment.Status.SHIPPED, from_status=Shipment.Status.PENDING,

@@ -96,7 +96,7 @@ class Market:
 
     def ship(self, shipment: Shipment) -> None:
         orders.shipment_ship(shipment_id=shipment.pk, user=shipment.producer.user,
-                             carrier="顺丰速运", tracking_number=f"SF{shipment.pk}")
+                             carrier="顺丰速运", tracking_number=f"SF{shipment.pk:013d}")
 
     def deliver(self, shipment: Shipment) -> None:
         orders.shipment_confirm(shipment_id=shipment.pk, user=self.buyer)

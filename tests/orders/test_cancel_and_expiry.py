@@ -67,7 +67,7 @@ def test_no_cancel_once_a_parcel_shipped(buyer_api, order, two_farms):
     buyer_api.post(f"/orders/{order.pk}/pay", {"method": "sandbox"})
     parcel = Shipment.objects.get(order=order, producer=two_farms["farm_a"])
     shipped = two_farms["api_a"].post(f"/shipments/{parcel.pk}/ship",
-                                      {"carrier": "顺丰", "tracking_number": "SF1"})
+                                      {"carrier": "顺丰", "tracking_number": "SF1234567890123"})
     assert shipped.status_code == 200
     response = buyer_api.post(f"/orders/{order.pk}/cancel")
     assert response.status_code == 409 and response.json()["error"]["code"] == "invalid_state"

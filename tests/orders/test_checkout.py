@@ -39,13 +39,13 @@ def test_the_whole_path_two_farms_pay_ship_confirm_completed(buyer_api, place, t
     by_farm = {s["producer_id"]: s["id"] for s in order["shipments"]}
     first = two_farms["api_a"].post(
         f"/shipments/{by_farm[two_farms['farm_a'].pk]}/ship",
-        {"carrier": "顺丰速运", "tracking_number": "SF1234567890"},
+        {"carrier": "顺丰速运", "tracking_number": "SF1234567890123"},
     )
     assert first.status_code == 200, first.content
     assert first.json()["status"] == "shipped" and first.json()["order_status"] == "paid"
     second = two_farms["api_b"].post(
         f"/shipments/{by_farm[two_farms['farm_b'].pk]}/ship",
-        {"carrier": "中通快递", "tracking_number": "ZT998877"},
+        {"carrier": "中通快递", "tracking_number": "73100998877665"},
     )
     assert second.json()["order_status"] == "shipped"
     assert buyer_api.get(f"/orders/{order['id']}").json()["status"] == "shipped"
@@ -57,7 +57,8 @@ def test_the_whole_path_two_farms_pay_ship_confirm_completed(buyer_api, place, t
     final = buyer_api.get(f"/orders/{order['id']}").json()
     assert final["status"] == "completed"
     assert {s["status"] for s in final["shipments"]} == {"delivered"}
-    assert [s["tracking_number"] for s in final["shipments"]] == ["SF1234567890", "ZT998877"]
+    assert [s["tracking_number"] for s in final["shipments"]] == [
+        "SF1234567890123", "73100998877665"]
     # every change is on record, in order
     steps = list(
         OrderEvent.objects.filter(order_id=order["id"], shipment__isnull=True)

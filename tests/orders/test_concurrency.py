@@ -151,7 +151,7 @@ def test_two_farms_shipping_at_once_move_the_order_to_shipped(buyer, two_farms, 
     order_pay(order_id=order.pk, user=buyer, method="sandbox")
     parcel_a = Shipment.objects.get(order=order, producer=two_farms["farm_a"])
     parcel_b = Shipment.objects.get(order=order, producer=two_farms["farm_b"])
-    body = {"carrier": "顺丰", "tracking_number": "SF1"}
+    body = {"carrier": "顺丰", "tracking_number": "SF1234567890123"}
     a, b = run_concurrently(
         lambda: two_farms["api_a"].post(f"/shipments/{parcel_a.pk}/ship", body),
         lambda: two_farms["api_b"].post(f"/shipments/{parcel_b.pk}/ship", body),

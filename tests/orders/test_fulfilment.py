@@ -21,7 +21,7 @@ def parcels(order, two_farms) -> dict:
     }
 
 
-def ship(client, shipment, carrier="顺丰速运", tracking="SF100200300"):
+def ship(client, shipment, carrier="顺丰速运", tracking="SF1002003004005"):
     return client.post(f"/shipments/{shipment.pk}/ship",
                        {"carrier": carrier, "tracking_number": tracking})
 
@@ -39,7 +39,7 @@ def test_shipping_records_carrier_and_the_order_follows(buyer_api, order, parcel
     response = ship(two_farms["api_a"], parcels["a"])
     assert response.status_code == 200
     body = response.json()
-    assert body["carrier"] == "顺丰速运" and body["tracking_number"] == "SF100200300"
+    assert body["carrier"] == "顺丰速运" and body["tracking_number"] == "SF1002003004005"
     assert body["shipped_at"] and body["order_status"] == "paid"
     event = OrderEvent.objects.get(shipment=parcels["a"])
     assert (event.from_status, event.to_status, event.actor_id) == (
@@ -58,8 +58,9 @@ def test_a_farm_cannot_ship_anothers_parcel_or_a_buyer_ship(buyer_api, order, pa
     assert ship(two_farms["api_b"], parcels["a"]).status_code == 404
     # the buyer sees the parcel in the order, but shipping is the farm's part: 403
     assert ship(buyer_api, parcels["a"]).status_code == 403
-    assert two_farms["api_a"].post("/shipments/999999/ship",
-                                   {"carrier": "x", "tracking_number": "y"}).status_code == 404
+    missing = two_farms["api_a"].post(
+        "/shipments/999999/ship", {"carrier": "顺丰", "tracking_number": "SF1234567890123"})
+    assert missing.status_code == 404
     parcels["a"].refresh_from_db()
     assert parcels["a"].status == "pending"
 

@@ -49,9 +49,12 @@ def test_the_buyer_is_mailed_when_a_parcel_ships(
     parcel = Shipment.objects.get(order=order, producer=two_farms["farm_a"])
     with django_capture_on_commit_callbacks(execute=True):
         two_farms["api_a"].post(f"/shipments/{parcel.pk}/ship",
-                                {"carrier": "顺丰速运", "tracking_number": "SF42"})
+                                {"carrier": "顺丰速运", "tracking_number": "SF4200000000042"})
     assert [m.to for m in mail.outbox] == [["buyer@example.com"]]
-    assert "SF42" in mail.outbox[0].body and "顺丰速运" in mail.outbox[0].body
+    assert "SF4200000000042" in mail.outbox[0].body and "顺丰速运" in mail.outbox[0].body
+    # with the courier's own tracking page for the number
+    assert "https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF4200000000042" in (
+        mail.outbox[0].body)
     assert shipment_shipped(shipment_id=parcel.pk) == 0  # once only
 
 
@@ -68,7 +71,8 @@ def test_no_mail_before_a_parcel_ships_or_without_an_address(
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         shipped = two_farms["api_a"].post(f"/shipments/{parcel.pk}/ship",
-                                          {"carrier": "顺丰速运", "tracking_number": "SF7"})
+                                          {"carrier": "顺丰速运",
+                                           "tracking_number": "SF7000000000007"})
     assert shipped.status_code == 200
     # then nothing is sent, and the parcel is not marked as notified
     assert mail.outbox == []
@@ -139,7 +143,7 @@ def test_paying_while_the_broker_is_away_answers_at_once_and_the_mail_goes_out_l
     started = time.monotonic()
     parcel = Shipment.objects.get(order=order, producer=two_farms["farm_a"])
     shipped = two_farms["api_a"].post(f"/shipments/{parcel.pk}/ship",
-                                      {"carrier": "顺丰速运", "tracking_number": "SF42"})
+                                      {"carrier": "顺丰速运", "tracking_number": "SF4200000000042"})
     assert shipped.status_code == 200 and time.monotonic() - started < 6
     # the broker is back (eager here): the relay hands both over, each mail goes out once
     broker_away(None, eager=True)

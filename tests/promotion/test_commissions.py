@@ -55,7 +55,7 @@ def deliver(order: Order, farm, buyer) -> None:
     """Ship and confirm every parcel of a paid order."""
     for shipment in order.shipments.all():
         orders.shipment_ship(shipment_id=shipment.pk, user=farm["user"], carrier="顺丰",
-                             tracking_number="SF1234567890")
+                             tracking_number="SF1234567890123")
         orders.shipment_confirm(shipment_id=shipment.pk, user=buyer)
 
 
@@ -261,7 +261,7 @@ def test_only_the_delivered_parcel_settles_in_a_two_farm_order(place, buyer, far
     payments.payment_start(order_id=order.pk, user=buyer, method="sandbox")
     tea_parcel = order.shipments.get(producer=other)
     orders.shipment_ship(shipment_id=tea_parcel.pk, user=other.user, carrier="EMS",
-                         tracking_number="E1")
+                         tracking_number="EA123456789CN")
     orders.shipment_confirm(shipment_id=tea_parcel.pk, user=buyer)
     with time_machine.travel(timezone.now() + timedelta(days=30)):
         assert services.commissions_settle() == 0  # the apples' parcel has not arrived

@@ -77,7 +77,7 @@ def delivered_commission(farm, promoter):
     payments.payment_start(order_id=order.pk, user=buyer, method="sandbox")
     shipment = order.shipments.get()
     orders.shipment_ship(shipment_id=shipment.pk, user=farm["user"], carrier="顺丰",
-                         tracking_number="SF1")
+                         tracking_number="SF1234567890123")
     orders.shipment_confirm(shipment_id=shipment.pk, user=buyer)
     return order
 

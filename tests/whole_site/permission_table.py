@@ -160,7 +160,7 @@ TABLE: dict[str, Row | list[Row]] = {
     # the buyer sees the parcel in their order but is not the farm: 403
     "POST /api/v1/shipments/{shipment_id}/ship": actors(
         buyer=403, other_producer=404, owner=200, promoter=404, staff=404,
-        body={"carrier": "顺丰", "tracking_number": "SF1234567890"}),
+        body={"carrier": "顺丰", "tracking_number": "SF1234567890123"}),
     # not shipped yet: the buyer passes the permission check and meets the state check
     # the farm sees its parcel but is not the buyer: 403, as for an order's buyer actions
     "POST /api/v1/shipments/{shipment_id}/confirm": actors(
