@@ -6,7 +6,15 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from marketplace.errors import DomainError
-from orders.models import Order, OrderEvent, OrderLine, Payment, PaymentWebhookEvent, Shipment
+from orders.models import (
+    LineLot,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    PaymentWebhookEvent,
+    Shipment,
+)
 from orders.services import order_cancel_by_staff
 
 
@@ -140,3 +148,13 @@ class PaymentWebhookEventAdmin(ReadOnlyAdmin):
     list_display = ["event_id", "provider", "event_type", "outcome", "received_at"]
     list_filter = ["provider", "event_type", "outcome"]
     search_fields = ["event_id"]
+
+
+@admin.register(LineLot)
+class LineLotAdmin(ReadOnlyAdmin):
+    """Which harvest lot each shipped unit came from (the shipping service writes them)."""
+
+    list_display = ["id", "line", "batch", "quantity", "created_at"]
+    search_fields = ["line__order__number", "batch__lot_code", "batch__trace_code"]
+    list_select_related = ["line", "batch"]
+    raw_id_fields = ["line", "batch"]

@@ -240,3 +240,24 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} → {self.to_status}"
+
+
+class LineLot(models.Model):
+    """Units of an order line shipped from one harvest lot: the box in the buyer's hands names
+    its lot (LocalOrbit's order-item lots)."""
+
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="lots")
+    batch = models.ForeignKey("producers.Batch", on_delete=models.PROTECT,
+                              related_name="line_lots")
+    quantity = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "batch"], name="line_lot_once_per_batch"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="line_lot_quantity_min"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of line {self.line_id} from lot {self.batch_id}"

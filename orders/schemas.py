@@ -67,9 +67,17 @@ class PayIn(Schema):
     )
 
 
+class LotIn(Schema):
+    line_id: int = Field(..., strict=True, ge=1, le=MAX_ID)
+    batch_id: int = Field(..., strict=True, ge=1, le=MAX_ID,
+                          description="A harvest lot of the line's listing.")
+    quantity: int = Field(..., strict=True, ge=1, le=2_000_000_000)
+
+
 class ShipIn(Schema):
     model_config = example(
-        {"carrier": "顺丰", "tracking_number": "SF1234567890123"}
+        {"carrier": "顺丰", "tracking_number": "SF1234567890123",
+         "lots": [{"line_id": 31, "batch_id": 7, "quantity": 2}]}
     )
     carrier: str = Field(
         "", max_length=64, pattern=TEXT,
@@ -82,6 +90,12 @@ class ShipIn(Schema):
         ..., min_length=1, max_length=64, pattern=TEXT,
         description="The waybill number: 6 to 32 letters, digits or '-', in the courier's own "
                     "shape (SF: SF and 12-13 digits; ZTO, STO: 12-15 digits; ...).")
+    lots: list[LotIn] = Field(
+        default_factory=list, max_length=200,
+        description="Which harvest lots went into the parcel. A line named here is named "
+                    "whole: its lots add up to what ships of it (422 otherwise); a lot of "
+                    "another listing is 422; more than a lot's quantity in all is 409 "
+                    "`lot_exhausted`. Lines left out ship without a lot.")
 
 
 class OrderQuery(Schema):
@@ -114,6 +128,12 @@ class LineOut(Schema):
     quantity: int
     line_total: Decimal
     currency: str
+    trace_codes: list[str] = Field(
+        ..., description="The harvest lots the line shipped from (their trace codes).")
+
+    @staticmethod
+    def resolve_trace_codes(obj) -> list[str]:
+        return [lot.batch.trace_code for lot in obj.lots.all()]
 
 
 class OrderShipmentOut(Schema):
@@ -242,12 +262,33 @@ class OrderOut(Schema):
         return _address(obj, shipments=obj.visible_shipments, farm_view=obj.view == "producer")
 
 
+class ShipmentLotOut(Schema):
+    line_id: int
+    batch_id: int
+    lot_code: str
+    trace_code: str
+    quantity: int
+
+    @staticmethod
+    def resolve_lot_code(obj) -> str:
+        return obj.batch.lot_code
+
+    @staticmethod
+    def resolve_trace_code(obj) -> str:
+        return obj.batch.trace_code
+
+
 class ShipmentLineOut(Schema):
     id: int
     listing_id: int
     title: str
     unit: str
     quantity: int
+    lots: list[ShipmentLotOut]
+
+    @staticmethod
+    def resolve_lots(obj) -> list:
+        return list(obj.lots.all())
 
 
 class ShipmentOut(Schema):

@@ -14,7 +14,7 @@ from marketplace.errors import NotFound, PermissionDenied
 from marketplace.filtering import filtered
 from marketplace.pagination import Page, PageParams, paginate
 from orders.filters import OrderFilter, ShipmentFilter
-from orders.models import Order, OrderLine, Payment, Shipment
+from orders.models import LineLot, Order, OrderLine, Payment, Shipment
 from producers.models import Producer
 
 BUYER, PRODUCER = "buyer", "producer"
@@ -24,9 +24,15 @@ def _producer_id(user: User) -> int | None:
     return Producer.objects.filter(user=user).values_list("pk", flat=True).first()
 
 
+def _lines() -> QuerySet[OrderLine]:
+    """Order lines with the harvest lots they shipped from (one query for any page)."""
+    return OrderLine.objects.order_by("id").prefetch_related(
+        Prefetch("lots", queryset=LineLot.objects.select_related("batch").order_by("id")))
+
+
 def _orders(producer_id: int | None) -> QuerySet[Order]:
     """Orders with the lines and parcels the viewer may see (a farm: its own only)."""
-    lines = OrderLine.objects.order_by("id")
+    lines = _lines()
     shipments = Shipment.objects.select_related("producer").order_by("id")
     if producer_id is not None:
         lines = lines.filter(shipment__producer_id=producer_id)
@@ -95,7 +101,7 @@ def order_list(*, user: User, role: str, filters: dict, params: PageParams) -> P
 
 def _shipments() -> QuerySet[Shipment]:
     return Shipment.objects.select_related("order", "order__region").prefetch_related(
-        Prefetch("lines", queryset=OrderLine.objects.order_by("id"))
+        Prefetch("lines", queryset=_lines())
     )
 
 

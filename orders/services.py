@@ -33,6 +33,7 @@ from marketplace.errors import (
 )
 from marketplace.money import money
 from orders import carriers, selectors
+from orders import lots as line_lots
 from orders.models import (
     MAX_AMOUNT,
     Order,
@@ -420,9 +421,10 @@ def _live_statuses(order_id: int) -> set[str]:
 
 
 def shipment_ship(*, shipment_id: int, user: User, tracking_number: str, carrier: str = "",
-                  carrier_code: str | None = None) -> Shipment:
-    """The farm hands its parcel to a carrier (a name, a code, or both: orders.carriers). The
-    order must be paid; once every live parcel is on its way the order is `shipped`."""
+                  carrier_code: str | None = None, lots: list[dict] | None = None) -> Shipment:
+    """The farm hands its parcel to a carrier (a name, a code, or both: orders.carriers),
+    naming the harvest lots it packed if it wants (`lots`: orders.lots). The order must be
+    paid; once every live parcel is on its way the order is `shipped`."""
     carrier, carrier_code, tracking_number = carriers.carrier_resolve(
         carrier=carrier, carrier_code=carrier_code, tracking_number=tracking_number)
     shipment = selectors.shipment_acted_on(shipment_id=shipment_id, user=user,
@@ -436,6 +438,9 @@ def shipment_ship(*, shipment_id: int, user: User, tracking_number: str, carrier
             tracking_number=tracking_number, shipped_at=now,
         ):
             raise InvalidState("This shipment is not waiting to be shipped.")
+        if lots:
+            # checked with the order's row taken: what ships of each line is settled
+            line_lots.lots_take(line_lots.lots_check(shipment_id=shipment.pk, lots=lots))
         _event(shipment.order_id, Shipment.Status.SHIPPED, from_status=Shipment.Status.PENDING,
                actor=user, shipment_id=shipment.pk, note=f"{carrier} {tracking_number}")
         if _live_statuses(shipment.order_id) <= {Shipment.Status.SHIPPED,

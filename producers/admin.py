@@ -110,7 +110,7 @@ class ListingImageInline(admin.TabularInline):
 class BatchInline(admin.TabularInline):
     model = Batch
     extra = 0
-    fields = ["lot_code", "trace_code", "harvested_on", "quantity", "scans"]
+    fields = ["lot_code", "trace_code", "harvested_on", "quantity", "shipped", "scans"]
     readonly_fields = fields
     can_delete = False
     show_change_link = True
@@ -189,6 +189,10 @@ class BatchForm(forms.ModelForm):
         listing = cleaned.get("listing")
         if listing and listing.status == Listing.Status.ARCHIVED and self.instance.pk is None:
             self.add_error("listing", "The listing is archived.")
+        quantity = cleaned.get("quantity")
+        if self.instance.pk and quantity is not None and quantity < self.instance.shipped:
+            self.add_error("quantity", f"{self.instance.shipped} have already shipped from "
+                                       "this lot.")
         if cleaned.get("harvested_on"):
             errors = services.batch_check(
                 harvested_on=cleaned["harvested_on"], quantity=cleaned.get("quantity"),
@@ -204,13 +208,14 @@ class BatchForm(forms.ModelForm):
 @admin.register(Batch)
 class BatchAdmin(admin.ModelAdmin):
     form = BatchForm
-    list_display = ["lot_code", "trace_code", "listing", "harvested_on", "quantity", "scans",
-                    "first_scanned_at", "label_warning", "links"]
+    list_display = ["lot_code", "trace_code", "listing", "harvested_on", "quantity", "shipped",
+                    "scans", "first_scanned_at", "label_warning", "links"]
     list_filter = ["harvested_on"]
     search_fields = ["lot_code", "trace_code", "listing__title", "listing__producer__name"]
     list_select_related = ["listing"]
     raw_id_fields = ["listing"]
-    readonly_fields = ["trace_code", "scans", "first_scanned_at", "created_at", "links"]
+    readonly_fields = ["trace_code", "shipped", "scans", "first_scanned_at", "created_at",
+                       "links"]
     date_hierarchy = "harvested_on"
 
     @admin.display(boolean=True, description="疑似复制")

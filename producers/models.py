@@ -179,6 +179,9 @@ class Batch(models.Model):
     trace_code = models.CharField(max_length=32, unique=True)
     harvested_on = models.DateField()
     quantity = models.PositiveIntegerField(null=True, blank=True)
+    # Units shipped to buyers from this lot (orders.LineLot rows, added up by the shipping
+    # service with a conditional UPDATE): never more than `quantity` when that is known.
+    shipped = models.PositiveIntegerField(default=0, db_default=0)
     notes = models.TextField(blank=True)
     certifications = models.JSONField(default=list, blank=True)
     # Distinct visitors a day, summed over the days rolled up (BatchScanDaily).
@@ -190,7 +193,11 @@ class Batch(models.Model):
         ordering = ["-harvested_on", "-id"]
         verbose_name_plural = "batches"
         constraints = [
-            models.UniqueConstraint(fields=["listing", "lot_code"], name="batch_lot_code_unique")
+            models.UniqueConstraint(fields=["listing", "lot_code"], name="batch_lot_code_unique"),
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True) | Q(shipped__lte=F("quantity")),
+                name="batch_shipped_within_quantity",
+            ),
         ]
 
     def __str__(self) -> str:

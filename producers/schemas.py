@@ -202,6 +202,7 @@ class BatchOut(Schema):
     trace_code: str
     harvested_on: date
     quantity: int | None
+    shipped: int = Field(..., description="Units shipped to buyers from this lot so far.")
     notes: str
     certifications: list[str]
     trace_url: str

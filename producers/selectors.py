@@ -172,18 +172,19 @@ def listing_catalog(*, filters: dict[str, Any], ordering: str, params: PageParam
     return page
 
 
-_BATCH_COLUMNS = ["id", "lot_code", "trace_code", "harvested_on", "quantity", "notes",
-                  "certifications"]
+_BATCH_COLUMNS = ["id", "lot_code", "trace_code", "harvested_on", "quantity", "shipped",
+                  "notes", "certifications"]
 
 
 def _batches(rows: list[list]) -> list[dict]:
     """The listing's lots (JSONRows of _BATCH_COLUMNS) shaped as BatchOut."""
     return [{"id": pk, "lot_code": lot_code, "trace_code": code, "harvested_on": harvested_on,
-             "quantity": quantity, "notes": notes,
+             "quantity": quantity, "shipped": shipped, "notes": notes,
              "certifications": json.loads(certifications) if isinstance(certifications, str)
              else certifications,
              "trace_url": trace_url(code), "qr_url": qr_url(code)}
-            for pk, lot_code, code, harvested_on, quantity, notes, certifications in rows]
+            for pk, lot_code, code, harvested_on, quantity, shipped, notes, certifications
+            in rows]
 
 
 def _listing_detail_query(*, listing_id: int) -> QuerySet:
@@ -236,8 +237,8 @@ def trace_batch(*, trace_code: str) -> Batch:
 
 
 _TRACE_VALUES = (
-    "id", "lot_code", "trace_code", "harvested_on", "quantity", "notes", "certifications",
-    "scans", "first_scanned_at", "rolled_today",
+    "id", "lot_code", "trace_code", "harvested_on", "quantity", "shipped", "notes",
+    "certifications", "scans", "first_scanned_at", "rolled_today",
     "listing_id", "listing__title", "listing__unit", "listing__growing_method",
     "listing__price", "listing__harvest_start", "listing__harvest_end", "listing__story",
     "listing__category__name", "listing__producer_id", "listing__producer__user_id",

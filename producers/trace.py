@@ -28,7 +28,8 @@ def trace_json(view: dict[str, Any]) -> dict[str, Any]:
         "batch": {
             "id": row["id"], "lot_code": row["lot_code"], "trace_code": row["trace_code"],
             "harvested_on": row["harvested_on"], "quantity": row["quantity"],
-            "notes": row["notes"], "certifications": row["certifications"],
+            "shipped": row["shipped"], "notes": row["notes"],
+            "certifications": row["certifications"],
             "trace_url": trace_url(row["trace_code"]), "qr_url": qr_url(row["trace_code"]),
         },
         "listing": {"id": row["listing_id"], "title": row["listing__title"]},
@@ -50,7 +51,8 @@ def trace_page_context(view: dict[str, Any]) -> dict[str, Any]:
     return {
         "batch": {"lot_code": row["lot_code"], "trace_code": row["trace_code"],
                   "harvested_on": row["harvested_on"], "quantity": row["quantity"],
-                  "notes": row["notes"], "certifications": row["certifications"]},
+                  "shipped": row["shipped"], "notes": row["notes"],
+                  "certifications": row["certifications"]},
         "listing": {"title": row["listing__title"],
                     "unit_name": UNIT_NAMES.get(row["listing__unit"], row["listing__unit"]),
                     "growing_method": row["listing__growing_method"],
