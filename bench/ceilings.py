@@ -161,9 +161,10 @@ def catalog(request):
 
 BATCHES = """(SELECT json_agg(json_build_array(b.id, b.lot_code, b.trace_code, b.harvested_on,
                                                b.quantity, b.notes, b.certifications,
-                                               b.shipped)
+                                               b.shipped, b.member_id, m.name)
                               ORDER BY b.harvested_on DESC, b.id DESC)
-              FROM producers_batch b WHERE b.listing_id = l.id)"""
+              FROM producers_batch b LEFT JOIN producers_member m ON m.id = b.member_id
+              WHERE b.listing_id = l.id)"""
 
 
 def listing(request, listing_id: int):
@@ -181,6 +182,7 @@ def listing(request, listing_id: int):
         description=r[20], story=r[21], growing_method=r[22],
         batches=[{"id": b[0], "lot_code": b[1], "trace_code": b[2], "harvested_on": b[3],
                   "quantity": b[4], "shipped": b[7], "notes": b[5], "certifications": b[6],
+                  "member": {"id": b[8], "name": b[9]} if b[8] is not None else None,
                   "trace_url": f"{site}/trace/{b[2]}", "qr_url": f"{site}/trace/{b[2]}/qr.png"}
                  for b in r[23] or ()],
         updated_at=_dt(r[24]),
@@ -192,6 +194,7 @@ TRACE_FROM = "producers_batch b JOIN producers_listing l ON l.id = b.listing_id"
 TRACE_SQL = f"""
 SELECT b.lot_code, b.trace_code, b.harvested_on, b.quantity, b.notes, b.certifications,
        b.scans, b.first_scanned_at, b.shipped,
+       (SELECT m.name FROM producers_member m WHERE m.id = b.member_id),
        l.title, l.unit, l.growing_method, l.price, l.harvest_start, l.harvest_end, l.story,
        c.name, p.name, p.kind, p.story, pr.path, COALESCE(o.path, pr.path),
        (SELECT json_build_array(i.medium, i.width, i.height) FROM producers_listingimage i
@@ -218,26 +221,27 @@ def trace_page(request, trace_code: str):
         r = cursor.fetchone()
     if r is None:
         raise Http404
-    today = visitors.SCANS.visit(subject_id=r[24], address=request.META["REMOTE_ADDR"],
+    today = visitors.SCANS.visit(subject_id=r[25], address=request.META["REMOTE_ADDR"],
                                  user_agent=request.headers.get("User-Agent", ""))
     if today is None:
-        today = visitors.SCANS.today([r[24]])[r[24]]
-    scans = r[6] - r[25] + max(today, r[25])
-    photo = r[22]
+        today = visitors.SCANS.today([r[25]])[r[25]]
+    scans = r[6] - r[26] + max(today, r[26])
+    photo = r[23]
     context = {
         "batch": {"lot_code": r[0], "trace_code": r[1], "harvested_on": r[2], "quantity": r[3],
                   "shipped": r[8], "notes": r[4],
-                  "certifications": orjson.loads(r[5])},  # jsonb: text here
-        "listing": {"title": r[9], "unit_name": UNIT_NAMES.get(r[10], r[10]),
-                    "growing_method": r[11], "price": r[12], "harvest_start": r[13],
-                    "harvest_end": r[14], "story": r[15], "category_name": r[16]},
-        "producer": {"name": r[17], "kind_name": KIND_NAMES.get(r[18], r[18]), "story": r[19],
-                     "region_path": r[20]},
-        "origin_region_path": r[21],
+                  "certifications": orjson.loads(r[5]),  # jsonb: text here
+                  "member_name": r[9] or ""},
+        "listing": {"title": r[10], "unit_name": UNIT_NAMES.get(r[11], r[11]),
+                    "growing_method": r[12], "price": r[13], "harvest_start": r[14],
+                    "harvest_end": r[15], "story": r[16], "category_name": r[17]},
+        "producer": {"name": r[18], "kind_name": KIND_NAMES.get(r[19], r[19]), "story": r[20],
+                     "region_path": r[21]},
+        "origin_region_path": r[22],
         "photo": {"url": _url(photo[0]), "width": photo[1], "height": photo[2]} if photo
         else None,
         "videos": [{"canonical_url": v[0], "thumbnail_url": v[1], "title": v[2],
-                    "platform_name": PLATFORMS.get(v[3], v[3])} for v in r[23] or ()],
+                    "platform_name": PLATFORMS.get(v[3], v[3])} for v in r[24] or ()],
         "scans": scans,
         "first_scanned_at": timezone.localtime(r[7]) if r[7] else None,
         "label_warning": scans > settings.TRACE_SCAN_WARNING_THRESHOLD,

@@ -7,9 +7,9 @@ from django.db.models import JSONField, QuerySet, Subquery
 
 
 class JSONRows(Subquery):
-    """The rows of `queryset` (only `columns`, in the queryset's order) as one JSON array of
-    arrays, computed in the database: a page's photos or lots come with their listing's row
-    instead of in a query of their own. An empty set is `[]`."""
+    """The rows of `queryset` (only `columns`: fields or annotations, in the queryset's order)
+    as one JSON array of arrays, computed in the database: a page's photos or lots come with
+    their listing's row instead of in a query of their own. An empty set is `[]`."""
 
     def __init__(self, queryset: QuerySet, columns: list[str]):
         self.columns = columns
@@ -19,7 +19,9 @@ class JSONRows(Subquery):
         inner, params = super().as_sql(compiler, connection, template="%(subquery)s",
                                        **extra_context)
         model = self.query.model
-        names = [model._meta.get_field(c).column for c in self.columns]
+        # a model field by its column, an annotation (a joined value) by its own name
+        names = [c if c in self.query.annotations else model._meta.get_field(c).column
+                 for c in self.columns]
         cells = ", ".join(connection.ops.quote_name(n) for n in names)
         if connection.vendor == "postgresql":
             # jsonb, read as text and parsed by JSONField like any other JSON value

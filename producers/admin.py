@@ -6,7 +6,7 @@ from django.utils.html import format_html
 
 from producers import services
 from producers.categories import category_lineage
-from producers.models import Batch, Category, Listing, ListingImage, Producer, Region
+from producers.models import Batch, Category, Listing, ListingImage, Member, Producer, Region
 from producers.regions import region_check, region_create
 from producers.tracecodes import qr_url, trace_url
 
@@ -89,6 +89,33 @@ class ProducerAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         services.producer_refresh_denormalised(obj)
+
+
+class MemberForm(forms.ModelForm):
+    class Meta:
+        model = Member
+        fields = ["producer", "name", "phone", "region", "joined_on", "active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        producer = cleaned.get("producer")
+        if producer and producer.kind != Producer.Kind.COOPERATIVE:
+            self.add_error("producer", "Only a cooperative keeps members.")
+        return cleaned
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    """A cooperative's member families; one named by a lot cannot be deleted (its lots keep
+    their grower), only made inactive."""
+
+    form = MemberForm
+    list_display = ["name", "producer", "region", "joined_on", "active", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "phone", "producer__name"]
+    raw_id_fields = ["producer", "region"]
+    list_select_related = ["producer", "region"]
+    readonly_fields = ["created_at", "updated_at"]
 
 
 class ListingImageInline(admin.TabularInline):
@@ -182,13 +209,17 @@ class ListingImageAdmin(admin.ModelAdmin):
 class BatchForm(forms.ModelForm):
     class Meta:
         model = Batch
-        fields = ["listing", "lot_code", "harvested_on", "quantity", "notes", "certifications"]
+        fields = ["listing", "member", "lot_code", "harvested_on", "quantity", "notes",
+                  "certifications"]
 
     def clean(self):
         cleaned = super().clean()
         listing = cleaned.get("listing")
         if listing and listing.status == Listing.Status.ARCHIVED and self.instance.pk is None:
             self.add_error("listing", "The listing is archived.")
+        member = cleaned.get("member")
+        if member and listing and member.producer_id != listing.producer_id:
+            self.add_error("member", "Not a member of the listing's cooperative.")
         quantity = cleaned.get("quantity")
         if self.instance.pk and quantity is not None and quantity < self.instance.shipped:
             self.add_error("quantity", f"{self.instance.shipped} have already shipped from "
@@ -213,7 +244,7 @@ class BatchAdmin(admin.ModelAdmin):
     list_filter = ["harvested_on"]
     search_fields = ["lot_code", "trace_code", "listing__title", "listing__producer__name"]
     list_select_related = ["listing"]
-    raw_id_fields = ["listing"]
+    raw_id_fields = ["listing", "member"]
     readonly_fields = ["trace_code", "shipped", "scans", "first_scanned_at", "created_at",
                        "links"]
     date_hierarchy = "harvested_on"
@@ -237,5 +268,6 @@ class BatchAdmin(admin.ModelAdmin):
         created = services.batch_create(
             listing=obj.listing, harvested_on=obj.harvested_on, quantity=obj.quantity,
             lot_code=obj.lot_code, notes=obj.notes, certifications=obj.certifications,
+            member_id=obj.member_id,
         )
         obj.pk, obj.trace_code = created.pk, created.trace_code

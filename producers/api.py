@@ -24,6 +24,11 @@ from producers.schemas import (
     ListingOut,
     ListingPatch,
     ListingQuery,
+    MemberIn,
+    MemberOut,
+    MemberPatch,
+    MemberSalesOut,
+    MemberSalesQuery,
     ProducerIn,
     ProducerOut,
     ProducerOwnOut,
@@ -115,6 +120,59 @@ def producer_update(request: HttpRequest, producer_id: PathId, payload: Producer
     producer = selectors.producer_owned(user=request.auth, producer_id=producer_id)
     services.producer_update(producer=producer, **payload.dict(exclude_unset=True))
     return selectors.producer_get(producer_id=producer_id)
+
+
+# --- A cooperative's members ------------------------------------------------------------------
+
+def _cooperative(request: HttpRequest):
+    """The caller's producer profile if it is a cooperative: 403 `producer_required` without
+    one, 403 `cooperative_required` for a farmer."""
+    producer = selectors.producer_for_user(request.auth)
+    services.cooperative_check(producer)
+    return producer
+
+
+@router.post("/producers/me/members", response={201: MemberOut}, auth=bearer)
+def member_create(request: HttpRequest, payload: MemberIn):
+    """A cooperative records a member family. A farmer: 403 `cooperative_required`."""
+    member = services.member_create(producer=_cooperative(request), **payload.dict())
+    return Status(201, selectors.member_owned(producer=member.producer, member_id=member.pk))
+
+
+@router.get("/producers/me/members", response=page_schema(MemberOut), auth=bearer)
+def member_list(request: HttpRequest, params: Query[PageParams]):
+    """The cooperative's members (active or not), oldest first; a cursor page."""
+    page = selectors.member_list(producer=_cooperative(request), params=params)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.patch("/producers/me/members/{member_id}", response=MemberOut, auth=bearer)
+def member_update(request: HttpRequest, member_id: PathId, payload: MemberPatch):
+    """Change a member (only the fields sent); `active: false` stops new lots naming it.
+    Another cooperative's member: 404."""
+    producer = _cooperative(request)
+    member = selectors.member_owned(producer=producer, member_id=member_id)
+    services.member_update(member=member, **payload.dict(exclude_unset=True))
+    return selectors.member_owned(producer=producer, member_id=member_id)
+
+
+@router.delete("/producers/me/members/{member_id}", response={204: None}, auth=bearer)
+def member_remove(request: HttpRequest, member_id: PathId):
+    """Remove a member. One that lots name (its sales stay its own) is made inactive instead of
+    deleted; GET still lists it with `active: false`."""
+    member = selectors.member_owned(producer=_cooperative(request), member_id=member_id)
+    services.member_remove(member=member)
+    return Status(204, None)
+
+
+@router.get("/producers/me/members/{member_id}/sales", response=MemberSalesOut, auth=bearer)
+def member_sales(request: HttpRequest, member_id: PathId, query: Query[MemberSalesQuery]):
+    """What shipped from the member's lots in the period (by the day each parcel shipped), per
+    lot and in total: units and their amount. A period over 366 days or ending before it
+    starts: 422."""
+    member = selectors.member_owned(producer=_cooperative(request), member_id=member_id)
+    return selectors.member_sales(member=member, start=query.period_start,
+                                  end=query.period_end)
 
 
 # --- Listings ----------------------------------------------------------------------------------

@@ -79,6 +79,31 @@ class Producer(models.Model):
         return self.name
 
 
+class Member(models.Model):
+    """A family of a cooperative: the lots it grew are its own, and so are their sales (a
+    cooperative returns its surplus by each member's trade). The phone is the cooperative's to
+    call; it never leaves the cooperative's own API."""
+
+    producer = models.ForeignKey(Producer, on_delete=models.PROTECT, related_name="members")
+    name = models.CharField(max_length=100)
+    phone = models.CharField(max_length=32, blank=True)
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    joined_on = models.DateField()
+    # A member whose lots were sold is never deleted: it is made inactive instead.
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["producer", "id"], name="member_producer_id")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Listing(models.Model):
     class Unit(models.TextChoices):
         KG = "kg", "千克"
@@ -175,6 +200,9 @@ class Batch(models.Model):
     """A harvest lot: what a QR label on a box points to."""
 
     listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="batches")
+    # The cooperative's member who grew it (a farmer's lots name nobody).
+    member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="batches")
     lot_code = models.CharField(max_length=64)
     trace_code = models.CharField(max_length=32, unique=True)
     harvested_on = models.DateField()

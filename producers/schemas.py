@@ -194,6 +194,16 @@ class BatchIn(Schema):
                                  description="Your own lot number; made from the date if left out.")
     notes: Text = Field("", max_length=5000)
     certifications: list[Certification] = Field(default_factory=list, max_length=20)
+    member_id: Id | None = Field(
+        None, description="A cooperative: the active member who grew the lot "
+                          "(GET /producers/me/members).")
+
+
+class BatchMemberOut(Schema):
+    """Who grew a cooperative's lot, as anyone may see it: a name, never a phone."""
+
+    id: int
+    name: str
 
 
 class BatchOut(Schema):
@@ -205,8 +215,15 @@ class BatchOut(Schema):
     shipped: int = Field(..., description="Units shipped to buyers from this lot so far.")
     notes: str
     certifications: list[str]
+    member: BatchMemberOut | None = Field(
+        ..., description="The cooperative member who grew it; null for a farm's own lot.")
     trace_url: str
     qr_url: str
+
+    @staticmethod
+    def resolve_member(obj) -> dict | None:
+        member = obj.member if obj.member_id else None
+        return {"id": member.pk, "name": member.name} if member else None
 
     @staticmethod
     def resolve_trace_url(obj) -> str:
@@ -317,3 +334,69 @@ class TraceOut(Schema):
     label_warning: bool = Field(
         ..., description="True once the code has been looked at more than "
                          "TRACE_SCAN_WARNING_THRESHOLD times: the label may have been copied.")
+
+
+# --- Cooperatives' members ---------------------------------------------------------------------
+
+class MemberIn(Schema):
+    model_config = example(
+        {"name": "王秀英", "phone": "13700000000", "region_id": 5, "joined_on": "2025-03-01"}
+    )
+    name: Text = Field(..., min_length=1, max_length=100)
+    phone: Text = Field("", max_length=32,
+                        description="For the cooperative only: never shown to anyone else.")
+    region_id: Id | None = None
+    joined_on: date | None = Field(None, description="Default: today.")
+
+
+class MemberPatch(Schema):
+    model_config = example(
+        {"name": "王秀英", "active": True}
+    )
+    name: Text = Field(None, min_length=1, max_length=100)
+    phone: Text = Field(None, max_length=32)
+    region_id: Id | None = None
+    joined_on: date = None
+    active: bool = None
+
+
+class MemberOut(Schema):
+    """A member as its cooperative sees it (with the phone it entered)."""
+
+    id: int
+    name: str
+    phone: str
+    region: RegionOut | None
+    joined_on: date
+    active: bool
+    created_at: datetime
+
+
+class MemberSalesQuery(Schema):
+    period_start: date = Field(..., description="First day (Asia/Shanghai), `YYYY-MM-DD`.")
+    period_end: date = Field(..., description="Last day, at most 366 days after the first.")
+
+
+class SalesAmountOut(Schema):
+    quantity: int
+    amount: Decimal
+
+
+class MemberLotSalesOut(SalesAmountOut):
+    batch_id: int
+    lot_code: str
+    trace_code: str
+    listing_id: int
+    listing_title: str
+
+
+class MemberSalesOut(Schema):
+    """What shipped from a member's lots in a period (by the day each parcel shipped), at the
+    price each line was sold at."""
+
+    member: BatchMemberOut
+    period_start: date
+    period_end: date
+    lots: list[MemberLotSalesOut]
+    total: SalesAmountOut
+    currency: str = CURRENCY

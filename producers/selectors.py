@@ -1,11 +1,12 @@
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -13,9 +14,12 @@ from accounts.models import User
 from marketplace import visitors
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace.filtering import filtered
+from marketplace.money import money
 from marketplace.pagination import Page, PageParams, paginate
+from marketplace.periods import period_bounds, period_check
 from marketplace.schemas import CURRENCY, MAX_ID
 from marketplace.sql import CompiledValues, JSONRows
+from orders.models import LineLot
 from producers.filters import ListingFilter, ProducerFilter
 from producers.models import (
     Batch,
@@ -23,6 +27,7 @@ from producers.models import (
     Category,
     Listing,
     ListingImage,
+    Member,
     Producer,
     Region,
 )
@@ -173,7 +178,12 @@ def listing_catalog(*, filters: dict[str, Any], ordering: str, params: PageParam
 
 
 _BATCH_COLUMNS = ["id", "lot_code", "trace_code", "harvested_on", "quantity", "shipped",
-                  "notes", "certifications"]
+                  "notes", "certifications", "member_id", "member_name"]
+
+
+def batch_member(member_id: int | None, name: str | None) -> dict | None:
+    """A lot's grower as the public sees it: a cooperative member's id and name, never more."""
+    return {"id": member_id, "name": name} if member_id is not None else None
 
 
 def _batches(rows: list[list]) -> list[dict]:
@@ -182,13 +192,15 @@ def _batches(rows: list[list]) -> list[dict]:
              "quantity": quantity, "shipped": shipped, "notes": notes,
              "certifications": json.loads(certifications) if isinstance(certifications, str)
              else certifications,
+             "member": batch_member(member_id, member_name),
              "trace_url": trace_url(code), "qr_url": qr_url(code)}
-            for pk, lot_code, code, harvested_on, quantity, shipped, notes, certifications
-            in rows]
+            for (pk, lot_code, code, harvested_on, quantity, shipped, notes, certifications,
+                 member_id, member_name) in rows]
 
 
 def _listing_detail_query(*, listing_id: int) -> QuerySet:
-    lots = Batch.objects.filter(listing=OuterRef("pk")).order_by("-harvested_on", "-id")
+    lots = (Batch.objects.filter(listing=OuterRef("pk")).order_by("-harvested_on", "-id")
+            .annotate(member_name=F("member__name")))
     return (listing_card_values().annotate(batch_rows=JSONRows(lots, _BATCH_COLUMNS))
             .filter(pk=listing_id).values(*_DETAIL_VALUES, "batch_rows"))
 
@@ -238,7 +250,8 @@ def trace_batch(*, trace_code: str) -> Batch:
 
 _TRACE_VALUES = (
     "id", "lot_code", "trace_code", "harvested_on", "quantity", "shipped", "notes",
-    "certifications", "scans", "first_scanned_at", "rolled_today",
+    "certifications", "scans", "first_scanned_at", "rolled_today", "member_id",
+    "member__name",
     "listing_id", "listing__title", "listing__unit", "listing__growing_method",
     "listing__price", "listing__harvest_start", "listing__harvest_end", "listing__story",
     "listing__category__name", "listing__producer_id", "listing__producer__user_id",
@@ -329,3 +342,86 @@ def listing_page(*, listing_id: int) -> dict[str, Any]:
         "videos": origin_videos_of_listing(listing_id=listing.pk),
         "app_url": settings.APP_LINK_URL.format(listing_id=listing.pk),
     }
+
+
+# --- Cooperatives' members -------------------------------------------------------------------
+
+def member_list(*, producer: Producer, params: PageParams) -> Page:
+    """The cooperative's members, oldest first (one query a page)."""
+    return paginate(Member.objects.filter(producer=producer).select_related("region"), params,
+                    ordering=["id"])
+
+
+def member_owned(*, producer: Producer, member_id: int) -> Member:
+    """The cooperative's own member; anyone else's is not there (404)."""
+    member = (Member.objects.select_related("region")
+              .filter(pk=member_id, producer=producer).first() if 0 < member_id <= MAX_ID
+              else None)
+    if member is None:
+        raise NotFound("No such member of your cooperative.", code="member_not_found")
+    return member
+
+
+def _member_shipped(*, producer_id: int, start: date, end: date,
+                    member_id: int | None = None) -> QuerySet:
+    """The units shipped from the cooperative's members' lots in the period (by the day the
+    parcel shipped, Asia/Shanghai), with their price, oldest first."""
+    since, until = period_bounds(start, end)
+    shipped = LineLot.objects.filter(
+        batch__member__producer_id=producer_id, line__shipment__shipped_at__gte=since,
+        line__shipment__shipped_at__lt=until)
+    if member_id is not None:
+        shipped = shipped.filter(batch__member_id=member_id)
+    return shipped.order_by("line__shipment__shipped_at", "id")
+
+
+def member_sales(*, member: Member, start: date, end: date) -> dict[str, Any]:
+    """What was shipped from the member's lots in the period, per lot and in total: units and
+    their amount at the price each line was sold at (exact, in fen)."""
+    period_check(start, end)
+    rows = _member_shipped(producer_id=member.producer_id, start=start, end=end,
+                           member_id=member.pk).values_list(
+        "batch_id", "batch__lot_code", "batch__trace_code", "batch__listing_id",
+        "batch__listing__title", "quantity", "line__unit_price")
+    lots: dict[int, dict[str, Any]] = {}
+    for batch_id, lot_code, code, listing_id, title, quantity, unit_price in rows:
+        lot = lots.setdefault(batch_id, {
+            "batch_id": batch_id, "lot_code": lot_code, "trace_code": code,
+            "listing_id": listing_id, "listing_title": title, "quantity": 0,
+            "amount": Decimal("0.00")})
+        lot["quantity"] += quantity
+        lot["amount"] += money(unit_price * quantity)
+    items = sorted(lots.values(), key=lambda lot: lot["batch_id"])
+    return {
+        "member": {"id": member.pk, "name": member.name},
+        "period_start": start, "period_end": end,
+        "lots": items,
+        "total": {"quantity": sum(lot["quantity"] for lot in items),
+                  "amount": sum((lot["amount"] for lot in items), Decimal("0.00"))},
+        "currency": CURRENCY,
+    }
+
+
+MEMBER_SALES_HEADER = ["发货时间", "社员编号", "社员", "批次号", "溯源码", "商品编号", "商品",
+                       "数量", "单位", "单价", "金额", "币种", "订单号"]
+_UNIT_NAMES = dict(Listing.Unit.choices)
+
+
+def member_sales_rows(*, producer_id: int, start: date, end: date,
+                      chunk: int = 2000) -> tuple[int, Iterator[tuple]]:
+    """The cooperative's member sales report: one row per lot of a line shipped in the period,
+    oldest first, read in chunks (the reports app streams them into CSV or XLSX)."""
+    shipped = _member_shipped(producer_id=producer_id, start=start, end=end)
+    values = shipped.values_list(
+        "line__shipment__shipped_at", "batch__member_id", "batch__member__name",
+        "batch__lot_code", "batch__trace_code", "line__listing_id", "line__title", "quantity",
+        "line__unit", "line__unit_price", "line__order__number")
+
+    def rows() -> Iterator[tuple]:
+        for (shipped_at, member_id, name, lot_code, code, listing_id, title, quantity, unit,
+             unit_price, number) in values.iterator(chunk_size=chunk):
+            yield (shipped_at, member_id, name, lot_code, code, listing_id, title, quantity,
+                   _UNIT_NAMES.get(unit, unit), unit_price, money(unit_price * quantity),
+                   CURRENCY, number)
+
+    return shipped.count(), rows()

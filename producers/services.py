@@ -20,6 +20,7 @@ from marketplace.errors import (
     Conflict,
     DomainError,
     InvalidState,
+    PermissionDenied,
     StorageUnavailable,
     ValidationFailed,
 )
@@ -32,6 +33,7 @@ from producers.models import (
     Category,
     Listing,
     ListingImage,
+    Member,
     Producer,
     Region,
 )
@@ -496,14 +498,21 @@ def batch_create(
     lot_code: str | None = None,
     notes: str = "",
     certifications: list[str] | None = None,
+    member_id: int | None = None,
 ) -> Batch:
-    """A harvest lot with a fresh trace code (drawn again on the rare collision)."""
+    """A harvest lot with a fresh trace code (drawn again on the rare collision), grown by one
+    of the cooperative's active members if `member_id` names one (anything else: 422)."""
     microcache.bump("listings")  # the catalog shows it at once
     _lock_open_listing(listing)
     lot_code = (lot_code or "").strip() or None
     certifications = certifications or []
-    if errors := batch_check(harvested_on=harvested_on, quantity=quantity, lot_code=lot_code,
-                             certifications=certifications):
+    errors = batch_check(harvested_on=harvested_on, quantity=quantity, lot_code=lot_code,
+                         certifications=certifications)
+    # the member's row is held to the end, so it cannot be deleted under the new lot
+    if member_id is not None and not Member.objects.select_for_update().filter(
+            pk=member_id, producer_id=listing.producer_id, active=True).exists():
+        errors["member_id"] = "No active member of this cooperative has this id."
+    if errors:
         raise ValidationFailed(errors)
     certifications = [c.strip() for c in certifications if c.strip()]
     if lot_code and Batch.objects.filter(listing=listing, lot_code=lot_code).exists():
@@ -512,7 +521,7 @@ def batch_create(
         batch = Batch(
             listing=listing, lot_code=lot_code or _next_lot_code(listing, harvested_on),
             trace_code=new_trace_code(), harvested_on=harvested_on, quantity=quantity,
-            notes=notes.strip(), certifications=certifications,
+            notes=notes.strip(), certifications=certifications, member_id=member_id,
         )
         try:
             with transaction.atomic():
@@ -545,3 +554,77 @@ def scans_rollup(*, today: date | None = None) -> int:
                 F("first_scanned_at"), Value(timezone.now(), output_field=DateTimeField())),
         )
     return len(changed)
+
+
+# --- Cooperatives' members -------------------------------------------------------------------
+
+MEMBER_FIELDS = {"name", "phone", "region_id", "joined_on", "active"}
+
+
+def cooperative_check(producer: Producer) -> None:
+    """403 `cooperative_required` unless `producer` is a cooperative: farmers keep no members."""
+    if producer.kind != Producer.Kind.COOPERATIVE:
+        raise PermissionDenied("Only a cooperative keeps members.", code="cooperative_required")
+
+
+def _member_check(values: dict[str, Any]) -> dict[str, str]:
+    errors = {}
+    if not (values["name"] or "").strip():
+        errors["name"] = "A name is required."
+    if values["phone"] and not PHONE.match(values["phone"]):
+        errors["phone"] = "A phone number has 5 to 20 digits, optionally with +, spaces or -."
+    if values["region_id"] is not None and not Region.objects.filter(
+            pk=values["region_id"]).exists():
+        errors["region_id"] = "No such region."
+    if values["joined_on"] is None:
+        errors["joined_on"] = "The day the member joined is required."
+    elif values["joined_on"] > timezone.localdate() + timedelta(days=1):
+        errors["joined_on"] = "The day the member joined cannot be in the future."
+    elif values["joined_on"] < EARLIEST_HARVEST:
+        errors["joined_on"] = f"The day the member joined cannot be before {EARLIEST_HARVEST}."
+    return errors
+
+
+def member_create(*, producer: Producer, name: str, phone: str = "",
+                  region_id: int | None = None, joined_on: date | None = None) -> Member:
+    """A member of the cooperative `producer` (joined today unless `joined_on`)."""
+    cooperative_check(producer)
+    values = {"name": name, "phone": (phone or "").strip(), "region_id": region_id,
+              "joined_on": joined_on or timezone.localdate()}
+    if errors := _member_check(values):
+        raise ValidationFailed(errors)
+    values["name"] = name.strip()
+    return Member.objects.create(producer=producer, **values)
+
+
+@transaction.atomic
+def member_update(*, member: Member, **changes: Any) -> Member:
+    """Change some of name, phone, region_id, joined_on, active (a member made active again may
+    be named by new lots)."""
+    unknown = set(changes) - MEMBER_FIELDS
+    assert not unknown, f"not updatable: {unknown}"
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if "phone" in changes:
+        changes["phone"] = (changes["phone"] or "").strip()
+    values = {field: getattr(member, field) for field in MEMBER_FIELDS} | changes
+    if errors := _member_check(values):
+        raise ValidationFailed(errors)
+    values["name"] = values["name"].strip()
+    for field, value in values.items():
+        setattr(member, field, value)
+    member.save()
+    return member
+
+
+@transaction.atomic
+def member_remove(*, member: Member) -> bool:
+    """Delete a member no lot names; a member with lots (and so with sales, or lots that may
+    still sell) is made inactive instead: its lots, trace pages and sales keep their grower.
+    True when the member was deleted. The member's row is held first, so a lot created at the
+    same time (batch_create holds it too) is either refused or counted here."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if Batch.objects.filter(member=member).exists():
+        Member.objects.filter(pk=member.pk).update(active=False, updated_at=timezone.now())
+        return False
+    member.delete()
+    return True

@@ -12,7 +12,7 @@ from typing import Any
 
 from marketplace.renderers import dumps
 from producers.models import Listing, Producer
-from producers.selectors import media_url
+from producers.selectors import batch_member, media_url
 from producers.tracecodes import qr_url, trace_url
 from promotion.schemas import VideoPublicOut
 
@@ -30,6 +30,7 @@ def trace_json(view: dict[str, Any]) -> dict[str, Any]:
             "harvested_on": row["harvested_on"], "quantity": row["quantity"],
             "shipped": row["shipped"], "notes": row["notes"],
             "certifications": row["certifications"],
+            "member": batch_member(row["member_id"], row["member__name"]),
             "trace_url": trace_url(row["trace_code"]), "qr_url": qr_url(row["trace_code"]),
         },
         "listing": {"id": row["listing_id"], "title": row["listing__title"]},
@@ -52,7 +53,8 @@ def trace_page_context(view: dict[str, Any]) -> dict[str, Any]:
         "batch": {"lot_code": row["lot_code"], "trace_code": row["trace_code"],
                   "harvested_on": row["harvested_on"], "quantity": row["quantity"],
                   "shipped": row["shipped"], "notes": row["notes"],
-                  "certifications": row["certifications"]},
+                  "certifications": row["certifications"],
+                  "member_name": row["member__name"] or ""},
         "listing": {"title": row["listing__title"],
                     "unit_name": UNIT_NAMES.get(row["listing__unit"], row["listing__unit"]),
                     "growing_method": row["listing__growing_method"],

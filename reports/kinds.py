@@ -1,11 +1,12 @@
 """The kinds of report: who may ask for each, and where its rows come from.
 
 - `sales`: a farm's order lines paid in the period (orders tables);
-- `statement`: a farm's ledger movements in the period (the books' double-entry ledger).
+- `statement`: a farm's ledger movements in the period (the books' double-entry ledger);
+- `member_sales`: a cooperative's sales per member and lot: every lot of a line shipped in the
+  period from a member's harvest (producers' members and the lots shipped on each line).
 
 A kind whose data does not exist yet in Shanhuo is refused with `409 report_kind_unavailable`
 (after the role check), not answered with an empty or made-up file:
-- `member_sales`: a cooperative's sales per member and lot; members are not built yet;
 - `benefit`: public-benefit pledges; the benefit app is not built yet.
 """
 
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from accounts.models import User
 from marketplace.errors import Conflict, PermissionDenied
 from producers.models import Producer
+from producers.selectors import MEMBER_SALES_HEADER, member_sales_rows
+from producers.services import cooperative_check
 from reports import selectors
 from reports.models import Report
 
@@ -32,6 +35,11 @@ def _sales_rows(report: Report) -> tuple[int, Iterator[tuple]]:
     )
 
 
+def _member_sales_rows(report: Report) -> tuple[int, Iterator[tuple]]:
+    return member_sales_rows(producer_id=report.producer_id, start=report.period_start,
+                             end=report.period_end, chunk=selectors.CHUNK_ROWS)
+
+
 def _statement_rows(report: Report) -> tuple[int, Iterator[tuple]]:
     return selectors.statement_movements(
         producer_id=report.producer_id, start=report.period_start, end=report.period_end
@@ -41,13 +49,11 @@ def _statement_rows(report: Report) -> tuple[int, Iterator[tuple]]:
 KINDS: dict[str, ReportKind] = {
     Report.Kind.SALES: ReportKind(header=selectors.SALES_HEADER, rows=_sales_rows),
     Report.Kind.STATEMENT: ReportKind(header=selectors.STATEMENT_HEADER, rows=_statement_rows),
-    Report.Kind.MEMBER_SALES: ReportKind(header=[], rows=None),
+    Report.Kind.MEMBER_SALES: ReportKind(header=MEMBER_SALES_HEADER, rows=_member_sales_rows),
     Report.Kind.BENEFIT: ReportKind(header=[], rows=None),
 }
 
 _UNAVAILABLE = {
-    Report.Kind.MEMBER_SALES: "Cooperatives cannot record their members yet, so there are no "
-                              "member sales to report.",
     Report.Kind.BENEFIT: "Public-benefit pledges are not recorded yet.",
 }
 
@@ -67,9 +73,7 @@ def report_subject(*, user: User, kind: str) -> Producer | None:
         producer = _producer(user)
     elif kind == Report.Kind.MEMBER_SALES:
         producer = _producer(user)
-        if producer.kind != Producer.Kind.COOPERATIVE:
-            raise PermissionDenied("Member sales are for cooperatives.",
-                                   code="cooperative_required")
+        cooperative_check(producer)
     elif kind == Report.Kind.BENEFIT:
         producer = selectors.producer_of(user)
         if producer is None and not selectors.is_promoter(user):

@@ -6,7 +6,7 @@ PostgreSQL, `fetchmany` on SQLite), so a report of 200,000 lines never holds the
 """
 
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.core.files.storage import storages
 from django.utils import timezone
@@ -17,6 +17,7 @@ from books.models import Entry
 from books.selectors import statement_lines
 from marketplace.errors import Conflict, NotFound
 from marketplace.pagination import Page, PageParams, paginate
+from marketplace.periods import period_bounds
 from marketplace.schemas import CURRENCY
 from orders.models import Order, OrderLine, Shipment
 from producers.models import Listing, Producer
@@ -86,13 +87,6 @@ def producer_of(user: User) -> Producer | None:
 
 def is_promoter(user: User) -> bool:
     return Promoter.objects.filter(user=user).exists()
-
-
-def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """The period's days in Asia/Shanghai (TIME_ZONE) as [from, to) instants."""
-    zone = timezone.get_default_timezone()
-    return (datetime.combine(start, time.min, tzinfo=zone),
-            datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone))
 
 
 SALES_HEADER = ["付款时间", "订单号", "商品编号", "商品", "单位", "数量", "单价", "金额", "币种",

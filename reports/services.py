@@ -13,7 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from marketplace.errors import Conflict, ValidationFailed
+from marketplace.errors import Conflict
+from marketplace.periods import period_check
 from outbox import enqueue
 from outbox.services import intent_nudge
 from reports import kinds, selectors, writers
@@ -22,9 +23,6 @@ from reports.tasks import build_report as build_report_task
 
 logger = logging.getLogger(__name__)
 
-MAX_PERIOD_DAYS = 366
-# Dates a report may cover (a bound, so that day arithmetic never leaves the calendar).
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 # A running build that has not reported progress for this long is taken to have died with its
 # worker; the next run takes it over. It gives up after MAX_ATTEMPTS.
 STALE_AFTER = timedelta(minutes=10)
@@ -39,25 +37,12 @@ REASON_INTERNAL = "生成报表时出错，请重新生成。"
 REASON_ABANDONED = "生成过程多次中断，请重新生成。"
 
 
-def _check_period(start: date, end: date) -> None:
-    if start < FIRST_DAY or start > LAST_DAY:
-        raise ValidationFailed({"period_start": "The period must lie between 2000 and 2999."})
-    if end < FIRST_DAY or end > LAST_DAY:
-        raise ValidationFailed({"period_end": "The period must lie between 2000 and 2999."})
-    if end < start:
-        raise ValidationFailed({"period_end": "The period ends before it starts."})
-    if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        raise ValidationFailed(
-            {"period_end": f"A report covers at most {MAX_PERIOD_DAYS} days."}
-        )
-
-
 def report_request(*, user: User, kind: str, format: str, period_start: date,
                    period_end: date) -> Report:
     """Ask for a report: 422 for a bad period, 403 for a role the caller lacks, 409 for a kind
     without data yet or too many reports under way. The file is built by a Celery task after
     the commit."""
-    _check_period(period_start, period_end)
+    period_check(period_start, period_end)
     producer = kinds.report_subject(user=user, kind=kind)
     with transaction.atomic():
         # One request at a time per user, so the limit below holds under concurrent requests.

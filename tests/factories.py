@@ -18,7 +18,7 @@ from orders import services as order_services
 from orders.models import Order
 from producers import services as producer_services
 from producers.categories import categories_load
-from producers.models import Batch, Category, Listing, Producer, Region
+from producers.models import Batch, Category, Listing, Member, Producer, Region
 from producers.regions import _place
 from promotion import attribution
 from promotion import services as promotion_services
@@ -130,6 +130,13 @@ def make_batch(*, listing: Listing | None = None, harvested_on: date = date(2026
     return producer_services.batch_create(
         listing=listing or make_listing(), harvested_on=harvested_on, **fields
     )
+
+
+def make_member(*, producer: Producer, name: str | None = None, phone: str = "",
+                **fields) -> Member:
+    """A member of the cooperative `producer` (through the service, so a farmer is refused)."""
+    return producer_services.member_create(producer=producer, name=name or f"社员{_next()}",
+                                           phone=phone, **fields)
 
 
 # --- Promotion ---------------------------------------------------------------------------------

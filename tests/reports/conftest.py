@@ -125,3 +125,25 @@ def xlsx_rows(content: bytes) -> list[tuple]:
     rows = [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)]
     book.close()
     return rows
+
+
+def recent_period() -> dict:
+    """The last 31 days, as POST /reports takes a period."""
+    today = timezone.localdate()
+    return {"period_start": (today - timedelta(days=30)).isoformat(),
+            "period_end": today.isoformat()}
+
+
+@pytest.fixture
+def built(django_capture_on_commit_callbacks):
+    """built(client, kind=..., format=...) -> the report after its task ran (as a worker would
+    run it, after the request's commit)."""
+
+    def build(client, *, fmt: str = "csv", kind: str = "sales", **period) -> dict:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/reports", {"kind": kind, "format": fmt,
+                                                **(period or recent_period())})
+        assert response.status_code == 202, response.content
+        return client.get(f"/reports/{response.json()['id']}").json()
+
+    return build

@@ -106,7 +106,6 @@ def test_member_sales_are_for_cooperatives_only(make_farm):
 
 
 @pytest.mark.parametrize(("kind", "who"), [
-    ("member_sales", "cooperative"),  # members are not built yet
     ("benefit", "farmer"),            # public benefit is not built yet
     ("benefit", "promoter"),
 ])

@@ -14,30 +14,9 @@ from orders.services import order_cancel
 from reports.models import Report
 from reports.selectors import report_storage
 from reports.tasks import purge_expired_reports
-from tests.reports.conftest import read_file, stored_files, xlsx_rows
+from tests.reports.conftest import read_file, recent_period, stored_files, xlsx_rows
 
 pytestmark = pytest.mark.django_db
-
-
-def _period() -> dict:
-    today = timezone.localdate()
-    return {"period_start": (today - timedelta(days=30)).isoformat(),
-            "period_end": today.isoformat()}
-
-
-@pytest.fixture
-def built(django_capture_on_commit_callbacks):
-    """built(client, kind=..., format=...) -> the report after its task ran (as a worker would
-    run it, after the request's commit)."""
-
-    def build(client, *, fmt: str = "csv", kind: str = "sales", **period) -> dict:
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post("/reports", {"kind": kind, "format": fmt,
-                                                **(period or _period())})
-        assert response.status_code == 202, response.content
-        return client.get(f"/reports/{response.json()['id']}").json()
-
-    return build
 
 
 def test_a_sales_report_in_csv_has_a_bom_a_header_and_one_row_per_line(make_farm, sell, built):
@@ -185,7 +164,8 @@ def test_the_link_is_for_the_owner_alone(make_farm, sell, built, api):
 
 def test_a_report_not_done_has_no_link_and_no_file(make_farm):
     _, farm_api, _ = make_farm()
-    report = farm_api.post("/reports", {"kind": "sales", "format": "csv", **_period()}).json()
+    report = farm_api.post("/reports",
+                           {"kind": "sales", "format": "csv", **recent_period()}).json()
 
     response = farm_api.get(f"/reports/{report['id']}/download?token=anything")
 

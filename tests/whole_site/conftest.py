@@ -63,6 +63,9 @@ def site_world(regions, categories, django_capture_on_commit_callbacks) -> World
         **listing, "title": "冰糖心苹果 试卖", "status": "draft"}))["id"]
     ids["other_listing_id"] = _ok(other.post("/listings", {
         **listing, "title": "明前龙井 250g", "category": "green-tea"}))["id"]
+    # the other producer is a cooperative: it keeps a member
+    ids["other_member_id"] = _ok(other.post("/producers/me/members", {
+        "name": "王秀英", "phone": "13700000000"}))["id"]
     batch = _ok(owner.post(f"/listings/{ids['listing_id']}/batches", {
         "harvested_on": "2026-10-08", "quantity": 500, "certifications": ["绿色食品"]}))
     ids["batch_id"], ids["trace_code"] = batch["id"], batch["trace_code"]

@@ -115,6 +115,23 @@ TABLE: dict[str, Row | list[Row]] = {
         buyer=403, other_producer=200, owner=200, promoter=403, staff=403),
     "GET /api/v1/producers/me/payouts": actors(
         buyer=403, other_producer=200, owner=200, promoter=403, staff=403),
+    # a cooperative's members: the other producer is the cooperative; the owner, a farmer, is
+    # 403 (cooperative_required), like everyone without a producer profile (producer_required)
+    "POST /api/v1/producers/me/members": actors(
+        buyer=403, other_producer=201, owner=403, promoter=403, staff=403,
+        body={"name": "李大山"}),
+    "GET /api/v1/producers/me/members": actors(
+        buyer=403, other_producer=200, owner=403, promoter=403, staff=403),
+    "PATCH /api/v1/producers/me/members/{member_id}": actors(
+        buyer=403, other_producer=200, owner=403, promoter=403, staff=403,
+        params={"member_id": "other_member_id"}, body={"name": "王秀英（东坡）"}),
+    "DELETE /api/v1/producers/me/members/{member_id}": actors(
+        buyer=403, other_producer=204, owner=403, promoter=403, staff=403,
+        params={"member_id": "other_member_id"}),
+    "GET /api/v1/producers/me/members/{member_id}/sales": actors(
+        buyer=403, other_producer=200, owner=403, promoter=403, staff=403,
+        params={"member_id": "other_member_id"},
+        query="period_start=2026-01-01&period_end=2026-03-31"),
     # --- listings, photos, harvest lots ----------------------------------------------------------
     "GET /api/v1/listings": everyone(200),
     "POST /api/v1/listings": actors(

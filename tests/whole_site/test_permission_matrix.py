@@ -189,6 +189,7 @@ OWN_LISTS = [
     ("/api/v1/videos", "video_id", {"owner"}),
     ("/api/v1/videos", "promo_video_id", {"promoter"}),
     ("/api/v1/reports", "report_id", {"owner"}),
+    ("/api/v1/producers/me/members", "other_member_id", {"other_producer"}),
 ]
 
 
