@@ -75,7 +75,8 @@ SELECT l.id, l.title, c.slug, c.name, l.unit, l.price, l.stock, l.sales, l.statu
        p.id, p.name, {REGION.format(a="pr")},
        CASE WHEN o.id IS NULL THEN NULL ELSE {REGION.format(a="o")} END,
        l.harvest_start, l.harvest_end, l.net_weight_g, l.commission_rate,
-       {IMAGES}, {VIDEO_COUNT}, l.created_at"""
+       {IMAGES}, {VIDEO_COUNT}, l.created_at, l.presale_closes_at, l.presale_ships_from,
+       l.presale_ships_by, l.presale_expected_quantity"""
 CARD_FROM = """
 FROM producers_listing l
 JOIN producers_category c ON c.id = l.category_id
@@ -106,6 +107,9 @@ def _card(r) -> dict:
         "harvest_start": _d(r[13]), "harvest_end": _d(r[14]), "net_weight_g": r[15],
         "commission_rate": _dec(r[16]), "images": [_image(i) for i in r[17] or ()],
         "video_count": r[18], "created_at": _dt(r[19]),
+        "presale": None if r[20] is None else {
+            "closes_at": _dt(r[20]), "ships_from": _d(r[21]), "ships_by": _d(r[22]),
+            "expected_quantity": r[23]},
     }
 
 
@@ -179,13 +183,13 @@ def listing(request, listing_id: int):
     data = _card(r)
     site = settings.SITE_URL
     data.update(
-        description=r[20], story=r[21], growing_method=r[22],
+        description=r[24], story=r[25], growing_method=r[26],
         batches=[{"id": b[0], "lot_code": b[1], "trace_code": b[2], "harvested_on": b[3],
                   "quantity": b[4], "shipped": b[7], "notes": b[5], "certifications": b[6],
                   "member": {"id": b[8], "name": b[9]} if b[8] is not None else None,
                   "trace_url": f"{site}/trace/{b[2]}", "qr_url": f"{site}/trace/{b[2]}/qr.png"}
-                 for b in r[23] or ()],
-        updated_at=_dt(r[24]),
+                 for b in r[27] or ()],
+        updated_at=_dt(r[28]),
     )
     return _json(data)
 

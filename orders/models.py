@@ -136,11 +136,21 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     quantity = models.PositiveIntegerField()
     line_total = models.DecimalField(max_digits=12, decimal_places=2)
+    # A pre-sale line: the shipping window the listing promised when it was ordered.
+    ships_from = models.DateField(null=True, blank=True)
+    ships_by = models.DateField(null=True, blank=True)
+    # What a short harvest filled of a pre-sale line (null until the harvest is recorded).
+    allocated_quantity = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["order", "listing"], name="order_line_one_per_listing"),
+            models.CheckConstraint(
+                condition=Q(allocated_quantity__isnull=True)
+                | Q(allocated_quantity__lte=F("quantity")),
+                name="order_line_allocated_within_quantity",
+            ),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_min"),
             models.CheckConstraint(
                 condition=Q(unit_price__gt=0), name="order_line_unit_price_positive"

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -128,6 +128,14 @@ class LineOut(Schema):
     quantity: int
     line_total: Decimal
     currency: str
+    ships_from: date | None = Field(
+        ..., description="A pre-sale line: the first day the farm may ship it.")
+    ships_by: date | None = Field(
+        ..., description="A pre-sale line: the last day; past it with the parcel still "
+                         "pending, the buyer may cancel for a full refund.")
+    allocated_quantity: int | None = Field(
+        ..., description="A pre-sale line: what the harvest filled of it (null until the "
+                         "harvest is recorded); the rest was refunded.")
     trace_codes: list[str] = Field(
         ..., description="The harvest lots the line shipped from (their trace codes).")
 

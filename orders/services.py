@@ -32,7 +32,7 @@ from marketplace.errors import (
     ValidationFailed,
 )
 from marketplace.money import money
-from orders import carriers, selectors
+from orders import carriers, presale, selectors
 from orders import lots as line_lots
 from orders.models import (
     MAX_AMOUNT,
@@ -211,6 +211,7 @@ def _write_shipments(order: Order, parts: list[_FarmPart]) -> None:
                 order=order, shipment=shipment, listing=listing, title=listing.title,
                 unit=listing.unit, unit_price=listing.price, quantity=line.quantity,
                 line_total=money(listing.price * line.quantity),
+                ships_from=listing.presale_ships_from, ships_by=listing.presale_ships_by,
             )
             for line, listing in part.items
         ]
@@ -391,6 +392,8 @@ def order_cancel(*, order_id: int, user: User) -> Order:
     order = order_of_buyer(order_id=order_id, user=user)
     if order.status not in (Order.Status.PENDING_PAYMENT, Order.Status.PAID):
         raise InvalidState(f"The order is {order.status}; it can no longer be cancelled.")
+    if order.status == Order.Status.PAID:
+        presale.refuse_committed_cancel(order_id=order.pk)
     return _cancel(order, actor=user, reason=Order.CancelReason.BUYER,
                    expected=[Order.Status.PENDING_PAYMENT, Order.Status.PAID])
 

@@ -7,26 +7,40 @@ other's rows the other way round, inside the caller's transaction. Nothing reads
 writes it back; `CheckConstraint(stock >= 0)` is the backstop.
 """
 
-from django.db.models import F
+from django.db.models import F, Q
+from django.utils import timezone
 
-from marketplace.errors import InsufficientStock
+from marketplace.errors import Conflict, InsufficientStock
 from orders.models import OrderLine
 from producers.models import Listing
 
 
+def _open_presale() -> Q:
+    """Not a pre-sale, or one whose ordering has not closed: checked in the statement that takes
+    the stock, so nothing is taken from a closed pre-sale. An UPDATE that waited on the row
+    behind a harvest sees the row the harvest left (goods in hand, no pre-sale any more)."""
+    return Q(presale_closes_at__isnull=True) | Q(presale_closes_at__gt=timezone.now())
+
+
 def stock_take(quantities: dict[int, int]) -> None:
-    """Take `quantities` (listing id -> units) from active listings. The first listing that
-    falls short stops it: what was taken is put back, and every short listing is reported with
-    what it has (so the caller may free stock and try again in the same transaction)."""
+    """Take `quantities` (listing id -> units) from active listings (a pre-sale only while it is
+    open). The first listing that falls short stops it: what was taken is put back, and every
+    short listing is reported with what it has (so the caller may free stock and try again in
+    the same transaction). A closed pre-sale is 409 `presale_closed`."""
     taken: dict[int, int] = {}
     for listing_id, quantity in sorted(quantities.items()):
         updated = Listing.objects.filter(
-            pk=listing_id, status=Listing.Status.ACTIVE, stock__gte=quantity
+            _open_presale(), pk=listing_id, status=Listing.Status.ACTIVE, stock__gte=quantity
         ).update(stock=F("stock") - quantity)
         if not updated:
             shortages = _shortages(quantities, taken)
             for pk, units in taken.items():
                 Listing.objects.filter(pk=pk).update(stock=F("stock") + units)
+            closed = sorted(Listing.objects.filter(pk__in=list(quantities))
+                            .exclude(_open_presale()).values_list("pk", flat=True))
+            if closed:
+                raise Conflict("The pre-sale has closed: it takes no more orders.",
+                               code="presale_closed", details={"listing_ids": closed})
             raise InsufficientStock(details=shortages)
         taken[listing_id] = quantity
 

@@ -157,7 +157,11 @@ class ListingAdmin(admin.ModelAdmin):
     list_select_related = ["producer", "category"]
     # Stock and sales move with every order (conditional UPDATEs): a form read minutes ago
     # must not write them back. The farm sets stock through the API.
-    readonly_fields = ["stock", "sales", "region_lineage", "created_at", "updated_at"]
+    # A pre-sale's terms are the farm's promise to the buyers who paid: set through the API
+    # with its rules, shown here.
+    readonly_fields = ["stock", "sales", "region_lineage", "presale_closes_at",
+                       "presale_ships_from", "presale_ships_by", "presale_expected_quantity",
+                       "created_at", "updated_at"]
     inlines = [ListingImageInline, BatchInline]
 
     def get_queryset(self, request):

@@ -137,6 +137,13 @@ class Listing(models.Model):
     net_weight_g = models.PositiveIntegerField(null=True, blank=True)
     commission_rate = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    # Pre-sale (全款预售) of a coming harvest: all four or none. Orders close at
+    # `presale_closes_at`; its lines promise shipping between `presale_ships_from` and
+    # `presale_ships_by`; `stock` is what is still on offer of `presale_expected_quantity`.
+    presale_closes_at = models.DateTimeField(null=True, blank=True)
+    presale_ships_from = models.DateField(null=True, blank=True)
+    presale_ships_by = models.DateField(null=True, blank=True)
+    presale_expected_quantity = models.PositiveIntegerField(null=True, blank=True)
     # Units sold (orders placed and not cancelled); orders keep it current, `-sales` sorts by it.
     sales = models.PositiveIntegerField(default=0)
     # The region used by the `region` filter: origin_region, else the producer's region.
@@ -161,6 +168,15 @@ class Listing(models.Model):
                 | Q(harvest_end__isnull=True)
                 | Q(harvest_end__gte=F("harvest_start")),
                 name="listing_harvest_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(presale_closes_at__isnull=True, presale_ships_from__isnull=True,
+                            presale_ships_by__isnull=True,
+                            presale_expected_quantity__isnull=True)
+                | Q(presale_closes_at__isnull=False, presale_ships_from__isnull=False,
+                    presale_ships_by__isnull=False, presale_expected_quantity__isnull=False,
+                    presale_ships_by__gte=F("presale_ships_from")),
+                name="listing_presale_whole",
             ),
         ]
         indexes = [

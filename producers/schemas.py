@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from django.conf import settings
 from ninja import Field, Schema
+from pydantic import AwareDatetime
 
 from marketplace.schemas import CURRENCY, Id, Text, example
 from producers.search import TEXT_MAX
@@ -105,6 +106,22 @@ class ProducerBrief(Schema):
 Unit = Literal["kg", "jin", "box", "piece", "bag", "bottle", "jar", "bundle"]
 
 
+class PresaleIn(Schema):
+    closes_at: AwareDatetime = Field(
+        ..., description="When ordering closes (with its offset); in the future.")
+    ships_from: date = Field(..., description="Not before the day the pre-sale closes.")
+    ships_by: date = Field(..., description="Not before ships_from.")
+    expected_quantity: int = Field(..., ge=1, le=2_000_000_000,
+                                   description="What the farm expects to harvest.")
+
+
+class PresaleOut(Schema):
+    closes_at: datetime
+    ships_from: date
+    ships_by: date
+    expected_quantity: int
+
+
 class ListingIn(Schema):
     model_config = example(
         {"title": "太康县红富士苹果 5斤装",
@@ -136,6 +153,9 @@ class ListingIn(Schema):
         None, description='Share of the price paid to promoters, "0.00" to "0.50"; null: not '
                           "open to promotion.")
     status: Literal["draft", "active"] = "draft"
+    presale: PresaleIn | None = Field(
+        None, description="全款预售 of a coming harvest: orders close at closes_at and ship "
+                          "between ships_from and ships_by; `stock` is what is on offer.")
 
 
 class ListingPatch(Schema):
@@ -156,6 +176,9 @@ class ListingPatch(Schema):
     net_weight_g: int | None = Field(None, ge=1, le=2_000_000_000)
     commission_rate: Decimal | None = None
     status: Literal["draft", "active"] = None
+    presale: PresaleIn | None = Field(
+        None, description="New pre-sale terms, or null for none; once closed: 409 "
+                          "`presale_closed`.")
 
 
 class ThumbnailsOut(Schema):
@@ -257,6 +280,8 @@ class ListingCardOut(Schema):
     images: list[ImageOut]
     video_count: int
     created_at: datetime
+    presale: PresaleOut | None = Field(
+        ..., description="The pre-sale's terms (全款预售), or null for goods in hand.")
 
     @staticmethod
     def resolve_category(obj) -> str:

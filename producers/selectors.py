@@ -109,7 +109,8 @@ _CARD_VALUES = (
     *(f"producer__region__{f}" for f in REGION_FIELDS),
     *(f"origin_region__{f}" for f in REGION_FIELDS),
     "harvest_start", "harvest_end", "net_weight_g", "commission_rate", "video_count",
-    "created_at", "image_rows",
+    "created_at", "image_rows", "presale_closes_at", "presale_ships_from", "presale_ships_by",
+    "presale_expected_quantity",
 )
 _DETAIL_VALUES = (*_CARD_VALUES, "description", "story", "growing_method", "updated_at",
                   "producer__user_id")
@@ -155,6 +156,10 @@ def _card(row: dict) -> dict[str, Any]:
         "net_weight_g": row["net_weight_g"], "commission_rate": row["commission_rate"],
         "images": _images(row["image_rows"]), "video_count": row["video_count"],
         "created_at": row["created_at"],
+        "presale": None if row["presale_closes_at"] is None else {
+            "closes_at": row["presale_closes_at"], "ships_from": row["presale_ships_from"],
+            "ships_by": row["presale_ships_by"],
+            "expected_quantity": row["presale_expected_quantity"]},
     }
 
 

@@ -56,7 +56,9 @@ PRODUCER_FIELDS = {"name", "kind", "region_id", "story", "phone"}
 LISTING_FIELDS = {
     "title", "description", "category", "unit", "price", "stock", "origin_region_id", "story",
     "growing_method", "harvest_start", "harvest_end", "net_weight_g", "commission_rate", "status",
+    "presale",
 }
+PRESALE_KEYS = ("closes_at", "ships_from", "ships_by", "expected_quantity")
 
 
 # --- Producers -------------------------------------------------------------------------------
@@ -148,6 +150,41 @@ def producer_refresh_denormalised(producer: Producer) -> None:
 
 
 # --- Listings --------------------------------------------------------------------------------
+
+def presale_of(listing: Listing) -> dict[str, Any] | None:
+    """The listing's pre-sale as the API shows it, or None."""
+    if listing.presale_closes_at is None:
+        return None
+    return {key: getattr(listing, f"presale_{key}") for key in PRESALE_KEYS}
+
+
+def presale_closed(listing: Listing, now=None) -> bool:
+    """A pre-sale whose ordering has closed."""
+    closes_at = listing.presale_closes_at
+    return closes_at is not None and closes_at <= (now or timezone.now())
+
+
+def _presale_errors(presale: dict[str, Any] | None) -> dict[str, str]:
+    """The rules of a pre-sale being set: it closes in the future; shipping starts no earlier
+    than the day it closes (Asia/Shanghai) and ends no earlier than it starts."""
+    if presale is None:
+        return {}
+    errors = {}
+    closes_at, ships_from, ships_by = (presale["closes_at"], presale["ships_from"],
+                                       presale["ships_by"])
+    if closes_at <= timezone.now():
+        errors["presale.closes_at"] = "A pre-sale closes in the future."
+    elif ships_from < timezone.localdate(closes_at):
+        errors["presale.ships_from"] = "Shipping cannot start before the day the pre-sale closes."
+    if ships_by < ships_from:
+        errors["presale.ships_by"] = "Shipping cannot end before it starts."
+    if not 1 <= presale["expected_quantity"] <= 2_000_000_000:
+        errors["presale.expected_quantity"] = "The expected quantity is a whole number, 1 or more."
+    return errors
+
+
+def _presale_columns(presale: dict[str, Any] | None) -> dict[str, Any]:
+    return {f"presale_{key}": (presale or {}).get(key) for key in PRESALE_KEYS}
 
 def _price_error(price: Decimal | None) -> str | None:
     if price is None or not price.is_finite() or price <= 0:
@@ -255,7 +292,10 @@ def listing_create(
     net_weight_g: int | None = None,
     commission_rate: Decimal | None = None,
     status: str = Listing.Status.DRAFT,
+    presale: dict[str, Any] | None = None,
 ) -> Listing:
+    """A listing; with `presale` {closes_at, ships_from, ships_by, expected_quantity} one
+    whose orders close at closes_at and ship in the window (its `stock` is what is on offer)."""
     microcache.bump("listings")  # the catalog shows it at once
     values = {
         "title": title, "description": description, "category": category, "unit": unit,
@@ -265,8 +305,10 @@ def listing_create(
         "commission_rate": commission_rate, "status": status,
     }
     errors, resolved = _listing_check(values)
+    errors.update(_presale_errors(presale))
     if errors:
         raise ValidationFailed(errors)
+    values.update(_presale_columns(presale))
     values.pop("origin_region_id")
     values.update(resolved, title=title.strip())
     listing = Listing(producer=producer, **values)
@@ -290,12 +332,22 @@ def listing_update(*, listing: Listing, **changes: Any) -> Listing:
         .select_related("producer__region", "category", "origin_region")
         .get(pk=listing.pk)
     )
-    values = {field: getattr(listing, field) for field in LISTING_FIELDS - {"category"}}
+    presale_changed = "presale" in changes
+    presale = changes.pop("presale", None)
+    if presale_changed and presale_closed(listing):
+        raise Conflict("The pre-sale has closed; its terms can no longer change.",
+                       code="presale_closed", details={"listing_id": listing.pk})
+    values = {field: getattr(listing, field)
+              for field in LISTING_FIELDS - {"category", "presale"}}
     values["category"] = listing.category
     values |= changes
     errors, resolved = _listing_check(values, current_status=listing.status)
+    if presale_changed:
+        errors.update(_presale_errors(presale))
     if errors:
         raise ValidationFailed(errors)
+    if presale_changed:
+        values.update(_presale_columns(presale))
     values.pop("origin_region_id")
     values.update(resolved)
     values["title"] = values["title"].strip()

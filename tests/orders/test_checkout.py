@@ -82,7 +82,7 @@ def test_split_across_farms_with_prices_copied_and_shipping_per_farm(
         "id": lines[apples.pk]["id"], "listing_id": apples.pk,
         "shipment_id": lines[apples.pk]["shipment_id"], "title": "红富士苹果", "unit": "kg",
         "unit_price": "12.50", "quantity": 4, "line_total": "50.00", "currency": "CNY",
-        "trace_codes": [],
+        "ships_from": None, "ships_by": None, "allocated_quantity": None, "trace_codes": [],
     }
     shipments = {s["producer_id"]: s for s in order["shipments"]}
     parcel_a = shipments[two_farms["farm_a"].pk]
