@@ -59,6 +59,7 @@ LISTING_FIELDS = {
     "presale",
 }
 PRESALE_KEYS = ("closes_at", "ships_from", "ships_by", "expected_quantity")
+PRESALE_MAX_AHEAD = timedelta(days=731)
 
 
 # --- Producers -------------------------------------------------------------------------------
@@ -174,6 +175,8 @@ def _presale_errors(presale: dict[str, Any] | None) -> dict[str, str]:
                                        presale["ships_by"])
     if closes_at <= timezone.now():
         errors["presale.closes_at"] = "A pre-sale closes in the future."
+    elif closes_at > timezone.now() + PRESALE_MAX_AHEAD:
+        errors["presale.closes_at"] = "A pre-sale closes within two years."
     elif ships_from < timezone.localdate(closes_at):
         errors["presale.ships_from"] = "Shipping cannot start before the day the pre-sale closes."
     if ships_by < ships_from:

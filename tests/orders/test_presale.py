@@ -83,11 +83,14 @@ def _bad_terms():
                                         - timedelta(days=1)}, "presale.ships_by"),
         "no harvest expected": ({**good, "expected_quantity": 0},
                                 "presale.expected_quantity"),
+        "closes years from now": ({**good, "closes_at": timezone.now() + timedelta(days=800)},
+                                  "presale.closes_at"),
     }
 
 
 @pytest.mark.parametrize("case", ["closes in the past", "ships before the day it closes",
-                                  "ships_by before ships_from", "no harvest expected"])
+                                  "ships_by before ships_from", "no harvest expected",
+                                  "closes years from now"])
 def test_bad_presale_terms_are_422_on_create_and_on_patch(farm, case):
     presale, field = _bad_terms()[case]
     listing = make_listing(producer=farm["producer"], title="预售待定")
@@ -108,6 +111,9 @@ def test_bad_presale_terms_are_422_on_create_and_on_patch(farm, case):
     {"closes_at": "2030-01-01T10:00:00+08:00", "ships_from": "2030-01-02"},
     {"closes_at": "soon", "ships_from": "2030-01-02", "ships_by": "2030-01-09",
      "expected_quantity": 10},
+    # the last instant there is, where turning it into a day in 太康 would leave the calendar
+    {"closes_at": "9999-12-31T23:59:59-14:00", "ships_from": "9999-12-31",
+     "ships_by": "9999-12-31", "expected_quantity": 10},
     {"closes_at": "2030-01-01T10:00:00+08:00", "ships_from": "2030-01-02",
      "ships_by": "2030-01-09", "expected_quantity": "many"},
 ])
@@ -120,9 +126,10 @@ def test_malformed_presale_is_422(farm, presale):
 
 def test_a_presale_closing_late_at_night_ships_from_that_day_in_china(farm):
     # 23:30 in 太康 is 15:30 UTC: the day it closes is the Chinese one
-    closes_at = datetime(2030, 5, 1, 23, 30, tzinfo=SHANGHAI)
-    presale = {"closes_at": closes_at.isoformat(), "ships_from": "2030-05-01",
-               "ships_by": "2030-05-20", "expected_quantity": 100}
+    year = timezone.localdate().year + 1
+    closes_at = datetime(year, 5, 1, 23, 30, tzinfo=SHANGHAI)
+    presale = {"closes_at": closes_at.isoformat(), "ships_from": f"{year}-05-01",
+               "ships_by": f"{year}-05-20", "expected_quantity": 100}
 
     response = farm["api"].post("/listings", {**LISTING, "presale": presale})
 
