@@ -5,8 +5,10 @@ from accounts.auth import bearer
 from marketplace.idempotency import idempotent
 from marketplace.pagination import PageParams, page_schema
 from marketplace.schemas import PathId
-from orders import selectors, services
+from orders import harvest, selectors, services
 from orders.schemas import (
+    HarvestIn,
+    HarvestOut,
     OrderIn,
     OrderOut,
     OrderQuery,
@@ -14,6 +16,7 @@ from orders.schemas import (
     ShipmentOut,
     ShipmentQuery,
 )
+from producers.selectors import listing_owned
 from promotion.attribution import COOKIE as VISIT_COOKIE
 
 router = Router(tags=["orders"])
@@ -80,3 +83,14 @@ def shipment_confirm(request: HttpRequest, shipment_id: PathId):
     """The buyer confirms a parcel arrived."""
     services.shipment_confirm(shipment_id=shipment_id, user=request.auth)
     return selectors.shipment_get(shipment_id=shipment_id)
+
+
+@router.post("/listings/{listing_id}/harvest", response=HarvestOut, auth=bearer,
+             tags=["orders"])
+def listing_harvest(request: HttpRequest, listing_id: PathId, payload: HarvestIn):
+    """The owner records a closed pre-sale's harvest: paid lines are filled up to it (by
+    `policy`), the rest is refunded at once, orders left with nothing are cancelled and every
+    buyer is told. Again with the same quantity: the same answer; with another: 409
+    `harvest_recorded`. Before the close: 409 `presale_open`. Someone else's listing: 404."""
+    listing = listing_owned(user=request.auth, listing_id=listing_id)
+    return harvest.harvest_record(listing=listing, user=request.auth, **payload.dict())

@@ -24,6 +24,7 @@ class Order(models.Model):
         BUYER = "buyer", "买家取消"
         EXPIRED = "expired", "超时未付款"
         STAFF = "staff", "客服取消"
+        HARVEST = "harvest", "收成不足"
 
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
@@ -271,3 +272,50 @@ class LineLot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} of line {self.line_id} from lot {self.batch_id}"
+
+
+class Harvest(models.Model):
+    """A pre-sale's harvest, recorded once: what came in and how it was shared among the paid
+    lines (each line's `allocated_quantity`); running it again with the same quantity answers
+    from this record."""
+
+    class Policy(models.TextChoices):
+        FIRST_COME = "first_come", "按付款先后"
+        PRO_RATA = "pro_rata", "按比例"
+
+    listing = models.OneToOneField("producers.Listing", on_delete=models.PROTECT,
+                                   related_name="harvest")
+    actual_quantity = models.PositiveIntegerField()
+    policy = models.CharField(max_length=16, choices=Policy.choices)
+    allocated = models.PositiveIntegerField()
+    refunded_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"harvest of {self.listing_id}: {self.actual_quantity}"
+
+
+class HarvestOrder(models.Model):
+    """One order's share of a harvest: what it ordered of the listing, what it got, what went
+    back to the buyer; `notified_at` once the buyer was told (claimed before sending)."""
+
+    harvest = models.ForeignKey(Harvest, on_delete=models.CASCADE, related_name="orders")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="harvests")
+    ordered = models.PositiveIntegerField()
+    allocated = models.PositiveIntegerField()
+    refund = models.DecimalField(max_digits=12, decimal_places=2)
+    cancelled = models.BooleanField(default=False)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["harvest", "order"], name="harvest_order_once"),
+            models.CheckConstraint(condition=Q(allocated__lte=F("ordered")),
+                                   name="harvest_order_allocated_within_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.allocated}/{self.ordered} for {self.order_id}"

@@ -10,7 +10,7 @@ from django.core.mail import send_mail
 from django.utils import timezone
 
 from orders.carriers import tracking_url
-from orders.models import Shipment
+from orders.models import HarvestOrder, Shipment
 
 logger = logging.getLogger(__name__)
 
@@ -100,4 +100,35 @@ def order_cancelled(*, order_id: int) -> int:
             body=f"订单 {order.number} 已取消，以下商品请勿发货：\n\n{_lines_text(shipment)}\n",
             to=shipment.producer.user.email,
         )
+    return sent
+
+
+def harvest_recorded(*, harvest_id: int) -> int:
+    """Each buyer of a pre-sale learns what the harvest gives them and what comes back to them.
+    The order's share is claimed (`notified_at`) before sending and released if sending fails."""
+    sent = 0
+    shares = (HarvestOrder.objects.filter(harvest_id=harvest_id, notified_at__isnull=True)
+              .select_related("order__buyer", "harvest__listing"))
+    for share in shares:
+        order, to = share.order, share.order.buyer.email
+        if not to or not HarvestOrder.objects.filter(
+                pk=share.pk, notified_at__isnull=True).update(notified_at=timezone.now()):
+            continue
+        title = share.harvest.listing.title
+        if share.cancelled:
+            news = (f"很抱歉，今年收成不足，您预订的{title}未能分配到，订单已取消，"
+                    f"货款 {share.refund} 元原路退回。")
+        elif share.allocated < share.ordered:
+            news = (f"今年收成不足，您预订的{title} {share.ordered} 份中分配到 "
+                    f"{share.allocated} 份，未能发货部分的货款 {share.refund} 元原路退回。")
+        else:
+            news = f"您预订的{title} {share.ordered} 份已全部分配，将按约定时间发货。"
+        try:
+            send_mail(f"订单 {order.number} 预售采收结果", f"{news}\n\n订单号：{order.number}\n",
+                      None, [to])
+        except Exception as exc:
+            HarvestOrder.objects.filter(pk=share.pk).update(notified_at=None)
+            logger.warning("Could not tell order %s of its harvest: %s", order.pk, exc)
+            raise SendFailed(str(exc)) from exc
+        sent += 1
     return sent

@@ -362,3 +362,31 @@ class ShipmentOut(Schema):
 class WebhookOut(Schema):
     status: Literal["processed", "duplicate", "ignored", "refunded"]
     event_id: str
+
+
+class HarvestIn(Schema):
+    model_config = example(
+        {"actual_quantity": 180, "policy": "pro_rata"}
+    )
+    actual_quantity: int = Field(..., strict=True, ge=0, le=2_000_000_000,
+                                 description="Units the harvest brought in.")
+    policy: Literal["first_come", "pro_rata"] = Field(
+        ..., description="`first_come`: by payment time; `pro_rata`: in proportion, whole "
+                         "units by largest remainder.")
+
+
+class HarvestOrderOut(Schema):
+    order_id: int
+    ordered: int
+    allocated: int
+    refund: Decimal
+    cancelled: bool = Field(..., description="Left with nothing: the order was cancelled.")
+
+
+class HarvestOut(Schema):
+    actual_quantity: int
+    policy: Literal["first_come", "pro_rata"]
+    allocated: int = Field(..., description="Units given to paid pre-sale lines.")
+    refunded_amount: Decimal
+    currency: str
+    orders: list[HarvestOrderOut]

@@ -398,6 +398,13 @@ def order_cancel(*, order_id: int, user: User) -> Order:
                    expected=[Order.Status.PENDING_PAYMENT, Order.Status.PAID])
 
 
+def order_cancel_for_harvest(*, order: Order, actor: User) -> Order:
+    """A paid pre-sale order the harvest left with nothing (orders.harvest): cancelled as any
+    other, its stock back and what is left of its payment refunded."""
+    return _cancel(order, actor=actor, reason=Order.CancelReason.HARVEST,
+                   expected=[Order.Status.PAID])
+
+
 def order_cancel_by_staff(*, order: Order, staff: User) -> Order:
     return _cancel(order, actor=staff, reason=Order.CancelReason.STAFF,
                    expected=[Order.Status.PENDING_PAYMENT, Order.Status.PAID])

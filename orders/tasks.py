@@ -63,3 +63,13 @@ def notify_order_cancelled(self, order_id: int) -> int:
         return notifications.order_cancelled(order_id=order_id)
     except notifications.SendFailed as exc:
         raise self.retry(exc=exc) from exc
+
+
+@shared_task(name="orders.tasks.notify_harvest", bind=True, max_retries=5,
+             default_retry_delay=60)
+def notify_harvest(self, harvest_id: int) -> int:
+    """E-mail each buyer of a pre-sale what its harvest gives them (once per order)."""
+    try:
+        return notifications.harvest_recorded(harvest_id=harvest_id)
+    except notifications.SendFailed as exc:
+        raise self.retry(exc=exc) from exc

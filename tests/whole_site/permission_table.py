@@ -152,6 +152,9 @@ TABLE: dict[str, Row | list[Row]] = {
         201, body=lambda ids: _png(), multipart=True),
     "POST /api/v1/listings/{listing_id}/batches": owner_only(
         201, body={"harvested_on": "2026-10-20", "quantity": 100}),
+    # the owner's listing is no pre-sale: past the permission check to 409 not_a_presale
+    "POST /api/v1/listings/{listing_id}/harvest": owner_only(
+        409, body={"actual_quantity": 5, "policy": "first_come"}),
     "GET /api/v1/listings/{listing_id}/videos": everyone(200),
     "GET /api/v1/trace/{trace_code}": everyone(200),
     "GET /trace/{trace_code}": everyone(200),
