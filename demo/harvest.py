@@ -12,7 +12,8 @@ from django.utils import timezone
 from demo import clock
 from demo.accounts import DemoAccount, demo_user, ensure_account
 from demo.producers import _taikang_village
-from orders.models import Order
+from orders.harvest import harvest_record
+from orders.models import Harvest, Order
 from orders.services import order_place, shipment_ship
 from payments.services import payment_start as order_pay
 from producers import services
@@ -39,10 +40,13 @@ def load(*, stdout) -> list[DemoAccount]:
     address = {**ADDRESS, "region_id": village.pk}
     _members_and_their_lots(coop, buyer, address)
     presale = _presale(coop, buyer, address)
+    harvested = _short_harvest(coop, address)
     lots = Batch.objects.filter(listing__producer=coop, member__isnull=False).order_by("id")
     stdout.write(f"Harvest: cooperative {coop.name} with {coop.members.count()} members, "
                  f"{sum(lot.shipped for lot in lots)} units shipped from their lots; pre-sale "
-                 f"'{presale.title}' with {presale.order_lines.count()} paid orders.")
+                 f"'{presale.title}' with {presale.order_lines.count()} paid orders; a short "
+                 f"harvest of '{harvested.listing.title}': {harvested.allocated} allocated, "
+                 f"{harvested.refunded_amount} refunded.")
     if lots:
         stdout.write(f"  A member's lot: {trace_url(lots[0].trace_code)}")
     return accounts
@@ -110,3 +114,29 @@ def _presale(coop: Producer, buyer, address: dict) -> Listing:
                                    lines=[{"listing_id": listing.pk, "quantity": quantity}])
         order_pay(order_id=order.pk, user=buyer, method="sandbox")
     return listing
+
+
+HARVESTED = "2026 秋季黄元帅苹果 5斤装（预售）"
+
+
+def _short_harvest(coop: Producer, address: dict) -> Harvest:
+    """Last season's pre-sale (closed a week ago) whose harvest came in short: three buyers
+    paid for 4, 5 and 3 boxes, 8 came in, shared pro rata; the rest refunded."""
+    listing = Listing.objects.filter(producer=coop, title=HARVESTED).first()
+    if listing is None:
+        with clock.days_ago(30):
+            closes_at = timezone.now() + timedelta(days=23)
+            ships_from = timezone.localdate(closes_at) + timedelta(days=1)
+            listing = services.listing_create(
+                producer=coop, title=HARVESTED, category="apples", unit=Listing.Unit.BOX,
+                price=Decimal("42.00"), stock=12, status=Listing.Status.ACTIVE,
+                presale={"closes_at": closes_at, "ships_from": ships_from,
+                         "ships_by": ships_from + timedelta(days=20), "expected_quantity": 12})
+            for n, quantity in enumerate((4, 5, 3), start=1):
+                ensure_account(f"buyer_presale{n}", BUYER[1], display_name=f"预订人{n}")
+                buyer = demo_user(f"buyer_presale{n}")
+                order = order_place(buyer=buyer, shipping_address=address,
+                                    lines=[{"listing_id": listing.pk, "quantity": quantity}])
+                order_pay(order_id=order.pk, user=buyer, method="sandbox")
+    harvest_record(listing=listing, user=coop.user, actual_quantity=8, policy="pro_rata")
+    return Harvest.objects.get(listing=listing)

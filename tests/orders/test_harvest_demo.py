@@ -1,9 +1,11 @@
 import io
+from decimal import Decimal
 
 import pytest
 
 from demo import harvest as demo
-from orders.models import LineLot, Order
+from orders.models import Harvest, LineLot, Order
+from payments.models import Refund
 from producers.models import Batch, Listing, Member
 
 pytestmark = pytest.mark.django_db
@@ -26,9 +28,16 @@ def test_demo_cooperative_members_lots_and_a_presale_and_idempotent(regions, cat
     # a pre-sale with paid orders
     presale = Listing.objects.get(presale_closes_at__isnull=False)
     assert presale.order_lines.filter(order__status=Order.Status.PAID).count() == 2
+    # and last season's, harvested short: 8 of 12 shared pro rata, the rest refunded
+    harvest = Harvest.objects.get()
+    assert (harvest.allocated, harvest.refunded_amount) == (8, Decimal("168.00"))
+    assert sorted(harvest.orders.values_list("ordered", "allocated")) == [(3, 2), (4, 3),
+                                                                          (5, 3)]
+    assert Refund.objects.filter(order__harvests__harvest=harvest).count() == 3
     again = demo.load(stdout=io.StringIO())
     assert [a.username for a in again] == ["coop_demo", "buyer_harvest"]
-    assert (Member.objects.count(), LineLot.objects.count(), Order.objects.count()) == (3, 3, 5)
+    assert (Member.objects.count(), LineLot.objects.count(), Order.objects.count(),
+            Refund.objects.count()) == (3, 3, 8, 3)
 
 
 def test_demo_without_regions_creates_nothing(db):
