@@ -7,6 +7,8 @@ from django.http import HttpRequest
 
 from marketplace.errors import DomainError
 from orders.models import (
+    Harvest,
+    HarvestOrder,
     LineLot,
     Order,
     OrderEvent,
@@ -158,3 +160,24 @@ class LineLotAdmin(ReadOnlyAdmin):
     search_fields = ["line__order__number", "batch__lot_code", "batch__trace_code"]
     list_select_related = ["line", "batch"]
     raw_id_fields = ["line", "batch"]
+
+
+class HarvestOrderInline(ReadOnlyInline):
+    model = HarvestOrder
+    fields = ["order", "ordered", "allocated", "refund", "cancelled", "notified_at"]
+    readonly_fields = fields
+    related = ["order"]
+
+
+@admin.register(Harvest)
+class HarvestAdmin(ReadOnlyAdmin):
+    """Pre-sale harvests as recorded by the farms (POST /listings/{id}/harvest): each order's
+    share and refund."""
+
+    list_display = ["listing", "actual_quantity", "policy", "allocated", "refunded_amount",
+                    "created_at"]
+    list_filter = ["policy"]
+    search_fields = ["listing__title", "listing__producer__name"]
+    list_select_related = ["listing"]
+    raw_id_fields = ["listing", "recorded_by"]
+    inlines = [HarvestOrderInline]
