@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orders', '0007_shipment_carrier_code'),
-        ('producers', '0004_batch_shipped'),
+        ('producers', '0005_batch_shipped'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orders', '0008_line_lots'),
-        ('producers', '0006_listing_presale'),
+        ('producers', '0007_listing_presale'),
     ]
 
     operations = [

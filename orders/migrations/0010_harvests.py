@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orders', '0009_line_presale_window'),
-        ('producers', '0006_listing_presale'),
+        ('producers', '0007_listing_presale'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

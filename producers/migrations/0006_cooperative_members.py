@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('producers', '0004_batch_shipped'),
+        ('producers', '0005_batch_shipped'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('producers', '0003_batch_scans_per_visitor_day'),
+        ('producers', '0004_marks_synced'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('producers', '0005_cooperative_members'),
+        ('producers', '0006_cooperative_members'),
     ]
 
     operations = [
