@@ -382,6 +382,13 @@ PAYMENT_WEBHOOK_TOLERANCE = env_int("PAYMENT_WEBHOOK_TOLERANCE", 300)
 PAYMENT_HTTP_TIMEOUT = env_float("PAYMENT_HTTP_TIMEOUT", 10.0, minimum=0.1)
 # A payment no notification settled is asked for (queried) after this many seconds.
 PAYMENT_QUERY_AFTER = env_int("PAYMENT_QUERY_AFTER", 5 * 60, minimum=1)
+# Where a mobile web page returns after paying (Alipay WAP return_url), with {order_id}; empty:
+# the platform shows its own result page and the app polls the order.
+PAYMENT_RETURN_URL = env_str("PAYMENT_RETURN_URL")
+try:
+    PAYMENT_RETURN_URL.format(order_id=1)
+except (KeyError, IndexError, ValueError):
+    raise ImproperlyConfigured("PAYMENT_RETURN_URL may only hold {order_id}.") from None
 # Public base of the webhook URLs the platforms post to (https in production).
 PAYMENT_NOTIFY_BASE_URL = env_str("PAYMENT_NOTIFY_BASE_URL", SITE_URL).rstrip("/")
 # WeChat Pay API v3 (merchant key and platform public key: PEM file paths).

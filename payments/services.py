@@ -59,6 +59,9 @@ logger = logging.getLogger(__name__)
 
 CANCELLED_REASON = "订单取消，全额退款"
 NOT_PAYABLE_REASON = "订单无法收款，原路退回"
+# Refusals that are not final: the merchant's balance cannot cover the refund until it is topped
+# up (WeChat Pay NOT_ENOUGH, Alipay ACQ.SELLER_BALANCE_NOT_ENOUGH).
+WAIT_AND_RETRY = {"NOT_ENOUGH", "ACQ.SELLER_BALANCE_NOT_ENOUGH"}
 
 
 def notify_url(provider_name: str) -> str:
@@ -121,7 +124,9 @@ def payment_start(*, order_id: int, user: User, method: str, openid: str = "",
         out_trade_no=payment.provider_ref, amount=order.total, currency=order.currency,
         description=f"山货订单 {order.number}", method=method,
         notify_url=notify_url(provider.name), expires_at=order.expires_at, openid=openid,
-        client_ip=client_ip, return_url=f"{settings.SITE_URL}/orders/{order.pk}",
+        client_ip=client_ip,
+        return_url=settings.PAYMENT_RETURN_URL.format(order_id=order.pk)
+        if settings.PAYMENT_RETURN_URL else "",
     )
     try:
         action = provider.start(charge)
@@ -281,8 +286,11 @@ def _refund_noticed(provider, result: RefundResult) -> str:
     refund = Refund.objects.filter(number=result.out_refund_no,
                                    payment__provider=provider.name).first()
     if refund is None:
-        raise NotificationRefused("No refund with this number.", status=404,
-                                  code="refund_not_found")
+        # made outside Shanhuo (the merchant's console): taken and kept (the notification is
+        # recorded) so the platform stops retrying, and left to staff
+        logger.error("A %s refund %s that Shanhuo did not ask for was reported; the books do "
+                     "not know of it", provider.name, result.out_refund_no)
+        return "unknown_refund"
     return "processed" if refund_apply(refund.pk, result) else "ignored"
 
 
@@ -403,6 +411,10 @@ def refund_submit(*, refund_id: int) -> str:
     try:
         result = registry.PROVIDERS[refund.payment.provider].refund(_refund_order(refund))
     except ProviderRefused as exc:
+        if exc.code in WAIT_AND_RETRY:
+            # the merchant account cannot pay it now: kept pending, asked again with back-off
+            logger.error("The platform cannot pay refund %s yet: %s", refund, exc)
+            raise ProviderUnavailable(f"{exc.code}: {exc}") from exc
         Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
             status=Refund.Status.FAILED, settled_at=timezone.now(),
             failure=f"{exc.code}: {exc}"[:255])

@@ -145,6 +145,8 @@ class FakeWeChatPay:
         self.refunds: dict[str, FakeRefund] = {}
         self.received: list[Received] = []
         self.fault: str | None = None
+        # the merchant's balance cannot cover refunds (until the test tops it up)
+        self.balance_short = False
         # who signs the answers: (key, Wechatpay-Serial); see use_certificate()
         self.answer_signer: tuple[rsa.RSAPrivateKey, str] = (self.platform_key, self.key_id)
         self.refunds_settle_at_once = False
@@ -462,6 +464,8 @@ class FakeWeChatPay:
             return 400, {"code": "PARAM_ERROR", "message": "out_refund_no 或 amount 不对"}
         if number in self.refunds:  # the same refund asked again: the same answer
             return 200, self.refund_json(self.refunds[number])
+        if self.balance_short:
+            return 403, {"code": "NOT_ENOUGH", "message": "基本账户余额不足，请充值后重新发起"}
         trade = next((t for t in self.trades.values()
                       if t.out_trade_no == data.get("out_trade_no")
                       or (t.transaction_id and t.transaction_id == data.get("transaction_id"))),

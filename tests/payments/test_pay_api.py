@@ -131,3 +131,10 @@ def test_the_order_list_reads_payments_in_a_constant_number_of_queries():
         assert len(api.get("/orders").json()["items"]) == 8
     assert len(eight) == len(three)
     assert Order.objects.filter(status="paid").count() == 8
+
+
+def test_a_return_url_with_another_placeholder_stops_the_start():
+    result = start(DEBUG="1", PAYMENT_RETURN_URL="https://m.example.cn/orders/{order}")
+    assert result.returncode != 0 and "PAYMENT_RETURN_URL" in result.stderr
+    fine = start(DEBUG="1", PAYMENT_RETURN_URL="https://m.example.cn/orders/{order_id}")
+    assert fine.returncode == 0, fine.stderr

@@ -1,7 +1,6 @@
 """Paying with WeChat Pay through our API, against the fake platform: prepay, notifications,
 replays, money the order cannot take, reconciliation, refunds, a platform that fails."""
 
-import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,6 +9,7 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
+from books.models import Entry
 from orders.models import Order, OrderEvent, Payment, PaymentWebhookEvent
 from orders.tasks import expire_unpaid_orders
 from payments.models import Refund
@@ -88,7 +88,8 @@ def state(order: Order) -> tuple:
 
 @pytest.mark.parametrize("method", ["wechat_native", "wechat_jsapi", "wechat_h5"])
 def test_paying_with_each_method_answers_what_the_app_does_next(
-        buyer_api, order, wechat_platform, method):
+        buyer_api, order, wechat_platform, method, settings):
+    settings.PAYMENT_RETURN_URL = "https://m.shanhuo.example.cn/orders/{order_id}"
     response = pay(buyer_api, order, method)
 
     assert response.status_code == 200, response.content
@@ -446,15 +447,37 @@ def test_a_refund_nobody_reported_is_settled_by_the_query_task(
     assert refund.status == "succeeded"
 
 
-def test_a_refund_notification_for_a_refund_we_never_asked_is_refused(
+def test_a_refund_made_outside_shanhuo_is_taken_recorded_and_changes_nothing(
         api, buyer_api, order, wechat_platform):
+    # a refund made in the merchant's console: WeChat would retry for a day if we refused it
     _paid(api, buyer_api, order, wechat_platform)
     payment = Payment.objects.get()
     wechat_platform.refunds["RF-NOT-OURS"] = FakeRefund(
         "RF-NOT-OURS", payment.provider_ref, payment.transaction_id, 100, 3500, "", "",
         status="SUCCESS")
+    entries = Entry.objects.count()
     response = post_notification(api, wechat_platform.refund_notification("RF-NOT-OURS"))
-    assert response.status_code == 404 and json.loads(response.content)["code"] == "FAIL"
+    assert response.status_code == 204
+    assert PaymentWebhookEvent.objects.get(event_type="refund.succeeded").outcome == \
+        "unknown_refund"
+    assert not Refund.objects.exists() and Entry.objects.count() == entries
+
+
+def test_a_refund_the_merchant_balance_cannot_cover_waits_and_is_made_once_topped_up(
+        api, buyer_api, order, wechat_platform, django_capture_on_commit_callbacks):
+    _paid(api, buyer_api, order, wechat_platform)
+    wechat_platform.balance_short = True
+    with django_capture_on_commit_callbacks(execute=True):
+        refund = refund_request(order=order, amount=Decimal("10.00"), reason="少发",
+                                key="staff:short")
+    refund.refresh_from_db()
+    assert refund.status == "pending" and not refund.failure  # not given up on
+    wechat_platform.balance_short = False
+    wechat_platform.refunds_settle_at_once = True
+    reconcile_at(timezone.now() + timedelta(seconds=120))
+    refund.refresh_from_db()
+    assert refund.status == "succeeded"
+    assert sum(r.refund for r in wechat_platform.refunds.values()) == 1000
 
 
 @pytest.mark.parametrize("fault", ["500", "500_after", "bad_signature"])
