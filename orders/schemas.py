@@ -238,8 +238,10 @@ class OrderOut(Schema):
 
     @staticmethod
     def resolve_payment(obj):
-        payments = obj.visible_payments
-        return payments[-1] if payments else None
+        # an attempt the platform never answered (a 503 to the app) has nothing to show: the
+        # attempt before it, or null
+        shown = [p for p in obj.visible_payments if p.status != "pending" or p.action]
+        return shown[-1] if shown else None
 
     @staticmethod
     def resolve_refunds(obj) -> list:

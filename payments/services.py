@@ -109,11 +109,12 @@ def payment_start(*, order_id: int, user: User, method: str, openid: str = "",
         order = _order_to_pay(order_id=order_id, user=user)
         if provider.settles_at_once:
             return _settle_at_once(order, provider, user)
-        open_payment = (Payment.objects.filter(order=order, method=method,
-                                               status=Payment.Status.PENDING)
-                        .exclude(action=None).order_by("-id").first())
-        if open_payment is not None:
-            return open_payment
+        # Every attempt is a new transaction at the platform: an H5 link lives five minutes, a
+        # JSAPI one is for one openid, a signed Alipay link carries its time. The attempts
+        # before it are closed once this commits (paid meanwhile: settled, then refunded).
+        for earlier in Payment.objects.filter(order=order, status=Payment.Status.PENDING) \
+                .exclude(provider="sandbox").values_list("pk", flat=True):
+            enqueue(payment_close_task, earlier)
         payment = Payment.objects.create(
             order=order, provider=provider.name, method=method, amount=order.total,
             currency=order.currency,
@@ -478,8 +479,11 @@ def _payments_to_check(now) -> list[Payment]:
     asked_before = now - timedelta(seconds=settings.PAYMENT_QUERY_AFTER)
     stale = Q(created_at__lte=asked_before) & (Q(checked_at=None)
                                                | Q(checked_at__lte=asked_before))
-    order_done = (~Q(order__status=Order.Status.PENDING_PAYMENT)
-                  | Q(order__expires_at__lte=now))
+    # an order that stopped waiting: at once, then at most once a minute (a run never waits
+    # on the same platform twice for one payment while the last answer is fresh)
+    order_done = ((~Q(order__status=Order.Status.PENDING_PAYMENT)
+                   | Q(order__expires_at__lte=now))
+                  & (Q(checked_at=None) | Q(checked_at__lte=now - timedelta(seconds=60))))
     return list(Payment.objects.filter(status=Payment.Status.PENDING)
                 .exclude(provider="sandbox").filter(stale | order_done)
                 .select_related("order").order_by("id")[:200])

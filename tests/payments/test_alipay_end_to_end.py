@@ -111,10 +111,12 @@ def test_alipays_post_needs_no_csrf_token_or_session(alipay_platform, buyer_api,
     assert order_of(buyer_api, order_id)["status"] == "paid"
 
 
-def test_asking_to_pay_again_gives_the_same_link(alipay_platform, buyer_api, order_id):
+def test_asking_to_pay_again_gives_a_freshly_signed_link_for_a_new_attempt(
+        alipay_platform, buyer_api, order_id):
     first = pay(buyer_api, order_id)["payment"]
     again = pay(buyer_api, order_id)["payment"]
-    assert again["id"] == first["id"] and again["action"] == first["action"]
+    assert again["id"] != first["id"] and again["action"]["type"] == "redirect"
+    assert again["action"]["url"] != first["action"]["url"]
 
 
 def test_alipay_not_configured_is_payment_method_unavailable(buyer_api, order_id, settings):

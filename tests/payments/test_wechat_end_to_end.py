@@ -119,9 +119,11 @@ def test_paying_with_each_method_answers_what_the_app_does_next(
         assert verify(wechat_platform.merchant_key.public_key(), params["paySign"], message)
 
 
-def test_asking_again_gives_the_same_action_and_one_trade(buyer_api, order, wechat_platform):
-    first = pay(buyer_api, order).json()["payment"]
-    again = pay(buyer_api, order).json()["payment"]
+def test_a_retried_pay_with_its_idempotency_key_is_one_trade(buyer_api, order, wechat_platform):
+    body = {"method": "wechat_native"}
+    headers = {"Idempotency-Key": "pay-7f3a"}
+    first = buyer_api.post(f"/orders/{order.pk}/pay", body, headers=headers).json()["payment"]
+    again = buyer_api.post(f"/orders/{order.pk}/pay", body, headers=headers).json()["payment"]
     assert again == first
     assert len(wechat_platform.trades) == 1
 
@@ -164,6 +166,21 @@ def test_a_platform_failing_at_prepay_is_503_and_nothing_is_lost(
     reconcile_at(timezone.now() + timedelta(seconds=1))
     failed = Payment.objects.exclude(pk=payment.pk).get()
     assert failed.status == "closed" and not failed.booked
+
+
+def test_paying_again_starts_a_new_attempt_and_closes_the_one_before(
+        buyer_api, order, wechat_platform, django_capture_on_commit_callbacks):
+    # an H5 link lives five minutes: a buyer who comes back later gets a new one
+    first = paying(buyer_api, order, "wechat_h5")
+    with django_capture_on_commit_callbacks(execute=True):
+        again = pay(buyer_api, order, "wechat_h5").json()["payment"]
+    assert again["id"] != first.pk and again["action"]["type"] == "redirect"
+    first.refresh_from_db()
+    assert first.status == "closed"
+    assert wechat_platform.trades[first.provider_ref].state == "CLOSED"
+    # the order shows the new attempt, whose link works
+    shown = buyer_api.get(f"/orders/{order.pk}").json()["payment"]
+    assert shown["id"] == again["id"] and shown["status"] == "pending"
 
 
 # --- notifications ---
@@ -387,7 +404,9 @@ def test_reconciliation_leaves_everything_for_later_while_the_platform_is_down(
     order.refresh_from_db()
     assert order.status == "pending_payment"  # not expired: its money may be taken
     wechat_platform.fault = None
-    reconcile_at(order.expires_at + timedelta(seconds=2))
+    # asked again at the next run a minute on (not at every run while the last answer is fresh)
+    assert reconcile_at(order.expires_at + timedelta(seconds=2))["payments"] == 0
+    reconcile_at(order.expires_at + timedelta(seconds=62))
     order.refresh_from_db()
     assert order.status == "paid"
 
