@@ -27,6 +27,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from accounts.models import User
+from books import ledger
 from books import services as books_services
 from marketplace.errors import (
     Conflict,
@@ -330,7 +331,11 @@ def refund_request(*, order: Order, amount: Decimal, reason: str, key: str,
 def _refund_of(payment: Payment, *, amount: Decimal, reason: str, key: str,
                requested_by: User | None = None) -> Refund:
     with transaction.atomic():
-        # the payment's row taken: two refunds at once are checked one after the other
+        # Locks in the order every path takes them (order row, then the ledger, then the
+        # payment row): a cancellation holds the ledger when it asks for its refund, and a
+        # refund that settles at once posts to the ledger, so taking the payment first would
+        # deadlock the two. Then two refunds at once are checked one after the other.
+        ledger.lock()
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         existing = Refund.objects.filter(key=key).first()
         if existing is not None:
