@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
 
+from benefit.texts import pledge_text
 from marketplace import visitors
 from marketplace.pagination import encode_cursor
 
@@ -76,13 +77,16 @@ SELECT l.id, l.title, c.slug, c.name, l.unit, l.price, l.stock, l.sales, l.statu
        CASE WHEN o.id IS NULL THEN NULL ELSE {REGION.format(a="o")} END,
        l.harvest_start, l.harvest_end, l.net_weight_g, l.commission_rate,
        {IMAGES}, {VIDEO_COUNT}, l.created_at, l.presale_closes_at, l.presale_ships_from,
-       l.presale_ships_by, l.presale_expected_quantity"""
+       l.presale_ships_by, l.presale_expected_quantity,
+       bp.project_id, bj.title, bp.kind, bp.value"""
 CARD_FROM = """
 FROM producers_listing l
 JOIN producers_category c ON c.id = l.category_id
 JOIN producers_producer p ON p.id = l.producer_id
 JOIN producers_region pr ON pr.id = p.region_id
-LEFT JOIN producers_region o ON o.id = l.origin_region_id"""
+LEFT JOIN producers_region o ON o.id = l.origin_region_id
+LEFT JOIN benefit_listingpledge bp ON bp.listing_id = l.id
+LEFT JOIN benefit_project bj ON bj.id = bp.project_id"""
 
 
 def _region(row) -> dict | None:
@@ -110,6 +114,8 @@ def _card(r) -> dict:
         "presale": None if r[20] is None else {
             "closes_at": _dt(r[20]), "ships_from": _d(r[21]), "ships_by": _d(r[22]),
             "expected_quantity": r[23]},
+        "benefit": None if r[24] is None else {"project_id": r[24], "project_title": r[25],
+                                               "kind": r[26], "value": str(r[27])},
     }
 
 
@@ -183,13 +189,13 @@ def listing(request, listing_id: int):
     data = _card(r)
     site = settings.SITE_URL
     data.update(
-        description=r[24], story=r[25], growing_method=r[26],
+        description=r[28], story=r[29], growing_method=r[30],
         batches=[{"id": b[0], "lot_code": b[1], "trace_code": b[2], "harvested_on": b[3],
                   "quantity": b[4], "shipped": b[7], "notes": b[5], "certifications": b[6],
                   "member": {"id": b[8], "name": b[9]} if b[8] is not None else None,
                   "trace_url": f"{site}/trace/{b[2]}", "qr_url": f"{site}/trace/{b[2]}/qr.png"}
-                 for b in r[27] or ()],
-        updated_at=_dt(r[28]),
+                 for b in r[31] or ()],
+        updated_at=_dt(r[32]),
     )
     return _json(data)
 
@@ -210,7 +216,8 @@ SELECT b.lot_code, b.trace_code, b.harvested_on, b.quantity, b.notes, b.certific
                 AND (k.batch_id = b.id OR (k.listing_id = l.id AND v.owner_id = p.user_id))
               ORDER BY v.created_at DESC, v.id DESC LIMIT 20) v),
        b.id, COALESCE((SELECT d.visitors FROM producers_batchscandaily d
-                       WHERE d.batch_id = b.id AND d.day = %s), 0)
+                       WHERE d.batch_id = b.id AND d.day = %s), 0),
+       bp.project_id, bj.title, bp.kind, bp.value
 {CARD_FROM.replace("producers_listing l", TRACE_FROM)}
 WHERE b.trace_code = %s"""
 PLATFORMS = {"douyin": "抖音", "kuaishou": "快手", "bilibili": "哔哩哔哩", "youtube": "YouTube",
@@ -249,6 +256,10 @@ def trace_page(request, trace_code: str):
         "scans": scans,
         "first_scanned_at": timezone.localtime(r[7]) if r[7] else None,
         "label_warning": scans > settings.TRACE_SCAN_WARNING_THRESHOLD,
+        "pledge": None if r[27] is None else {
+            "project_id": r[27],
+            "text": pledge_text(unit_name=UNIT_NAMES.get(r[11], r[11]), kind=r[29], value=r[30],
+                                project_title=r[28])},
     }
     response = HttpResponse(render_to_string("producers/trace.html", context))
     response["Cache-Control"] = "no-cache"

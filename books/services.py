@@ -16,6 +16,7 @@ from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
 from accounts.models import User
+from benefit import pledges as benefit_pledges
 from books import ledger
 from books.amounts import fen, split, yuan
 from books.ledger import Line
@@ -95,11 +96,13 @@ def payment_post(*, order_id: int) -> LedgerTransaction | None:
     """The order was paid (in the transaction that marks it paid): the provider holds its
     total; each farm is owed its shipment's goods and shipping less the platform fee, the
     promoter's commission and its public-benefit pledge, all pending until the shipment has
-    been delivered for RETURN_WINDOW_DAYS."""
+    been delivered for RETURN_WINDOW_DAYS. A pledge moves from the farm's share (or the
+    promoter's commission) to its project's pending account."""
     order = Order.objects.get(pk=order_id)
     lines = [Line(clearing(), EntryKind.RECEIVED, -fen(order.total),
                   memo=f"订单 {order.number} 付款")]
     fees = platform_fees()
+    pledges = benefit_pledges.of_order(order.pk)
     for share in _shares(order):
         shipment = share.shipment
         farm = holder_account(Kind.FARM, shipment.producer_id, Bucket.PENDING,
@@ -111,11 +114,16 @@ def payment_post(*, order_id: int) -> LedgerTransaction | None:
             Line(farm, EntryKind.PLATFORM_FEE, -share.fee, sid),
             Line(fees, EntryKind.PLATFORM_FEE, share.fee, sid),
         ]
+        promoter = None
         if share.commission:
             promoter = holder_account(Kind.PROMOTER, share.promoter_id, Bucket.PENDING,
                                       share.promoter_name)
             lines += [Line(farm, EntryKind.COMMISSION, -share.commission, sid),
                       Line(promoter, EntryKind.COMMISSION, share.commission, sid)]
+        lines += benefit_pledges.lines(
+            pledges.get(sid, []), shipment_id=sid, farm=farm, promoter=promoter,
+            farm_net=fen(shipment.subtotal) + fen(shipment.shipping_fee) - share.fee
+            - share.commission, promoter_net=share.commission)
     return ledger.post(key=f"payment:order:{order.pk}", kind=TxnKind.PAYMENT, lines=lines,
                        order_id=order.pk, memo=f"订单 {order.number}")
 
@@ -269,10 +277,22 @@ def shipment_release(*, shipment_id: int) -> LedgerTransaction | None:
     """The farm's pending money of a shipment delivered RETURN_WINDOW_DAYS ago becomes
     available. Once per shipment."""
     shipment = Shipment.objects.select_related("order").get(pk=shipment_id)
-    return _release(key=f"release:shipment:{shipment_id}", kind=TxnKind.RELEASE,
-                    account_kind=Kind.FARM, holder_id=shipment.producer_id,
-                    shipment_id=shipment_id, order_id=shipment.order_id,
-                    memo=f"订单 {shipment.order.number} 退货期满")
+    released = _release(key=f"release:shipment:{shipment_id}", kind=TxnKind.RELEASE,
+                        account_kind=Kind.FARM, holder_id=shipment.producer_id,
+                        shipment_id=shipment_id, order_id=shipment.order_id,
+                        memo=f"订单 {shipment.order.number} 退货期满")
+    # the shipment's pledges are confirmed with it (the public ledger's `confirm`)
+    for project_id in (Entry.objects.filter(account__kind=Kind.BENEFIT_PROJECT,
+                                            account__bucket=Bucket.PENDING,
+                                            shipment_id=shipment_id)
+                       .order_by("account__holder_id")
+                       .values_list("account__holder_id", flat=True).distinct()):
+        released = _release(
+            key=f"release:shipment:{shipment_id}:project:{project_id}", kind=TxnKind.RELEASE,
+            account_kind=Kind.BENEFIT_PROJECT, holder_id=project_id, shipment_id=shipment_id,
+            order_id=shipment.order_id, memo=f"订单 {shipment.order.number} 公益认捐确认",
+        ) or released
+    return released
 
 
 def commission_settled_post(*, commission: Commission) -> LedgerTransaction | None:
@@ -285,11 +305,12 @@ def commission_settled_post(*, commission: Commission) -> LedgerTransaction | No
 
 
 def releases_due(*, now: datetime | None = None) -> list[int]:
-    """Shipments delivered more than RETURN_WINDOW_DAYS ago whose farm still has pending money
-    from them."""
+    """Shipments delivered more than RETURN_WINDOW_DAYS ago whose farm (or a project it
+    pledged to) still has pending money from them."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.RETURN_WINDOW_DAYS)
-    pending = (Entry.objects.filter(account__kind=Kind.FARM, account__bucket=Bucket.PENDING,
+    pending = (Entry.objects.filter(account__kind__in=[Kind.FARM, Kind.BENEFIT_PROJECT],
+                                    account__bucket=Bucket.PENDING,
                                     shipment_id__isnull=False)
                .values("shipment_id").annotate(total=Sum("amount_fen"))
                .filter(total__gt=0).values("shipment_id"))

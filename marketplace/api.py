@@ -4,6 +4,7 @@ handlers in marketplace.errors; nothing imports this module but the URL configur
 from ninja import NinjaAPI, Swagger
 
 from accounts.api import router as accounts_router
+from benefit.api import router as benefit_router
 from books.api import router as books_router
 from marketplace import errors, openapi
 from marketplace.health_api import router as health_router
@@ -58,3 +59,4 @@ api.add_router("", payments_router)
 api.add_router("", promotion_router)
 api.add_router("", reports_router)
 api.add_router("", books_router)
+api.add_router("", benefit_router)

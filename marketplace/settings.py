@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "orders",
     "promotion",
     "books",
+    "benefit",  # after promotion: its order_placed receiver reads the commission
     "demo",  # `manage.py demo` only: development data, no models
     "reports",
     "outbox",
@@ -413,6 +414,16 @@ ALIPAY_PUBLIC_KEY = env_str("ALIPAY_PUBLIC_KEY")
 # --- Books (issue 11) ---------------------------------------------------------------------------
 # The platform's share of each sale's goods (not of shipping), snapshotted on every order.
 PLATFORM_FEE_RATE = env_rate("PLATFORM_FEE_RATE", "0.00", maximum=Decimal("0.50"))
+
+# --- Public benefit (issue 12) ------------------------------------------------------------------
+# The Ed25519 key that signs GET /benefit/ledger/head: a PEM file (PKCS#8, unencrypted). With
+# DEBUG on and none set, one is generated on first use at var/benefit-signing-key.pem; with DEBUG
+# off it must be set (a system check, benefit.E001, refuses to start without it).
+BENEFIT_SIGNING_KEY = env_str("BENEFIT_SIGNING_KEY")
+BENEFIT_DEV_SIGNING_KEY = BASE_DIR / "var" / "benefit-signing-key.pem"
+# Key of the HMAC that names an order in the public ledger (`order_ref`); default: derived from
+# SECRET_KEY. Changing it changes the refs of later entries only (earlier ones are hashed).
+BENEFIT_ORDER_REF_KEY = env_str("BENEFIT_ORDER_REF_KEY") or f"benefit-order-ref:{SECRET_KEY}"
 
 # --- Promotion: video metadata, short links, clicks -----------------------------------------------
 # Only these fixed oEmbed endpoints are ever called for titles and thumbnails (not from the env).

@@ -10,6 +10,16 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-for-the-checks-0123")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="shanhuo-media-"))
 os.environ.setdefault("REPORTS_ROOT", tempfile.mkdtemp(prefix="shanhuo-reports-"))
+if "BENEFIT_SIGNING_KEY" not in os.environ:  # the ledger head's key: a fresh one per run
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    _key = os.path.join(tempfile.mkdtemp(prefix="shanhuo-benefit-"), "signing-key.pem")
+    with open(_key, "wb") as _handle:
+        _handle.write(Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+    os.environ["BENEFIT_SIGNING_KEY"] = _key
 
 from marketplace.settings import *  # noqa: E402,F403
 

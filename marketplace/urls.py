@@ -23,6 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("producers.urls")),
     path("", include("promotion.urls")),
+    path("", include("benefit.urls")),
 ]
 
 if settings.BENCH_CEILINGS:  # `make bench` only: the hand-written ceilings it measures against

@@ -42,6 +42,7 @@ class ListingFilter(filters.FilterSet):
     max_price = filters.NumberFilter(field_name="price", lookup_expr="lte")
     in_stock = filters.BooleanFilter(method="filter_in_stock")
     promotable = filters.BooleanFilter(method="filter_promotable")
+    benefit = filters.BooleanFilter(method="filter_benefit")
     q = filters.CharFilter(method=_search)
 
     class Meta:
@@ -57,6 +58,9 @@ class ListingFilter(filters.FilterSet):
     def filter_promotable(self, queryset, name, value: bool):
         open_to_promotion = Q(commission_rate__isnull=False)
         return queryset.filter(open_to_promotion if value else ~open_to_promotion)
+
+    def filter_benefit(self, queryset, name, value: bool):
+        return queryset.filter(benefit_pledge__isnull=not value)
 
 
 class ProducerFilter(filters.FilterSet):

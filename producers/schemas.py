@@ -257,6 +257,16 @@ class BatchOut(Schema):
         return qr_url(obj.trace_code)
 
 
+class ListingBenefitOut(Schema):
+    """The listing's public-benefit pledge (PUT /listings/{id}/benefit)."""
+
+    project_id: int
+    project_title: str
+    kind: Literal["percent", "fixed"] = Field(
+        ..., description="percent: of each line's goods; fixed: yuan per unit sold.")
+    value: Decimal
+
+
 class ListingCardOut(Schema):
     """A listing in the catalog: what a phone shows in a grid. The long texts and the harvest
     lots (which pile up season after season) are on GET /listings/{id} only."""
@@ -282,6 +292,8 @@ class ListingCardOut(Schema):
     created_at: datetime
     presale: PresaleOut | None = Field(
         ..., description="The pre-sale's terms (全款预售), or null for goods in hand.")
+    benefit: ListingBenefitOut | None = Field(
+        ..., description="The share of each sale the farm pledges to a village project, if any.")
 
     @staticmethod
     def resolve_category(obj) -> str:
@@ -294,6 +306,16 @@ class ListingCardOut(Schema):
     @staticmethod
     def resolve_images(obj) -> list:
         return list(obj.images.all())
+
+    @staticmethod
+    def resolve_benefit(obj) -> dict | None:
+        if isinstance(obj, dict):
+            return obj.get("benefit")
+        pledge = getattr(obj, "benefit_pledge", None)
+        if pledge is None:
+            return None
+        return {"project_id": pledge.project_id, "project_title": pledge.project.title,
+                "kind": pledge.kind, "value": pledge.value}
 
 
 class ListingOut(ListingCardOut):
@@ -322,6 +344,8 @@ class ListingQuery(Schema):
     in_stock: bool | None = Field(None, description="true: only listings with stock.")
     promotable: bool | None = Field(
         None, description="true: only listings open to promotion (commission_rate set).")
+    benefit: bool | None = Field(
+        None, description="true: only listings that pledge to a public-benefit project.")
     q: Text | None = Field(
         None, max_length=100,
         description="Words of the title, description, story or producer name, in Chinese or "

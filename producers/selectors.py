@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from benefit.texts import pledge_text
 from marketplace import visitors
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace.filtering import filtered
@@ -111,6 +112,9 @@ _CARD_VALUES = (
     "harvest_start", "harvest_end", "net_weight_g", "commission_rate", "video_count",
     "created_at", "image_rows", "presale_closes_at", "presale_ships_from", "presale_ships_by",
     "presale_expected_quantity",
+    # the public-benefit pledge, if any (benefit.ListingPledge: a LEFT JOIN)
+    "benefit_pledge__project_id", "benefit_pledge__project__title", "benefit_pledge__kind",
+    "benefit_pledge__value",
 )
 _DETAIL_VALUES = (*_CARD_VALUES, "description", "story", "growing_method", "updated_at",
                   "producer__user_id")
@@ -160,7 +164,17 @@ def _card(row: dict) -> dict[str, Any]:
             "closes_at": row["presale_closes_at"], "ships_from": row["presale_ships_from"],
             "ships_by": row["presale_ships_by"],
             "expected_quantity": row["presale_expected_quantity"]},
+        "benefit": _benefit(row),
     }
+
+
+def _benefit(row: dict) -> dict | None:
+    """The listing's pledge as ListingBenefitOut, or None."""
+    if row["benefit_pledge__project_id"] is None:
+        return None
+    return {"project_id": row["benefit_pledge__project_id"],
+            "project_title": row["benefit_pledge__project__title"],
+            "kind": row["benefit_pledge__kind"], "value": row["benefit_pledge__value"]}
 
 
 def listing_card_values() -> QuerySet[Listing]:
@@ -261,6 +275,8 @@ _TRACE_VALUES = (
     "listing__price", "listing__harvest_start", "listing__harvest_end", "listing__story",
     "listing__category__name", "listing__producer_id", "listing__producer__user_id",
     "listing__producer__name", "listing__producer__kind", "listing__producer__story",
+    "listing__benefit_pledge__project_id", "listing__benefit_pledge__project__title",
+    "listing__benefit_pledge__kind", "listing__benefit_pledge__value",
     *(f"listing__producer__region__{f}" for f in REGION_FIELDS),
     *(f"listing__origin_region__{f}" for f in REGION_FIELDS),
 )
@@ -334,7 +350,8 @@ def images_stuck(*, older_than) -> list[int]:
 def listing_page(*, listing_id: int) -> dict[str, Any]:
     """What the page for people at /l/{id} shows of an active listing (a draft or archived one
     is not found): its photos, price, farm and story, and the farm's own videos."""
-    listing = (Listing.objects.select_related("producer__region", "origin_region", "category")
+    listing = (Listing.objects.select_related("producer__region", "origin_region", "category",
+                                              "benefit_pledge__project")
                .filter(pk=listing_id, status=Listing.Status.ACTIVE).first())
     if listing is None:
         raise NotFound("No such listing.", code="listing_not_found")
@@ -346,6 +363,7 @@ def listing_page(*, listing_id: int) -> dict[str, Any]:
                        .order_by("position", "id")[:9]),
         "videos": origin_videos_of_listing(listing_id=listing.pk),
         "app_url": settings.APP_LINK_URL.format(listing_id=listing.pk),
+        "pledge": _listing_pledge(listing),
     }
 
 
@@ -430,3 +448,12 @@ def member_sales_rows(*, producer_id: int, start: date, end: date,
                    CURRENCY, number)
 
     return shipped.count(), rows()
+
+
+def _listing_pledge(listing: Listing) -> dict | None:
+    pledge = getattr(listing, "benefit_pledge", None)
+    if pledge is None:
+        return None
+    return {"project_id": pledge.project_id,
+            "text": pledge_text(unit_name=listing.get_unit_display(), kind=pledge.kind,
+                                value=pledge.value, project_title=pledge.project.title)}

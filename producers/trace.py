@@ -10,6 +10,7 @@ If-None-Match, brings it up to date.
 import hashlib
 from typing import Any
 
+from benefit.texts import pledge_text
 from marketplace.renderers import dumps
 from producers.models import Listing, Producer
 from producers.selectors import batch_member, media_url
@@ -76,7 +77,19 @@ def trace_page_context(view: dict[str, Any]) -> dict[str, Any]:
         "scans": view["scans"],
         "first_scanned_at": view["first_scanned_at"],
         "label_warning": view["label_warning"],
+        "pledge": _pledge(row),
     }
+
+
+def _pledge(row: dict[str, Any]) -> dict[str, Any] | None:
+    if row["listing__benefit_pledge__project_id"] is None:
+        return None
+    return {"project_id": row["listing__benefit_pledge__project_id"],
+            "text": pledge_text(unit_name=UNIT_NAMES.get(row["listing__unit"],
+                                                         row["listing__unit"]),
+                                kind=row["listing__benefit_pledge__kind"],
+                                value=row["listing__benefit_pledge__value"],
+                                project_title=row["listing__benefit_pledge__project__title"])}
 
 
 def etag(data: dict[str, Any], representation: str) -> str:

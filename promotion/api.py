@@ -88,12 +88,14 @@ def video_detail(request: HttpRequest, video_id: PathId):
 @router.post("/videos/{video_id}/links", response={200: LinkOut, 201: LinkOut}, auth=bearer)
 @idempotent(LinkOut, status=201)
 def link_create(request: HttpRequest, video_id: PathId, payload: LinkIn):
-    """Link the caller's video to a listing (a promoter: listings open to promotion) or to one of
-    the producer's own harvest lots; the link's `share_url` is the short link to share. The same
-    link again answers the existing one with 200."""
+    """Link the caller's video to a listing (a promoter: listings open to promotion), to one of
+    the producer's own harvest lots, or (a charity's people) to one of its public-benefit
+    projects; the link's `share_url` is the short link to share. The same link again answers
+    the existing one with 200."""
     link, created = services.link_create(user=request.auth, video_id=video_id,
                                          listing_id=payload.listing_id,
-                                         batch_id=payload.batch_id)
+                                         batch_id=payload.batch_id,
+                                         project_id=payload.project_id)
     return Status(201 if created else 200, link)
 
 

@@ -85,7 +85,8 @@ class Video(models.Model):
 
 
 class Link(models.Model):
-    """A video shown with a listing (promotion or provenance) or a harvest lot (provenance).
+    """A video shown with a listing (promotion or provenance), a harvest lot (provenance) or a
+    public-benefit project (the work on site).
     `code` is the short, unguessable part of the share URL /p/{code}."""
 
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="links")
@@ -95,6 +96,11 @@ class Link(models.Model):
     )
     batch = models.ForeignKey(
         "producers.Batch", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="video_links",
+    )
+    # or a public-benefit project (its charity's people film the work on site)
+    project = models.ForeignKey(
+        "benefit.Project", null=True, blank=True, on_delete=models.PROTECT,
         related_name="video_links",
     )
     code = models.CharField(max_length=16, unique=True)
@@ -114,9 +120,15 @@ class Link(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(listing__isnull=False, batch__isnull=True)
-                | models.Q(listing__isnull=True, batch__isnull=False),
-                name="link_to_listing_xor_batch",
+                condition=models.Q(listing__isnull=False, batch__isnull=True,
+                                   project__isnull=True)
+                | models.Q(listing__isnull=True, batch__isnull=False, project__isnull=True)
+                | models.Q(listing__isnull=True, batch__isnull=True, project__isnull=False),
+                name="link_to_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["video", "project"], condition=models.Q(project__isnull=False),
+                name="link_unique_video_project",
             ),
             models.UniqueConstraint(
                 fields=["video", "listing"], condition=models.Q(listing__isnull=False),

@@ -103,7 +103,9 @@ class LinkIn(Schema):
         {"listing_id": 14}
     )
     listing_id: int | None = Field(None, ge=1, le=MAX_ID, description="A listing, or:")
-    batch_id: int | None = Field(None, ge=1, le=MAX_ID, description="a harvest lot.")
+    batch_id: int | None = Field(None, ge=1, le=MAX_ID, description="a harvest lot, or:")
+    project_id: int | None = Field(None, ge=1, le=MAX_ID, description=(
+        "a public-benefit project (its charity's people only)."))
 
 
 class LinkOut(Schema):
@@ -112,6 +114,7 @@ class LinkOut(Schema):
     video_id: int
     listing_id: int | None
     batch_id: int | None
+    project_id: int | None
     share_url: str
     created_at: datetime
 

@@ -127,7 +127,7 @@ def listing_videos(*, listing_id: int, params: PageParams) -> Page:
 def link_for_redirect(*, code: str) -> Link | None:
     return (
         Link.objects.select_related("batch")
-        .only("id", "listing_id", "batch_id", "batch__trace_code")
+        .only("id", "listing_id", "batch_id", "project_id", "batch__trace_code")
         .filter(code=code)
         .first()
     )

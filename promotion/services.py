@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from benefit.models import Charity, Project
 from books import services as books_services
 from marketplace import visitors
 from marketplace.errors import Conflict, NotFound, PermissionDenied, Throttled, ValidationFailed
@@ -60,6 +61,8 @@ def _video_kind(user: User, requested: str | None) -> str:
         kinds.append(Video.Kind.ORIGIN)
     if Promoter.objects.filter(user=user).exists():
         kinds.append(Video.Kind.PROMO)
+    if not kinds and Charity.members.through.objects.filter(user=user).exists():
+        kinds.append(Video.Kind.ORIGIN)  # a charity's people film the project's work on site
     if not kinds:
         raise PermissionDenied("Only producers and promoters can add videos.",
                                code="producer_or_promoter_required")
@@ -235,10 +238,24 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def _project_target(user: User, project_id: int) -> dict:
+    """A charity's project, for a video of one of the charity's people (anyone else: 403)."""
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        raise NotFound("No such project.", code="project_not_found")
+    if not project.charity.members.filter(pk=user.pk).exists():
+        raise PermissionDenied("Only the charity's own people link videos to its projects.",
+                               code="charity_member_required")
+    return {"project": project}
+
+
 def _link_target(video: Video, user: User, listing_id: int | None,
-                 batch_id: int | None) -> dict:
-    if (listing_id is None) == (batch_id is None):
-        raise ValidationFailed({"listing_id": "Give exactly one of listing_id and batch_id."})
+                 batch_id: int | None, project_id: int | None = None) -> dict:
+    if sum(target is not None for target in (listing_id, batch_id, project_id)) != 1:
+        raise ValidationFailed(
+            {"listing_id": "Give exactly one of listing_id, batch_id and project_id."})
+    if project_id is not None:
+        return _project_target(user, project_id)
     if video.kind == Video.Kind.PROMO:
         if batch_id is not None:
             raise ValidationFailed(
@@ -299,12 +316,13 @@ def video_verify(*, video: Video) -> bool:
 
 
 def link_create(*, user: User, video_id: int, listing_id: int | None = None,
-                batch_id: int | None = None) -> tuple[Link, bool]:
-    """A link from the caller's video to a listing or a harvest lot, or the existing one."""
+                batch_id: int | None = None, project_id: int | None = None) -> tuple[Link, bool]:
+    """A link from the caller's video to a listing, a harvest lot or a public-benefit project,
+    or the existing one."""
     video = selectors.video_get(user=user, video_id=video_id)
     if video.status == Video.Status.FAILED:
         raise Conflict("This video could not be used; add it again.", code="video_failed")
-    target = _link_target(video, user, listing_id, batch_id)
+    target = _link_target(video, user, listing_id, batch_id, project_id)
     existing = Link.objects.filter(video=video, **target).first()
     if existing is not None:
         return existing, False
@@ -328,6 +346,8 @@ def landing_url(link: Link) -> str:
     """Where /p/{code} goes: only ever a destination built from server-side data."""
     if link.listing_id is not None:
         return settings.PROMO_LANDING_URL.format(listing_id=int(link.listing_id))
+    if link.project_id is not None:
+        return f"/benefit/{int(link.project_id)}"
     return f"/trace/{quote(link.batch.trace_code, safe='')}"
 
 

@@ -1,6 +1,11 @@
 """The HTTP client every test speaks to the API with."""
 
+import re
+
 from django.test import Client
+
+# pages for people at the site root that share a first segment with API paths
+_SITE_PAGES = re.compile(r"^/benefit/\d+$")
 
 
 class ApiClient(Client):
@@ -20,6 +25,8 @@ class ApiClient(Client):
         """API paths may be given without the /api/v1 prefix; site pages are left alone."""
         if path.startswith(("/api/", "/trace/", "/p/", "/l/", "/admin/", "/media/", "/static/")):
             return path
+        if _SITE_PAGES.match(path):
+            return path
         return f"/api/v1{path}"
 
     def get(self, path, data=None, headers=None, **extra):
@@ -32,6 +39,10 @@ class ApiClient(Client):
     def patch(self, path, data=None, headers=None, content_type="application/json", **extra):
         return super().patch(self._url(path), data, content_type=content_type,
                              headers=self._headers(headers), **extra)
+
+    def put(self, path, data=None, headers=None, content_type="application/json", **extra):
+        return super().put(self._url(path), data, content_type=content_type,
+                           headers=self._headers(headers), **extra)
 
     def delete(self, path, data=None, headers=None, **extra):
         return super().delete(self._url(path), data, headers=self._headers(headers), **extra)

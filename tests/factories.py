@@ -14,6 +14,8 @@ from decimal import Decimal
 
 from accounts.auth import token_issue
 from accounts.models import User
+from benefit.codes import check_character
+from benefit.models import Charity, Project
 from orders import services as order_services
 from orders.models import Order
 from producers import services as producer_services
@@ -216,3 +218,32 @@ def make_order(*, buyer: User | None = None, lines: list[tuple[Listing, int]] | 
         shipping_address=make_address(), promo_code=promo_code, note=note,
         promo_visit=promo_visit(promo_code) if promo_code and clicked else "",
     )
+
+
+# --- Public benefit ------------------------------------------------------------------------------
+
+def registration_code(*, seed: int | None = None) -> str:
+    """A valid 18-character unified social credit code of a social organisation (53...), its
+    check character computed per GB 32100-2015; a new one per call unless `seed`."""
+    first17 = f"531000005{(seed if seed is not None else _next()) % 10**8:08d}"
+    return first17 + check_character(first17)
+
+
+def make_charity(*, name: str = "河南省乡村儿童助学基金会", members: list[User] = (),
+                 registration_code_: str | None = None) -> Charity:
+    """A charity as staff register it in the admin, with `members` (its people on site)."""
+    charity = Charity.objects.create(name=name,
+                                     registration_code=registration_code_ or registration_code())
+    charity.members.set(members)
+    return charity
+
+
+def make_project(*, charity: Charity | None = None, title: str = "二郎庙村小学免费午餐",
+                 region: Region | None = None, goal_amount: str = "50000.00",
+                 status: str = Project.Status.ACTIVE, starts_on: date = date(2026, 9, 1),
+                 ends_on: date | None = None, story: str = "孩子们中午有一顿热饭。") -> Project:
+    """A charity's project in 二郎庙村 unless `region`, active unless told."""
+    return Project.objects.create(
+        charity=charity or make_charity(), title=title,
+        region=region or make_regions()["village"], goal_amount=Decimal(goal_amount),
+        status=status, starts_on=starts_on, ends_on=ends_on, story=story)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from accounts.models import User
-from tests.factories import client_for, make_user
+from tests.factories import client_for, make_project, make_user
 
 ACTORS = ("anonymous", "buyer", "other_producer", "owner", "promoter", "staff")
 
@@ -94,6 +94,7 @@ def site_world(regions, categories, django_capture_on_commit_callbacks) -> World
     _ok(clients["buyer"].post(f"/orders/{order['id']}/pay", {"method": "sandbox"}), 200)
     ids["region_id"] = county.pk
     ids["provider"] = "sandbox"
+    ids["project_id"] = make_project().pk  # staff register charities and projects in the admin
 
     # the owner's sales report, built (as a worker builds it, after the commit)
     with django_capture_on_commit_callbacks(execute=True):

@@ -228,6 +228,21 @@ TABLE: dict[str, Row | list[Row]] = {
     "POST /api/v1/listings/{listing_id}/videos/{video_id}/hide": owner_only(
         200, params={"video_id": "promo_video_id"}),
     "GET /p/{code}": everyone(302, params={"code": "promo_link_code"}),
+    # --- public benefit: projects and their public ledger are public; a pledge is the owner's
+    "GET /api/v1/benefit/projects": everyone(200),
+    "GET /api/v1/benefit/projects/{project_id}": everyone(200),
+    "GET /api/v1/benefit/projects/{project_id}/ledger": everyone(200),
+    "GET /api/v1/benefit/ledger/head": everyone(200),
+    "GET /benefit/{project_id}": everyone(200),
+    "PUT /api/v1/listings/{listing_id}/benefit": owner_only(
+        200, body=lambda ids: {"project_id": ids["project_id"], "kind": "fixed",
+                               "value": "1.00"}),
+    "DELETE /api/v1/listings/{listing_id}/benefit": owner_only(204),
+    "PUT /api/v1/promoters/me/benefit": actors(
+        buyer=403, other_producer=403, owner=403, promoter=200, staff=403,
+        body=lambda ids: {"project_id": ids["project_id"], "percent": "10"}),
+    "DELETE /api/v1/promoters/me/benefit": actors(
+        buyer=403, other_producer=403, owner=403, promoter=204, staff=403),
     # --- reports (the owner's sales report, built) ----------------------------------------------
     # a farm's kinds need a farm (403); the other producer asks for its own data
     "POST /api/v1/reports": actors(

@@ -1,0 +1,191 @@
+"""Every write of the benefit app: pledges (a farm's per listing, a promoter's of their own
+commission), their snapshot on an order's lines, and disbursements.
+
+The money moves in the books (`books.services.payment_post` and the refund, cancellation and
+release postings); the public ledger follows every posting (`benefit.ledger`)."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from benefit.models import (
+    Disbursement,
+    LinePledge,
+    ListingPledge,
+    PledgeKind,
+    Project,
+    PromoterPledge,
+)
+from benefit.pledges import pledge_amount
+from books import ledger
+from books import services as books_services
+from books.amounts import fen, yuan
+from books.ledger import Line
+from books.models import Account, Entry, LedgerTransaction
+from marketplace import microcache
+from marketplace.errors import Conflict, NotFound, ValidationFailed
+from marketplace.money import finer_than_cent, money
+from orders.models import Order, OrderLine
+from producers.models import Listing
+from promotion.models import Commission, Promoter, Video
+
+PERCENT_MIN, PERCENT_MAX = Decimal("0.1"), Decimal("100")
+CENT = Decimal("0.01")
+
+
+def _open_project(project_id: int) -> Project:
+    """A project that takes pledges: unknown -> 422 on `project_id`; closed (or past its end
+    date) -> 409 `project_closed`."""
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        raise ValidationFailed({"project_id": "No such project."}, code="project_not_found")
+    if not project_is_open(project):
+        raise Conflict(f"The project «{project.title}» is closed and takes no new pledges.",
+                       code="project_closed", details={"project_id": project.pk})
+    return project
+
+
+def project_is_open(project: Project, today: date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return project.status == Project.Status.ACTIVE and (
+        project.ends_on is None or project.ends_on >= today)
+
+
+def _checked_value(kind: str, value: Decimal, *, price: Decimal | None = None) -> Decimal:
+    if not value.is_finite():
+        raise ValidationFailed({"value": "Not a number."})
+    if kind == PledgeKind.PERCENT:
+        if not PERCENT_MIN <= value <= PERCENT_MAX:
+            raise ValidationFailed({"value": "A percent from 0.1 to 100."})
+    elif not CENT <= value <= price:
+        raise ValidationFailed(
+            {"value": f"An amount per unit from 0.01 to the unit price ({price})."})
+    if finer_than_cent(value):
+        raise ValidationFailed({"value": "At most two decimal places."})
+    return value.quantize(CENT)
+
+
+def listing_pledge_set(*, listing: Listing, project_id: int, kind: str,
+                       value: Decimal) -> ListingPledge:
+    """The farm pledges on its own listing (the caller has been checked to own it): replaces
+    any pledge it had; orders placed from now on carry it."""
+    value = _checked_value(kind, value, price=listing.price)
+    project = _open_project(project_id)
+    with transaction.atomic():
+        pledge, _ = ListingPledge.objects.update_or_create(
+            listing=listing, defaults={"project": project, "kind": kind, "value": value})
+        microcache.bump("listings")  # cards show the pledge at once
+    return pledge
+
+
+def listing_pledge_remove(*, listing: Listing) -> None:
+    """The farm stops pledging on its listing (orders already placed keep theirs)."""
+    with transaction.atomic():
+        ListingPledge.objects.filter(listing=listing).delete()
+        microcache.bump("listings")
+
+
+def promoter_pledge_set(*, promoter: Promoter, project_id: int,
+                        percent: Decimal) -> PromoterPledge:
+    percent = _checked_value(PledgeKind.PERCENT, percent)
+    project = _open_project(project_id)
+    pledge, _ = PromoterPledge.objects.update_or_create(
+        promoter=promoter, defaults={"project": project, "percent": percent})
+    return pledge
+
+
+def promoter_pledge_remove(*, promoter: Promoter) -> None:
+    PromoterPledge.objects.filter(promoter=promoter).delete()
+
+
+def pledges_snapshot(*, order: Order) -> list[LinePledge]:
+    """The pledges of the order's listings and of its promoter, as they are now, on its lines
+    (in the order's transaction, when it is placed; the commission exists by then). A closed
+    project takes none."""
+    lines = {line.listing_id: line for line in OrderLine.objects.filter(order=order)}
+    today = timezone.localdate()
+    rows = []
+    for pledge in (ListingPledge.objects.filter(listing_id__in=lines)
+                   .select_related("project").order_by("listing_id")):
+        if not project_is_open(pledge.project, today):
+            continue
+        line = lines[pledge.listing_id]
+        amount = pledge_amount(kind=pledge.kind, value=pledge.value, unit_price=line.unit_price,
+                               quantity=line.quantity, line_total=line.line_total)
+        rows.append(LinePledge(line=line, order=order, source=LinePledge.Source.FARM,
+                               project=pledge.project, kind=pledge.kind, value=pledge.value,
+                               amount=amount))
+    commissions = (Commission.objects.filter(order=order)
+                   .exclude(status=Commission.Status.CANCELLED).order_by("id"))
+    pledges = {p.promoter_id: p for p in PromoterPledge.objects.filter(
+        promoter_id__in=[c.promoter_id for c in commissions]).select_related("project")}
+    for commission in commissions:
+        pledge = pledges.get(commission.promoter_id)
+        line = lines.get(commission.listing_id)
+        if pledge is None or line is None or not project_is_open(pledge.project, today):
+            continue
+        rows.append(LinePledge(line=line, order=order, source=LinePledge.Source.PROMOTER,
+                               promoter_id=commission.promoter_id, project=pledge.project,
+                               kind=PledgeKind.PERCENT, value=pledge.percent,
+                               amount=money(commission.amount * pledge.percent / 100)))
+    rows = [row for row in rows if row.amount > 0]
+    return LinePledge.objects.bulk_create(rows)
+
+
+# --- Disbursements --------------------------------------------------------------------------
+
+
+def project_available(project: Project) -> Account:
+    return ledger.account(Account.Kind.BENEFIT_PROJECT, project.pk, Account.Bucket.AVAILABLE,
+                          project.title)
+
+
+def disbursement_create(*, project_id: int, amount: Decimal, paid_on: date,
+                        receipt_number: str, note: str = "", evidence_video_ids=(),
+                        evidence_urls=(), staff: User | None = None) -> Disbursement:
+    """Staff record money passed on to the project's charity, with the donation receipt's
+    number and evidence. Never more than the project's confirmed (available) balance: the
+    check and the posting happen under the ledger's lock, so two staff recording at once
+    cannot both spend it. Refused -> 422 and nothing written or posted."""
+    receipt_number = (receipt_number or "").strip()
+    errors = {}
+    if amount is None or not Decimal(amount).is_finite() or amount < CENT:
+        errors["amount"] = "The amount must be at least 0.01."
+    elif finer_than_cent(amount):
+        errors["amount"] = "At most two decimal places."
+    if not receipt_number:
+        errors["receipt_number"] = "The donation receipt's number (捐赠票据号) is required."
+    urls = [str(url).strip() for url in evidence_urls if str(url).strip()]
+    if any(not url.startswith(("https://", "http://")) for url in urls):
+        errors["evidence_urls"] = "Evidence links must be http(s) URLs."
+    if errors:
+        raise ValidationFailed(errors)
+    amount_fen = fen(amount)
+    with transaction.atomic():
+        ledger.lock()
+        project = Project.objects.filter(pk=project_id).first()
+        if project is None:
+            raise NotFound("No such project.", code="project_not_found")
+        available = project_available(project)
+        available.refresh_from_db(fields=["balance_fen"])
+        if amount_fen > available.balance_fen:
+            raise ValidationFailed(
+                {"amount": f"More than the project's confirmed balance "
+                           f"({yuan(available.balance_fen)})."},
+                code="disbursement_exceeds_balance")
+        videos = list(Video.objects.filter(pk__in=list(evidence_video_ids)))
+        disbursement = Disbursement.objects.create(
+            project=project, amount=yuan(amount_fen), paid_on=paid_on,
+            receipt_number=receipt_number[:64], note=(note or "").strip()[:500],
+            evidence_urls=urls, created_by=staff)
+        disbursement.evidence_videos.set(videos)
+        memo = f"公益拨付 {project.title} 票据 {receipt_number}"[:255]
+        ledger.post(key=f"benefit_disbursement:{disbursement.pk}",
+                    kind=LedgerTransaction.Kind.PAYOUT_PAID, memo=memo, lines=[
+                        Line(available, Entry.Kind.PAYOUT, -amount_fen),
+                        Line(books_services.clearing(), Entry.Kind.PAYOUT, amount_fen),
+                    ])
+    return disbursement

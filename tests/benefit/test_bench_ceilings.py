@@ -1,0 +1,36 @@
+"""The bench's hand-written ceilings (bench/ceilings.py) answer the app's very bytes with a
+pledge on the listing: `make bench` refuses to measure otherwise. PostgreSQL only (their SQL
+is PostgreSQL's)."""
+
+import pytest
+from django.test import Client, RequestFactory
+
+from bench import ceilings
+from tests.factories import make_batch
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+AGENT = {"HTTP_USER_AGENT": "bench-check", "REMOTE_ADDR": "127.0.0.9"}
+
+
+@pytest.mark.parametrize("kind, value", [("fixed", "0.10"), ("percent", "7.5")])
+def test_the_ceilings_answer_the_apps_bytes_with_a_pledge(world, kind, value):
+    world.pledge(kind=kind, value=value)
+    batch = make_batch(listing=world.listings[0])
+    listing_id = world.listings[0].pk
+    app, factory = Client(**AGENT), RequestFactory(**AGENT)
+
+    pairs = [
+        (app.get("/api/v1/listings"), ceilings.catalog(factory.get("/api/v1/listings"))),
+        (app.get("/api/v1/listings?ordering=price"),
+         ceilings.catalog(factory.get("/api/v1/listings?ordering=price"))),
+        (app.get(f"/api/v1/listings/{listing_id}"),
+         ceilings.listing(factory.get("/"), listing_id)),
+        (app.get(f"/trace/{batch.trace_code}"),
+         ceilings.trace_page(factory.get("/"), batch.trace_code)),
+    ]
+
+    for ours, ceiling in pairs:
+        assert ours.status_code == 200
+        assert ours.content == ceiling.content
+    assert b"0.10" in pairs[0][0].content or b"7.50" in pairs[0][0].content
