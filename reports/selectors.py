@@ -12,6 +12,7 @@ from django.core.files.storage import storages
 from django.utils import timezone
 
 from accounts.models import User
+from benefit.models import LinePledge
 from books.amounts import yuan
 from books.models import Entry
 from books.selectors import statement_lines
@@ -138,3 +139,37 @@ def statement_movements(*, producer_id: int, start: date, end: date
                    yuan(line["amount_fen"]), CURRENCY, line["order_number"], line["memo"])
 
     return lines.count(), rows()
+
+
+BENEFIT_HEADER = ["付款时间", "订单号", "商品编号", "商品", "数量", "公益项目", "认捐方", "方式",
+                  "比例或每件金额", "认捐金额", "币种", "订单状态"]
+_PLEDGE_KINDS = {"percent": "按比例（%）", "fixed": "每件定额（元）"}
+_PLEDGE_SOURCES = dict(LinePledge.Source.choices)
+
+
+def benefit_pledges(*, producer_id: int | None, user: User, start: date, end: date
+                    ) -> tuple[int, Iterator[tuple]]:
+    """The caller's public-benefit pledges on orders paid within the period, oldest payment
+    first, as snapshotted when each order was placed: a farm's on its lines, else a
+    promoter's of their commissions. A cancelled order's pledge was voided (its status says
+    so); nothing about the buyer."""
+    since, until = period_bounds(start, end)
+    pledges = LinePledge.objects.filter(order__paid_at__gte=since, order__paid_at__lt=until)
+    if producer_id is not None:
+        pledges = pledges.filter(source=LinePledge.Source.FARM,
+                                 line__shipment__producer_id=producer_id)
+    else:
+        pledges = pledges.filter(source=LinePledge.Source.PROMOTER, promoter__user=user)
+    values = pledges.order_by("order__paid_at", "id").values_list(
+        "order__paid_at", "order__number", "line__listing_id", "line__title", "line__quantity",
+        "project__title", "source", "kind", "value", "amount", "order__currency",
+        "order__status")
+
+    def rows() -> Iterator[tuple]:
+        for (paid_at, number, listing_id, title, quantity, project, source, kind, value, amount,
+             currency, status) in values.iterator(chunk_size=CHUNK_ROWS):
+            yield (paid_at, number, listing_id, title, quantity, project,
+                   _PLEDGE_SOURCES.get(source), _PLEDGE_KINDS.get(kind), value, amount, currency,
+                   _ORDER_STATUS.get(status))
+
+    return pledges.count(), rows()

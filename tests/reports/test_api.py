@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from producers.models import Producer
 from reports.models import Report
-from tests.factories import client_for, make_promoter
 
 pytestmark = pytest.mark.django_db
 
@@ -103,25 +102,6 @@ def test_member_sales_are_for_cooperatives_only(make_farm):
 
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "cooperative_required"
-
-
-@pytest.mark.parametrize(("kind", "who"), [
-    ("benefit", "farmer"),            # public benefit is not built yet
-    ("benefit", "promoter"),
-])
-def test_a_kind_without_data_yet_is_409_not_an_empty_file(make_farm, kind, who):
-    if who == "promoter":
-        client = client_for(make_promoter().user)
-    else:
-        _, client, _ = make_farm(who)
-
-    response = client.post("/reports", {**Q1, "kind": kind})
-
-    assert response.status_code == 409, response.content
-    error = response.json()["error"]
-    assert error["code"] == "report_kind_unavailable"
-    assert error["details"] == {"kind": kind}
-    assert not Report.objects.exists()
 
 
 def test_someone_elses_report_is_404(make_farm):

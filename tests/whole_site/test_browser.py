@@ -1,6 +1,6 @@
 """A real browser: Debian's headless Chromium, driven by selenium through /usr/bin/chromedriver,
-looks at the demo's trace page and listing page (where a share link lands) on a phone-sized
-screen and at the admin login, as a person would.
+looks at the demo's trace page, listing page (where a share link lands) and public-benefit
+project page on a phone-sized screen and at the admin login, as a person would.
 Screenshots go to test-artifacts/.
 
 Without Chromium the tests are skipped with the reason, except in CI (CI=true or
@@ -188,6 +188,35 @@ def test_demo_listing_page_reads_well_on_a_phone(browser_factory, live_server, d
         "return parseFloat(getComputedStyle(document.body).fontSize)")
     assert font_px >= 14
     _full_page_screenshot(driver, ARTIFACTS / "listing-phone.png")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_benefit_project_page_reads_well_on_a_phone(browser_factory, live_server, demo):
+    """The village school's page (/benefit/{id}): story, totals, the public ledger's latest
+    entries and the charity's registration code, no JavaScript, on a phone."""
+    from benefit.models import Project
+
+    project = Project.objects.select_related("charity").order_by("id").first()
+    assert project is not None, "the demo has no public-benefit project"
+    driver = browser_factory(phone=True)
+
+    driver.get(f"{live_server.url}/benefit/{project.pk}")
+
+    text = _visible_text(driver)
+    assert project.title in text
+    assert project.charity.name in text
+    assert project.charity.registration_code in text
+    assert "公开账本" in text and "拨付" in text and "认捐" in text
+    assert driver.execute_script("return document.scripts.length") == 0
+    width = driver.execute_script("return window.innerWidth")
+    assert width == PHONE["width"]
+    overflow = driver.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than the phone's screen"
+    font_px = driver.execute_script(
+        "return parseFloat(getComputedStyle(document.body).fontSize)")
+    assert font_px >= 14
+    _full_page_screenshot(driver, ARTIFACTS / "benefit-phone.png")
 
 
 def test_a_missing_browser_fails_in_ci_and_is_skipped_with_the_reason_elsewhere(monkeypatch):
