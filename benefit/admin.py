@@ -21,6 +21,7 @@ from benefit.models import (
     PublicEntry,
 )
 from books.amounts import yuan
+from books.models import Account
 from marketplace.errors import DomainError
 from promotion.models import Video
 
@@ -85,8 +86,10 @@ class LinePledgeAdmin(ReadOnlyAdmin):
 
 class ProjectChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Project) -> str:
-        available = services.project_available(obj).balance_fen
-        return f"{obj.title}（可拨付 ¥{yuan(available)}）"
+        available = Account.objects.filter(
+            kind=Account.Kind.BENEFIT_PROJECT, holder_id=obj.pk,
+            bucket=Account.Bucket.AVAILABLE).values_list("balance_fen", flat=True).first()
+        return f"{obj.title}（可拨付 ¥{yuan(available or 0)}）"
 
 
 class DisbursementForm(forms.Form):

@@ -24,6 +24,7 @@ from benefit.models import Disbursement, ListingPledge, Project, PromoterPledge,
 from books.amounts import yuan
 from books.models import Account
 from marketplace.errors import NotFound
+from marketplace.money import money
 from marketplace.pagination import Page, PageParams, paginate
 from promotion.models import Link, Video
 from promotion.selectors import SHOWN
@@ -54,7 +55,7 @@ def project_queryset() -> QuerySet[Project]:
 def with_totals(project: Project) -> Project:
     project.pledged = yuan(project.pending_fen)
     project.balance = yuan(project.available_fen)
-    project.disbursed = project.disbursed_total
+    project.disbursed = money(project.disbursed_total)  # SQLite sums decimals as floats
     project.confirmed = project.balance + project.disbursed
     return project
 

@@ -32,3 +32,22 @@ def test_the_page_shows_story_totals_videos_entries_and_the_registration_code(ap
 
 def test_an_unknown_project_page_is_404(api, db):
     assert api.get("/benefit/999999").status_code == 404
+
+
+def test_the_page_shows_money_to_the_fen_and_outgoing_entries_with_a_minus(api, world):
+    from datetime import date
+    from decimal import Decimal
+
+    from benefit import services
+
+    world.pledge(kind="fixed", value="1.00")
+    order = world.buy({0: 4})
+    world.ship_and_deliver(order)
+    world.settle(days=8)
+    services.disbursement_create(project_id=world.project.pk, amount=Decimal("2"),
+                                 paid_on=date(2026, 12, 1), receipt_number="R1")
+
+    page = api.get(f"/benefit/{world.project.pk}").content.decode()
+
+    assert "<small>已拨付</small><b>¥2.00</b>" in page
+    assert "-¥2.00" in page and "¥-2.00" not in page
