@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.request import RawPostDataException
 from ninja import Schema, Status
@@ -26,6 +26,7 @@ from ninja.responses import NinjaJSONEncoder
 
 from marketplace.errors import BadRequest, Conflict, DomainError
 from marketplace.models import IdempotencyKey
+from marketplace.sql import insert_unless_taken
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -74,14 +75,13 @@ def _checked_key(request: HttpRequest) -> str | None:
 
 def _claim(*, user, key: str, request_hash: str) -> tuple[IdempotencyKey, bool]:
     """(the key's row, True if this request created it). A key used before for another request
-    is 409 `idempotency_key_reused`."""
-    try:
-        with transaction.atomic():
-            return IdempotencyKey.objects.create(
-                user=user, key=key, request_hash=request_hash, status_code=0, response_body={},
-            ), True
-    except IntegrityError:
-        stored = IdempotencyKey.objects.get(user=user, key=key)
+    is 409 `idempotency_key_reused`. One INSERT ... ON CONFLICT DO NOTHING (no savepoint) for a
+    new key; a key seen before is read then."""
+    record = IdempotencyKey(user=user, key=key, request_hash=request_hash, status_code=0,
+                            response_body={})
+    if insert_unless_taken(record, unique=["user", "key"]):
+        return record, True
+    stored = IdempotencyKey.objects.get(user=user, key=key)
     if stored.request_hash != request_hash:
         raise Conflict("This Idempotency-Key was already used with a different request.",
                        code="idempotency_key_reused")

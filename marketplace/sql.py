@@ -3,7 +3,8 @@
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import JSONField, QuerySet, Subquery
+from django.db import connection
+from django.db.models import JSONField, Model, QuerySet, Subquery
 
 
 class JSONRows(Subquery):
@@ -88,3 +89,30 @@ class CompiledValues:
         if converters:
             rows = compiler.apply_converters(rows, converters)
         return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def insert_unless_taken(instance: Model, *, unique: list[str]) -> bool:
+    """`INSERT ... ON CONFLICT (unique) DO NOTHING RETURNING id` of one unsaved model instance:
+    True with its primary key set, or False and nothing written when a row already holds its
+    `unique` fields (which must be a unique constraint's). No savepoint is needed around it to
+    carry on after a conflict, and any other constraint still raises. On PostgreSQL a row of
+    those fields that another transaction has inserted and not yet committed makes it wait for
+    that transaction's end."""
+    model = type(instance)
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(instance, add=True), connection)
+              for field in fields]
+    quote = connection.ops.quote_name
+    conflict = ", ".join(quote(model._meta.get_field(name).column) for name in unique)
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608 - names from the model
+           f"({', '.join(quote(field.column) for field in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))}) "
+           f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(model._meta.pk.column)}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    instance.pk = row[0]
+    instance._state.adding, instance._state.db = False, connection.alias
+    return True
