@@ -3,8 +3,8 @@
 from benefit import ledger, services
 
 
-def on_order_placed(sender, order, **kwargs) -> None:
-    services.pledges_snapshot(order=order)
+def on_order_placed(sender, order, lines, **kwargs) -> None:
+    services.pledges_snapshot(order=order, lines=lines)
 
 
 def on_transaction_posted(sender, record, lines, **kwargs) -> None:

@@ -30,7 +30,8 @@ from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.money import finer_than_cent, money
 from orders.models import Order, OrderLine
 from producers.models import Listing
-from promotion.models import Commission, Promoter, Video
+from promotion import selectors as promotion_selectors
+from promotion.models import Promoter, Video
 
 PERCENT_MIN, PERCENT_MAX = Decimal("0.1"), Decimal("100")
 CENT = Decimal("0.01")
@@ -101,15 +102,28 @@ def promoter_pledge_remove(*, promoter: Promoter) -> None:
     PromoterPledge.objects.filter(promoter=promoter).delete()
 
 
-def pledges_snapshot(*, order: Order) -> list[LinePledge]:
-    """The pledges of the order's listings and of its promoter, as they are now, on its lines
+def _listing_pledges(lines: list[OrderLine]) -> list[ListingPledge]:
+    """The farms' pledges on the lines' listings, by listing id: as they were read with the
+    listings when the order locked them (orders.stock.listings_lock selects `benefit_pledge`),
+    or else in one query."""
+    pledge = Listing.benefit_pledge.related
+    listings = [line.listing for line in lines if OrderLine.listing.is_cached(line)]
+    if len(listings) == len(lines) and all(pledge.is_cached(lst) for lst in listings):
+        found = [pledge.get_cached_value(lst) for lst in listings]
+        return sorted((p for p in found if p is not None), key=lambda p: p.listing_id)
+    return list(ListingPledge.objects.filter(listing_id__in=[line.listing_id for line in lines])
+                .select_related("project").order_by("listing_id"))
+
+
+def pledges_snapshot(*, order: Order, lines: list[OrderLine]) -> list[LinePledge]:
+    """The pledges of the order's listings and of its promoter, as they are now, on its `lines`
     (in the order's transaction, when it is placed; the commission exists by then). A closed
-    project takes none."""
-    lines = {line.listing_id: line for line in OrderLine.objects.filter(order=order)}
+    project takes none. No query when no listing has a pledge and the order has no promo code
+    (then it has no commission)."""
+    lines = {line.listing_id: line for line in lines}
     today = timezone.localdate()
     rows = []
-    for pledge in (ListingPledge.objects.filter(listing_id__in=lines)
-                   .select_related("project").order_by("listing_id")):
+    for pledge in _listing_pledges(list(lines.values())):
         if not project_is_open(pledge.project, today):
             continue
         line = lines[pledge.listing_id]
@@ -118,8 +132,7 @@ def pledges_snapshot(*, order: Order) -> list[LinePledge]:
         rows.append(LinePledge(line=line, order=order, source=LinePledge.Source.FARM,
                                project=pledge.project, kind=pledge.kind, value=pledge.value,
                                amount=amount))
-    commissions = (Commission.objects.filter(order=order)
-                   .exclude(status=Commission.Status.CANCELLED).order_by("id"))
+    commissions = promotion_selectors.order_commissions(order=order)
     pledges = {p.promoter_id: p for p in PromoterPledge.objects.filter(
         promoter_id__in=[c.promoter_id for c in commissions]).select_related("project")}
     for commission in commissions:

@@ -1,8 +1,9 @@
 """Every write of the orders app.
 
 Two rules hold throughout:
-- Stock moves only through orders/stock.py: one conditional UPDATE per listing, in primary-key
-  order, inside the order's transaction. No read-then-write of a counter.
+- Stock moves only through orders/stock.py: the listings' rows locked in primary-key order, then
+  one UPDATE for every line of an order, inside the order's transaction. No read-then-write of
+  a counter without its row held.
 - A status changes by `UPDATE ... WHERE id = ? AND status = <expected>`; zero rows is
   `InvalidState`. A change to a shipment first updates its order's row the same way, so the
   buyer, the farm, the payment webhook and the expiry task queue up on that one row and each
@@ -17,8 +18,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -32,6 +34,7 @@ from marketplace.errors import (
     ValidationFailed,
 )
 from marketplace.money import money
+from marketplace.sql import insert_unless_taken
 from orders import carriers, presale, selectors
 from orders import lots as line_lots
 from orders.models import (
@@ -42,12 +45,18 @@ from orders.models import (
     Shipment,
 )
 from orders.signals import order_cancelled, order_placed
-from orders.stock import sales_count, sales_take_back, stock_give_back, stock_take
+from orders.stock import (
+    listings_lock,
+    sales_count,
+    sales_take_back,
+    stock_give_back,
+    stock_take,
+)
 from orders.tasks import notify_order_cancelled as notify_order_cancelled_task
 from orders.tasks import notify_order_paid as notify_order_paid_task
 from orders.tasks import notify_shipment_shipped as notify_shipment_shipped_task
 from outbox import enqueue
-from producers.models import Listing, Region
+from producers.models import Listing, Producer, Region
 
 MAX_LINES = 50
 # Letters and digits that cannot be misread over the phone (no 0/O, 1/I/L).
@@ -133,8 +142,8 @@ def _merge_lines(lines: list[dict]) -> list[_Line]:
     return sorted(merged.values(), key=lambda line: line.listing_id)
 
 
-def _check_listings(buyer: User, lines: list[_Line]) -> None:
-    listings = Listing.objects.select_related("producer").in_bulk([ln.listing_id for ln in lines])
+def _refuse_unsold(buyer: User, lines: list[_Line], listings: dict[int, Listing]) -> None:
+    """422 for a line whose listing is not on sale, or is the buyer's own."""
     errors: dict[str, str] = {}
     for line in sorted(lines, key=lambda ln: ln.index):
         listing = listings.get(line.listing_id)
@@ -147,89 +156,52 @@ def _check_listings(buyer: User, lines: list[_Line]) -> None:
         raise ValidationFailed(errors)
 
 
-def _clean_address(address: dict) -> dict:
+def _blank_address_fields(address: dict) -> tuple[dict, dict[str, str]]:
+    """The address's text fields stripped, and an error for each one left blank."""
     cleaned = {key: str(address.get(key, "")).strip() for key in ("recipient", "phone", "detail")}
     errors = {f"shipping_address.{k}": "This field may not be blank." for k, v in cleaned.items()
               if not v}
-    region = Region.objects.filter(pk=address.get("region_id")).first()
-    if region is None:
-        errors["shipping_address.region_id"] = "No such region."
-    if errors:
-        raise ValidationFailed(errors)
-    return {**cleaned, "region": region}
+    return cleaned, errors
 
 
-def _create_order_row(**fields) -> Order:
-    for _ in range(5):
-        number = _new_number()
-        try:
-            with transaction.atomic():
-                return Order.objects.create(number=number, **fields)
-        except IntegrityError:
-            if not Order.objects.filter(number=number).exists():
-                raise  # a constraint other than the number's: not a reason to draw again
-            # the random number was taken: draw another
-    raise IntegrityError("Could not draw a free order number.")
+def _lock_buyer(buyer: User, region_id) -> Region | None:
+    """One statement: the buyer's row locked for the rest of the transaction, and the shipping
+    region (None if there is no such region; nothing is locked then, and the order is refused).
+    The buyer's own orders placed at once queue up on this row, so each one counts the ones
+    before it (`_refuse_past_unpaid_limits`)."""
+    if not isinstance(region_id, int) or isinstance(region_id, bool):
+        return None
+    quote = connection.ops.quote_name
+    lock = " FOR UPDATE OF u" if connection.features.has_select_for_update_of else ""
+    found = list(Region.objects.raw(
+        f"SELECT r.* FROM {quote(Region._meta.db_table)} r "  # noqa: S608 - table names only
+        f"JOIN {quote(User._meta.db_table)} u ON u.id = %s WHERE r.id = %s{lock}",
+        [buyer.pk, region_id],
+    ))
+    return found[0] if found else None
 
 
-@dataclass
-class _FarmPart:
-    """One farm's share of an order: its lines (with the listing as sold) and its money."""
-
-    producer_id: int
-    items: list[tuple[_Line, Listing]]
-    subtotal: Decimal
-    shipping_fee: Decimal
-
-
-def _price_by_farm(lines: list[_Line]) -> list[_FarmPart]:
-    """The lines grouped by farm, in producer-id order, each farm priced on its own: its
-    subtotal and its shipping fee. Read after the stock is taken: the rows are the order's
-    now, so price and title are the ones sold."""
-    listings = Listing.objects.in_bulk([ln.listing_id for ln in lines])
-    by_producer: dict[int, list[tuple[_Line, Listing]]] = defaultdict(list)
-    for line in lines:
-        listing = listings[line.listing_id]
-        by_producer[listing.producer_id].append((line, listing))
-    parts = []
-    for producer_id, items in sorted(by_producer.items()):
-        subtotal = money(sum((lst.price * ln.quantity for ln, lst in items), Decimal(0)))
-        parts.append(_FarmPart(producer_id, items, subtotal, shipping_fee_for(subtotal)))
-    return parts
+def _unpaid_held(buyer: User, now) -> dict:
+    """The buyer's open unpaid orders and the units in them, as annotations of the listing lock
+    (the statement that follows the buyer's lock, so it sees every order placed before this one
+    under that lock: a count made by the locking statement itself would be read from before the
+    wait). Orders past their payment window do not count (expired, whether or not the periodic
+    task has cancelled them yet)."""
+    held = (OrderLine.objects.filter(order__buyer=buyer, order__status=Order.Status.PENDING_PAYMENT,
+                                     order__expires_at__gt=now)
+            .order_by().values("order__buyer"))
+    return {
+        "unpaid_orders": Coalesce(Subquery(
+            held.annotate(n=Count("order_id", distinct=True)).values("n")), 0),
+        "unpaid_units": Coalesce(Subquery(held.annotate(n=Sum("quantity")).values("n")), 0),
+    }
 
 
-def _write_shipments(order: Order, parts: list[_FarmPart]) -> None:
-    """One shipment per farm and the order's lines, each in its farm's shipment."""
-    order_lines = []
-    for part in parts:
-        shipment = Shipment.objects.create(
-            order=order, producer_id=part.producer_id, subtotal=part.subtotal,
-            shipping_fee=part.shipping_fee,
-        )
-        order_lines += [
-            OrderLine(
-                order=order, shipment=shipment, listing=listing, title=listing.title,
-                unit=listing.unit, unit_price=listing.price, quantity=line.quantity,
-                line_total=money(listing.price * line.quantity),
-                ships_from=listing.presale_ships_from, ships_by=listing.presale_ships_by,
-            )
-            for line, listing in part.items
-        ]
-    OrderLine.objects.bulk_create(order_lines)
-
-
-def _refuse_past_unpaid_limits(buyer: User, units: int, now) -> None:
+def _refuse_past_unpaid_limits(orders: int, held: int, units: int) -> None:
     """One account may hold at most ORDER_MAX_UNPAID open unpaid orders and
     ORDER_MAX_UNPAID_UNITS units in them (this order's included): unpaid orders take stock, so
     without a limit one account can take a whole listing off sale without paying. 409 past
-    either; the buyer's row is locked first, so the buyer's own orders placed at once are
-    counted one after the other. Orders past their payment window do not count (expired,
-    whether or not the periodic task has cancelled them yet)."""
-    User.objects.select_for_update().filter(pk=buyer.pk).values_list("pk").first()
-    unpaid = OrderLine.objects.filter(
-        order__buyer=buyer, order__status=Order.Status.PENDING_PAYMENT, order__expires_at__gt=now,
-    ).aggregate(orders=Count("order_id", distinct=True), units=Sum("quantity"))
-    orders, held = unpaid["orders"], unpaid["units"] or 0
+    either."""
     if orders >= settings.ORDER_MAX_UNPAID:
         raise Conflict(
             f"You have {orders} unpaid orders; pay or cancel one before ordering again.",
@@ -244,13 +216,13 @@ def _refuse_past_unpaid_limits(buyer: User, units: int, now) -> None:
                      "max_unpaid_units": settings.ORDER_MAX_UNPAID_UNITS})
 
 
-def _take_stock(quantities: dict[int, int], now) -> None:
+def _take_stock(quantities: dict[int, int], listings: dict[int, Listing], now) -> None:
     """stock_take; when it falls short, unpaid orders past their payment window that hold the
-    short listings are expired first (their stock back) and it is tried once more. Expiry does
-    not wait for the periodic task: stock an unpaid order can no longer pay for is never what
-    turns a paying buyer away."""
+    short listings are expired first (their stock back), the rows are read again and it is
+    tried once more. Expiry does not wait for the periodic task: stock an unpaid order can no
+    longer pay for is never what turns a paying buyer away."""
     try:
-        stock_take(quantities)
+        stock_take(quantities, listings)
         return
     except InsufficientStock as short:
         overdue = selectors.order_ids_to_expire(
@@ -260,7 +232,63 @@ def _take_stock(quantities: dict[int, int], now) -> None:
     for order_id in overdue:
         with contextlib.suppress(InvalidState):  # paid or cancelled meanwhile
             order_expire(order_id=order_id)
-    stock_take(quantities)
+    stock_take(quantities, listings_lock(list(quantities)))
+
+
+def _create_order_row(**fields) -> Order:
+    for _ in range(5):
+        order = Order(number=_new_number(), **fields)
+        # one INSERT, no savepoint: a number taken writes nothing, and another is drawn
+        if insert_unless_taken(order, unique=["number"]):
+            return order
+    raise IntegrityError("Could not draw a free order number.")
+
+
+@dataclass
+class _FarmPart:
+    """One farm's share of an order: its lines (with the listing as sold) and its money."""
+
+    producer: Producer
+    items: list[tuple[_Line, Listing]]
+    subtotal: Decimal
+    shipping_fee: Decimal
+
+
+def _price_by_farm(lines: list[_Line], listings: dict[int, Listing]) -> list[_FarmPart]:
+    """The lines grouped by farm, in producer-id order, each farm priced on its own: its
+    subtotal and its shipping fee. From the locked rows: price and title are the ones sold."""
+    by_producer: dict[int, list[tuple[_Line, Listing]]] = defaultdict(list)
+    for line in lines:
+        listing = listings[line.listing_id]
+        by_producer[listing.producer_id].append((line, listing))
+    parts = []
+    for _, items in sorted(by_producer.items()):
+        subtotal = money(sum((lst.price * ln.quantity for ln, lst in items), Decimal(0)))
+        parts.append(_FarmPart(items[0][1].producer, items, subtotal,
+                               money(shipping_fee_for(subtotal))))
+    return parts
+
+
+def _write_shipments(order: Order, parts: list[_FarmPart]) -> tuple[list[Shipment],
+                                                                    list[OrderLine]]:
+    """One shipment per farm (one INSERT for all of them) and the order's lines, each in its
+    farm's shipment (one INSERT for all of them); the rows written, ids set."""
+    shipments = Shipment.objects.bulk_create([
+        Shipment(order=order, producer=part.producer, subtotal=part.subtotal,
+                 shipping_fee=part.shipping_fee)
+        for part in parts
+    ])
+    lines = OrderLine.objects.bulk_create([
+        OrderLine(
+            order=order, shipment=shipment, listing=listing, title=listing.title,
+            unit=listing.unit, unit_price=listing.price, quantity=line.quantity,
+            line_total=money(listing.price * line.quantity),
+            ships_from=listing.presale_ships_from, ships_by=listing.presale_ships_by,
+        )
+        for part, shipment in zip(parts, shipments, strict=True)
+        for line, listing in part.items
+    ])
+    return shipments, lines
 
 
 def order_place(
@@ -270,17 +298,37 @@ def order_place(
 ) -> Order:
     """Take the stock and create the order, one shipment per farm. Short -> 409 with what is
     available and nothing taken. `order_placed` is sent before commit: a receiver that raises
-    (an unknown promo code) rolls the whole order back."""
+    (an unknown promo code) rolls the whole order back.
+
+    It joins the caller's transaction without a savepoint: an error rolls back the caller's
+    transaction with it (call it outside one, as the API does, or let the error end yours).
+
+    Order placement runs seven statements whatever the number of lines and farms: the buyer's
+    row locked with the shipping region read; the listings' rows locked in id order with what
+    the order needs of them and the buyer's unpaid orders counted; one UPDATE taking every
+    line's stock; the order's INSERT; one INSERT for its shipments, one for its lines; its
+    event. The `order_placed` receivers add none for an order without a promo code or a
+    pledge. The order returned carries the rows written (`placed_shipments`, `placed_lines`),
+    for the answer to be made from them (`selectors.order_as_placed`)."""
     merged = _merge_lines(lines)
-    address = _clean_address(shipping_address)
-    _check_listings(buyer, merged)
+    address, errors = _blank_address_fields(shipping_address)
+    units = sum(line.quantity for line in merged)
+    quantities = {line.listing_id: line.quantity for line in merged}
     now = timezone.now()
-    with transaction.atomic():
-        _refuse_past_unpaid_limits(buyer, sum(line.quantity for line in merged), now)
-        _take_stock({line.listing_id: line.quantity for line in merged}, now)
-        parts = _price_by_farm(merged)
+    with transaction.atomic(savepoint=False):
+        region = _lock_buyer(buyer, shipping_address.get("region_id"))
+        if region is None:
+            errors["shipping_address.region_id"] = "No such region."
+        if errors:
+            raise ValidationFailed(errors)
+        listings = listings_lock(list(quantities), **_unpaid_held(buyer, now))
+        _refuse_unsold(buyer, merged, listings)
+        first = listings[merged[0].listing_id]
+        _refuse_past_unpaid_limits(first.unpaid_orders, first.unpaid_units, units)
+        parts = _price_by_farm(merged, listings)
         subtotal = sum((part.subtotal for part in parts), Decimal("0.00"))
         fee = sum((part.shipping_fee for part in parts), Decimal("0.00"))
+        _take_stock(quantities, listings, now)
         if subtotal + fee >= MAX_AMOUNT:
             # more than the money columns hold: refused, and the stock taken goes back
             raise ValidationFailed({"lines": "This order is too large; split it up."})
@@ -288,11 +336,13 @@ def order_place(
             buyer=buyer, subtotal=subtotal, shipping_fee=fee, total=subtotal + fee,
             promo_code=(promo_code or "").strip(), note=(note or "").strip(),
             platform_fee_rate=settings.PLATFORM_FEE_RATE,
-            expires_at=now + timedelta(seconds=settings.ORDER_PAYMENT_TIMEOUT), **address,
+            expires_at=now + timedelta(seconds=settings.ORDER_PAYMENT_TIMEOUT),
+            region=region, **address,
         )
-        _write_shipments(order, parts)
+        order.placed_shipments, order.placed_lines = _write_shipments(order, parts)
         _event(order.pk, Order.Status.PENDING_PAYMENT, actor=buyer, note="placed")
-        order_placed.send(sender=Order, order=order, promo_visit=promo_visit)
+        order_placed.send(sender=Order, order=order, lines=order.placed_lines,
+                          promo_visit=promo_visit)
     return order
 
 

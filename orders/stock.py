@@ -2,62 +2,86 @@
 `sales` (units sold and paid for, a public sort key): counted when the payment succeeds, taken
 back when a paid order is cancelled and refunded. The only code that moves either.
 
-One conditional UPDATE per listing, in listing-id order so that two orders never wait on each
-other's rows the other way round, inside the caller's transaction. Nothing reads a counter and
-writes it back; `CheckConstraint(stock >= 0)` is the backstop.
+Placing an order locks its listings' rows first, in listing-id order (`SELECT ... ORDER BY id
+FOR UPDATE`, `listings_lock`), so that two orders never wait on each other's rows the other way
+round; everything is checked in Python on those locked, current rows, and then ONE UPDATE takes
+every line's stock (`stock_take`), its WHERE still saying `stock >= quantity` for each listing.
+Giving back and sales: one UPDATE per listing, in listing-id order. All inside the caller's
+transaction. Nothing reads a counter and writes it back without holding its row;
+`CheckConstraint(stock >= 0)` is the backstop. (SQLite has no FOR UPDATE: its transactions are
+IMMEDIATE, so writers run one at a time and what they read is current.)
 """
 
-from django.db.models import F, Q
+from functools import reduce
+from operator import or_
+
+from django.db.models import Case, F, PositiveIntegerField, Q, Value, When
 from django.utils import timezone
 
-from marketplace.errors import Conflict, InsufficientStock
+from marketplace.errors import Conflict, DomainError, InsufficientStock
 from orders.models import OrderLine
 from producers.models import Listing
 
 
-def _open_presale() -> Q:
-    """Not a pre-sale, or one whose ordering has not closed: checked in the statement that takes
-    the stock, so nothing is taken from a closed pre-sale. An UPDATE that waited on the row
-    behind a harvest sees the row the harvest left (goods in hand, no pre-sale any more)."""
-    return Q(presale_closes_at__isnull=True) | Q(presale_closes_at__gt=timezone.now())
+def listings_lock(listing_ids: list[int], **annotations) -> dict[int, Listing]:
+    """The listings by id, their rows locked for the rest of the transaction, taken in id order,
+    with their producer and their farm's pledge (`benefit_pledge` and its project: the pledge
+    snapshot of a new order reads them from here instead of asking again). Only the listings'
+    rows are locked, not their producers'. `annotations` ride along in the same statement."""
+    rows = (Listing.objects.filter(pk__in=listing_ids)
+            .select_related("producer", "benefit_pledge__project")
+            .defer("description", "story", "search_text", "producer__story",
+                   "producer__search_text", "benefit_pledge__project__story")
+            .annotate(**annotations).order_by("pk").select_for_update(of=("self",)))
+    return {listing.pk: listing for listing in rows}
 
 
-def stock_take(quantities: dict[int, int]) -> None:
-    """Take `quantities` (listing id -> units) from active listings (a pre-sale only while it is
-    open). The first listing that falls short stops it: what was taken is put back, and every
-    short listing is reported with what it has (so the caller may free stock and try again in
-    the same transaction). A closed pre-sale is 409 `presale_closed`."""
-    taken: dict[int, int] = {}
-    for listing_id, quantity in sorted(quantities.items()):
-        updated = Listing.objects.filter(
-            _open_presale(), pk=listing_id, status=Listing.Status.ACTIVE, stock__gte=quantity
-        ).update(stock=F("stock") - quantity)
-        if not updated:
-            shortages = _shortages(quantities, taken)
-            for pk, units in taken.items():
-                Listing.objects.filter(pk=pk).update(stock=F("stock") + units)
-            closed = sorted(Listing.objects.filter(pk__in=list(quantities))
-                            .exclude(_open_presale()).values_list("pk", flat=True))
-            if closed:
-                raise Conflict("The pre-sale has closed: it takes no more orders.",
-                               code="presale_closed", details={"listing_ids": closed})
-            raise InsufficientStock(details=shortages)
-        taken[listing_id] = quantity
+def _open_presale(listing: Listing, now) -> bool:
+    """Not a pre-sale, or one whose ordering has not closed. Read on the locked row: a harvest
+    recorded before the lock was granted left the row with goods in hand and no pre-sale."""
+    return listing.presale_closes_at is None or listing.presale_closes_at > now
 
 
-def _shortages(quantities: dict[int, int], taken: dict[int, int]) -> list[dict]:
-    """What each short listing has, counting back what this order took before it stopped (an
-    inactive listing has nothing)."""
-    available = {
-        pk: (stock + taken.get(pk, 0) if status == Listing.Status.ACTIVE else 0)
-        for pk, stock, status in Listing.objects.filter(pk__in=list(quantities))
-        .values_list("pk", "stock", "status")
-    }
-    return [
+def _refusal(quantities: dict[int, int], listings: dict[int, Listing]) -> DomainError | None:
+    """409 `presale_closed` naming every closed pre-sale among them; else InsufficientStock with
+    what every short listing has (an inactive or missing listing has nothing); else None."""
+    now = timezone.now()
+    closed = sorted(pk for pk in quantities if pk in listings
+                    and not _open_presale(listings[pk], now))
+    if closed:
+        return Conflict("The pre-sale has closed: it takes no more orders.",
+                        code="presale_closed", details={"listing_ids": closed})
+    available = {pk: listing.stock if listing.status == Listing.Status.ACTIVE else 0
+                 for pk, listing in listings.items()}
+    shortages = [
         {"listing_id": listing_id, "available": available.get(listing_id, 0)}
         for listing_id, quantity in sorted(quantities.items())
         if available.get(listing_id, 0) < quantity
     ]
+    return InsufficientStock(details=shortages) if shortages else None
+
+
+def stock_take(quantities: dict[int, int], listings: dict[int, Listing]) -> None:
+    """Take `quantities` (listing id -> units) from `listings`, their rows as `listings_lock`
+    read them in this transaction. A closed pre-sale is 409 `presale_closed`; a short listing is
+    InsufficientStock with what every short listing has (the caller may free stock, lock the
+    rows again and retry in the same transaction); nothing is taken then. Otherwise one UPDATE
+    takes every line's stock: the rows are held, so it cannot fall short; should it ever (a row
+    changed under its lock), nothing is taken and the refusal is read from the rows as they are
+    now."""
+    refusal = _refusal(quantities, listings)
+    if refusal is not None:
+        raise refusal
+    ordered = sorted(quantities.items())
+    taken = Listing.objects.filter(
+        reduce(or_, (Q(pk=pk, stock__gte=quantity) for pk, quantity in ordered))
+    ).update(stock=F("stock") - Case(
+        *(When(pk=pk, then=Value(quantity)) for pk, quantity in ordered),
+        output_field=PositiveIntegerField(),
+    ))
+    if taken != len(ordered):
+        raise _refusal(quantities, listings_lock(list(quantities))) or InsufficientStock(
+            details=[])
 
 
 def stock_give_back(*, order_id: int) -> None:

@@ -223,6 +223,15 @@ def producer_promotion(*, user: User, params: PageParams) -> dict[str, Any]:
     return {"items": page.items, "next_cursor": page.next_cursor, "totals": totals}
 
 
+def order_commissions(*, order) -> list[Commission]:
+    """The order's commissions not cancelled, oldest first. Only a promo code earns one
+    (services.commission_for_order): an order without one has none, and no query asks."""
+    if not (order.promo_code or "").strip():
+        return []
+    return list(Commission.objects.filter(order=order)
+                .exclude(status=Commission.Status.CANCELLED).order_by("id"))
+
+
 def commission_list(*, user: User, filters: dict[str, Any], params: PageParams) -> Page:
     """The promoter's commissions, newest first, each with its order number: every amount
     can be traced to an order."""
