@@ -36,7 +36,7 @@ def order_place(request: HttpRequest, payload: OrderIn):
         promo_visit=payload.promo_visit or request.COOKIES.get(VISIT_COOKIE, ""),
         note=payload.note or "",
     )
-    return Status(201, selectors.order_get(user=request.auth, order_id=order.pk))
+    return Status(201, selectors.order_as_placed(order=order))
 
 
 @router.get("/orders", response=page_schema(OrderOut), auth=bearer)

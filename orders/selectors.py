@@ -154,3 +154,15 @@ def order_ids_to_expire(*, now, limit: int = 500,
     if listing_ids is not None:
         orders = orders.filter(lines__listing_id__in=listing_ids).distinct()
     return list(orders.order_by("expires_at", "id").values_list("pk", flat=True)[:limit])
+
+
+def order_as_placed(*, order: Order) -> Order:
+    """The buyer's view of an order `services.order_place` has just written, made from the rows
+    it wrote (`placed_shipments`, `placed_lines`, the region and producers it read): no query.
+    A new order has no payment, refund or harvest lot yet."""
+    order.visible_shipments = sorted(order.placed_shipments, key=lambda shipment: shipment.pk)
+    order.visible_lines = sorted(order.placed_lines, key=lambda line: line.pk)
+    for line in order.visible_lines:
+        line._prefetched_objects_cache = {"lots": LineLot.objects.none()}
+    order.visible_payments, order.visible_refunds = [], []
+    return _shape([order], BUYER)[0]
