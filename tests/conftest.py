@@ -4,6 +4,12 @@ Rows are made with the functions of `tests/factories.py`.
 Tests that only mean something on PostgreSQL or with Redis carry `@pytest.mark.postgres` /
 `@pytest.mark.redis` and are skipped, with the reason printed, when those services are not
 configured (`make test` without DATABASE_URL / REDIS_URL).
+
+Tests whose result cannot depend on the database carry `@pytest.mark.backend_independent`: they
+touch no database (a marked test that asks for one fails the collection, and pytest-django
+refuses any query from a test that did not ask). `make test` runs them like every other test;
+CI's SQLite pass sets SHANHUO_DESELECT_BACKEND_INDEPENDENT=1 and leaves them to its PostgreSQL
+pass, which runs the whole suite (the setting is refused on PostgreSQL).
 """
 
 import os
@@ -45,7 +51,34 @@ def _ledger_flushable_on_sqlite():
     operations.sql_flush = original
 
 
+# What a test asks for when it uses the database.
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences",
+                     "django_db_serialized_rollback", "live_server", "real_worker"}
+
+
+def _backend_independent(items) -> list:
+    marked = [item for item in items if item.get_closest_marker("backend_independent")]
+    wrong = [item.nodeid for item in marked
+             if DATABASE_FIXTURES & set(item.fixturenames)
+             or any(item.get_closest_marker(m) for m in ("django_db", "postgres", "redis"))]
+    if wrong:
+        raise pytest.UsageError(
+            "marked backend_independent but they use the database or a service: "
+            + ", ".join(wrong))
+    return marked
+
+
 def pytest_collection_modifyitems(config, items):
+    independent = _backend_independent(items)
+    if os.environ.get("SHANHUO_DESELECT_BACKEND_INDEPENDENT") == "1" and independent:
+        if settings.USING_POSTGRES:
+            raise pytest.UsageError(
+                "SHANHUO_DESELECT_BACKEND_INDEPENDENT=1 is for CI's SQLite pass: the PostgreSQL "
+                "pass is where the backend-independent tests run")
+        config.hook.pytest_deselected(items=independent)
+        chosen = set(independent)
+        items[:] = [item for item in items if item not in chosen]
+        config.stash[_DESELECTED] = len(independent)
     if os.environ.get("SHANHUO_REQUIRE_SERVICES") == "1":
         missing = [name for name, ok in (("PostgreSQL (DATABASE_URL)", settings.USING_POSTGRES),
                                          ("Redis (REDIS_URL)", bool(settings.REDIS_URL))) if not ok]
@@ -62,6 +95,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_pg)
         if "redis" in item.keywords and not settings.REDIS_URL:
             item.add_marker(skip_redis)
+
+
+_DESELECTED = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if count := config.stash.get(_DESELECTED, 0):
+        terminalreporter.write_line(
+            f"{count} deselected: backend-independent, run in the PostgreSQL pass "
+            "(SHANHUO_DESELECT_BACKEND_INDEPENDENT=1)")
 
 
 @pytest.fixture

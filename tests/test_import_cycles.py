@@ -8,7 +8,11 @@ imports nothing of the project (marketplace.errors).
 
 from pathlib import Path
 
+import pytest
+
 from tests.import_graph import cycles, import_graph, project_modules
+
+pytestmark = pytest.mark.backend_independent  # no database: CI runs it in the PostgreSQL pass
 
 ROOT = Path(__file__).resolve().parent.parent
 

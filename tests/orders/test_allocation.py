@@ -4,10 +4,13 @@ unit of each line's exact share with the bigger order never getting less."""
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from orders.allocation import first_come, pro_rata
+
+pytestmark = pytest.mark.backend_independent  # no database: CI runs it in the PostgreSQL pass
 
 orders = st.lists(st.integers(min_value=1, max_value=500), min_size=1, max_size=40)
 harvests = st.integers(min_value=0, max_value=25_000)

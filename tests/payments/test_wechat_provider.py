@@ -28,6 +28,8 @@ from tests.payments.fake_wechat import (
     verify,
 )
 
+pytestmark = pytest.mark.backend_independent  # no database: CI runs it in the PostgreSQL pass
+
 wechat = PROVIDERS["wechat"]
 NOTIFY = "https://shop.example.cn/api/v1/payments/webhooks/wechat"
 

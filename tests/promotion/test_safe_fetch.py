@@ -7,6 +7,8 @@ from promotion import oembed, safe_fetch
 from promotion.oembed import VideoUnavailable, fetch_metadata, resolve_short_link
 from promotion.safe_fetch import FetchFailed, FetchRefused, public_address
 
+pytestmark = pytest.mark.backend_independent  # no database: CI runs it in the PostgreSQL pass
+
 WATCH = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 OEMBED = {
     "title": "  果园里的 红富士\n采摘  ",

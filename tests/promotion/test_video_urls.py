@@ -4,6 +4,8 @@ import pytest
 
 from promotion.video_urls import UnsupportedVideoUrl, allowed_host, parse_video_url, player_url
 
+pytestmark = pytest.mark.backend_independent  # no database: CI runs it in the PostgreSQL pass
+
 # (url, platform, external_id, canonical_url, is_short_link)
 REAL = [
     # Douyin
