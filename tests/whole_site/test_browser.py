@@ -1,7 +1,7 @@
 """A real browser: Debian's headless Chromium, driven by selenium through /usr/bin/chromedriver,
 looks at the demo's trace page, listing page (where a share link lands) and public-benefit
 project page on a phone-sized screen and at the admin login, as a person would.
-Screenshots go to test-artifacts/.
+Screenshots go to test-artifacts/<database>/ (postgresql or sqlite: CI runs both at once).
 
 Without Chromium the tests are skipped with the reason, except in CI (CI=true or
 SHANHUO_REQUIRE_SERVICES=1), where a missing browser fails: `make browser-deps` installs it.
@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / connection.vendor
 PHONE = {"width": 390, "height": 844, "pixelRatio": 3.0}
 PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
             "Chrome/156.0 Mobile Safari/537.36")
@@ -49,7 +50,7 @@ def browser_factory():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     drivers, profiles = [], []
 
     def make(*, phone: bool = False):
