@@ -146,8 +146,8 @@ class Filler:
         self.market.county_ids = [c.pk for c in counties[:50]]
         password = make_password(PASSWORD)
         users = [
-            User(username=f"farm{i:05d}", display_name=f"{rng.choice(SURNAMES)}师傅",
-                 password=password)
+            User(username=f"farm{i:05d}", username_key=f"farm{i:05d}",
+                 display_name=f"{rng.choice(SURNAMES)}师傅", password=password)
             for i in range(count)
         ]
         User.objects.bulk_create(users, batch_size=2000)

@@ -1,10 +1,13 @@
 """Keyset (cursor) pagination: `?limit=&cursor=` -> `{"items": [...], "next_cursor": ...}`.
 
 The cursor carries the sort values of the last row of a page, signed so that a tampered or
-foreign cursor is a 400. The ordering always ends in the primary key, so rows that tie on
-price or date are neither repeated nor skipped, and no page runs a COUNT(*).
+foreign cursor is a 400. It carries no time: the same page always has the same cursor, so a
+page's body (and its ETag) does not change from one second to the next. The ordering always
+ends in the primary key, so rows that tie on price or date are neither repeated nor skipped,
+and no page runs a COUNT(*).
 """
 
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -22,6 +25,7 @@ from marketplace.errors import BadRequest
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 _SALT = "shanhuo.cursor"
+_SIGNER = signing.Signer(salt=_SALT)
 
 
 class PageParams(Schema):
@@ -68,7 +72,7 @@ def encode_cursor(row: Any, ordering: list[str], scope: str) -> str:
     """`row`: a model instance or a values() dict."""
     get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
     values = [_encode_value(get(name)) for name, _ in _field_names(ordering)]
-    return signing.dumps({"s": scope, "v": values}, salt=_SALT, compress=True)
+    return _SIGNER.sign_object({"s": scope, "v": values}, compress=True)
 
 
 # A bigint column holds no more than this; a larger number would fail in the database.
@@ -108,7 +112,9 @@ def _typed(model: type[models.Model], name: str, value: Any) -> Any:
 def decode_cursor(cursor: str, ordering: list[str], scope: str,
                   model: type[models.Model] | None = None) -> list[Any]:
     try:
-        data = signing.loads(cursor, salt=_SALT)
+        # payload:signature; an earlier release's payload:time:signature is still honoured
+        data = (_SIGNER.unsign_object(cursor) if cursor.count(":") == 1
+                else signing.loads(cursor, salt=_SALT))
         if data.get("s") != scope or len(data["v"]) != len(ordering):
             raise ValueError("cursor of another list or ordering")
         values = [_decode_value(v) for v in data["v"]]
@@ -117,7 +123,7 @@ def decode_cursor(cursor: str, ordering: list[str], scope: str,
                       for (name, _), value in zip(_field_names(ordering), values, strict=True)]
         return values
     except (signing.BadSignature, ValueError, TypeError, KeyError, AttributeError,
-            InvalidOperation, OverflowError, DjangoValidationError) as exc:
+            InvalidOperation, OverflowError, DjangoValidationError, zlib.error) as exc:
         raise BadRequest("The cursor is not valid for this list.", code="invalid_cursor") from exc
 
 
