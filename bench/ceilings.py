@@ -65,6 +65,9 @@ REGION = "json_build_array({a}.id, {a}.code, {a}.name, {a}.level, {a}.parent_id,
 IMAGES = """(SELECT json_agg(json_build_array(i.id, i.status, i.original, i.small, i.medium,
                                               i.width, i.height) ORDER BY i.position, i.id)
              FROM producers_listingimage i WHERE i.listing_id = l.id)"""
+COVER = """(SELECT json_build_array(i.small, i.width, i.height) FROM producers_listingimage i
+             WHERE i.listing_id = l.id AND i.status = 'ready' AND i.small <> ''
+             ORDER BY i.position, i.id LIMIT 1)"""
 VIDEO_COUNT = """(SELECT count(DISTINCT v.id) FROM promotion_video v
                   WHERE v.status <> 'failed'
                     AND (v.id IN (SELECT k.video_id FROM promotion_link k WHERE k.listing_id = l.id)
@@ -76,7 +79,7 @@ SELECT l.id, l.title, c.slug, c.name, l.unit, l.price, l.stock, l.sales, l.statu
        p.id, p.name, {REGION.format(a="pr")},
        CASE WHEN o.id IS NULL THEN NULL ELSE {REGION.format(a="o")} END,
        l.harvest_start, l.harvest_end, l.net_weight_g, l.commission_rate,
-       {IMAGES}, {VIDEO_COUNT}, l.created_at, l.presale_closes_at, l.presale_ships_from,
+       {COVER}, {VIDEO_COUNT}, l.created_at, l.presale_closes_at, l.presale_ships_from,
        l.presale_ships_by, l.presale_expected_quantity,
        bp.project_id, bj.title, bp.kind, bp.value"""
 CARD_FROM = """
@@ -102,6 +105,12 @@ def _image(row) -> dict:
             "width": row[5], "height": row[6]}
 
 
+def _cover(row) -> dict | None:
+    if row is None:
+        return None
+    return {"url": _url(row[0]), "width": row[1], "height": row[2]}
+
+
 def _card(r) -> dict:
     return {
         "id": r[0], "title": r[1], "category": r[2], "category_name": r[3], "unit": r[4],
@@ -109,7 +118,7 @@ def _card(r) -> dict:
         "producer": {"id": r[9], "name": r[10], "region": _region(r[11])},
         "origin_region": _region(r[12]),
         "harvest_start": _d(r[13]), "harvest_end": _d(r[14]), "net_weight_g": r[15],
-        "commission_rate": _dec(r[16]), "images": [_image(i) for i in r[17] or ()],
+        "commission_rate": _dec(r[16]), "cover": _cover(r[17]),
         "video_count": r[18], "created_at": _dt(r[19]),
         "presale": None if r[20] is None else {
             "closes_at": _dt(r[20]), "ships_from": _d(r[21]), "ships_by": _d(r[22]),
@@ -179,8 +188,8 @@ BATCHES = """(SELECT json_agg(json_build_array(b.id, b.lot_code, b.trace_code, b
 
 def listing(request, listing_id: int):
     """GET /api/v1/listings/{id}, anonymous."""
-    sql = (f"{CARD_SELECT}, l.description, l.story, l.growing_method, {BATCHES}, l.updated_at "
-           f"{CARD_FROM} WHERE l.id = %s AND l.status = 'active'")
+    sql = (f"{CARD_SELECT}, l.description, l.story, l.growing_method, {BATCHES}, l.updated_at, "
+           f"{IMAGES} {CARD_FROM} WHERE l.id = %s AND l.status = 'active'")
     with connection.cursor() as cursor:
         cursor.execute(sql, [listing_id])
         r = cursor.fetchone()
@@ -189,6 +198,7 @@ def listing(request, listing_id: int):
     data = _card(r)
     site = settings.SITE_URL
     data.update(
+        images=[_image(i) for i in r[33] or ()],
         description=r[28], story=r[29], growing_method=r[30],
         batches=[{"id": b[0], "lot_code": b[1], "trace_code": b[2], "harvested_on": b[3],
                   "quantity": b[4], "shipped": b[7], "notes": b[5], "certifications": b[6],

@@ -267,9 +267,20 @@ class ListingBenefitOut(Schema):
     value: Decimal
 
 
+class CoverOut(Schema):
+    """A card's photo: the listing's first ready photo as its small thumbnail (at most 240 px a
+    side, WebP), the size a phone's grid shows; every photo in full is on GET /listings/{id}."""
+
+    url: str
+    width: int = Field(..., description="The photo's width in pixels (with height, the aspect "
+                                        "ratio to lay the grid out before it loads).")
+    height: int
+
+
 class ListingCardOut(Schema):
-    """A listing in the catalog: what a phone shows in a grid. The long texts and the harvest
-    lots (which pile up season after season) are on GET /listings/{id} only."""
+    """A listing in the catalog: what a phone shows in a grid, with one cover photo. Every photo,
+    the long texts and the harvest lots (which pile up season after season) are on
+    GET /listings/{id} only."""
 
     id: int
     title: str
@@ -287,7 +298,8 @@ class ListingCardOut(Schema):
     harvest_end: date | None
     net_weight_g: int | None
     commission_rate: Decimal | None
-    images: list[ImageOut]
+    cover: CoverOut | None = Field(
+        ..., description="The first ready photo's small thumbnail; null until one is ready.")
     video_count: int
     created_at: datetime
     presale: PresaleOut | None = Field(
@@ -304,10 +316,6 @@ class ListingCardOut(Schema):
         return obj.category.name
 
     @staticmethod
-    def resolve_images(obj) -> list:
-        return list(obj.images.all())
-
-    @staticmethod
     def resolve_benefit(obj) -> dict | None:
         if isinstance(obj, dict):
             return obj.get("benefit")
@@ -319,13 +327,18 @@ class ListingCardOut(Schema):
 
 
 class ListingOut(ListingCardOut):
-    """A listing in full: its story, how it was grown, and every harvest lot."""
+    """A listing in full: every photo, its story, how it was grown, and every harvest lot."""
 
+    images: list[ImageOut]
     description: str
     story: str
     growing_method: str
     batches: list[BatchOut]
     updated_at: datetime
+
+    @staticmethod
+    def resolve_images(obj) -> list:
+        return list(obj.images.all())
 
     @staticmethod
     def resolve_batches(obj) -> list:

@@ -110,14 +110,14 @@ _CARD_VALUES = (
     *(f"producer__region__{f}" for f in REGION_FIELDS),
     *(f"origin_region__{f}" for f in REGION_FIELDS),
     "harvest_start", "harvest_end", "net_weight_g", "commission_rate", "video_count",
-    "created_at", "image_rows", "presale_closes_at", "presale_ships_from", "presale_ships_by",
+    "created_at", "cover_rows", "presale_closes_at", "presale_ships_from", "presale_ships_by",
     "presale_expected_quantity",
     # the public-benefit pledge, if any (benefit.ListingPledge: a LEFT JOIN)
     "benefit_pledge__project_id", "benefit_pledge__project__title", "benefit_pledge__kind",
     "benefit_pledge__value",
 )
-_DETAIL_VALUES = (*_CARD_VALUES, "description", "story", "growing_method", "updated_at",
-                  "producer__user_id")
+_DETAIL_VALUES = (*_CARD_VALUES, "image_rows", "description", "story", "growing_method",
+                  "updated_at", "producer__user_id")
 
 
 def _region_of(row: dict, prefix: str) -> dict | None:
@@ -145,6 +145,17 @@ def _images(rows: list[list]) -> list[dict]:
             for pk, status, original, small, medium, width, height in rows]
 
 
+_COVER_COLUMNS = ["small", "width", "height"]
+
+
+def _cover(rows: list[list]) -> dict | None:
+    """The card's photo (JSONRows of _COVER_COLUMNS, at most one row) shaped as CoverOut."""
+    if not rows:
+        return None
+    small, width, height = rows[0]
+    return {"url": media_url(small), "width": width, "height": height}
+
+
 def _card(row: dict) -> dict[str, Any]:
     """A values() row as ListingCardOut, field for field (the API sends it without validating
     it again: it is built here from typed columns)."""
@@ -158,7 +169,7 @@ def _card(row: dict) -> dict[str, Any]:
         "origin_region": _region_of(row, "origin_region__"),
         "harvest_start": row["harvest_start"], "harvest_end": row["harvest_end"],
         "net_weight_g": row["net_weight_g"], "commission_rate": row["commission_rate"],
-        "images": _images(row["image_rows"]), "video_count": row["video_count"],
+        "cover": _cover(row["cover_rows"]), "video_count": row["video_count"],
         "created_at": row["created_at"],
         "presale": None if row["presale_closes_at"] is None else {
             "closes_at": row["presale_closes_at"], "ships_from": row["presale_ships_from"],
@@ -178,10 +189,11 @@ def _benefit(row: dict) -> dict | None:
 
 
 def listing_card_values() -> QuerySet[Listing]:
-    """Listings as card rows, each with its photos (one query for any page size)."""
-    images = ListingImage.objects.filter(listing=OuterRef("pk")).order_by("position", "id")
+    """Listings as card rows, each with its cover photo (one query for any page size)."""
+    cover = (ListingImage.objects.filter(listing=OuterRef("pk"), status=ListingImage.Status.READY)
+             .exclude(small="").order_by("position", "id")[:1])
     return Listing.objects.annotate(video_count=listing_video_count(),
-                                    image_rows=JSONRows(images, _IMAGE_COLUMNS))
+                                    cover_rows=JSONRows(cover, _COVER_COLUMNS))
 
 
 def listing_catalog(*, filters: dict[str, Any], ordering: str, params: PageParams) -> Page:
@@ -220,7 +232,10 @@ def _batches(rows: list[list]) -> list[dict]:
 def _listing_detail_query(*, listing_id: int) -> QuerySet:
     lots = (Batch.objects.filter(listing=OuterRef("pk")).order_by("-harvested_on", "-id")
             .annotate(member_name=F("member__name")))
-    return (listing_card_values().annotate(batch_rows=JSONRows(lots, _BATCH_COLUMNS))
+    images = ListingImage.objects.filter(listing=OuterRef("pk")).order_by("position", "id")
+    return (listing_card_values()
+            .annotate(image_rows=JSONRows(images, _IMAGE_COLUMNS),
+                      batch_rows=JSONRows(lots, _BATCH_COLUMNS))
             .filter(pk=listing_id).values(*_DETAIL_VALUES, "batch_rows"))
 
 
@@ -241,9 +256,9 @@ def listing_detail(*, listing_id: int, viewer: User | None = None,
     if not visible:
         raise NotFound("No such listing.", code="listing_not_found")
     data = _card(row)
-    data.update(description=row["description"], story=row["story"],
-                growing_method=row["growing_method"], batches=_batches(row["batch_rows"]),
-                updated_at=row["updated_at"])
+    data.update(images=_images(row["image_rows"]), description=row["description"],
+                story=row["story"], growing_method=row["growing_method"],
+                batches=_batches(row["batch_rows"]), updated_at=row["updated_at"])
     return data
 
 

@@ -1,11 +1,12 @@
 """The bench's hand-written ceilings (bench/ceilings.py) answer the app's very bytes with a
-pledge on the listing: `make bench` refuses to measure otherwise. PostgreSQL only (their SQL
-is PostgreSQL's)."""
+pledge and photos on the listing: `make bench` refuses to measure otherwise. PostgreSQL only
+(their SQL is PostgreSQL's)."""
 
 import pytest
 from django.test import Client, RequestFactory
 
 from bench import ceilings
+from producers.models import ListingImage
 from tests.factories import make_batch
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -18,6 +19,10 @@ def test_the_ceilings_answer_the_apps_bytes_with_a_pledge(world, kind, value):
     world.pledge(kind=kind, value=value)
     batch = make_batch(listing=world.listings[0])
     listing_id = world.listings[0].pk
+    ListingImage.objects.create(listing_id=listing_id, original="listings/a.jpg")
+    ListingImage.objects.create(listing_id=listing_id, original="listings/b.jpg", position=1,
+                                status="ready", small="listings/thumbs/b.webp",
+                                medium="listings/thumbs/b-m.webp", width=900, height=1200)
     app, factory = Client(**AGENT), RequestFactory(**AGENT)
 
     pairs = [
@@ -34,3 +39,4 @@ def test_the_ceilings_answer_the_apps_bytes_with_a_pledge(world, kind, value):
         assert ours.status_code == 200
         assert ours.content == ceiling.content
     assert b"0.10" in pairs[0][0].content or b"7.50" in pairs[0][0].content
+    assert b"thumbs/b.webp" in pairs[0][0].content and b"/a.jpg" in pairs[2][0].content

@@ -213,7 +213,9 @@ def _populate(producer, rows):
     for i in range(rows):
         listing = make_listing(producer=producer, title=f"苹果{i}")
         ListingImage.objects.create(listing=listing, original=f"listings/x{i}.jpg")
-        ListingImage.objects.create(listing=listing, original=f"listings/y{i}.jpg")
+        ListingImage.objects.create(listing=listing, original=f"listings/y{i}.jpg",
+                                    small=f"listings/thumbs/y{i}.webp", width=1200, height=900,
+                                    status=ListingImage.Status.READY, position=1)
         make_batch(listing=listing)
         video = make_video(owner=producer.user, kind="origin", external_id=f"BV{i}")
         make_link(video=video, listing=listing)
@@ -224,15 +226,15 @@ def test_catalog_costs_the_same_queries_for_1_and_20_rows(
     api, producer, django_assert_num_queries, rows
 ):
     _populate(producer, rows)
-    # one: the listings with producer, region, category, video count and photos (as JSON)
+    # one: the listings with producer, region, category, video count and cover (as JSON)
     with django_assert_num_queries(1):
         body = api.get("/listings", {"limit": 20}).json()
     assert len(body["items"]) == rows
     item = body["items"][0]
-    assert len(item["images"]) == 2
+    assert item["cover"]["url"].endswith(f"/listings/thumbs/y{rows - 1}.webp")
     assert item["video_count"] == 1
-    # the card leaves the long texts and the lots to GET /listings/{id}
-    assert not {"batches", "description", "story", "growing_method"} & set(item)
+    # the card leaves every photo, the long texts and the lots to GET /listings/{id}
+    assert not {"images", "batches", "description", "story", "growing_method"} & set(item)
 
 
 @pytest.mark.parametrize("rows", [1, 20])
@@ -245,6 +247,34 @@ def test_filtered_catalog_query_count_does_not_grow_either(
         body = api.get("/listings", {"region": regions["henan"].pk, "category": "fruit",
                                      "q": "pingguo", "limit": 20}).json()
     assert len(body["items"]) == rows
+
+
+def test_a_card_shows_the_first_ready_photo_as_its_small_thumbnail(api, producer, listing,
+                                                                   settings):
+    from producers.models import ListingImage
+
+    def photo(name, **fields):
+        return ListingImage.objects.create(listing=listing, original=f"listings/{name}.jpg",
+                                           **fields)
+
+    def card():
+        [item] = api.get("/listings").json()["items"]
+        return item
+
+    assert card()["cover"] is None  # no photo yet
+    photo("a", position=0)  # still being processed: no thumbnail to show
+    photo("b", position=1, status=ListingImage.Status.FAILED)
+    assert card()["cover"] is None
+    photo("d", position=3, status=ListingImage.Status.READY, small="listings/thumbs/d.webp",
+          medium="listings/thumbs/d-m.webp", width=800, height=600)
+    photo("c", position=2, status=ListingImage.Status.READY, small="listings/thumbs/c.webp",
+          medium="listings/thumbs/c-m.webp", width=1200, height=1600)
+    assert card()["cover"] == {"url": f"{settings.SITE_URL}/media/listings/thumbs/c.webp",
+                               "width": 1200, "height": 1600}
+    detail = api.get(f"/listings/{listing.pk}").json()
+    assert detail["cover"] == card()["cover"]  # the detail is a card and more
+    assert [i["original_url"].rsplit("/", 1)[1] for i in detail["images"]] == [
+        "a.jpg", "b.jpg", "c.jpg", "d.jpg"]
 
 
 def test_video_count_counts_distinct_live_videos_of_the_listing_and_its_lots(

@@ -33,6 +33,6 @@ def test_the_demo_farms_listings_photos_and_lots_load_twice_without_change(api):
     # the shop window and a trace page work on the demo data
     body = api.get("/listings", {"q": "pingguo"}).json()
     assert any("苹果" in item["title"] for item in body["items"])
-    assert body["items"][0]["images"][0]["thumbnails"]["small"]
+    assert body["items"][0]["cover"]["url"].endswith(".webp")
     code = Batch.objects.first().trace_code
     assert api.get(f"/trace/{code}").status_code == 200
