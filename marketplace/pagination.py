@@ -8,6 +8,7 @@ and no page runs a COUNT(*).
 """
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -127,7 +128,7 @@ def decode_cursor(cursor: str, ordering: list[str], scope: str,
         raise BadRequest("The cursor is not valid for this list.", code="invalid_cursor") from exc
 
 
-def _after(ordering: list[str], values: list[Any]) -> Q:
+def keyset_after(ordering: list[str], values: list[Any]) -> Q:
     """Rows strictly after `values` in the lexicographic order given by `ordering`."""
     condition = Q(pk__in=[])
     equal_so_far = Q()
@@ -150,13 +151,31 @@ def paginate(
     `scope` ties a cursor to the list and ordering it came from (a cursor from the price-sorted
     list is refused by the date-sorted one).
     """
+
+    def fetch(after: list[Any] | None, count: int) -> list:
+        rows = queryset.order_by(*ordering)
+        if after is not None:
+            rows = rows.filter(keyset_after(ordering, after))
+        return list(rows[:count])
+
+    return keyset_page(fetch, queryset.model, params, ordering=ordering, scope=scope)
+
+
+def keyset_page(
+    fetch: Callable[[list[Any] | None, int], list],
+    model: type[models.Model],
+    params: PageParams,
+    *,
+    ordering: list[str],
+    scope: str = "",
+) -> Page:
+    """`paginate` for a reader that runs its own query: `fetch(after, count)` returns the first
+    `count` rows of `model` in `ordering`, after the sort values `after` (a cursor's) or from
+    the start (None)."""
     assert ordering[-1].lstrip("-") in {"id", "pk"}, "ordering must end with the primary key"
-    scope = f"{queryset.model._meta.label_lower}:{','.join(ordering)}:{scope}"
-    queryset = queryset.order_by(*ordering)
-    if params.cursor:
-        values = decode_cursor(params.cursor, ordering, scope, queryset.model)
-        queryset = queryset.filter(_after(ordering, values))
-    rows = list(queryset[: params.limit + 1])
+    scope = f"{model._meta.label_lower}:{','.join(ordering)}:{scope}"
+    after = decode_cursor(params.cursor, ordering, scope, model) if params.cursor else None
+    rows = fetch(after, params.limit + 1)
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]
     next_cursor = encode_cursor(rows[-1], ordering, scope) if has_more and rows else None

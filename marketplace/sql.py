@@ -1,6 +1,8 @@
 """SQL the ORM does not write for us, for PostgreSQL and SQLite alike."""
 
 from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -34,15 +36,43 @@ class JSONRows(Subquery):
         return sql, params
 
 
+_NO_MATCH = object()
+
+
+def _adapters(connection) -> list[Callable[[Any], Any]]:
+    """The ways a value reaches a compiled query's parameters: as it is, as text (SQLite's
+    dates), as a LIKE prefix pattern (`__startswith`), or as the backend adapts a time or a
+    decimal."""
+    ops = connection.ops
+
+    def like_prefix(value):
+        return ops.prep_for_like_query(value) + "%" if isinstance(value, str) else _NO_MATCH
+
+    def time(value):
+        return ops.adapt_datetimefield_value(value) if isinstance(value, datetime) else _NO_MATCH
+
+    def decimal(value):
+        return ops.adapt_decimalfield_value(value) if isinstance(value, Decimal) else _NO_MATCH
+
+    return [lambda value: value, str, like_prefix, time, decimal]
+
+
+def _as_type(kind: type, adapt: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: kind(adapt(value))
+
+
 class CompiledValues:
     """A values() query compiled to SQL once and then run with new parameters: for the hot
-    reads whose shape never changes (a listing by id, a lot by trace code), building and
-    compiling the query cost more than PostgreSQL spends running it.
+    reads whose shape never changes (a listing by id, a lot by trace code, a catalog page of
+    given filters), building and compiling the query cost more than PostgreSQL spends running
+    it.
 
     `build(**placeholders)` returns the values() queryset; each keyword is a placeholder value
-    that must appear exactly once among the compiled parameters, and `rows(**values)` runs the
-    SQL with them in its place. Rows come back as dicts, converted as Django converts them
-    (JSON, decimals on SQLite)."""
+    that must appear among the compiled parameters (once or more: a keyset page compares a
+    sort value twice), as it is, in the backend's own subtype of its type, or as the backend
+    adapts it (see _adapters), and no other parameter may equal it. `rows(**values)` runs the
+    SQL with the values in its place, each adapted as its placeholder was. Rows come back as
+    dicts, converted as Django converts them (JSON, decimals on SQLite)."""
 
     def __init__(self, build: Callable[..., QuerySet], **placeholders: Any):
         self._build = build
@@ -51,18 +81,33 @@ class CompiledValues:
         self._model = None
 
     def _compile(self, alias: str) -> tuple:
+        from django.db import connections
+
         queryset = self._build(**self._placeholders)
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
-        slots = {}
+        adapters = _adapters(connections[alias])
+        slots: dict[str, list[tuple[int, Callable]]] = {}
         for name, value in self._placeholders.items():
-            # as given, or as the backend adapted it (SQLite gets dates as text)
-            found = [(i, type(p) is not type(value)) for i, p in enumerate(params)
-                     if (p == value and type(p) is type(value))
-                     or (isinstance(p, str) and p == str(value))]
-            if len(found) != 1:
-                raise ValueError(f"placeholder {name}={value!r} appears {len(found)} times")
-            slots[name] = found[0]
+            found = []
+            for index, param in enumerate(params):
+                for adapt in adapters:
+                    wanted = adapt(value)
+                    if type(param) is type(wanted) and param == wanted:
+                        found.append((index, adapt))
+                        break
+                    if (isinstance(param, type(wanted)) and param == wanted
+                            and not isinstance(param, bool)):
+                        # a typed subclass the backend chose (psycopg's Int4 for an integer
+                        # column): the value goes in the same type
+                        found.append((index, _as_type(type(param), adapt)))
+                        break
+            if not found:
+                raise ValueError(f"placeholder {name}={value!r} is not among the parameters")
+            slots[name] = found
+        taken = [index for found in slots.values() for index, _ in found]
+        if len(taken) != len(set(taken)):
+            raise ValueError("two placeholders share a parameter: choose distinct values")
         query = queryset.query
         names = (list(query.selected) if query.selected else  # as ValuesIterable names them
                  [*query.extra_select, *query.values_select, *query.annotation_select])
@@ -81,8 +126,8 @@ class CompiledValues:
         sql, params, slots, names, compiler, converters = compiled
         params = list(params)
         for name, value in values.items():
-            index, as_text = slots[name]
-            params[index] = str(value) if as_text else value
+            for index, adapt in slots[name]:
+                params[index] = adapt(value)
         with connections[alias].cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()

@@ -5,7 +5,7 @@ document; pydantic checks their types, these FilterSets their meaning."""
 import django_filters as filters
 from django.db.models import Q, QuerySet
 
-from producers.models import Category, Listing, Producer, Region
+from producers.models import Listing, Producer, Region
 from producers.search import search_terms
 
 
@@ -30,13 +30,14 @@ def _region_filter(lineage_field: str) -> filters.ModelChoiceFilter:
 
 
 class ListingFilter(filters.FilterSet):
-    # The listing's origin region, or its producer's when it has none (kept in region_lineage
-    # by the services).
-    region = _region_filter("region_lineage")
-    category = filters.ModelChoiceFilter(
-        queryset=Category.objects.all(), to_field_name="slug", method="filter_category",
-        error_messages={"invalid_choice": "No such category."},
-    )
+    """The catalog's filters. `region` and `category` come as lineages (the selector finds
+    them from the id and the slug the API takes: producers.lineages), so applying them looks
+    nothing up: the listing's origin region, or its producer's when it has none (kept in
+    region_lineage by the services), is that region or under it; the category is that one or
+    a sub-category."""
+
+    region = filters.CharFilter(field_name="region_lineage", lookup_expr="startswith")
+    category = filters.CharFilter(field_name="category__lineage", lookup_expr="startswith")
     producer = filters.NumberFilter(field_name="producer_id")
     min_price = filters.NumberFilter(field_name="price", lookup_expr="gte")
     max_price = filters.NumberFilter(field_name="price", lookup_expr="lte")
@@ -48,9 +49,6 @@ class ListingFilter(filters.FilterSet):
     class Meta:
         model = Listing
         fields: list[str] = []
-
-    def filter_category(self, queryset, name, category: Category):
-        return queryset.filter(category__lineage__startswith=category.lineage)
 
     def filter_in_stock(self, queryset, name, value: bool):
         return queryset.filter(stock__gt=0) if value else queryset.filter(stock=0)

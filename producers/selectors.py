@@ -1,6 +1,7 @@
+import functools
 import json
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,11 +17,12 @@ from marketplace import visitors
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace.filtering import filtered
 from marketplace.money import money
-from marketplace.pagination import Page, PageParams, paginate
+from marketplace.pagination import Page, PageParams, keyset_after, keyset_page, paginate
 from marketplace.periods import period_bounds, period_check
 from marketplace.schemas import CURRENCY, MAX_ID
 from marketplace.sql import CompiledValues, JSONRows
 from orders.models import LineLot
+from producers import lineages
 from producers.filters import ListingFilter, ProducerFilter
 from producers.models import (
     Batch,
@@ -197,15 +199,98 @@ def listing_card_values() -> QuerySet[Listing]:
 
 
 def listing_catalog(*, filters: dict[str, Any], ordering: str, params: PageParams) -> Page:
-    """GET /listings: active listings, filtered, one keyset page of cards (ListingCardOut)."""
+    """GET /listings: active listings, filtered, one keyset page of cards (ListingCardOut).
+
+    The page's SQL is compiled once per shape (which filters, which ordering, a cursor or not,
+    the page size) and then run with each request's values; a search (`q`, whose words vary
+    in number) is built each time. The region and the category are found by their lineage
+    (producers.lineages), so a page is one query; an unknown one is a 422."""
     low, high = filters.get("min_price"), filters.get("max_price")
     if low is not None and high is not None and low > high:
         raise ValidationFailed({"max_price": "max_price is below min_price."})
-    queryset = filtered(ListingFilter, filters,
-                      listing_card_values().filter(status=Listing.Status.ACTIVE))
-    page = paginate(queryset.values(*_CARD_VALUES), params, ordering=LISTING_ORDERINGS[ordering])
+    data = {name: value for name, value in filters.items() if value is not None}
+    if "region" in data:
+        data["region"] = _known(lineages.lineage_of_region(data["region"]), "region",
+                                "No such region.")
+    if "category" in data:
+        data["category"] = _known(lineages.lineage_of_category(data["category"]), "category",
+                                  "No such category.")
+    order = LISTING_ORDERINGS[ordering]
+
+    def fetch(after: list[Any] | None, count: int) -> list[dict]:
+        if "q" in data:
+            return list(_catalog_query(data, order, after, count))
+        compiled = _compiled_catalog(_catalog_shape(data), ordering, after is not None, count)
+        return compiled.rows(**_placeholder_values(data, order, after))
+
+    page = keyset_page(fetch, Listing, params, ordering=order)
     page.items = [_card(row) for row in page.items]
     return page
+
+
+def _known(lineage: str | None, field: str, message: str) -> str:
+    if lineage is None:
+        raise ValidationFailed({field: message})
+    return lineage
+
+
+def _catalog_query(data: dict[str, Any], order: list[str], after: list[Any] | None,
+                   count: int) -> QuerySet:
+    """A catalog page's rows: `data` through the FilterSet, after `after`, `count` rows."""
+    queryset = filtered(ListingFilter, data,
+                        listing_card_values().filter(status=Listing.Status.ACTIVE))
+    queryset = queryset.order_by(*order)
+    if after is not None:
+        queryset = queryset.filter(keyset_after(order, after))
+    return queryset.values(*_CARD_VALUES)[:count]
+
+
+# Stand-ins for a request's values while a shape is compiled: of each value's type, and equal
+# to nothing else the query holds. Booleans are part of the shape (they change the SQL).
+_STAND_INS: dict[str, Any] = {
+    "region": "\u2042region\u2042", "category": "\u2042category\u2042",
+    "producer": -7_700_000_000_000_101, "min_price": Decimal("-77000001.11"),
+    "max_price": Decimal("-77000002.22"),
+}
+_AFTER_STAND_INS: dict[str, Any] = {
+    "created_at": datetime(1901, 2, 3, 4, 5, 6, 789, tzinfo=UTC),
+    # within the column's range: out of it, Django drops the comparison from the SQL
+    "price": Decimal("-77000003.33"), "sales": 2_147_000_202,
+    "id": -7_700_000_000_000_303,
+}
+
+
+def _catalog_shape(data: dict[str, Any]) -> tuple:
+    return tuple(sorted((name, value if isinstance(value, bool) else None)
+                        for name, value in data.items()))
+
+
+def _placeholder_values(data: dict[str, Any], order: list[str],
+                        after: list[Any] | None) -> dict[str, Any]:
+    values = {name: value for name, value in data.items() if name in _STAND_INS}
+    for field, value in zip(order, after or (), strict=False):
+        values[f"after_{field.lstrip('-')}"] = value
+    return values
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled_catalog(shape: tuple, ordering: str, has_cursor: bool,
+                      count: int) -> CompiledValues:
+    order = LISTING_ORDERINGS[ordering]
+    stand_ins = {name: _STAND_INS[name] for name, flag in shape if flag is None}
+    after = [_AFTER_STAND_INS[field.lstrip("-")] for field in order] if has_cursor else None
+    if after is not None:
+        stand_ins.update({f"after_{field.lstrip('-')}": value
+                          for field, value in zip(order, after, strict=True)})
+    flags = {name: flag for name, flag in shape if flag is not None}
+
+    def build(**values: Any) -> QuerySet:
+        data = {**flags, **{name: values[name] for name in _STAND_INS if name in values}}
+        cursor = ([values[f"after_{field.lstrip('-')}"] for field in order]
+                  if has_cursor else None)
+        return _catalog_query(data, order, cursor, count)
+
+    return CompiledValues(build, **stand_ins)
 
 
 _BATCH_COLUMNS = ["id", "lot_code", "trace_code", "harvested_on", "quantity", "shipped",
