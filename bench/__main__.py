@@ -2,8 +2,8 @@
 
 Steps:
  1. (Re)create the PostgreSQL database (default shanhuo_bench), migrate, load regions and
-    categories; generate 1,000 farms and the first 10,000 listings (one in ten with a harvest
-    lot, one in twenty with a promoter's video link) and 50 buyers.
+    categories; generate 1,000 farms and the first 10,000 listings (two photos each, one in
+    ten with a harvest lot, one in twenty with a promoter's video link) and 50 buyers.
  2. Start gunicorn with production settings (DEBUG off, a fresh SECRET_KEY, ALLOWED_HOSTS
     127.0.0.1); run the baseline and the catalog page against 10,000 listings.
  3. Grow the catalog to --listings (default 100,000), lots and links in proportion; run the

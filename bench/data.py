@@ -222,6 +222,18 @@ class Filler:
                 "((id * 7919) %% 8760) * interval '1 hour' WHERE id > %s",
                 [self._max_listing_id_before(have)],
             )
+            # Two photos each, ready, as a farm's listing has them: the card shows the first.
+            cursor.execute(
+                "INSERT INTO producers_listingimage (listing_id, original, small, medium, width,"
+                " height, status, position, created_at) "
+                "SELECT l.id, 'listings/2026/10/' || l.id || '-' || p || '.jpg',"
+                " 'listings/thumbs/2026/10/' || l.id || '-' || p || '-s.webp',"
+                " 'listings/thumbs/2026/10/' || l.id || '-' || p || '-m.webp',"
+                " 1200, 900, 'ready', p, now() "
+                "FROM producers_listing l CROSS JOIN generate_series(0, 1) p WHERE l.id > %s",
+                [self._max_listing_id_before(have)],
+            )
+            cursor.execute("ANALYZE producers_listingimage")
 
     @staticmethod
     def _max_listing_id_before(count: int) -> int:
