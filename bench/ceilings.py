@@ -13,6 +13,7 @@ reads); anything else is a 404 here.
 
 from datetime import date, datetime
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import orjson
 from django.conf import settings
@@ -26,6 +27,7 @@ from django.utils import timezone
 from benefit.texts import pledge_text
 from marketplace import visitors
 from marketplace.pagination import encode_cursor
+from promotion import attribution
 
 UNIT_NAMES = {"kg": "千克", "jin": "斤", "box": "箱", "piece": "个", "bag": "袋",
               "bottle": "瓶", "jar": "罐", "bundle": "捆"}
@@ -285,11 +287,25 @@ def share(request, code: str):
         r = cursor.fetchone()
     if r is None:
         raise Http404
-    visitors.CLICKS.visit(subject_id=r[2], address=request.META["REMOTE_ADDR"],
-                          user_agent=request.headers.get("User-Agent", ""))
-    target = (settings.PROMO_LANDING_URL.format(listing_id=r[0]) if r[0] is not None
-              else f"/trace/{r[1]}")
+    agent = request.headers.get("User-Agent", "")
+    counted = not visitors.is_bot(agent)
+    if counted:
+        visitors.CLICKS.visit(subject_id=r[2], address=request.META["REMOTE_ADDR"],
+                              user_agent=agent)
+    if r[0] is None:
+        return _no_store(HttpResponseRedirect(f"/trace/{r[1]}"))
+    target = settings.PROMO_LANDING_URL.format(listing_id=r[0])
+    visit = attribution.visit_issue(link_id=r[2]) if counted else None
+    if visit:
+        target += ("&" if "?" in target else "?") + urlencode({attribution.QUERY: visit})
     response = HttpResponseRedirect(target)
+    if visit:
+        response.set_cookie(attribution.COOKIE, visit, httponly=True, samesite="Lax",
+                            max_age=settings.PROMO_ATTRIBUTION_WINDOW_DAYS * 24 * 3600)
+    return _no_store(response)
+
+
+def _no_store(response):
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response

@@ -150,6 +150,23 @@ def _probe(scenario, repeats, prefix, client, headers, CaptureQueriesContext) ->
     return Probe(queries, response.status_code, statistics.median(times))
 
 
+def _landing(response) -> tuple:
+    """A redirect's target with its signed visit read (a visit holds a random visitor id and
+    the time, so two are never the same bytes): the path, the other parameters, the link the
+    visit was signed for, and whether the cookie carries the same visit."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from promotion import attribution
+
+    target = urlsplit(response["Location"])
+    params = dict(parse_qsl(target.query))
+    visit = params.pop(attribution.QUERY, None)
+    cookie = response.cookies.get(attribution.COOKIE)
+    return (target.path, sorted(params.items()),
+            attribution.visit_link_id(visit) if visit else None,
+            cookie is not None and cookie.value == visit)
+
+
 def check_same(scenario: Scenario) -> str | None:
     """Every request of the scenario answers the same status and the same bytes from the app
     and from its ceiling; else what differs (the first difference)."""
@@ -164,7 +181,7 @@ def check_same(scenario: Scenario) -> str | None:
                 break
         if app.status_code != ceiling.status_code:
             return f"{path}: app {app.status_code}, ceiling {ceiling.status_code}"
-        if app.status_code in {301, 302} and app["Location"] != ceiling["Location"]:
+        if app.status_code in {301, 302} and _landing(app) != _landing(ceiling):
             return f"{path}: app to {app['Location']}, ceiling to {ceiling['Location']}"
         if app.content != ceiling.content:
             a, c = app.content, ceiling.content

@@ -40,3 +40,18 @@ def test_the_ceilings_answer_the_apps_bytes_with_a_pledge(world, kind, value):
         assert ours.content == ceiling.content
     assert b"0.10" in pairs[0][0].content or b"7.50" in pairs[0][0].content
     assert b"thumbs/b.webp" in pairs[0][0].content and b"/a.jpg" in pairs[2][0].content
+
+
+def test_the_share_link_ceiling_lands_where_the_app_lands_with_a_visit_of_the_link(world):
+    from bench.scenarios import _landing
+    from tests.factories import make_link, make_user, make_video
+
+    listing = world.listings[0]
+    link = make_link(video=make_video(owner=make_user()), listing=listing)
+    app, factory = Client(**AGENT), RequestFactory(**AGENT)
+    ours = app.get(f"/p/{link.code}")
+    ceiling = ceilings.share(factory.get("/"), link.code)
+    assert ours.status_code == ceiling.status_code == 302
+    assert _landing(ours) == _landing(ceiling)
+    assert _landing(ours)[2] == link.pk and _landing(ours)[3]  # a visit of this link, in a cookie
+    assert ours["Location"] != ceiling["Location"]  # two visits are never the same bytes
