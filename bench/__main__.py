@@ -168,6 +168,7 @@ def main(argv: list[str]) -> int:
         all_scenarios = scenarios.scenarios(market)
         order_probe = scenarios.probe(all_scenarios["orders"], repeats=10)
         say(f"pgbench: the order transaction's SQL, {BUYERS} clients, {args.duration}s")
+        filler.forget_orders()
         filler.contended(CONTENDED_LISTINGS, CONTENDED_STOCK)
         order_ceiling = pgbench.run(
             args.database_url, listing_ids=market.contended_ids, buyer_ids=market.buyer_ids,
@@ -178,6 +179,7 @@ def main(argv: list[str]) -> int:
         negative = scenarios.negative_stock(market.contended_ids)
         say(f"  {order_ceiling.tps:,.0f} tps, {order_ceiling.transactions:,} transactions, "
             f"latency {order_ceiling.latency_ms:.1f} ms; listings below zero: {negative}")
+        filler.forget_orders()
         filler.contended(CONTENDED_LISTINGS, CONTENDED_STOCK)
         start = scenarios.stock_start(market.contended_ids)
         orders_row = measure("orders", connections=BUYERS)

@@ -311,6 +311,14 @@ class Filler:
         self.market.buyer_tokens = [token_issue(user=u)[0] for u in users]
         self.market.buyer_ids = [u.pk for u in users]
 
+    def forget_orders(self) -> None:
+        """No order left from an earlier step (the probe's, pgbench's): each step starts with
+        the buyers' unpaid orders at none, as the one before it did."""
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE orders_order CASCADE")
+
     def contended(self, count: int, stock: int) -> None:
         """`count` active listings of as many farms, with `stock` units each."""
         from producers.models import Listing

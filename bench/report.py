@@ -84,7 +84,8 @@ def render(rows: list[Row], *, small: Row, big: Row, stock, args, machine: str, 
         "",
         "req/s, p50 and p99 under load (wrk). x baseline: req/s over the baseline's (the median "
         f"of {len(samples)} runs of it on the same server: two full ones, and a short one just "
-        "before each scenario, as the machine is shared). SQL / request and alone "
+        "before each scenario, as the machine is shared). SQL / request (BEGIN and COMMIT "
+        "not counted; savepoints are) and alone "
         "ms (the median of 20 requests, 40 for the catalog, one at a time, no load) measured "
         "in-process through Django's test client. Ceiling: the same requests to the "
         "hand-written version of the endpoint (bench/ceilings.py: one raw SQL statement, "
