@@ -27,6 +27,7 @@ from django.utils import timezone
 from benefit.texts import pledge_text
 from marketplace import visitors
 from marketplace.pagination import encode_cursor
+from producers import lineages
 from promotion import attribution
 
 UNIT_NAMES = {"kg": "千克", "jin": "斤", "box": "箱", "piece": "个", "bag": "袋",
@@ -70,12 +71,18 @@ IMAGES = """(SELECT json_agg(json_build_array(i.id, i.status, i.original, i.smal
 COVER = """(SELECT json_build_array(i.small, i.width, i.height) FROM producers_listingimage i
              WHERE i.listing_id = l.id AND i.status = 'ready' AND i.small <> ''
              ORDER BY i.position, i.id LIMIT 1)"""
-VIDEO_COUNT = """(SELECT count(DISTINCT v.id) FROM promotion_video v
-                  WHERE v.status <> 'failed'
-                    AND (v.id IN (SELECT k.video_id FROM promotion_link k WHERE k.listing_id = l.id)
-                         OR v.id IN (SELECT k.video_id FROM promotion_link k
-                                     JOIN producers_batch b ON b.id = k.batch_id
-                                     WHERE b.listing_id = l.id)))"""
+SHOWN_LINK = ("k.review <> 'hidden' AND v.status <> 'failed' "
+              "AND (v.status = 'ready' OR k.review = 'approved')")
+VIDEO_COUNT = f"""((SELECT count(DISTINCT k.video_id) FROM promotion_link k
+                    JOIN promotion_video v ON v.id = k.video_id
+                    WHERE k.listing_id = l.id AND {SHOWN_LINK})
+                 + (SELECT count(DISTINCT k.video_id) FROM promotion_link k
+                    JOIN promotion_video v ON v.id = k.video_id
+                    JOIN producers_batch b ON b.id = k.batch_id
+                    WHERE b.listing_id = l.id AND {SHOWN_LINK}
+                      AND k.video_id NOT IN (SELECT k.video_id FROM promotion_link k
+                                             JOIN promotion_video v ON v.id = k.video_id
+                                             WHERE k.listing_id = l.id AND {SHOWN_LINK})))"""
 CARD_SELECT = f"""
 SELECT l.id, l.title, c.slug, c.name, l.unit, l.price, l.stock, l.sales, l.status,
        p.id, p.name, {REGION.format(a="pr")},
@@ -138,18 +145,24 @@ ORDERINGS = {
 }
 
 
+def _prefix(lineage: str | None) -> str:
+    if lineage is None:
+        raise Http404("no such region or category")
+    return connection.ops.prep_for_like_query(lineage) + "%"
+
+
 def catalog(request):
     """GET /api/v1/listings with the bench's filters, first page."""
     q = request.GET
     where, params = ["l.status = 'active'"], []
     if "category" in q:
-        where.append("c.lineage LIKE (SELECT lineage FROM producers_category WHERE slug = %s)"
-                     " || '%%'")
-        params.append(q["category"])
+        where.append("c.lineage LIKE %s")
+        params.append(_prefix(lineages.lineage_of_category(q["category"])))
     if "region" in q:
-        where.append("l.region_lineage LIKE (SELECT lineage FROM producers_region WHERE id = %s)"
-                     " || '%%'")
-        params.append(int(q["region"]))
+        # the lineage as a literal prefix, which the planner can weigh and the pattern index
+        # serves (a pattern from a subquery is neither): kept per process, as the app does
+        where.append("l.region_lineage LIKE %s")
+        params.append(_prefix(lineages.lineage_of_region(int(q["region"]))))
     if "min_price" in q:
         where.append("l.price >= %s")
         params.append(Decimal(q["min_price"]))

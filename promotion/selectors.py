@@ -14,6 +14,7 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -79,17 +80,28 @@ def videos_of_listing(listing: int | OuterRef) -> QuerySet[Video]:
     )
 
 
-def listing_video_count() -> Coalesce:
-    """For a listing queryset's `.annotate()`: how many `videos_of_listing` each row has."""
-    videos = (
-        videos_of_listing(OuterRef(OuterRef("pk")))
-        .order_by()
-        .annotate(all=Value(1))
-        .values("all")
-        .annotate(n=Count("pk", distinct=True))
-        .values("n")
-    )
-    return Coalesce(Subquery(videos, output_field=IntegerField()), 0)
+def _shown_links() -> QuerySet[Link]:
+    return Link.objects.filter(SHOWN).exclude(video__status=Video.Status.FAILED)
+
+
+def _distinct_videos(links: QuerySet[Link]) -> Coalesce:
+    counted = (links.order_by().annotate(all=Value(1)).values("all")
+               .annotate(n=Count("video_id", distinct=True)).values("n"))
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def listing_video_count() -> CombinedExpression:
+    """For a listing queryset's `.annotate()`: how many `videos_of_listing` each row has.
+
+    Counted from the links' side, each part by its index: the videos linked to the listing,
+    plus those linked to its lots and not to the listing itself. Counting `videos_of_listing`
+    directly made PostgreSQL scan every video for each card (`make bench`: 0.44 ms a card at
+    1,000,000 listings and 5,000 videos, 9 of a page's 22 ms)."""
+    to_listing = _shown_links().filter(listing=OuterRef("pk"))
+    also_to_listing = _shown_links().filter(listing=OuterRef(OuterRef("pk"))).values("video_id")
+    to_lots_only = (_shown_links().filter(batch__listing=OuterRef("pk"))
+                    .exclude(video_id__in=also_to_listing))
+    return _distinct_videos(to_listing) + _distinct_videos(to_lots_only)
 
 
 def origin_videos_of_batch(*, batch_id: int, listing_id: int,
