@@ -218,7 +218,9 @@ class StockCheck:
 
     @property
     def sales_agree(self) -> bool:
-        return all(sales == sold for _, sold, _, sales in self.listings.values())
+        # `sales` counts units paid for (orders.stock): the run's orders are unpaid, so no
+        # listing's sales may have moved
+        return all(sales == 0 for _, _, _, sales in self.listings.values())
 
     def summary(self) -> str:
         start = sum(v[0] for v in self.listings.values())
@@ -229,7 +231,7 @@ class StockCheck:
         return (f"stock check {verdict}: {len(self.listings)} listings, start {start}, "
                 f"sold {sold} in {self.orders} orders, left {left} (lowest {lowest}); "
                 f"sold + left = start for each: {self.ok}; "
-                f"sales counters agree: {self.sales_agree}")
+                f"sales counters unmoved by unpaid orders: {self.sales_agree}")
 
 
 def negative_stock(listing_ids: list[int]) -> int:
