@@ -1,7 +1,7 @@
 """Every read of the promotion app, each a constant number of queries whatever the page size."""
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import (
     Count,
@@ -23,6 +23,7 @@ from marketplace import visitors
 from marketplace.errors import NotFound, PermissionDenied
 from marketplace.filtering import filtered
 from marketplace.pagination import Page, PageParams, paginate
+from marketplace.sql import CompiledValues
 from producers.models import Listing, Producer
 from promotion.filters import CommissionFilter
 from promotion.models import ClickDaily, Commission, Link, Promoter, Video
@@ -136,13 +137,29 @@ def listing_videos(*, listing_id: int, params: PageParams) -> Page:
 
 # --- Redirect ---------------------------------------------------------------------------------
 
-def link_for_redirect(*, code: str) -> Link | None:
-    return (
-        Link.objects.select_related("batch")
-        .only("id", "listing_id", "batch_id", "project_id", "batch__trace_code")
-        .filter(code=code)
-        .first()
-    )
+class RedirectTarget(NamedTuple):
+    """What /p/{code} needs of a link: its id and where it points."""
+
+    id: int
+    listing_id: int | None
+    project_id: int | None
+    trace_code: str | None
+
+
+# compiled once: a share link is what every viewer of a video taps
+_LINK_FOR_REDIRECT = CompiledValues(
+    lambda *, code: Link.objects.filter(code=code).values(
+        "id", "listing_id", "project_id", "batch__trace_code"),
+    code="~placeholder~")
+
+
+def link_for_redirect(*, code: str) -> RedirectTarget | None:
+    rows = _LINK_FOR_REDIRECT.rows(code=code)
+    if not rows:
+        return None
+    row = rows[0]
+    return RedirectTarget(row["id"], row["listing_id"], row["project_id"],
+                          row["batch__trace_code"])
 
 
 # --- Stats ------------------------------------------------------------------------------------

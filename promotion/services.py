@@ -342,13 +342,13 @@ def link_create(*, user: User, video_id: int, listing_id: int | None = None,
 
 # --- Clicks -----------------------------------------------------------------------------------
 
-def landing_url(link: Link) -> str:
+def landing_url(link: selectors.RedirectTarget) -> str:
     """Where /p/{code} goes: only ever a destination built from server-side data."""
     if link.listing_id is not None:
         return settings.PROMO_LANDING_URL.format(listing_id=int(link.listing_id))
     if link.project_id is not None:
         return f"/benefit/{int(link.project_id)}"
-    return f"/trace/{quote(link.batch.trace_code, safe='')}"
+    return f"/trace/{quote(link.trace_code, safe='')}"
 
 
 def click_record(*, link_id: int, client_address: str, user_agent: str) -> bool:

@@ -27,15 +27,15 @@ def promo_redirect(request: HttpRequest, code: str) -> HttpResponseRedirect:
     if request.method == "GET":
         try:
             counted = services.click_record(
-                link_id=link.pk,
+                link_id=link.id,
                 client_address=client_address(request),
                 user_agent=request.headers.get("User-Agent", ""),
             )
         except DatabaseError:  # a lost click must never cost the visitor the redirect
-            logger.exception("click on link %s not counted", link.pk)
+            logger.exception("click on link %s not counted", link.id)
     landing = services.landing_url(link)
     # a visit to hand back with an order: only for a counted click of a link to a listing
-    visit = (attribution.visit_issue(link_id=link.pk)
+    visit = (attribution.visit_issue(link_id=link.id)
              if counted and link.listing_id is not None else None)
     if visit:  # the app reads it from the landing URL and sends it back with the order
         landing += ("&" if "?" in landing else "?") + urlencode({attribution.QUERY: visit})
