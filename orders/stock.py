@@ -18,7 +18,7 @@ from operator import or_
 from django.db.models import Case, F, PositiveIntegerField, Q, Value, When
 from django.utils import timezone
 
-from marketplace.errors import Conflict, DomainError, InsufficientStock
+from marketplace.errors import Conflict, DomainError, InsufficientStock, ServiceUnavailable
 from orders.models import OrderLine
 from producers.models import Listing
 
@@ -67,8 +67,9 @@ def stock_take(quantities: dict[int, int], listings: dict[int, Listing]) -> None
     InsufficientStock with what every short listing has (the caller may free stock, lock the
     rows again and retry in the same transaction); nothing is taken then. Otherwise one UPDATE
     takes every line's stock: the rows are held, so it cannot fall short; should it ever (a row
-    changed under its lock), nothing is taken and the refusal is read from the rows as they are
-    now."""
+    changed under its lock), 503 `stock_moved`, which ends the caller's transaction: part of
+    the stock may have been taken by then, and a retry in the same transaction would take it
+    twice."""
     refusal = _refusal(quantities, listings)
     if refusal is not None:
         raise refusal
@@ -80,8 +81,11 @@ def stock_take(quantities: dict[int, int], listings: dict[int, Listing]) -> None
         output_field=PositiveIntegerField(),
     ))
     if taken != len(ordered):
-        raise _refusal(quantities, listings_lock(list(quantities))) or InsufficientStock(
-            details=[])
+        # The rows are held, so this cannot happen short of a bug; but some rows may have been
+        # taken from by now, so it must not be answered as a shortage, which the caller may
+        # retry in this transaction and so take twice: the error ends the transaction instead.
+        raise ServiceUnavailable("The stock moved while the order was placed; nothing was "
+                                 "ordered. Try again.", code="stock_moved")
 
 
 def stock_give_back(*, order_id: int) -> None:

@@ -159,3 +159,27 @@ def test_every_number_taken_is_an_error_and_nothing_is_kept(buyer, two_farms, re
                              lines=[{"listing_id": two_farms["tea"].pk, "quantity": 1}])
     assert Order.objects.count() == 1
     assert Listing.objects.get(pk=two_farms["tea"].pk).stock == 20
+
+
+def test_stock_that_moved_under_its_lock_ends_the_transaction_instead_of_a_retryable_shortage():
+    """stock_take checks the locked rows, then takes with one UPDATE. Should the UPDATE ever
+    find fewer rows than it checked, part of the stock may already be taken: a shortage would
+    be retried in the same transaction (after expiring overdue orders) and take it twice, so it
+    is a 503 that ends the transaction, and nothing is left taken."""
+    from django.db import transaction
+
+    from marketplace.errors import InsufficientStock, ServiceUnavailable
+    from orders.stock import listings_lock, stock_take
+
+    apples = make_listing(stock=5)
+    pears = make_listing(stock=5)
+    quantities = {apples.pk: 2, pears.pk: 2}
+    with pytest.raises(ServiceUnavailable) as caught, transaction.atomic():
+        seen = listings_lock(list(quantities))
+        Listing.objects.filter(pk=pears.pk).update(stock=1)  # behind the rows it checked
+        stock_take(quantities, seen)
+    assert not isinstance(caught.value, InsufficientStock)
+    assert caught.value.code == "stock_moved"
+    # the transaction is gone, its UPDATEs with it (the one behind the lock's back too)
+    assert dict(Listing.objects.filter(pk__in=quantities).values_list("pk", "stock")) == {
+        apples.pk: 5, pears.pk: 5}
