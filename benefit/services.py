@@ -103,16 +103,11 @@ def promoter_pledge_remove(*, promoter: Promoter) -> None:
 
 
 def _listing_pledges(lines: list[OrderLine]) -> list[ListingPledge]:
-    """The farms' pledges on the lines' listings, by listing id: as they were read with the
-    listings when the order locked them (orders.stock.listings_lock selects `benefit_pledge`),
-    or else in one query."""
-    pledge = Listing.benefit_pledge.related
-    listings = [line.listing for line in lines if OrderLine.listing.is_cached(line)]
-    if len(listings) == len(lines) and all(pledge.is_cached(lst) for lst in listings):
-        found = [pledge.get_cached_value(lst) for lst in listings]
-        return sorted((p for p in found if p is not None), key=lambda p: p.listing_id)
-    return list(ListingPledge.objects.filter(listing_id__in=[line.listing_id for line in lines])
-                .select_related("project").order_by("listing_id"))
+    """The farms' pledges on the lines' listings, by listing id, as they were read with the
+    listings when the order locked them (orders.stock.listings_lock selects `benefit_pledge`
+    and its project): no query."""
+    pledged = [line.listing for line in lines if hasattr(line.listing, "benefit_pledge")]
+    return sorted((listing.benefit_pledge for listing in pledged), key=lambda p: p.listing_id)
 
 
 def pledges_snapshot(*, order: Order, lines: list[OrderLine]) -> list[LinePledge]:

@@ -303,13 +303,14 @@ def order_place(
     It joins the caller's transaction without a savepoint: an error rolls back the caller's
     transaction with it (call it outside one, as the API does, or let the error end yours).
 
-    Order placement runs seven statements whatever the number of lines and farms: the buyer's
-    row locked with the shipping region read; the listings' rows locked in id order with what
-    the order needs of them and the buyer's unpaid orders counted; one UPDATE taking every
-    line's stock; the order's INSERT; one INSERT for its shipments, one for its lines; its
-    event. The `order_placed` receivers add none for an order without a promo code or a
-    pledge. The order returned carries the rows written (`placed_shipments`, `placed_lines`),
-    for the answer to be made from them (`selectors.order_as_placed`)."""
+    Order placement runs seven statements (eight with the request's sign-in) whatever the
+    number of lines and farms: the buyer's row locked with the shipping region read; the
+    listings' rows locked in id order with what the order needs of them and the buyer's unpaid
+    orders counted; one UPDATE taking every line's stock; the order's INSERT; one INSERT for
+    its shipments, one for its lines; its event. The `order_placed` receivers add none for an
+    order without a promo code or a pledge. The order returned carries the rows written
+    (`placed_shipments`, `placed_lines`), for the answer to be made from them
+    (`selectors.order_as_placed`)."""
     merged = _merge_lines(lines)
     address, errors = _blank_address_fields(shipping_address)
     units = sum(line.quantity for line in merged)
