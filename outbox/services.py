@@ -15,12 +15,13 @@ import threading
 import time
 from datetime import datetime, timedelta
 
+from celery import current_app as app  # the project's one Celery app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from marketplace.celery import app, failure_reason
+from marketplace.retry import failure_reason
 from outbox.models import Intent
 
 logger = logging.getLogger(__name__)

@@ -4,6 +4,8 @@ import logging
 
 from celery.signals import task_failure, task_retry, task_success
 
+from marketplace.retry import failure_reason
+
 logger = logging.getLogger(__name__)
 
 
@@ -23,7 +25,6 @@ def on_success(sender=None, **kwargs) -> None:
 
 
 def on_failure(sender=None, task_id=None, exception=None, **kwargs) -> None:
-    from marketplace.celery import failure_reason
     from outbox.services import intent_failed
 
     _safely(intent_failed, task_id, failure_reason(exception))

@@ -6,41 +6,31 @@ import logging
 
 from celery import shared_task
 
+from marketplace.retry import retry_on
 from payments.providers.base import ProviderUnavailable
 
 logger = logging.getLogger(__name__)
 
-# 30 s, 1, 2, 4 ... minutes, then every hour; the reconciliation task takes over after that.
-RETRIES = 12
+# A platform that cannot be reached: 30 s, 1, 2, 4 ... minutes, then every hour (each a random
+# part of it); the reconciliation task takes over after that.
+PLATFORM_RETRIES = {"autoretry_for": retry_on(ProviderUnavailable), "max_retries": 12,
+                    "retry_backoff": 30, "retry_backoff_max": 3600, "acks_late": True}
 
 
-def _backoff(retries: int) -> int:
-    return min(30 * 2**retries, 3600)
-
-
-def _retrying(task, service: str, **kwargs) -> str:
-    """Run `payments.services.<service>`; a platform that cannot be reached is tried again
-    after the back-off."""
-    from payments import services
-
-    try:
-        return getattr(services, service)(**kwargs)
-    except ProviderUnavailable as exc:
-        raise task.retry(exc=exc, countdown=_backoff(task.request.retries)) from exc
-
-
-@shared_task(name="payments.tasks.refund_submit", bind=True, max_retries=RETRIES,
-             acks_late=True)
-def refund_submit(self, refund_id: int) -> str:
+@shared_task(name="payments.tasks.refund_submit", **PLATFORM_RETRIES)
+def refund_submit(refund_id: int) -> str:
     """Ask the platform for a refund (once the refund row is committed)."""
-    return _retrying(self, "refund_submit", refund_id=refund_id)
+    from payments.services import refund_submit as submit
+
+    return submit(refund_id=refund_id)
 
 
-@shared_task(name="payments.tasks.payment_close", bind=True, max_retries=RETRIES,
-             acks_late=True)
-def payment_close(self, payment_id: int) -> str:
+@shared_task(name="payments.tasks.payment_close", **PLATFORM_RETRIES)
+def payment_close(payment_id: int) -> str:
     """Close an open payment at its platform (its order was cancelled)."""
-    return _retrying(self, "payment_close", payment_id=payment_id)
+    from payments.services import payment_close as close
+
+    return close(payment_id=payment_id)
 
 
 @shared_task(name="payments.tasks.reconcile", max_retries=0)

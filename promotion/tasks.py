@@ -3,11 +3,13 @@ import their tasks at the top), so the two modules never import each other at lo
 
 from celery import shared_task
 
+from marketplace.retry import retry_on
 from promotion.safe_fetch import FetchFailed
 
 
-@shared_task(bind=True, name="promotion.tasks.video_fetch_details", max_retries=3,
-             give_up="promotion.services.video_give_up")
+@shared_task(bind=True, name="promotion.tasks.video_fetch_details",
+             autoretry_for=retry_on(FetchFailed), max_retries=3, retry_backoff=30,
+             retry_backoff_max=3600, give_up="promotion.services.video_give_up")
 def video_fetch_details(self, video_id: int) -> None:
     """Resolve a short link and fetch title and thumbnail (safe_fetch only). Only a pending
     video is touched, so running it twice is harmless; a transient failure is retried with
@@ -16,10 +18,7 @@ def video_fetch_details(self, video_id: int) -> None:
     from promotion.services import video_fetch_details
 
     final = self.request.is_eager or self.request.retries >= self.max_retries
-    try:
-        video_fetch_details(video_id=video_id, final_attempt=final)
-    except FetchFailed as exc:
-        raise self.retry(exc=exc, countdown=30 * 2 ** self.request.retries) from exc
+    video_fetch_details(video_id=video_id, final_attempt=final)
 
 
 @shared_task(name="promotion.tasks.rollup_clicks", max_retries=0)
