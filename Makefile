@@ -41,11 +41,11 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 worker: install
-	$(VENV)/bin/celery -A marketplace worker --loglevel=INFO --concurrency=2
+	$(VENV)/bin/celery -A shanhuo worker --loglevel=INFO --concurrency=2
 
 beat: install
 	mkdir -p var
-	$(VENV)/bin/celery -A marketplace beat --loglevel=INFO --schedule=var/celerybeat-schedule
+	$(VENV)/bin/celery -A shanhuo beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)

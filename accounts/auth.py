@@ -68,7 +68,7 @@ class TokenAuth(HttpBearer):
 
 class OptionalTokenAuth(TokenAuth):
     """For public endpoints that read the caller when there is one (anonymous is fine). The
-    OpenAPI document says "bearer or none" for them (marketplace.openapi)."""
+    OpenAPI document says "bearer or none" for them (shanhuo.openapi)."""
 
     openapi_optional = True
 

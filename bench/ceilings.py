@@ -1,7 +1,7 @@
 """Hand-written ceilings: each hot endpoint as the least code that gives the same answer.
 
 Served by the bench's gunicorn under /_ceiling/ only while the bench runs (BENCH_CEILINGS=1;
-marketplace/urls.py mounts this module then and never otherwise). Each view runs one raw SQL
+shanhuo/urls.py mounts this module then and never otherwise). Each view runs one raw SQL
 statement, turns the rows into the response with orjson, and validates nothing: what the
 framework, the ORM and the schemas cost is what the app's figure minus this one shows. Before
 it measures, the bench checks that each ceiling answers exactly the bytes the app answers

@@ -17,7 +17,7 @@ def production_env(database_url: str, redis_url: str) -> dict[str, str]:
     for name in ("DJANGO_SETTINGS_MODULE", "PYTEST_ADDOPTS", "SQLITE_PATH"):
         env.pop(name, None)
     env.update(
-        DJANGO_SETTINGS_MODULE="marketplace.settings",
+        DJANGO_SETTINGS_MODULE="shanhuo.settings",
         DEBUG="0",
         SECRET_KEY=env.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
         ALLOWED_HOSTS=HOST,

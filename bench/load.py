@@ -87,7 +87,7 @@ class Server:
 def gunicorn(env: dict[str, str], *, workers: int, threads: int, log_path: Path):
     port = free_port()
     command = [
-        sys.executable, "-m", "gunicorn", "marketplace.wsgi:application",
+        sys.executable, "-m", "gunicorn", "shanhuo.wsgi:application",
         "--bind", f"{HOST}:{port}", "--workers", str(workers),
         "--worker-class", "gthread", "--threads", str(threads),
         "--backlog", "256", "--timeout", "30", "--log-level", "warning",

@@ -52,8 +52,7 @@ def ledger_head(request: HttpRequest):
     return selectors.signed_head()
 
 
-@router.put("/listings/{listing_id}/benefit", response=ListingOut, auth=bearer,
-            tags=["catalog"])
+@router.put("/listings/{listing_id}/benefit", response=ListingOut, auth=bearer)
 def listing_benefit_set(request: HttpRequest, listing_id: PathId, payload: ListingPledgeIn):
     """Pledge a share of each sale of the caller's listing to a public-benefit project: a
     percent of the line's goods or a fixed amount per unit. Someone else's listing is 404; a
@@ -65,8 +64,7 @@ def listing_benefit_set(request: HttpRequest, listing_id: PathId, payload: Listi
                                                            owner_view=True))
 
 
-@router.delete("/listings/{listing_id}/benefit", response={204: None}, auth=bearer,
-               tags=["catalog"])
+@router.delete("/listings/{listing_id}/benefit", response={204: None}, auth=bearer)
 def listing_benefit_remove(request: HttpRequest, listing_id: PathId):
     """Stop pledging on the caller's listing; orders already placed keep their pledge."""
     listing = producer_selectors.listing_owned(user=request.auth, listing_id=listing_id)
@@ -74,8 +72,7 @@ def listing_benefit_remove(request: HttpRequest, listing_id: PathId):
     return Status(204, None)
 
 
-@router.put("/promoters/me/benefit", response=PromoterPledgeOut, auth=bearer,
-            tags=["promotion"])
+@router.put("/promoters/me/benefit", response=PromoterPledgeOut, auth=bearer)
 def promoter_benefit_set(request: HttpRequest, payload: PromoterPledgeIn):
     """Pledge a percent of each of your own commissions (on orders placed from now on) to a
     public-benefit project."""
@@ -84,7 +81,7 @@ def promoter_benefit_set(request: HttpRequest, payload: PromoterPledgeIn):
                                         percent=payload.percent)
 
 
-@router.delete("/promoters/me/benefit", response={204: None}, auth=bearer, tags=["promotion"])
+@router.delete("/promoters/me/benefit", response={204: None}, auth=bearer)
 def promoter_benefit_remove(request: HttpRequest):
     """Stop pledging of your commissions (orders already placed keep their pledge)."""
     promoter = promotion_selectors.promoter_get(user=request.auth)

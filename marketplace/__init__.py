@@ -1,3 +1,3 @@
-from marketplace.celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""The kernel every app imports: the error envelope, money, pagination, Idempotency-Key,
+compiled SQL, visitors, storage, the task retry policy. It imports no app of the project and
+not the project package (`shanhuo`), which wires them."""

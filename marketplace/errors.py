@@ -3,7 +3,7 @@
     {"error": {"code": "snake_case", "message": "...", "details": ...}}
 
 Services raise a `DomainError`; the handlers below (registered on the one NinjaAPI by
-marketplace.api) and the middleware and URL handlers outside ninja render every error with
+shanhuo.api) and the middleware and URL handlers outside ninja render every error with
 `error_response`. No handler builds an error body by hand. This module imports nothing of the
 project, so anything may import it without a cycle.
 """
@@ -242,7 +242,7 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> JsonResponse:
     return error_response(500, "internal_error", "Something went wrong on our side.")
 
 
-# What marketplace.api registers, in this order.
+# What shanhuo.api registers, in this order.
 HANDLERS = (
     (DomainError, on_domain_error),
     (OperationalError, on_database_unavailable),

@@ -161,7 +161,7 @@ def idempotent(response_schema: type[Schema], status: int = 200) -> Callable:
             return _run_once(view, request, args, kwargs, key=key,
                              response_schema=response_schema, status=status)
 
-        # the OpenAPI document declares the header on this operation (marketplace.openapi)
+        # the OpenAPI document declares the header on this operation (shanhuo.openapi)
         wrapper.honours_idempotency_key = True
         return wrapper
 

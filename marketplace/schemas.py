@@ -1,4 +1,4 @@
-from typing import Annotated, Literal
+from typing import Annotated
 
 from ninja import Field, Path, Schema
 from pydantic import ConfigDict, StringConstraints
@@ -22,12 +22,6 @@ def example(value: dict) -> ConfigDict:
     page and client generators show it; tests/marketplace/test_openapi.py asks one of every
     write)."""
     return ConfigDict(json_schema_extra={"examples": [value]})
-
-
-class HealthOut(Schema):
-    status: Literal["ok", "down"]
-    database: Literal["ok", "down"]
-    broker: Literal["ok", "eager", "down"]
 
 
 class ErrorDetail(Schema):

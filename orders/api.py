@@ -85,8 +85,7 @@ def shipment_confirm(request: HttpRequest, shipment_id: PathId):
     return selectors.shipment_get(shipment_id=shipment_id)
 
 
-@router.post("/listings/{listing_id}/harvest", response=HarvestOut, auth=bearer,
-             tags=["orders"])
+@router.post("/listings/{listing_id}/harvest", response=HarvestOut, auth=bearer)
 def listing_harvest(request: HttpRequest, listing_id: PathId, payload: HarvestIn):
     """The owner records a closed pre-sale's harvest: paid lines are filled up to it (by
     `policy`), the rest is refunded at once, orders left with nothing are cancelled and every

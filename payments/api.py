@@ -12,7 +12,7 @@ from payments import services
 router = Router(tags=["payments"])
 
 
-@router.post("/orders/{order_id}/pay", response=OrderOut, auth=bearer, tags=["orders"])
+@router.post("/orders/{order_id}/pay", response=OrderOut, auth=bearer)
 @idempotent(OrderOut)
 def order_pay(request: HttpRequest, order_id: PathId, payload: PayIn):
     """Pay the order (the buyer). The sandbox settles at once; WeChat Pay and Alipay answer

@@ -71,20 +71,20 @@ def refuse_oversized_body(run):
 
 # --- Places and kinds --------------------------------------------------------------------------
 
-@router.get("/regions", response=list[RegionOut], tags=["places"])
+@router.get("/regions", response=list[RegionOut])
 def region_list(request: HttpRequest, query: Query[RegionQuery]):
     """Regions one level below `parent` (no parent: the provinces), each with its official code and
     full path."""
     return selectors.region_children(parent_id=query.parent)
 
 
-@router.get("/regions/{region_id}", response=RegionOut, tags=["places"])
+@router.get("/regions/{region_id}", response=RegionOut)
 def region_detail(request: HttpRequest, region_id: PathId):
     """One region, with its official code and full path."""
     return selectors.region_get(region_id=region_id)
 
 
-@router.get("/categories", response=list[CategoryOut], tags=["places"])
+@router.get("/categories", response=list[CategoryOut])
 def category_list(request: HttpRequest):
     """Every kind of goods, with its parent for sub-categories."""
     return selectors.category_list()
@@ -177,7 +177,7 @@ def member_sales(request: HttpRequest, member_id: PathId, query: Query[MemberSal
 
 # --- Listings ----------------------------------------------------------------------------------
 
-@router.get("/listings", response=page_schema(ListingCardOut, "ListingPage"), tags=["catalog"])
+@router.get("/listings", response=page_schema(ListingCardOut, "ListingPage"))
 def listing_list(request: HttpRequest, filters: Query[ListingQuery], page: Query[PageParams]):
     """The catalog: active listings as cards, filtered (region, category, producer, price, stock,
     promotable, search) and ordered; a cursor page."""
@@ -193,7 +193,7 @@ def listing_list(request: HttpRequest, filters: Query[ListingQuery], page: Query
     return json_response(body=microcache.cached("listings", key, build))
 
 
-@router.post("/listings", response={201: ListingOut}, auth=bearer, tags=["catalog"])
+@router.post("/listings", response={201: ListingOut}, auth=bearer)
 @idempotent(ListingOut, status=201)
 def listing_create(request: HttpRequest, payload: ListingIn):
     """A producer lists goods (draft or active). Price and commission rate are decimal strings."""
@@ -203,15 +203,14 @@ def listing_create(request: HttpRequest, payload: ListingIn):
                          status=201)
 
 
-@router.get("/listings/{listing_id}", response=ListingOut, auth=optional_bearer,
-            tags=["catalog"])
+@router.get("/listings/{listing_id}", response=ListingOut, auth=optional_bearer)
 def listing_detail(request: HttpRequest, listing_id: PathId):
     """A listing with its photos and harvest lots. Anyone sees an active one; its owner (signed in)
     also sees it as a draft or archived."""
     return json_response(selectors.listing_detail(listing_id=listing_id, viewer=caller(request)))
 
 
-@router.patch("/listings/{listing_id}", response=ListingOut, auth=bearer, tags=["catalog"])
+@router.patch("/listings/{listing_id}", response=ListingOut, auth=bearer)
 def listing_update(request: HttpRequest, listing_id: PathId, payload: ListingPatch):
     """Change the owner's listing (only the fields sent). Someone else's is 404."""
     listing = selectors.listing_owned(user=request.auth, listing_id=listing_id)
@@ -219,7 +218,7 @@ def listing_update(request: HttpRequest, listing_id: PathId, payload: ListingPat
     return json_response(selectors.listing_detail(listing_id=listing_id, owner_view=True))
 
 
-@router.delete("/listings/{listing_id}", response={204: None}, auth=bearer, tags=["catalog"])
+@router.delete("/listings/{listing_id}", response={204: None}, auth=bearer)
 def listing_archive(request: HttpRequest, listing_id: PathId):
     """Take the owner's listing off sale for good; orders keep their history."""
     listing = selectors.listing_owned(user=request.auth, listing_id=listing_id)
@@ -228,7 +227,6 @@ def listing_archive(request: HttpRequest, listing_id: PathId):
 
 
 @router.post("/listings/{listing_id}/images", response={201: ImageOut}, auth=bearer,
-             tags=["catalog"],
              throttle=account_throttle("IMAGE_UPLOAD_THROTTLE_RATE", "listing-image"))
 @decorate_view(refuse_oversized_body)
 @idempotent(ImageOut, status=201)
@@ -240,8 +238,7 @@ def listing_image_add(request: HttpRequest, listing_id: PathId, file: File[Uploa
     return Status(201, image)
 
 
-@router.post("/listings/{listing_id}/batches", response={201: BatchOut}, auth=bearer,
-             tags=["trace"])
+@router.post("/listings/{listing_id}/batches", response={201: BatchOut}, auth=bearer)
 @idempotent(BatchOut, status=201)
 def batch_create(request: HttpRequest, listing_id: PathId, payload: BatchIn):
     """Record a harvest lot of the owner's listing; it gets a trace code, a trace page and a QR
@@ -253,7 +250,7 @@ def batch_create(request: HttpRequest, listing_id: PathId, payload: BatchIn):
 
 # --- Trace -------------------------------------------------------------------------------------
 
-@router.get("/trace/{trace_code}", response=TraceOut, tags=["trace"])
+@router.get("/trace/{trace_code}", response=TraceOut)
 def trace(request: HttpRequest, trace_code: str):
     """Where a harvest lot came from. A look counts once per visitor a day (crawlers and link
     previews never); `scans` is distinct visitors a day, summed, and `label_warning` turns

@@ -139,8 +139,8 @@ def set_broker(url: str | None, *, eager: bool) -> None:
     producers it holds for the old one; also closes the outbox's breaker."""
     from kombu import pools
 
-    from marketplace.celery import app
     from outbox import services
+    from shanhuo.celery import app
 
     if app._pool is not None:
         app._pool.force_close_all()
@@ -154,7 +154,7 @@ def set_broker(url: str | None, *, eager: bool) -> None:
 @pytest.fixture
 def celery_broker():
     """`celery_broker(url, eager=False)` for the test; the settings are restored after it."""
-    from marketplace.celery import app
+    from shanhuo.celery import app
 
     previous = {k: app.conf[k] for k in ("task_always_eager", "broker_url")}
     yield set_broker
@@ -171,7 +171,7 @@ def real_worker(transactional_db):
     from celery.backends.redis import RedisBackend
     from celery.contrib.testing.worker import start_worker
 
-    from marketplace.celery import app
+    from shanhuo.celery import app
 
     url = settings.REDIS_URL
     keys = ("task_always_eager", "broker_url", "result_backend", "task_ignore_result")

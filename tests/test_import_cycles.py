@@ -62,7 +62,7 @@ def test_the_walk_sees_the_imports_that_make_the_rules():
     assert "orders.services" not in _project_graph()["orders.tasks"]
     assert "marketplace.errors" in graph["marketplace.middleware"]
     assert graph["marketplace.errors"] == set()  # the envelope imports nothing of ours
-    assert "marketplace.api" not in graph["producers.api"]
+    assert "shanhuo.api" not in graph["producers.api"]
 
 
 def _package(root: Path, files: dict[str, str]) -> None:
@@ -145,3 +145,21 @@ def test_producers_reads_promotion_only_through_the_selectors_promotion_exposes(
 
     assert readers == []
     assert "promotion.selectors" in graph["producers.selectors"]
+
+
+def test_the_kernel_imports_no_app_and_no_app_imports_the_project():
+    """`marketplace` (the kernel) is imported by every app and imports none of them; `shanhuo`
+    (the project: settings, urls, the one NinjaAPI, the Celery app) wires the apps and nothing
+    of theirs imports it, not even inside a function."""
+    graph = _project_graph(deferred=True)
+    top = {name: name.split(".")[0] for name in graph}
+
+    kernel_imports = sorted(f"{name} -> {imported}" for name, targets in graph.items()
+                            if top[name] == "marketplace" for imported in targets
+                            if top[imported] != "marketplace")
+    project_importers = sorted(f"{name} -> {imported}" for name, targets in graph.items()
+                               if top[name] != "shanhuo" for imported in targets
+                               if top[imported] == "shanhuo")
+
+    assert kernel_imports == []
+    assert project_importers == []

@@ -11,7 +11,7 @@ from django.conf import settings
 def load_settings(rate: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DEBUG": "1", "PLATFORM_FEE_RATE": rate}
     return subprocess.run(
-        [sys.executable, "-c", "import marketplace.settings as s; print(s.PLATFORM_FEE_RATE)"],
+        [sys.executable, "-c", "import shanhuo.settings as s; print(s.PLATFORM_FEE_RATE)"],
         env=env, cwd=settings.BASE_DIR, capture_output=True, text=True,
     )
 

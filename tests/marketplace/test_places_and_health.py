@@ -68,7 +68,7 @@ def test_health_reports_a_broker_that_is_down(api, settings):
 
 
 def test_health_is_503_when_the_database_does_not_answer(api, monkeypatch):
-    monkeypatch.setattr("marketplace.health_api.database_status", lambda: "down")
+    monkeypatch.setattr("shanhuo.health.database_status", lambda: "down")
     response = api.get("/health")
     assert response.status_code == 503
     assert response.json()["status"] == "down" and response.json()["database"] == "down"

@@ -110,7 +110,7 @@ def test_sign_up_and_sign_in_work_while_redis_is_away_and_are_still_throttled(
 
 
 def test_every_redis_client_has_socket_and_connect_timeouts(settings):
-    from marketplace.celery import app
+    from shanhuo.celery import app
 
     assert settings.REDIS_TIMEOUT > 0
     transport = app.conf.broker_transport_options

@@ -174,7 +174,7 @@ def test_one_order_that_cannot_expire_does_not_hold_back_the_others(
 
 
 def test_the_task_is_registered_under_the_beat_name_every_minute(settings):
-    from marketplace.celery import app
+    from shanhuo.celery import app
 
     entry = settings.CELERY_BEAT_SCHEDULE["expire-unpaid-orders"]
     assert entry["task"] == "orders.tasks.expire_unpaid_orders" and entry["task"] in app.tasks

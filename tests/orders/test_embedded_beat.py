@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from marketplace.scheduler import Scheduler
 from orders.models import Order
+from shanhuo.scheduler import Scheduler
 
 pytestmark = pytest.mark.django_db
 

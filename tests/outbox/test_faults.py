@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def in_process_worker():
     from celery.contrib.testing.worker import start_worker
 
-    from marketplace.celery import app
+    from shanhuo.celery import app
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield
@@ -173,7 +173,7 @@ def _worker_process(own_redis, env_extra=None) -> subprocess.Popen:
     db = settings.DATABASES["default"]
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "marketplace.test_settings",
+        "DJANGO_SETTINGS_MODULE": "shanhuo.test_settings",
         "DATABASE_URL": (f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/"
                          f"{db['NAME']}"),
         "REDIS_URL": own_redis.url,
@@ -182,7 +182,7 @@ def _worker_process(own_redis, env_extra=None) -> subprocess.Popen:
         **(env_extra or {}),
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "--pool=prefork",
+        [sys.executable, "-m", "celery", "-A", "shanhuo", "worker", "--pool=prefork",
          "--concurrency=1", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
          "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

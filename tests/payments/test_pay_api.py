@@ -20,12 +20,12 @@ SECRET = {"SECRET_KEY": "k" * 50}
 
 
 def start(**env) -> subprocess.CompletedProcess:
-    """Load the application as gunicorn does (marketplace.wsgi) with `env`."""
+    """Load the application as gunicorn does (shanhuo.wsgi) with `env`."""
     clean = {k: v for k, v in os.environ.items()
              if not k.startswith("PAYMENT_") and k not in {"DEBUG", "SECRET_KEY"}}
-    code = ("import sys, marketplace.wsgi; from django.conf import settings; "
+    code = ("import sys, shanhuo.wsgi; from django.conf import settings; "
             "sys.stdout.write(','.join(settings.PAYMENT_PROVIDERS))")
-    env = {**clean, **SECRET, "DJANGO_SETTINGS_MODULE": "marketplace.settings", **env}
+    env = {**clean, **SECRET, "DJANGO_SETTINGS_MODULE": "shanhuo.settings", **env}
     return subprocess.run([sys.executable, "-c", code], env=env,
                           cwd=django_settings.BASE_DIR, capture_output=True, text=True)
 

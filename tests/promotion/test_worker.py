@@ -15,7 +15,7 @@ PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile"
 @pytest.mark.redis
 def test_a_real_worker_rolls_up_redis_clicks_and_settles(api, farm, promoter, settings,
                                                           real_worker):
-    from marketplace.celery import app
+    from shanhuo.celery import app
 
     settings.CLICK_REDIS_URL = django_settings.REDIS_URL
     settings.CLICK_REDIS_PREFIX = f"test:clicks:{uuid.uuid4().hex}"

@@ -8,7 +8,7 @@ of generated requests, valid and invalid ones (schemathesis' positive and negati
 What must hold for every response:
 - no 5xx (`not_a_server_error`);
 - the status is documented for the operation (`status_code_conformance`; every operation
-  documents `4XX` as the error envelope, marketplace.openapi);
+  documents `4XX` as the error envelope, shanhuo.openapi);
 - the body matches the schema documented for its status (`response_schema_conformance`) and
   its content type (`content_type_conformance`);
 - every 4xx is a status API.md names and its body is the error envelope

@@ -1,7 +1,7 @@
 """Every route of the URL configuration, for each of six actors, against a table.
 
 Routes are walked from the live configuration: the operations registered on the one NinjaAPI
-(`marketplace.api.api`) and every other pattern of `ROOT_URLCONF` (the trace pages, /p/, the
+(`shanhuo.api.api`) and every other pattern of `ROOT_URLCONF` (the trace pages, /p/, the
 API's docs, the admin). Each must have a row in `permission_table.TABLE`, and each row must still
 name a route: a new endpoint without a row fails here, with its name, until someone decides who
 may call it. Broken object-level authorization is the first risk of an API like this one.
@@ -18,7 +18,7 @@ from django.contrib import admin
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from marketplace.api import api
+from shanhuo.api import api
 from tests.conftest import ApiClient
 from tests.whole_site.conftest import ACTORS
 from tests.whole_site.permission_table import ADMIN_EXPECT, TABLE, Row

@@ -1,9 +1,9 @@
 """The OpenAPI document as client generators need it, made once for every operation.
 
-ninja writes the paths and the models; `document` (called by the one NinjaAPI in marketplace.api)
+ninja writes the paths and the models; `document` (called by the one NinjaAPI in shanhuo.api)
 adds what holds for every operation, so a new route gets it without a hand edit:
 
-- `operationId` is the view's name (`listing_list`), tags are the app the view lives in;
+- `operationId` is the view's name (`listing_list`), its tag the section its router names;
 - security: `bearer` where a token is required, "bearer or none" (`[{"bearer": []}, {}]`) where
   it is optional, and an explicit `[]` on public operations;
 - the statuses each operation can answer with, each with the error envelope whose `code` is an
@@ -281,8 +281,11 @@ def _statuses(method: str, path: str, op: dict, security: list[dict], operation)
 
 def _operation(method: str, path: str, op: dict, operation, codes, components) -> None:
     view = operation.view_func if operation is not None else None
+    # the section is the one its router names (`Router(tags=[...])`, an app's name): the API's
+    # sections, which name the modules of clients' generated code, stay put when a view moves
+    # between apps
     app = view.__module__.split(".")[0] if view is not None else "marketplace"
-    op["tags"] = [app]
+    op["tags"] = op.get("tags", [])[:1] or [app]
     security = _security(operation) if operation is not None else []
     op["security"] = security
     params = op.setdefault("parameters", [])

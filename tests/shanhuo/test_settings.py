@@ -15,7 +15,7 @@ def load_settings(*, show: str = "s.SECRET_KEY[:4]", **env) -> subprocess.Comple
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
     return subprocess.run(
         [sys.executable, "-c",
-         f"import sys, marketplace.settings as s; sys.stdout.write(repr({show}))"],
+         f"import sys, shanhuo.settings as s; sys.stdout.write(repr({show}))"],
         env={**clean, **env}, cwd=settings.BASE_DIR, capture_output=True, text=True,
     )
 
@@ -68,7 +68,7 @@ def test_shipping_money_is_a_decimal_from_the_start():
 def test_unset_money_settings_take_their_defaults():
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SHIPPING_")}
     result = subprocess.run(
-        [sys.executable, "-c", "import sys, marketplace.settings as s; "
+        [sys.executable, "-c", "import sys, shanhuo.settings as s; "
          "sys.stdout.write(f'{s.SHIPPING_FEE_FLAT} {s.SHIPPING_FREE_THRESHOLD}')"],
         env={**clean, "DEBUG": "1"}, cwd=settings.BASE_DIR, capture_output=True, text=True,
     )
@@ -78,7 +78,7 @@ def test_unset_money_settings_take_their_defaults():
 
 def test_the_readme_configuration_tables_name_exactly_the_variables_settings_read():
     base = Path(settings.BASE_DIR)
-    source = (base / "marketplace" / "settings.py").read_text()
+    source = (base / "shanhuo" / "settings.py").read_text()
     read = set(re.findall(r'env_\w+\(\s*"([A-Z_]+)"', source))
     readme = (base / "README.md").read_text()
     section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]

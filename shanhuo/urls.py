@@ -8,12 +8,16 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from accounts.admin_login import admin_login
-from marketplace.api import api
 from marketplace.errors import error_response
+from shanhuo.api import api
 
 # The docs page's Swagger UI comes from ninja's own static files, served here in production too
 # (a few files under `static/ninja/`): no CDN, which phones in China often cannot reach.
 NINJA_STATIC = Path(ninja.__file__).parent / "static" / "ninja"
+
+admin.site.site_header = "山货 Shanhuo 管理后台"
+admin.site.site_title = "山货 Shanhuo"
+admin.site.index_title = "后台管理"
 
 urlpatterns = [
     path("api/v1/", api.urls),

@@ -6,7 +6,7 @@ one daemon thread per server process runs CELERY_BEAT_SCHEDULE itself: each entr
 interval has passed, in the thread, one at a time; a task that fails is logged and runs again
 at its next turn (every task of the schedule is idempotent).
 
-It starts from marketplace/wsgi.py, which only a serving process imports: runserver's child
+It starts from shanhuo/wsgi.py, which only a serving process imports: runserver's child
 (not the autoreloader's watcher process), a gunicorn worker. EMBEDDED_BEAT turns it on (the
 default when Celery is eager, i.e. without REDIS_URL) or off (tests; production, where one
 `celery beat` runs the schedule).
@@ -31,7 +31,7 @@ class Scheduler:
     """Runs the entries of `schedule` (CELERY_BEAT_SCHEDULE's shape) when they are due."""
 
     def __init__(self, schedule: dict[str, dict], *, now=None):
-        from marketplace.celery import app
+        from shanhuo.celery import app
 
         app.loader.import_default_modules()  # every app's tasks.py, as a worker loads them
         self._now = now or (lambda: datetime.now(UTC))
@@ -53,7 +53,7 @@ class Scheduler:
 
     def run_due(self) -> list[str]:
         """Run every entry that is due now; returns their names."""
-        from marketplace.celery import app
+        from shanhuo.celery import app
 
         ran = []
         for name, entry in self.entries.items():

@@ -1,6 +1,6 @@
 """Settings, all read from the environment (see README "Configuration").
 
-Every variable is parsed and checked here, once, when the process starts (`marketplace.env`):
+Every variable is parsed and checked here, once, when the process starts (`shanhuo.env`):
 a bad value stops the start with an error naming it. Code reads typed values from
 `django.conf.settings` and never parses them again. Test-only settings are in `test_settings.py`.
 
@@ -16,7 +16,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from marketplace.env import (
+from shanhuo.env import (
     env_bool,
     env_float,
     env_int,
@@ -84,8 +84,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "marketplace.urls"
-WSGI_APPLICATION = "marketplace.wsgi.application"
+ROOT_URLCONF = "shanhuo.urls"
+WSGI_APPLICATION = "shanhuo.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 
 TEMPLATES = [

@@ -6,8 +6,7 @@ from ninja import NinjaAPI, Swagger
 from accounts.api import router as accounts_router
 from benefit.api import router as benefit_router
 from books.api import router as books_router
-from marketplace import errors, openapi
-from marketplace.health_api import router as health_router
+from marketplace import errors
 from marketplace.parsing import MediaTypeParser
 from marketplace.renderers import OrjsonRenderer
 from orders.api import router as orders_router
@@ -15,11 +14,13 @@ from payments.api import router as payments_router
 from producers.api import router as producers_router
 from promotion.api import router as promotion_router
 from reports.api import router as reports_router
+from shanhuo import openapi
+from shanhuo.health import router as health_router
 
 
 class DocumentedAPI(NinjaAPI):
     """operationIds are the views' names (`listing_list`); the document is finished by
-    marketplace.openapi for every operation alike (security, errors, headers, names)."""
+    shanhuo.openapi for every operation alike (security, errors, headers, names)."""
 
     def get_openapi_operation_id(self, operation) -> str:
         name = operation.view_func.__name__
@@ -43,7 +44,7 @@ api = DocumentedAPI(
         '`{"error": {"code", "message", "details"}}`.'
     ),
     urls_namespace="api",
-    # ninja's own copy of Swagger UI (its static files, served by marketplace.urls), and no
+    # ninja's own copy of Swagger UI (its static files, served by shanhuo.urls), and no
     # badge from the public validator: nothing in the docs page loads from another host
     docs=Swagger(settings={"validatorUrl": None}),
 )

@@ -21,7 +21,7 @@ if "BENEFIT_SIGNING_KEY" not in os.environ:  # the ledger head's key: a fresh on
             serialization.NoEncryption()))
     os.environ["BENEFIT_SIGNING_KEY"] = _key
 
-from marketplace.settings import *  # noqa: E402,F403
+from shanhuo.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -7,7 +7,7 @@ from celery import Celery
 
 from marketplace.retry import ReliableTask
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shanhuo.settings")
 
 app = Celery("shanhuo", task_cls=ReliableTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -1,4 +1,4 @@
-"""The embedded beat (marketplace/scheduler.py): entries run when due and only then, a failing
+"""The embedded beat (shanhuo/scheduler.py): entries run when due and only then, a failing
 task does not stop the others, and exactly one thread per serving process."""
 
 import subprocess
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from celery import shared_task
 
-from marketplace.scheduler import Scheduler
+from shanhuo.scheduler import Scheduler
 
 runs: list[str] = []
 
@@ -46,7 +46,7 @@ def _threads_after(code: str, **env) -> str:
 
     environment = {k: v for k, v in os.environ.items()
                    if k not in {"DATABASE_URL", "REDIS_URL", "EMBEDDED_BEAT"}}
-    environment.update(DJANGO_SETTINGS_MODULE="marketplace.settings", DEBUG="1", **env)
+    environment.update(DJANGO_SETTINGS_MODULE="shanhuo.settings", DEBUG="1", **env)
     completed = subprocess.run(
         [sys.executable, "-c", "import django, threading\n" + code + "\nprint(sorted("
          "t.name for t in threading.enumerate() if t.name.startswith('shanhuo')))"],
@@ -59,9 +59,9 @@ def test_only_a_serving_process_starts_it_and_only_once():
     assert _threads_after("django.setup()") == "[]"
     # the WSGI module (runserver's child, a gunicorn worker): one thread, however often asked
     assert _threads_after(
-        "import marketplace.wsgi\nfrom marketplace import scheduler\n"
+        "import shanhuo.wsgi\nfrom shanhuo import scheduler\n"
         "scheduler.start(); scheduler.start()") == "['shanhuo-embedded-beat']"
 
 
 def test_it_is_off_with_a_broker_and_when_turned_off():
-    assert _threads_after("import marketplace.wsgi", EMBEDDED_BEAT="0") == "[]"
+    assert _threads_after("import shanhuo.wsgi", EMBEDDED_BEAT="0") == "[]"

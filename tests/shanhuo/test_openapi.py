@@ -1,4 +1,4 @@
-"""The served OpenAPI document, checked over every operation (marketplace.openapi): the rules
+"""The served OpenAPI document, checked over every operation (shanhuo.openapi): the rules
 hold for routes added later without a hand edit."""
 
 import re

@@ -2,12 +2,12 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shanhuo.settings")
 application = get_wsgi_application()
 
 # Only a serving process imports this module (runserver's child, a gunicorn worker): the
-# embedded default runs its periodic tasks here (marketplace/scheduler.py; off unless
+# embedded default runs its periodic tasks here (shanhuo/scheduler.py; off unless
 # EMBEDDED_BEAT).
-from marketplace import scheduler  # noqa: E402
+from shanhuo import scheduler  # noqa: E402
 
 scheduler.start()
