@@ -22,19 +22,9 @@ from benefit.models import (
 )
 from books.amounts import yuan
 from books.models import Account
+from marketplace.admin import ReadOnlyAdmin
 from marketplace.errors import DomainError
 from promotion.models import Video
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(Charity)

@@ -15,18 +15,8 @@ from django.utils.html import format_html
 from books import services
 from books.amounts import yuan
 from books.models import Account, Entry, LedgerTransaction, Payout, Statement
+from marketplace.admin import ReadOnlyAdmin
 from marketplace.errors import DomainError
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 def _yuan(field: str, description: str):

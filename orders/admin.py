@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from marketplace.admin import ReadOnlyAdmin
 from marketplace.errors import DomainError
 from orders.models import (
     Harvest,
@@ -74,11 +75,6 @@ class RecordAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(RecordAdmin):
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
 
