@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from benefit import ledger, signing
-from benefit.models import Disbursement, ListingPledge, Project, PromoterPledge, PublicEntry
+from benefit.models import Disbursement, Project, PublicEntry
 from books.amounts import yuan
 from books.models import Account
 from marketplace.errors import NotFound
@@ -121,13 +121,3 @@ def signed_head() -> dict[str, Any]:
     return {"heads": current, "signed_at": signed_at,
             "signature": signing.sign(current, signed_at),
             "public_key": signing.public_key_b64()}
-
-
-def listing_pledge(*, listing_id: int) -> ListingPledge | None:
-    return ListingPledge.objects.select_related("project").filter(listing_id=listing_id).first()
-
-
-def promoter_pledge(*, promoter_id: int) -> PromoterPledge | None:
-    return (PromoterPledge.objects.select_related("project")
-            .filter(promoter_id=promoter_id).first())
-

@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import User
 from benefit import pledges as benefit_pledges
 from books import ledger
-from books.amounts import fen, split, yuan
+from books.amounts import fen, split
 from books.ledger import Line
 from books.models import Account, Entry, LedgerTransaction, Payout, Statement
 from marketplace.errors import Conflict, InvalidState, NotFound, ValidationFailed
@@ -217,17 +217,6 @@ def refund_post(*, order_id: int, amount: Decimal, key: str,
              Line(refunds_payable(), EntryKind.REFUND, -owed_back),
              *_holder_lines(order_id, amount_fen - owed_back)]
     return ledger.post(key=key, kind=TxnKind.REFUND, lines=lines, order_id=order_id, memo=memo)
-
-
-def cancellation_refund_post(*, order_id: int) -> LedgerTransaction | None:
-    """The provider gave back, at once, everything a cancellation owes the buyer (a provider
-    that refunds in the cancelling transaction)."""
-    ledger.lock()
-    owed_back = _owed_back_fen(order_id)
-    if owed_back <= 0:
-        return None
-    return refund_post(order_id=order_id, amount=yuan(owed_back),
-                       key=f"refund:cancellation:order:{order_id}", reason="订单取消")
 
 
 def refundable_fen(*, order_id: int) -> int:

@@ -152,13 +152,6 @@ def producer_refresh_denormalised(producer: Producer) -> None:
 
 # --- Listings --------------------------------------------------------------------------------
 
-def presale_of(listing: Listing) -> dict[str, Any] | None:
-    """The listing's pre-sale as the API shows it, or None."""
-    if listing.presale_closes_at is None:
-        return None
-    return {key: getattr(listing, f"presale_{key}") for key in PRESALE_KEYS}
-
-
 def presale_closed(listing: Listing, now=None) -> bool:
     """A pre-sale whose ordering has closed."""
     closes_at = listing.presale_closes_at
