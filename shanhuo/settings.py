@@ -103,7 +103,7 @@ TEMPLATES = [
     },
 ]
 
-# --- Database -------------------------------------------------------------------------------
+# --- Database ---------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     try:
@@ -129,7 +129,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
-# --- Redis, cache and Celery -----------------------------------------------------------------
+# --- Redis, cache and Celery ------------------------------------------------------------------
 # Every Redis client (cache and throttling, broker, click counters, health) gives up after these
 # many seconds, so a stalled Redis slows a request by at most that much and never hangs it.
 REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 1.0, minimum=0.05)
@@ -256,7 +256,7 @@ STORAGES = _storages(MEDIA_STORAGE, REPORTS_ROOT, {
     "S3_URL_EXPIRE_SECONDS": str(env_int("S3_URL_EXPIRE_SECONDS", 3600, minimum=1)),
 })
 
-# --- The business settings API.md names ---------------------------------------------------------
+# --- The business settings API.md names -------------------------------------------------------
 TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30, minimum=1)
 AUTH_THROTTLE_RATE = env_throttle_rate("AUTH_THROTTLE_RATE", "20/min")
 # The admin's sign-in (accounts.lockout): after this many failures in a row an address or a
@@ -298,7 +298,7 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
 
-# --- HTTPS ----------------------------------------------------------------------------------------
+# --- HTTPS ------------------------------------------------------------------------------------
 # The site is served over HTTPS when its public address (SITE_URL) says so. Then, with DEBUG off,
 # every protection below is on unless the environment turns it off: HTTP is redirected to HTTPS
 # (except the health check a load balancer makes over plain HTTP), browsers are told to use HTTPS
@@ -346,7 +346,7 @@ IMAGE_UPLOAD_THROTTLE_RATE = env_throttle_rate("IMAGE_UPLOAD_THROTTLE_RATE", "12
 # A trace code looked at more often than this is probably printed on copied labels.
 TRACE_SCAN_WARNING_THRESHOLD = env_int("TRACE_SCAN_WARNING_THRESHOLD", 1000)
 
-# --- Orders and payments (issue 4) --------------------------------------------------------------
+# --- Orders and payments ----------------------------------------------------------------------
 # Shipping, per shipment (one per farm): a flat fee, waived when that farm's part of the order
 # reaches the threshold.
 # Decimals, checked here: a bad amount stops the start, not the first order.
@@ -357,7 +357,7 @@ ORDER_MAX_QUANTITY = env_int("ORDER_MAX_QUANTITY", 999, minimum=1)  # per line
 # most this many units in them (409 past either).
 ORDER_MAX_UNPAID = env_int("ORDER_MAX_UNPAID", 3, minimum=1)
 ORDER_MAX_UNPAID_UNITS = env_int("ORDER_MAX_UNPAID_UNITS", 200, minimum=1)
-# --- Payments (issue 10) ------------------------------------------------------------------------
+# --- Payments ---------------------------------------------------------------------------------
 # Providers a buyer may choose (`POST /orders/{id}/pay {"method": ...}`): wechat, alipay,
 # sandbox. The sandbox settles at once and takes no money: it is the default only with DEBUG on,
 # and listing it with DEBUG off stops the start unless PAYMENT_SANDBOX_IN_PRODUCTION=1.
@@ -411,11 +411,11 @@ ALIPAY_PRIVATE_KEY = env_str("ALIPAY_PRIVATE_KEY")
 ALIPAY_PUBLIC_KEY = env_str("ALIPAY_PUBLIC_KEY")
 
 
-# --- Books (issue 11) ---------------------------------------------------------------------------
+# --- Books ------------------------------------------------------------------------------------
 # The platform's share of each sale's goods (not of shipping), snapshotted on every order.
 PLATFORM_FEE_RATE = env_rate("PLATFORM_FEE_RATE", "0.00", maximum=Decimal("0.50"))
 
-# --- Public benefit (issue 12) ------------------------------------------------------------------
+# --- Public benefit ---------------------------------------------------------------------------
 # The Ed25519 key that signs GET /benefit/ledger/head: a PEM file (PKCS#8, unencrypted). With
 # DEBUG on and none set, one is generated on first use at var/benefit-signing-key.pem; with DEBUG
 # off it must be set (a system check, benefit.E001, refuses to start without it).
@@ -425,7 +425,7 @@ BENEFIT_DEV_SIGNING_KEY = BASE_DIR / "var" / "benefit-signing-key.pem"
 # SECRET_KEY. Changing it changes the refs of later entries only (earlier ones are hashed).
 BENEFIT_ORDER_REF_KEY = env_str("BENEFIT_ORDER_REF_KEY") or f"benefit-order-ref:{SECRET_KEY}"
 
-# --- Promotion: video metadata, short links, clicks -----------------------------------------------
+# --- Promotion: video metadata, short links, clicks -------------------------------------------
 # Only these fixed oEmbed endpoints are ever called for titles and thumbnails (not from the env).
 OEMBED_ENDPOINTS = {
     "youtube": "https://www.youtube.com/oembed?format=json&url={url}",

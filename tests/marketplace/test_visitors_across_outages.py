@@ -1,4 +1,4 @@
-"""Exact clicks and trace-page looks across Redis outages (issue 17): the mark rows the
+"""Exact clicks and trace-page looks across Redis outages: the mark rows the
 database takes while Redis is away and the visitors Redis holds merge by visitor in the
 roll-up, so an outage neither doubles nor loses a visitor, and a Redis restarted empty does
 not freeze the count. Both counters, through what a client uses: GET /p/{code} (a share link)

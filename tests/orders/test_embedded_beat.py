@@ -1,4 +1,4 @@
-"""Issue 14: under `make run` (eager Celery, no `celery beat`) the server runs the beat
+"""Under `make run` (eager Celery, no `celery beat`) the server runs the beat
 schedule itself, so an unpaid order's stock comes back when its payment window passes."""
 
 from datetime import UTC, datetime, timedelta

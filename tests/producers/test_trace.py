@@ -173,7 +173,7 @@ def test_a_visitor_counts_once_a_day_and_the_rollup_keeps_the_count(api, batch):
 
 
 def test_a_hundred_looks_from_one_visitor_raise_no_warning(api, batch, settings):
-    """Issue 15: 1,000 anonymous GETs raised `scans` to 1,002 and showed the red banner. A
+    """1,000 anonymous GETs raised `scans` to 1,002 and showed the red banner. A
     visitor is counted once a day by an exact mark, so 100 looks (20 times the threshold) show
     it as well as 1,000 did, at a tenth of the requests."""
     settings.TRACE_SCAN_WARNING_THRESHOLD = 5
@@ -233,7 +233,7 @@ def test_past_the_threshold_of_distinct_visitors_the_json_and_the_page_warn(
 
 @pytest.mark.parametrize("kind", ["json", "page"])
 def test_the_trace_etag_holds_while_only_the_count_changes(api, batch, kind):
-    """Issue 16: the count was in the body, so the ETag changed on every read and no phone
+    """The count was in the body, so the ETag changed on every read and no phone
     ever got a 304."""
     url = f"/api/v1/trace/{batch.trace_code}" if kind == "json" else f"/trace/{batch.trace_code}"
     first = look(api, url, address="203.0.113.1")

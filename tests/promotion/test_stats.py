@@ -169,7 +169,7 @@ PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.
 
 
 def test_todays_clicks_show_at_once_before_any_rollup(promoter, farm, story, api):
-    """Issue 14: a creator who taps their own link sees it in the stats straight away."""
+    """A creator who taps their own link sees it in the stats straight away."""
     _, client = promoter
     link = story["apples_link"]
     before = client.get("/promoters/me/stats").json()
