@@ -9,8 +9,8 @@ entry's `prev_hash` is 64 zeros. The served entry is built by `served()`, the on
 API, the hash and `benefit_verify` share.
 
 Entries are derived from the books' postings on the projects' accounts (`record_posting`,
-called by the `transaction_posted` signal inside the posting's transaction, under the ledger's
-lock, so each project's entries are numbered in the order they commit). Kinds and signs:
+called by whoever posts, inside the posting's transaction, under the ledger's lock, so each
+project's entries are numbered in the order they commit). Kinds and signs:
 
 - `pledge` (+): a paid order's pledge, pending until the return window passes;
 - `void` (-): a refund or cancellation taking back pending pledge money;

@@ -2,7 +2,8 @@
 commission), their snapshot on an order's lines, and disbursements.
 
 The money moves in the books (`books.services.payment_post` and the refund, cancellation and
-release postings); the public ledger follows every posting (`benefit.ledger`)."""
+release postings); the public ledger follows every posting on a project's accounts
+(`benefit.ledger.record_posting`, in the posting's transaction)."""
 
 from datetime import date
 from decimal import Decimal
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from benefit import ledger as public_ledger
 from benefit.models import (
     Disbursement,
     LinePledge,
@@ -112,7 +114,7 @@ def _listing_pledges(lines: list[OrderLine]) -> list[ListingPledge]:
 
 def pledges_snapshot(*, order: Order, lines: list[OrderLine]) -> list[LinePledge]:
     """The pledges of the order's listings and of its promoter, as they are now, on its `lines`
-    (in the order's transaction, when it is placed; the commission exists by then). A closed
+    (checkout calls it in the order's transaction, after the commission). A closed
     project takes none. No query when no listing has a pledge and the order has no promo code
     (then it has no commission)."""
     lines = {line.listing_id: line for line in lines}
@@ -191,9 +193,9 @@ def disbursement_create(*, project_id: int, amount: Decimal, paid_on: date,
             evidence_urls=urls, created_by=staff)
         disbursement.evidence_videos.set(videos)
         memo = f"公益拨付 {project.title} 票据 {receipt_number}"[:255]
-        ledger.post(key=f"benefit_disbursement:{disbursement.pk}",
-                    kind=LedgerTransaction.Kind.PAYOUT_PAID, memo=memo, lines=[
-                        Line(available, Entry.Kind.PAYOUT, -amount_fen),
-                        Line(books_services.clearing(), Entry.Kind.PAYOUT, amount_fen),
-                    ])
+        lines = [Line(available, Entry.Kind.PAYOUT, -amount_fen),
+                 Line(books_services.clearing(), Entry.Kind.PAYOUT, amount_fen)]
+        record = ledger.post(key=f"benefit_disbursement:{disbursement.pk}",
+                             kind=LedgerTransaction.Kind.PAYOUT_PAID, memo=memo, lines=lines)
+        public_ledger.record_posting(record, lines)
     return disbursement

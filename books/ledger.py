@@ -21,7 +21,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from books.models import Account, Entry, LedgerHead, LedgerTransaction
-from books.signals import transaction_posted
 
 GENESIS = "0" * 64
 HEAD_ID = 1
@@ -39,7 +38,7 @@ class Line:
     amount_fen: int
     shipment_id: int | None = None
     memo: str = ""
-    # not kept in the entry: for receivers of `transaction_posted` (a pledge's listing)
+    # not kept in the entry: for the public ledger of a project (a pledge's listing)
     listing_id: int | None = None
 
 
@@ -116,5 +115,4 @@ def post(*, key: str, kind: str, lines: list[Line], order_id: int | None = None,
                 balance_fen=F("balance_fen") + deltas[account_id]
             )
     LedgerHead.objects.filter(pk=head.pk).update(last_seq=seq, last_hash=prev)
-    transaction_posted.send(sender=LedgerTransaction, record=record, lines=lines)
     return record

@@ -2,7 +2,8 @@
 weekly statements.
 
 Each posting function runs inside the caller's transaction (`ledger.post` asserts it) and is
-keyed by its source event, so a retried webhook, task or click posts once."""
+keyed by its source event, so a retried webhook, task or click posts once. Every posting goes
+through `_post`, which writes a project's public-ledger entries (benefit.ledger) with it."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
 from accounts.models import User
+from benefit import ledger as public_ledger
 from benefit import pledges as benefit_pledges
 from books import ledger
 from books.amounts import fen, split
@@ -33,6 +35,17 @@ Kind = Account.Kind
 Bucket = Account.Bucket
 # A holder's pending money of one shipment is a component: (account kind, holder id, shipment).
 Component = tuple[str, int, int | None]
+
+
+def _post(*, key: str, kind: str, lines: list[Line], order_id: int | None = None,
+          memo: str = "") -> LedgerTransaction | None:
+    """`ledger.post`, and the public entries of the projects it moves money for, in the same
+    transaction under the same lock (so each project's entries are numbered in the order they
+    commit)."""
+    record = ledger.post(key=key, kind=kind, lines=lines, order_id=order_id, memo=memo)
+    if record is not None:
+        public_ledger.record_posting(record, lines)
+    return record
 
 
 # --- Accounts -----------------------------------------------------------------------------------
@@ -124,7 +137,7 @@ def payment_post(*, order_id: int) -> LedgerTransaction | None:
             pledges.get(sid, []), shipment_id=sid, farm=farm, promoter=promoter,
             farm_net=fen(shipment.subtotal) + fen(shipment.shipping_fee) - share.fee
             - share.commission, promoter_net=share.commission)
-    return ledger.post(key=f"payment:order:{order.pk}", kind=TxnKind.PAYMENT, lines=lines,
+    return _post(key=f"payment:order:{order.pk}", kind=TxnKind.PAYMENT, lines=lines,
                        order_id=order.pk, memo=f"订单 {order.number}")
 
 
@@ -216,7 +229,7 @@ def refund_post(*, order_id: int, amount: Decimal, key: str,
     lines = [Line(clearing(), EntryKind.REFUND, amount_fen, memo=memo),
              Line(refunds_payable(), EntryKind.REFUND, -owed_back),
              *_holder_lines(order_id, amount_fen - owed_back)]
-    return ledger.post(key=key, kind=TxnKind.REFUND, lines=lines, order_id=order_id, memo=memo)
+    return _post(key=key, kind=TxnKind.REFUND, lines=lines, order_id=order_id, memo=memo)
 
 
 def refundable_fen(*, order_id: int) -> int:
@@ -240,7 +253,7 @@ def cancellation_post(*, order_id: int) -> LedgerTransaction | None:
     memo = f"订单 {order.number} 付款后取消，全额退款"
     lines = [Line(refunds_payable(), EntryKind.REFUND, amount_fen, memo=memo),
              *_holder_lines(order_id, amount_fen)]
-    return ledger.post(key=key, kind=TxnKind.CANCELLATION, lines=lines, order_id=order_id,
+    return _post(key=key, kind=TxnKind.CANCELLATION, lines=lines, order_id=order_id,
                        memo=memo)
 
 
@@ -256,7 +269,7 @@ def _release(*, key: str, kind: str, account_kind: str, holder_id: int, shipment
     if amount <= 0:
         return None
     available = holder_account(account_kind, holder_id, Bucket.AVAILABLE, pending.name)
-    return ledger.post(key=key, kind=kind, order_id=order_id, memo=memo, lines=[
+    return _post(key=key, kind=kind, order_id=order_id, memo=memo, lines=[
         Line(pending, EntryKind.RELEASE, -amount, shipment_id),
         Line(available, EntryKind.RELEASE, amount, shipment_id),
     ])
@@ -343,7 +356,7 @@ def payout_create(*, account_id: int, amount: Decimal, staff: User | None,
             )
         payout = Payout.objects.create(account=account, amount_fen=amount_fen, method=method,
                                        created_by=staff)
-        ledger.post(key=f"payout_created:{payout.pk}", kind=TxnKind.PAYOUT_CREATED,
+        _post(key=f"payout_created:{payout.pk}", kind=TxnKind.PAYOUT_CREATED,
                     memo=f"提现 {payout.pk}", lines=[
                         Line(account, EntryKind.PAYOUT, -amount_fen),
                         Line(in_transit(), EntryKind.PAYOUT, amount_fen),
@@ -366,7 +379,7 @@ def payout_mark_paid(*, payout_id: int, reference: str) -> Payout:
     with transaction.atomic():
         payout = _payout_move(payout_id, Payout.Status.PAID, reference=reference[:128],
                               paid_at=timezone.now())
-        ledger.post(key=f"payout_paid:{payout.pk}", kind=TxnKind.PAYOUT_PAID,
+        _post(key=f"payout_paid:{payout.pk}", kind=TxnKind.PAYOUT_PAID,
                     memo=f"提现 {payout.pk} 已打款 {reference}"[:255], lines=[
                         Line(in_transit(), EntryKind.PAYOUT, -payout.amount_fen),
                         Line(clearing(), EntryKind.PAYOUT, payout.amount_fen),
@@ -380,7 +393,7 @@ def payout_mark_failed(*, payout_id: int, reason: str = "") -> Payout:
         payout = _payout_move(payout_id, Payout.Status.FAILED,
                               failure_reason=(reason or "").strip()[:255],
                               failed_at=timezone.now())
-        ledger.post(key=f"payout_failed:{payout.pk}", kind=TxnKind.PAYOUT_FAILED,
+        _post(key=f"payout_failed:{payout.pk}", kind=TxnKind.PAYOUT_FAILED,
                     memo=f"提现 {payout.pk} 打款失败，退回可提现余额", lines=[
                         Line(in_transit(), EntryKind.PAYOUT, -payout.amount_fen),
                         Line(payout.account, EntryKind.PAYOUT, payout.amount_fen),

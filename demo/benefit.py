@@ -17,12 +17,12 @@ from benefit import services as benefit
 from benefit.models import Charity, Project
 from books import services as books
 from books.amounts import yuan
+from checkout.services import order_cancel, order_pay, order_place
 from demo import clock
 from demo.accounts import DemoAccount, demo_user, ensure_account
 from marketplace.errors import DomainError
 from orders.models import Order
-from orders.services import order_cancel, order_place, shipment_confirm, shipment_ship
-from payments.services import payment_start as order_pay
+from orders.services import shipment_confirm, shipment_ship
 from payments.services import refund_request
 from producers.models import Listing, Region
 from promotion import services as promotion

@@ -13,12 +13,12 @@ from django.utils import timezone
 from accounts.models import User
 from books import services as books
 from books.models import Account, Payout
+from checkout.services import order_pay, order_place
 from demo import clock
 from demo.accounts import DemoAccount
 from marketplace.errors import DomainError
 from orders.models import Order
-from orders.services import order_place, shipment_confirm, shipment_ship
-from payments.services import payment_start as order_pay
+from orders.services import shipment_confirm, shipment_ship
 from producers.models import Listing, Region
 
 FARMER = "farmer_taikang"  # made by demo.producers

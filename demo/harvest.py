@@ -9,13 +9,12 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from checkout.services import harvest_record, order_pay, order_place
 from demo import clock
 from demo.accounts import DemoAccount, demo_user, ensure_account
 from demo.producers import _taikang_village
-from orders.harvest import harvest_record
 from orders.models import Harvest, Order
-from orders.services import order_place, shipment_ship
-from payments.services import payment_start as order_pay
+from orders.services import shipment_ship
 from producers import services
 from producers.models import Batch, Listing, Member, Producer
 from producers.tracecodes import trace_url

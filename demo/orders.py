@@ -2,16 +2,11 @@
 every state, placed on the demo farms' listings through the same services the API uses."""
 
 from accounts.models import User
+from checkout.services import order_cancel, order_pay, order_place
 from demo.accounts import DemoAccount, demo_user, ensure_account
 from marketplace.errors import DomainError
 from orders.models import Order
-from orders.services import (
-    order_cancel,
-    order_place,
-    shipment_confirm,
-    shipment_ship,
-)
-from payments.services import payment_start as order_pay
+from orders.services import shipment_confirm, shipment_ship
 from producers.models import Listing, Region
 
 BUYER = ("buyer_demo", "shanhuo-buyer-2026")

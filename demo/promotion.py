@@ -14,17 +14,12 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
+from checkout.services import commissions_settle, order_cancel, order_pay, order_place
 from demo import clock
 from demo.accounts import DemoAccount, demo_user, ensure_account
 from marketplace.errors import DomainError
 from orders.models import Order
-from orders.services import (
-    order_cancel,
-    order_place,
-    shipment_confirm,
-    shipment_ship,
-)
-from payments.services import payment_start as order_pay
+from orders.services import shipment_confirm, shipment_ship
 from producers.models import Batch, Listing, Region
 from promotion import attribution, services
 from promotion.models import ClickDaily, Commission, Link, Promoter, Video
@@ -88,7 +83,7 @@ def _commissions(link: Link, stdout) -> None:
                     shipment_ship(shipment_id=shipment.pk, user=farmer, carrier="顺丰速运",
                                   tracking_number=f"SF{settled.pk:013d}")
                     shipment_confirm(shipment_id=shipment.pk, user=buyer)
-            services.commissions_settle()
+            commissions_settle()
             cancelled = place()
             order_cancel(order_id=cancelled.pk, user=buyer)
     except DomainError as exc:

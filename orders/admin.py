@@ -1,24 +1,22 @@
-"""The back office for orders. Statuses change only through the services (the admin action
-cancels through `order_cancel_by_staff`), so every change still writes its OrderEvent."""
+"""The back office for orders. Statuses change only through the services, so every change
+still writes its OrderEvent. The order's own page, with the staff's cancel, is checkout's
+(checkout/admin.py): cancelling reaches the apps above this one."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from marketplace.admin import ReadOnlyAdmin
-from marketplace.errors import DomainError
 from orders.models import (
     Harvest,
     HarvestOrder,
     LineLot,
-    Order,
     OrderEvent,
     OrderLine,
     Payment,
     PaymentWebhookEvent,
     Shipment,
 )
-from orders.services import order_cancel_by_staff
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -78,8 +76,9 @@ class RecordAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(Order)
 class OrderAdmin(RecordAdmin):
+    """Registered by checkout, which adds the staff's cancel."""
+
     list_display = ["number", "buyer", "status", "total", "currency", "created_at", "paid_at"]
     list_filter = ["status", ("shipments__producer", admin.RelatedOnlyFieldListFilter),
                    "created_at"]
@@ -92,22 +91,6 @@ class OrderAdmin(RecordAdmin):
         "recipient", "phone", "region", "detail", "promo_code", "note", "expires_at", "paid_at",
         "cancelled_at", "cancel_reason", "created_at", "updated_at",
     ]
-    actions = ["cancel_orders"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        # the producer filter joins shipments; one row per order all the same
-        return super().get_queryset(request).distinct()
-
-    @admin.action(description="Cancel selected orders (stock back, refund if paid)")
-    def cancel_orders(self, request: HttpRequest, queryset: QuerySet) -> None:
-        done = 0
-        for order in queryset:
-            try:
-                order_cancel_by_staff(order=order, staff=request.user)
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, f"{order.number}: {exc.message}", messages.WARNING)
-        self.message_user(request, f"{done} order(s) cancelled.")
 
 
 @admin.register(Shipment)

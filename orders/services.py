@@ -13,6 +13,7 @@ Two rules hold throughout:
 import contextlib
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -24,7 +25,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from books import services as books_services
 from marketplace.errors import (
     Conflict,
     InsufficientStock,
@@ -44,7 +44,6 @@ from orders.models import (
     OrderLine,
     Shipment,
 )
-from orders.signals import order_cancelled, order_placed
 from orders.stock import (
     listings_lock,
     sales_count,
@@ -216,11 +215,12 @@ def _refuse_past_unpaid_limits(orders: int, held: int, units: int) -> None:
                      "max_unpaid_units": settings.ORDER_MAX_UNPAID_UNITS})
 
 
-def _take_stock(quantities: dict[int, int], listings: dict[int, Listing], now) -> None:
+def _take_stock(quantities: dict[int, int], listings: dict[int, Listing], now,
+                expire: Callable[[int], object]) -> None:
     """stock_take; when it falls short, unpaid orders past their payment window that hold the
-    short listings are expired first (their stock back), the rows are read again and it is
-    tried once more. Expiry does not wait for the periodic task: stock an unpaid order can no
-    longer pay for is never what turns a paying buyer away."""
+    short listings are expired first (`expire(order_id)`: their stock back), the rows are read
+    again and it is tried once more. Expiry does not wait for the periodic task: stock an unpaid
+    order can no longer pay for is never what turns a paying buyer away."""
     try:
         stock_take(quantities, listings)
         return
@@ -231,7 +231,7 @@ def _take_stock(quantities: dict[int, int], listings: dict[int, Listing], now) -
             raise
     for order_id in overdue:
         with contextlib.suppress(InvalidState):  # paid or cancelled meanwhile
-            order_expire(order_id=order_id)
+            expire(order_id)
     stock_take(quantities, listings_lock(list(quantities)))
 
 
@@ -292,25 +292,23 @@ def _write_shipments(order: Order, parts: list[_FarmPart]) -> tuple[list[Shipmen
 
 
 def order_place(
-    *, buyer: User, lines: list[dict], shipping_address: dict, promo_code: str = "",
-    promo_visit: str = "",
-    note: str = "",
+    *, buyer: User, lines: list[dict], shipping_address: dict, expire: Callable[[int], object],
+    promo_code: str = "", note: str = "",
 ) -> Order:
     """Take the stock and create the order, one shipment per farm. Short -> 409 with what is
-    available and nothing taken. `order_placed` is sent before commit: a receiver that raises
-    (an unknown promo code) rolls the whole order back.
+    available and nothing taken, after `expire(order_id)` has cancelled the overdue unpaid
+    orders holding the short listings (checkout's expiry: cancelling reaches apps above this
+    one). The order's commission and pledges are checkout's to write, in the same transaction.
 
     It joins the caller's transaction without a savepoint: an error rolls back the caller's
-    transaction with it (call it outside one, as the API does, or let the error end yours).
+    transaction with it (call it outside one, as checkout does, or let the error end yours).
 
-    Order placement runs seven statements (eight with the request's sign-in) whatever the
-    number of lines and farms: the buyer's row locked with the shipping region read; the
-    listings' rows locked in id order with what the order needs of them and the buyer's unpaid
-    orders counted; one UPDATE taking every line's stock; the order's INSERT; one INSERT for
-    its shipments, one for its lines; its event. The `order_placed` receivers add none for an
-    order without a promo code or a pledge. The order returned carries the rows written
-    (`placed_shipments`, `placed_lines`), for the answer to be made from them
-    (`selectors.order_as_placed`)."""
+    It runs seven statements (eight with the request's sign-in) whatever the number of lines
+    and farms: the buyer's row locked with the shipping region read; the listings' rows locked
+    in id order with what the order needs of them and the buyer's unpaid orders counted; one
+    UPDATE taking every line's stock; the order's INSERT; one INSERT for its shipments, one for
+    its lines; its event. The order returned carries the rows written (`placed_shipments`,
+    `placed_lines`), for the answer to be made from them (`selectors.order_as_placed`)."""
     merged = _merge_lines(lines)
     address, errors = _blank_address_fields(shipping_address)
     units = sum(line.quantity for line in merged)
@@ -329,7 +327,7 @@ def order_place(
         parts = _price_by_farm(merged, listings)
         subtotal = sum((part.subtotal for part in parts), Decimal("0.00"))
         fee = sum((part.shipping_fee for part in parts), Decimal("0.00"))
-        _take_stock(quantities, listings, now)
+        _take_stock(quantities, listings, now, expire)
         if subtotal + fee >= MAX_AMOUNT:
             # more than the money columns hold: refused, and the stock taken goes back
             raise ValidationFailed({"lines": "This order is too large; split it up."})
@@ -342,8 +340,6 @@ def order_place(
         )
         order.placed_shipments, order.placed_lines = _write_shipments(order, parts)
         _event(order.pk, Order.Status.PENDING_PAYMENT, actor=buyer, note="placed")
-        order_placed.send(sender=Order, order=order, lines=order.placed_lines,
-                          promo_visit=promo_visit)
     return order
 
 
@@ -370,14 +366,14 @@ def order_of_buyer(*, order_id: int, user: User, lock: bool = False) -> Order:
 
 def order_mark_paid(order_id: int, *, actor: User | None, now, note: str,
                     conditions: dict | None = None) -> bool:
-    """pending_payment -> paid (the payments app calls it when a provider took the money, in
-    its transaction); each farm gets its packing list once this commits. False: the order was
-    no longer waiting for its payment."""
+    """pending_payment -> paid, its sales counted (the payments app calls it when a provider
+    took the money, in its transaction, and then posts the payment to the books); each farm
+    gets its packing list once this commits. False: the order was no longer waiting for its
+    payment."""
     if not _move_order(order_id, expected=Order.Status.PENDING_PAYMENT, to=Order.Status.PAID,
                        actor=actor, note=note, conditions=conditions, paid_at=now):
         return False
     sales_count(order_id=order_id)
-    books_services.payment_post(order_id=order_id)
     enqueue(notify_order_paid_task, order_id)
     return True
 
@@ -415,59 +411,37 @@ def _cancel_shipments(order: Order, *, actor: User | None, reason: str) -> None:
     ])
 
 
-def _cancel(order: Order, *, actor: User | None, reason: str, expected: list[str],
-            **conditions) -> Order:
-    """Cancel `order` if it is still in one of `expected` (and matches `conditions`): stock
-    back once, refunds, shipments cancelled, `order_cancelled` sent."""
-    with transaction.atomic():
-        previous = _move_to_cancelled(order, actor=actor, reason=reason, expected=expected,
-                                      conditions=conditions)
-        # the order's row is ours now: what follows happens once per order
-        _cancel_shipments(order, actor=actor, reason=reason)
-        stock_give_back(order_id=order.pk)
-        if previous == Order.Status.PAID:
-            sales_take_back(order_id=order.pk)
-        if previous == Order.Status.PAID:
-            # what the holders had of the payment is owed back to the buyer until the
-            # provider's refunds (asked for by the payments app on the signal) are posted
-            books_services.cancellation_post(order_id=order.pk)
-        order.refresh_from_db()
-        order_cancelled.send(sender=Order, order=order)
-        if previous == Order.Status.PAID:
-            enqueue(notify_order_cancelled_task, order.pk)
-    return order
+def order_cancel_move(order: Order, *, actor: User | None, reason: str, expected: list[str],
+                      **conditions) -> str:
+    """The orders' part of cancelling `order` if it is still in one of `expected` (and matches
+    `conditions`), in the caller's transaction: the order's row moved (taken for the rest of
+    the transaction: what follows happens once per order), its parcels cancelled, its stock
+    given back and, if it was paid, its sales taken back. Returns the status it had; none of
+    `expected` -> InvalidState. The rest of a cancel (commissions, the books, refunds) is
+    checkout's."""
+    previous = _move_to_cancelled(order, actor=actor, reason=reason, expected=expected,
+                                  conditions=conditions)
+    _cancel_shipments(order, actor=actor, reason=reason)
+    stock_give_back(order_id=order.pk)
+    if previous == Order.Status.PAID:
+        sales_take_back(order_id=order.pk)
+    return previous
 
 
-def order_cancel(*, order_id: int, user: User) -> Order:
-    """The buyer cancels before anything has shipped."""
+def order_cancel_check(*, order_id: int, user: User) -> Order:
+    """The buyer's order, if the buyer may cancel it now: before anything has shipped, and not a
+    pre-sale order already committed to its harvest."""
     order = order_of_buyer(order_id=order_id, user=user)
     if order.status not in (Order.Status.PENDING_PAYMENT, Order.Status.PAID):
         raise InvalidState(f"The order is {order.status}; it can no longer be cancelled.")
     if order.status == Order.Status.PAID:
         presale.refuse_committed_cancel(order_id=order.pk)
-    return _cancel(order, actor=user, reason=Order.CancelReason.BUYER,
-                   expected=[Order.Status.PENDING_PAYMENT, Order.Status.PAID])
+    return order
 
 
-def order_cancel_for_harvest(*, order: Order, actor: User) -> Order:
-    """A paid pre-sale order the harvest left with nothing (orders.harvest): cancelled as any
-    other, its stock back and what is left of its payment refunded."""
-    return _cancel(order, actor=actor, reason=Order.CancelReason.HARVEST,
-                   expected=[Order.Status.PAID])
-
-
-def order_cancel_by_staff(*, order: Order, staff: User) -> Order:
-    return _cancel(order, actor=staff, reason=Order.CancelReason.STAFF,
-                   expected=[Order.Status.PENDING_PAYMENT, Order.Status.PAID])
-
-
-def order_expire(*, order_id: int) -> Order:
-    """Cancel an unpaid order whose payment window has passed (the periodic task)."""
-    order = Order.objects.filter(pk=order_id).first()
-    if order is None:
-        raise NotFound("No such order.", code="order_not_found")
-    return _cancel(order, actor=None, reason=Order.CancelReason.EXPIRED,
-                   expected=[Order.Status.PENDING_PAYMENT], expires_at__lte=timezone.now())
+def order_cancelled_tell_farms(*, order_id: int) -> None:
+    """The farms already asked to ship a paid order are told not to, once this commits."""
+    enqueue(notify_order_cancelled_task, order_id)
 
 
 # --- Fulfilment ---------------------------------------------------------------------------------

@@ -5,40 +5,15 @@ tasks at the top)."""
 import logging
 
 from celery import shared_task
-from django.utils import timezone
 
-from marketplace.errors import InvalidState
 from marketplace.retry import retry_on
-from orders import notifications, selectors
+from orders import notifications
 
 logger = logging.getLogger(__name__)
 
 # A mail server that refused or could not be reached: tried again a minute later, then longer.
 MAIL_RETRIES = {"autoretry_for": retry_on(notifications.SendFailed), "max_retries": 5,
                 "retry_backoff": 60, "retry_backoff_max": 600}
-
-
-@shared_task(name="orders.tasks.expire_unpaid_orders", max_retries=3)
-def expire_unpaid_orders() -> int:
-    """Cancel unpaid orders past ORDER_PAYMENT_TIMEOUT and give their stock back (beat, every
-    minute). Each order goes through the same conditional UPDATE as a cancel, so an order paid
-    meanwhile is left alone and running twice cancels nothing twice."""
-    from orders.services import order_expire
-
-    expired = 0
-    for order_id in selectors.order_ids_to_expire(now=timezone.now()):
-        try:
-            order_expire(order_id=order_id)
-        except InvalidState:
-            continue  # paid or cancelled since the ids were read
-        except Exception:
-            # one order that cannot be cancelled must not hold back the others' stock forever
-            logger.exception("Could not expire order %s", order_id)
-            continue
-        expired += 1
-    if expired:
-        logger.info("Expired %d unpaid orders", expired)
-    return expired
 
 
 @shared_task(name="orders.tasks.notify_order_paid", **MAIL_RETRIES)

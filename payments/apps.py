@@ -6,7 +6,4 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments, refunds and providers"
 
     def ready(self) -> None:
-        from orders.signals import order_cancelled
-        from payments import checks, receivers  # noqa: F401  (checks register themselves)
-
-        order_cancelled.connect(receivers.on_order_cancelled, dispatch_uid="payments.refunds")
+        from payments import checks  # noqa: F401  (checks register themselves)

@@ -13,7 +13,6 @@ Rules that hold throughout:
   wrong) is recorded and refunded in full; it never enters the books.
 """
 
-import contextlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from marketplace.errors import (
 )
 from marketplace.money import money
 from orders.models import Order, OrderEvent, Payment, PaymentWebhookEvent
-from orders.services import order_expire, order_mark_paid, order_of_buyer
+from orders.services import order_mark_paid, order_of_buyer
 from outbox import enqueue
 from payments import registry
 from payments.models import Refund
@@ -67,6 +66,18 @@ WAIT_AND_RETRY = {"NOT_ENOUGH", "ACQ.SELLER_BALANCE_NOT_ENOUGH"}
 
 def notify_url(provider_name: str) -> str:
     return f"{settings.PAYMENT_NOTIFY_BASE_URL}/api/v1/payments/webhooks/{provider_name}"
+
+
+def _order_paid(order_id: int, *, actor: User | None, now, note: str,
+                conditions: dict | None = None) -> bool:
+    """The order is paid, in the transaction that records its payment as succeeded (the
+    payment's row already taken): the order's row moves (orders), then the books post the
+    payment (the ledger's lock last). False, and nothing written, if the order was no longer
+    waiting for its payment."""
+    if not order_mark_paid(order_id, actor=actor, now=now, note=note, conditions=conditions):
+        return False
+    books_services.payment_post(order_id=order_id)
+    return True
 
 
 def _note(order_id: int, note: str) -> None:
@@ -155,9 +166,9 @@ def _settle_at_once(order: Order, provider, user: User) -> Payment:
         currency=order.currency, provider_ref=f"sbx_{secrets.token_hex(12)}",
         status=Payment.Status.SUCCEEDED, succeeded_at=now, booked=True,
     )
-    if not order_mark_paid(order.pk, actor=user, now=now,
-                           note=f"paid via {provider.name} {payment.provider_ref}",
-                           conditions={"expires_at__gt": now}):
+    if not _order_paid(order.pk, actor=user, now=now,
+                       note=f"paid via {provider.name} {payment.provider_ref}",
+                       conditions={"expires_at__gt": now}):
         raise InvalidState("The order was cancelled while it was being paid.")
     return payment
 
@@ -195,7 +206,7 @@ def _payment_succeeded(payment: Payment, trade: Trade) -> str:
         order = payment.order
         # Money taken while the order was open is accepted even a little after its window:
         # its stock is held until the order is cancelled, which closes open payments first.
-        if amount == order.total and order_mark_paid(
+        if amount == order.total and _order_paid(
             order.pk, actor=None, now=now,
             note=f"paid via {payment.provider} {payment.provider_ref}",
         ):
@@ -445,9 +456,10 @@ def refund_check(*, refund_id: int) -> str:
 # --- Cancellation and closing -------------------------------------------------------------------
 
 
-def order_cancelled(*, order: Order) -> None:
-    """In the cancelling transaction: every payment that took money is refunded in full (what
-    is left of it), and every open one is closed at its platform once this commits."""
+def order_cancel_refund(*, order: Order) -> None:
+    """The order was cancelled (checkout calls it in the cancelling transaction, after the
+    books): every payment that took money is refunded in full (what is left of it), and every
+    open one is closed at its platform once this commits."""
     for payment in Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED):
         left = payment.amount - _refunded(payment.pk)
         if left > 0:
@@ -505,21 +517,20 @@ def _reconcile_payment(payment: Payment, now) -> None:
         payment_close(payment_id=payment.pk)
 
 
-def _expire_if_nothing_open(order_id: int) -> None:
-    """Give an expired order's stock back once none of its payments can still succeed."""
-    if Payment.objects.filter(order_id=order_id, status=Payment.Status.PENDING).exists():
-        return
-    with contextlib.suppress(InvalidState):  # paid or cancelled meanwhile
-        order_expire(order_id=order_id)
+def payment_open(*, order_id: int) -> bool:
+    """Whether a payment of the order is still open at its platform (it may yet succeed)."""
+    return Payment.objects.filter(order_id=order_id, status=Payment.Status.PENDING).exists()
 
 
-def reconcile(*, now=None) -> dict[str, int]:
-    """The periodic task's work: ask the platforms about payments and refunds no notification
-    settled, close the open payments of orders that stopped waiting (then expire the order),
-    and ask again for refunds a platform has not finished. Each item on its own: a platform
-    that is down leaves its items for the next run."""
+def reconcile(*, now=None) -> tuple[dict[str, int], list[int]]:
+    """Ask the platforms about payments and refunds no notification settled, close the open
+    payments of orders that stopped waiting, and ask again for refunds a platform has not
+    finished. Each item on its own: a platform that is down leaves its items for the next run.
+    Returns what was done, and the orders past their payment window whose payment was just
+    settled (checkout expires those with none left open)."""
     now = now or timezone.now()
     done = {"payments": 0, "refunds": 0, "unreachable": 0}
+    expired: list[int] = []
     for payment in _payments_to_check(now):
         try:
             _reconcile_payment(payment, now)
@@ -529,7 +540,7 @@ def reconcile(*, now=None) -> dict[str, int]:
             continue
         done["payments"] += 1
         if payment.order.expires_at <= now:
-            _expire_if_nothing_open(payment.order_id)
+            expired.append(payment.order_id)
     asked_before = now - timedelta(seconds=60)
     for refund_id in (Refund.objects.filter(status=Refund.Status.PENDING,
                                             created_at__lte=asked_before)
@@ -542,4 +553,4 @@ def reconcile(*, now=None) -> dict[str, int]:
             logger.warning("Could not reconcile refund %s: %s", refund_id, exc)
             continue
         done["refunds"] += 1
-    return done
+    return done, expired

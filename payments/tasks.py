@@ -2,14 +2,10 @@
 conditional UPDATE; the platforms refund once per refund number) and retries with back-off while
 a platform cannot be reached. A task imports its service inside its body."""
 
-import logging
-
 from celery import shared_task
 
 from marketplace.retry import retry_on
 from payments.providers.base import ProviderUnavailable
-
-logger = logging.getLogger(__name__)
 
 # A platform that cannot be reached: 30 s, 1, 2, 4 ... minutes, then every hour (each a random
 # part of it); the reconciliation task takes over after that.
@@ -31,14 +27,3 @@ def payment_close(payment_id: int) -> str:
     from payments.services import payment_close as close
 
     return close(payment_id=payment_id)
-
-
-@shared_task(name="payments.tasks.reconcile", max_retries=0)
-def reconcile() -> dict:
-    """Beat, every minute: what no notification settled is asked for (see the service)."""
-    from payments.services import reconcile as run
-
-    done = run()
-    if any(done.values()):
-        logger.info("Payments reconciled: %s", done)
-    return done

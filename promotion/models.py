@@ -198,7 +198,7 @@ class ClickDaily(models.Model):
 class Commission(models.Model):
     """A promoter's share of one order's lines of the linked listing, at the listing's rate
     when the order was placed. pending -> settled (delivered + RETURN_WINDOW_DAYS), or
-    cancelled with the order. One per (order, link): a retried signal cannot add a second."""
+    cancelled with the order. One per (order, link): crediting an order twice adds no second."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "待结算"

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from benefit.models import Charity, Project
-from books import services as books_services
 from marketplace import visitors
 from marketplace.errors import Conflict, NotFound, PermissionDenied, Throttled, ValidationFailed
 from marketplace.money import money
@@ -454,16 +453,14 @@ def commissions_cancel_for_order(*, order) -> int:
     return commissions_cancel(commissions=Commission.objects.filter(order=order))
 
 
-def commissions_settle(*, now: datetime | None = None) -> int:
-    """Settle pending commissions whose shipment was delivered more than RETURN_WINDOW_DAYS
-    ago; each one's money becomes available to its promoter in the same transaction. One
-    conditional UPDATE per commission: running it twice, or beside a cancellation, is
-    harmless."""
+def commissions_due(*, now: datetime | None = None) -> list[Commission]:
+    """Pending commissions whose shipment was delivered more than RETURN_WINDOW_DAYS ago (and
+    whose order was not cancelled), in id order."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.RETURN_WINDOW_DAYS)
     from orders.models import Order, Shipment
 
-    due = list(
+    return list(
         Commission.objects.filter(
             status=Commission.Status.PENDING,
             shipment__status=Shipment.Status.DELIVERED,
@@ -472,14 +469,11 @@ def commissions_settle(*, now: datetime | None = None) -> int:
         .exclude(order__status=Order.Status.CANCELLED)
         .order_by("pk")
     )
-    settled = 0
-    for commission in due:
-        with transaction.atomic():
-            # `status = pending` on the row itself: PostgreSQL re-checks it after waiting for
-            # a concurrent settle or cancel, which then wins alone.
-            if Commission.objects.filter(pk=commission.pk, status=Commission.Status.PENDING
-                                         ).update(status=Commission.Status.SETTLED,
-                                                  settled_at=now):
-                books_services.commission_settled_post(commission=commission)
-                settled += 1
-    return settled
+
+
+def commission_settle(*, commission: Commission, now: datetime) -> bool:
+    """pending -> settled, by one conditional UPDATE (`status = pending` on the row itself:
+    PostgreSQL re-checks it after waiting for a concurrent settle or cancel, which then wins
+    alone). Returns whether it moved; checkout posts the money in the same transaction."""
+    return bool(Commission.objects.filter(pk=commission.pk, status=Commission.Status.PENDING)
+                .update(status=Commission.Status.SETTLED, settled_at=now))

@@ -27,11 +27,3 @@ def rollup_clicks() -> int:
     from promotion.services import clicks_rollup
 
     return clicks_rollup()
-
-
-@shared_task(name="promotion.tasks.settle_commissions", max_retries=0)
-def settle_commissions() -> int:
-    """Settle commissions past the return window (one conditional UPDATE: idempotent)."""
-    from promotion.services import commissions_settle
-
-    return commissions_settle()

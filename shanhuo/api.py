@@ -6,6 +6,7 @@ from ninja import NinjaAPI, Swagger
 from accounts.api import router as accounts_router
 from benefit.api import router as benefit_router
 from books.api import router as books_router
+from checkout.api import router as checkout_router
 from marketplace import errors
 from marketplace.parsing import MediaTypeParser
 from marketplace.renderers import OrjsonRenderer
@@ -56,6 +57,7 @@ api.add_router("", health_router)
 api.add_router("", accounts_router)
 api.add_router("", producers_router)
 api.add_router("", orders_router)
+api.add_router("", checkout_router)
 api.add_router("", payments_router)
 api.add_router("", promotion_router)
 api.add_router("", reports_router)

@@ -60,11 +60,12 @@ INSTALLED_APPS = [
     "orders",
     "promotion",
     "books",
-    "benefit",  # after promotion: its order_placed receiver reads the commission
+    "benefit",
     "demo",  # `manage.py demo` only: development data, no models
     "reports",
     "outbox",
     "payments",
+    "checkout",
 ]
 
 MIDDLEWARE = [
@@ -184,14 +185,15 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "outbox.tasks.relay", "schedule": 5.0},
     "sweep-stuck-work": {"task": "outbox.tasks.sweep_stuck_work", "schedule": 120.0},
     "purge-done-intents": {"task": "outbox.tasks.purge_done", "schedule": 3600.0},
-    "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 60.0},
-    "reconcile-payments": {"task": "payments.tasks.reconcile", "schedule": 60.0},
+    "expire-unpaid-orders": {"task": "checkout.tasks.expire_unpaid_orders", "schedule": 60.0},
+    "reconcile-payments": {"task": "checkout.tasks.reconcile_payments", "schedule": 60.0},
     "rollup-clicks": {"task": "promotion.tasks.rollup_clicks", "schedule": 60.0},
     "rollup-scans": {"task": "producers.tasks.rollup_scans", "schedule": 60.0},
-    "settle-commissions": {"task": "promotion.tasks.settle_commissions", "schedule": 600.0},
     "purge-expired-reports": {"task": "reports.tasks.purge_expired_reports", "schedule": 3600.0},
     "requeue-reports": {"task": "reports.tasks.requeue_reports", "schedule": 300.0},
-    "release-farm-balances": {"task": "books.tasks.release_farm_balances", "schedule": 600.0},
+    # a delivered parcel's money: the farm's, its pledges' and the promoter's commission
+    "release-delivered-money": {"task": "checkout.tasks.release_delivered_money",
+                                "schedule": 600.0},
     # Mondays 00:05 Asia/Shanghai (CELERY_TIMEZONE); it also catches up on missed weeks.
     "close-weekly-statements": {
         "task": "books.tasks.close_weekly_statements",

@@ -16,7 +16,7 @@ from accounts.auth import token_issue
 from accounts.models import User
 from benefit.codes import check_character
 from benefit.models import Charity, Project
-from orders import services as order_services
+from checkout import services as checkout_services
 from orders.models import Order
 from producers import services as producer_services
 from producers.categories import categories_load
@@ -212,7 +212,7 @@ def make_order(*, buyer: User | None = None, lines: list[tuple[Listing, int]] | 
     listing unless given; unpaid. With `promo_code`, after a click of that link unless
     `clicked=False`."""
     lines = lines or [(make_listing(), 1)]
-    return order_services.order_place(
+    return checkout_services.order_place(
         buyer=buyer or make_user(),
         lines=[{"listing_id": listing.pk, "quantity": quantity} for listing, quantity in lines],
         shipping_address=make_address(), promo_code=promo_code, note=note,

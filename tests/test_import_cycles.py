@@ -57,9 +57,9 @@ def test_the_walk_sees_the_imports_that_make_the_rules():
     """The edges the rules rely on are seen, so an empty answer above means something."""
     graph = _project_graph(deferred=True)
 
-    assert "orders.tasks" in graph["orders.services"]  # services import tasks at the top
-    assert "orders.services" in graph["orders.tasks"]  # ... tasks their service in the body
-    assert "orders.services" not in _project_graph()["orders.tasks"]
+    assert "promotion.tasks" in graph["promotion.services"]  # services import tasks at the top
+    assert "promotion.services" in graph["promotion.tasks"]  # ... tasks their service in the body
+    assert "promotion.services" not in _project_graph()["promotion.tasks"]
     assert "marketplace.errors" in graph["marketplace.middleware"]
     assert graph["marketplace.errors"] == set()  # the envelope imports nothing of ours
     assert "shanhuo.api" not in graph["producers.api"]

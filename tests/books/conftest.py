@@ -13,11 +13,11 @@ from django.utils import timezone
 from books import selectors as book_selectors
 from books import services as books
 from books.models import Account
+from checkout import services as checkout
 from orders import services as orders
 from orders.models import Order, Shipment
 from payments import services as payments
 from producers.models import Listing, Producer
-from promotion import services as promotion
 from tests.factories import (
     client_for,
     make_address,
@@ -79,7 +79,7 @@ class Market:
         """quantities: farm index -> units of its listing."""
         lines = [{"listing_id": self.listings[i].pk, "quantity": q}
                  for i, q in quantities.items()]
-        return orders.order_place(buyer=self.buyer, lines=lines, shipping_address=self.address,
+        return checkout.order_place(buyer=self.buyer, lines=lines, shipping_address=self.address,
                                   promo_code=self.link.code if promo else "",
                                   promo_visit=promo_visit(self.link.code) if promo else "")
 
@@ -92,7 +92,7 @@ class Market:
         return order
 
     def cancel(self, order: Order) -> None:
-        orders.order_cancel(order_id=order.pk, user=self.buyer)
+        checkout.order_cancel(order_id=order.pk, user=self.buyer)
 
     def ship(self, shipment: Shipment) -> None:
         orders.shipment_ship(shipment_id=shipment.pk, user=shipment.producer.user,
@@ -114,8 +114,7 @@ class Market:
     def settle(self, *, days: int = 8) -> None:
         """What the periodic tasks do once the return window has passed."""
         later = timezone.now() + timedelta(days=days)
-        promotion.commissions_settle(now=later)
-        books.release_due(now=later)
+        checkout.delivered_money_release(now=later)
 
     def farm_account(self, farm: Producer) -> Account:
         return Account.objects.get(kind="farm", holder_id=farm.pk, bucket="available")

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 import time_machine
 
+from checkout import services as checkout
+from checkout.tasks import expire_unpaid_orders
 from orders.models import Order, OrderEvent, Payment, Shipment
-from orders.signals import order_cancelled
-from orders.tasks import expire_unpaid_orders
 from producers.models import Listing
 from tests.factories import client_for, make_user
 
@@ -83,21 +83,11 @@ def test_only_the_buyer_cancels(order, two_farms):
     assert order.status == "pending_payment"
 
 
-def test_order_cancelled_is_sent(buyer_api, order):
-    seen = []
-
-    def receiver(sender, order, **kwargs):
-        seen.append((order.pk, order.status))
-
-    order_cancelled.connect(receiver)
-    try:
-        buyer_api.post(f"/orders/{order.pk}/cancel")
-    finally:
-        order_cancelled.disconnect(receiver)
-    assert seen == [(order.pk, "cancelled")]
-
-
-def test_a_cancel_refused_by_a_receiver_refunds_nothing(buyer_api, order, two_farms):
+def test_a_cancel_failing_at_its_last_step_refunds_nothing(buyer_api, order, two_farms,
+                                                          monkeypatch):
+    """Cancelling is one transaction: when its last step (telling the farms) fails, the
+    refund asked for before it, the stock given back and the books' posting are undone too."""
+    from books.models import LedgerTransaction
     from marketplace.errors import Conflict
     from outbox.models import Intent
     from payments.models import Refund
@@ -105,18 +95,18 @@ def test_a_cancel_refused_by_a_receiver_refunds_nothing(buyer_api, order, two_fa
     buyer_api.post(f"/orders/{order.pk}/pay", {"method": "sandbox"})
     intents = Intent.objects.count()
 
-    def refuse(sender, order, **kwargs):
-        raise Conflict("Commissions are being settled; try again.")
+    def refuse(*, order_id):
+        assert Refund.objects.filter(order_id=order_id).exists()  # the step before it ran
+        raise Conflict("The farms cannot be told; try again.")
 
-    order_cancelled.connect(refuse)
-    try:
-        response = buyer_api.post(f"/orders/{order.pk}/cancel")
-    finally:
-        order_cancelled.disconnect(refuse)
+    monkeypatch.setattr(checkout.orders_services, "order_cancelled_tell_farms", refuse)
+    response = buyer_api.post(f"/orders/{order.pk}/cancel")
+
     assert response.status_code == 409
     # nothing happened: no refund asked for (a platform is asked only after the commit, through
     # the outbox) while the order stays paid
     assert not Refund.objects.exists() and Intent.objects.count() == intents
+    assert not LedgerTransaction.objects.filter(kind="cancellation").exists()
     order.refresh_from_db()
     assert order.status == "paid" and stock(two_farms) == (45, 18)
     assert Payment.objects.get(order=order).status == "succeeded"
@@ -151,23 +141,23 @@ def test_the_expiry_task_is_idempotent(order, two_farms):
 
 
 def test_one_order_that_cannot_expire_does_not_hold_back_the_others(
-    buyer_api, place, two_farms
+    buyer_api, place, two_farms, monkeypatch
 ):
     first, second = (
         Order.objects.get(pk=place(buyer_api, (two_farms["apples"], n)).json()["id"])
         for n in (1, 2)
     )
 
-    def refuse_first(sender, order, **kwargs):
-        if order.pk == first.pk:
-            raise RuntimeError("a receiver's bug")
+    refund = checkout.payments_services.order_cancel_refund
 
-    order_cancelled.connect(refuse_first)
-    try:
-        with time_machine.travel(second.expires_at + timedelta(seconds=1), tick=False):
-            assert expire_unpaid_orders() == 1
-    finally:
-        order_cancelled.disconnect(refuse_first)
+    def refuse_first(*, order):
+        if order.pk == first.pk:
+            raise RuntimeError("a bug in one step of the cancel")
+        return refund(order=order)
+
+    monkeypatch.setattr(checkout.payments_services, "order_cancel_refund", refuse_first)
+    with time_machine.travel(second.expires_at + timedelta(seconds=1), tick=False):
+        assert expire_unpaid_orders() == 1
     statuses = dict(Order.objects.values_list("pk", "status"))
     assert statuses == {first.pk: "pending_payment", second.pk: "cancelled"}
     assert stock(two_farms)[0] == 49
@@ -177,5 +167,5 @@ def test_the_task_is_registered_under_the_beat_name_every_minute(settings):
     from shanhuo.celery import app
 
     entry = settings.CELERY_BEAT_SCHEDULE["expire-unpaid-orders"]
-    assert entry["task"] == "orders.tasks.expire_unpaid_orders" and entry["task"] in app.tasks
+    assert entry["task"] == "checkout.tasks.expire_unpaid_orders" and entry["task"] in app.tasks
     assert entry["schedule"] == 60

@@ -1,12 +1,12 @@
-"""Placing an order: validation, stock, the split across farms, shipping fees, the signal."""
+"""Placing an order: validation, stock, the split across farms, shipping fees, one transaction."""
 
 from decimal import Decimal
 
 import pytest
 
+from checkout import services as checkout
 from marketplace.errors import ValidationFailed
 from orders.models import Order, OrderEvent, OrderLine, Shipment
-from orders.signals import order_placed
 from producers.models import Listing
 from tests.factories import make_listing, make_producer
 
@@ -236,32 +236,40 @@ def test_anonymous_cannot_order(api, place, two_farms):
     assert response.json()["error"]["code"] == "not_authenticated"
 
 
-def test_order_placed_is_sent_inside_the_transaction_with_lines_and_shipments(
-    buyer_api, place, two_farms
+def test_the_commission_and_the_pledges_are_written_in_the_order_s_transaction(
+    buyer_api, place, two_farms, monkeypatch
 ):
+    """Placing calls orders, then promotion, then benefit, in one transaction: each later step
+    sees the order with its lines and shipments, and the pledges see the commission."""
     seen = []
+    commission_for_order = checkout.promotion_services.commission_for_order
+    pledges_snapshot = checkout.benefit_services.pledges_snapshot
 
-    def receiver(sender, order, **kwargs):
-        seen.append((order.number, order.lines.count(), order.shipments.count()))
+    def commission(*, order, promo_visit):
+        seen.append(("commission", order.number, order.lines.count(), order.shipments.count()))
+        return commission_for_order(order=order, promo_visit=promo_visit)
 
-    order_placed.connect(receiver)
-    try:
-        order = place(buyer_api, (two_farms["apples"], 1), (two_farms["tea"], 1)).json()
-    finally:
-        order_placed.disconnect(receiver)
-    assert seen == [(order["number"], 2, 2)]
+    def pledges(*, order, lines):
+        seen.append(("pledges", order.number, len(lines)))
+        return pledges_snapshot(order=order, lines=lines)
+
+    monkeypatch.setattr(checkout.promotion_services, "commission_for_order", commission)
+    monkeypatch.setattr(checkout.benefit_services, "pledges_snapshot", pledges)
+    order = place(buyer_api, (two_farms["apples"], 1), (two_farms["tea"], 1)).json()
+    assert seen == [("commission", order["number"], 2, 2), ("pledges", order["number"], 2)]
 
 
-def test_a_receiver_refusing_the_promo_code_rolls_the_order_back(buyer_api, place, two_farms):
-    def refuse(sender, order, **kwargs):
+def test_a_step_refusing_the_promo_code_rolls_the_order_back(buyer_api, place, two_farms,
+                                                              monkeypatch):
+    pledges_snapshot = checkout.benefit_services.pledges_snapshot
+
+    def refuse(*, order, lines):
         if order.promo_code == "NOPE":
             raise ValidationFailed({"promo_code": "Unknown promo code."})
+        return pledges_snapshot(order=order, lines=lines)
 
-    order_placed.connect(refuse)
-    try:
-        response = place(buyer_api, (two_farms["apples"], 5), promo_code="NOPE")
-    finally:
-        order_placed.disconnect(refuse)
+    monkeypatch.setattr(checkout.benefit_services, "pledges_snapshot", refuse)
+    response = place(buyer_api, (two_farms["apples"], 5), promo_code="NOPE")
     assert "promo_code" in fields(response)
     assert not Order.objects.exists() and not Shipment.objects.exists()
     assert Listing.objects.get(pk=two_farms["apples"].pk).stock == 50

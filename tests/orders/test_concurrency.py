@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 import time_machine
 
+from checkout.services import order_place
+from checkout.tasks import expire_unpaid_orders
 from orders.models import Order, OrderEvent, Payment, PaymentWebhookEvent, Shipment
-from orders.services import order_place
-from orders.tasks import expire_unpaid_orders
 from producers.models import Listing
 from tests.concurrency import run_concurrently
 from tests.factories import client_for, make_listing, make_user

@@ -12,8 +12,8 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from checkout.services import order_place
 from orders.models import Order, OrderLine, Shipment
-from orders.services import order_place
 from payments.models import Refund
 from payments.services import payment_start as order_pay
 from producers.models import Listing

@@ -85,7 +85,7 @@ def test_an_unpaid_order_cancelled_never_counted_as_sales(buyer_api, place, two_
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_one_accounts_orders_placed_at_once_stop_at_the_limit(settings):
-    from orders import services
+    from checkout import services
 
     settings.ORDER_MAX_UNPAID = 3
     settings.ORDER_MAX_UNPAID_UNITS = 1000

@@ -3,8 +3,9 @@ trace codes, the trace page what left the lot; a lot never gives out more than i
 
 import pytest
 
+from checkout.services import order_place
 from orders.models import LineLot, Order, Shipment
-from orders.services import order_place, shipment_ship
+from orders.services import shipment_ship
 from payments.services import payment_start as order_pay
 from producers.models import Batch
 from tests.concurrency import run_concurrently

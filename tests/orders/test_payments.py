@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from checkout.tasks import expire_unpaid_orders
 from orders.models import Order, OrderEvent, Payment, PaymentWebhookEvent
-from orders.tasks import expire_unpaid_orders
 from payments.providers.sandbox import sign
 from producers.models import Listing
 from tests.factories import client_for, make_user

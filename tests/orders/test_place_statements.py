@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from benefit.models import LinePledge
+from checkout import services as checkout
 from orders import services
 from orders.models import Order
 from producers.models import Listing
@@ -135,12 +136,12 @@ def test_the_answer_is_the_order_as_read_back(buyer_api, place, two_farms, regio
 
 def test_a_taken_order_number_is_drawn_again_without_a_savepoint(buyer, two_farms, regions,
                                                                   monkeypatch):
-    taken = services.order_place(buyer=buyer, shipping_address=make_address(),
+    taken = checkout.order_place(buyer=buyer, shipping_address=make_address(),
                                  lines=[{"listing_id": two_farms["apples"].pk, "quantity": 1}])
     numbers = iter([taken.number, taken.number, "SH20261201FRESH2"])
     monkeypatch.setattr(services, "_new_number", lambda: next(numbers))
     with CaptureQueriesContext(connection) as captured:
-        order = services.order_place(buyer=buyer, shipping_address=make_address(),
+        order = checkout.order_place(buyer=buyer, shipping_address=make_address(),
                                      lines=[{"listing_id": two_farms["tea"].pk, "quantity": 1}])
     assert order.number == "SH20261201FRESH2"
     assert Order.objects.get(pk=order.pk).number == order.number
@@ -151,11 +152,11 @@ def test_a_taken_order_number_is_drawn_again_without_a_savepoint(buyer, two_farm
 
 def test_every_number_taken_is_an_error_and_nothing_is_kept(buyer, two_farms, regions,
                                                             monkeypatch):
-    taken = services.order_place(buyer=buyer, shipping_address=make_address(),
+    taken = checkout.order_place(buyer=buyer, shipping_address=make_address(),
                                  lines=[{"listing_id": two_farms["apples"].pk, "quantity": 1}])
     monkeypatch.setattr(services, "_new_number", lambda: taken.number)
     with pytest.raises(IntegrityError):
-        services.order_place(buyer=buyer, shipping_address=make_address(),
+        checkout.order_place(buyer=buyer, shipping_address=make_address(),
                              lines=[{"listing_id": two_farms["tea"].pk, "quantity": 1}])
     assert Order.objects.count() == 1
     assert Listing.objects.get(pk=two_farms["tea"].pk).stock == 20

@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from checkout.services import order_place
 from orders.models import Order
-from orders.services import order_place
 from payments.models import Refund
 from payments.services import payment_start as order_pay
 from producers.models import Listing

@@ -10,10 +10,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from books.models import Entry
+from checkout.services import reconcile
+from checkout.tasks import expire_unpaid_orders
 from orders.models import Order, OrderEvent, Payment, PaymentWebhookEvent
-from orders.tasks import expire_unpaid_orders
 from payments.models import Refund
-from payments.services import reconcile, refund_request
+from payments.services import refund_request
 from producers.models import Listing
 from tests.client import ApiClient
 from tests.concurrency import run_concurrently

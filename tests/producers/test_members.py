@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from orders.services import order_place
+from checkout.services import order_place
 from payments.services import payment_start as order_pay
 from producers.models import Batch, Member, Producer
 from tests.factories import (

@@ -10,13 +10,14 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from checkout import services as checkout
+from checkout.tasks import release_delivered_money
 from orders import services as orders
 from orders.models import Order
 from payments import services as payments
 from producers.models import Listing
 from promotion import services
 from promotion.models import Commission, Link
-from promotion.tasks import settle_commissions
 from tests.factories import (
     make_address,
     make_listing,
@@ -102,7 +103,7 @@ def test_the_rate_is_the_one_in_force_when_the_order_was_placed(place, buyer, fa
     place(buyer, (farm["apples"], 2), promo_code=link.code)
     # cut after the order: its commission keeps the rate it was placed at
     Listing.objects.filter(pk=farm["apples"].pk).update(commission_rate=Decimal("0.02"))
-    services.commissions_settle()
+    checkout.commissions_settle()
     commission = Commission.objects.get()
     assert commission.rate == Decimal("0.15") and commission.amount == Decimal("6.00")
 
@@ -148,7 +149,7 @@ def test_a_visit_of_another_link_or_past_the_window_earns_nothing(place, buyer, 
                                                                  promoter, settings):
     other = promo_link(promoter[0].user, make_listing(commission_rate="0.10"), external_id="av2")
     visit_of_other = promo_visit(other.code)
-    orders.order_place(buyer=buyer, lines=[{"listing_id": farm["apples"].pk, "quantity": 1}],
+    checkout.order_place(buyer=buyer, lines=[{"listing_id": farm["apples"].pk, "quantity": 1}],
                        shipping_address=make_address(), promo_code=link.code,
                        promo_visit=visit_of_other)
     assert not Commission.objects.exists()
@@ -156,19 +157,19 @@ def test_a_visit_of_another_link_or_past_the_window_earns_nothing(place, buyer, 
     settings.PROMO_ATTRIBUTION_WINDOW_DAYS = 7
     with time_machine.travel(timezone.now() - timedelta(days=8)):
         old_visit = promo_visit(link.code)
-    orders.order_place(buyer=buyer, lines=[{"listing_id": farm["apples"].pk, "quantity": 1}],
+    checkout.order_place(buyer=buyer, lines=[{"listing_id": farm["apples"].pk, "quantity": 1}],
                        shipping_address=make_address(), promo_code=link.code,
                        promo_visit=old_visit)
     assert not Commission.objects.exists()
 
     # the cookie the redirect set works for a browser that orders on the site
-    orders.order_place(buyer=buyer, lines=[{"listing_id": farm["apples"].pk, "quantity": 1}],
+    checkout.order_place(buyer=buyer, lines=[{"listing_id": farm["apples"].pk, "quantity": 1}],
                        shipping_address=make_address(), promo_code=link.code,
                        promo_visit=promo_visit(link.code))
     assert Commission.objects.count() == 1
 
 
-def test_the_signal_twice_makes_one_commission(place, buyer, farm, link):
+def test_crediting_an_order_twice_makes_one_commission(place, buyer, farm, link):
     order = place(buyer, (farm["apples"], 1), promo_code=link.code)
     services.commission_for_order(order=order)
     assert Commission.objects.count() == 1
@@ -213,19 +214,19 @@ def test_no_commission_for_a_lot_link_a_listing_not_ordered_or_a_rate_withdrawn(
 def test_a_cancelled_order_cancels_its_commission_and_settling_leaves_it(place, buyer, farm,
                                                                         link):
     order = place(buyer, (farm["apples"], 2), promo_code=link.code)
-    orders.order_cancel(order_id=order.pk, user=buyer)
+    checkout.order_cancel(order_id=order.pk, user=buyer)
     commission = Commission.objects.get()
     assert commission.status == "cancelled" and commission.cancelled_at is not None
     assert services.commissions_cancel_for_order(order=order) == 0  # twice: nothing more
     with time_machine.travel(timezone.now() + timedelta(days=60)):
-        settle_commissions.delay()
+        release_delivered_money.delay()
     assert Commission.objects.get().status == "cancelled"
 
 
 def test_an_expired_order_cancels_its_commission(place, buyer, farm, link):
     order = place(buyer, (farm["apples"], 2), promo_code=link.code)
     with time_machine.travel(timezone.now() + timedelta(hours=2)):
-        orders.order_expire(order_id=order.pk)
+        checkout.order_expire(order_id=order.pk)
     assert Commission.objects.get().status == "cancelled"
 
 
@@ -234,20 +235,20 @@ def test_settled_only_after_delivery_and_the_return_window(place, buyer, farm, l
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         order = place(buyer, (farm["apples"], 2), promo_code=link.code)
-        assert services.commissions_settle() == 0  # not even paid
+        assert checkout.commissions_settle() == 0  # not even paid
         payments.payment_start(order_id=order.pk, user=buyer, method="sandbox")
     with time_machine.travel(start + timedelta(days=1), tick=False):
         deliver(order, farm, buyer)
-        assert services.commissions_settle() == 0  # delivered today
+        assert checkout.commissions_settle() == 0  # delivered today
     with time_machine.travel(start + timedelta(days=7, hours=23), tick=False):
-        assert services.commissions_settle() == 0  # 6 days 23 hours after delivery
+        assert checkout.commissions_settle() == 0  # 6 days 23 hours after delivery
         assert Commission.objects.get().status == "pending"
     with time_machine.travel(start + timedelta(days=8, minutes=1), tick=False):
-        settle_commissions.delay()
+        release_delivered_money.delay()
         commission = Commission.objects.get()
         assert commission.status == "settled"
         assert commission.settled_at == start + timedelta(days=8, minutes=1)
-        assert services.commissions_settle() == 0  # twice: nothing more
+        assert checkout.commissions_settle() == 0  # twice: nothing more
     # a settled commission is not undone by a late cancel attempt
     assert services.commissions_cancel_for_order(order=order) == 0
     assert Commission.objects.get().status == "settled"
@@ -264,7 +265,7 @@ def test_only_the_delivered_parcel_settles_in_a_two_farm_order(place, buyer, far
                          tracking_number="EA123456789CN")
     orders.shipment_confirm(shipment_id=tea_parcel.pk, user=buyer)
     with time_machine.travel(timezone.now() + timedelta(days=30)):
-        assert services.commissions_settle() == 0  # the apples' parcel has not arrived
+        assert checkout.commissions_settle() == 0  # the apples' parcel has not arrived
     assert Commission.objects.get().status == "pending"
 
 
@@ -282,7 +283,7 @@ def test_no_commission_when_the_buyer_uses_the_promoters_phone(promoter, farm, l
 
     User.objects.filter(pk=promoter[0].user_id).update(phone="+86 139-0000-2222")
     second_account = make_user()
-    orders.order_place(buyer=second_account,
+    checkout.order_place(buyer=second_account,
                        lines=[{"listing_id": farm["apples"].pk, "quantity": 1}],
                        shipping_address=_address(phone="13900002222"), promo_code=link.code,
                        promo_visit=promo_visit(link.code))
@@ -293,11 +294,11 @@ def test_no_commission_when_the_buyer_ships_where_the_promoter_ships(promoter, f
     from tests.factories import make_user
 
     # the promoter once bought for themselves, to their own home
-    orders.order_place(buyer=promoter[0].user,
+    checkout.order_place(buyer=promoter[0].user,
                        lines=[{"listing_id": farm["honey"].pk, "quantity": 1}],
                        shipping_address=_address(phone="13900003333", detail="幸福路1号"))
     # a second account orders through the link to the same address, spelled a little apart
-    orders.order_place(buyer=make_user(),
+    checkout.order_place(buyer=make_user(),
                        lines=[{"listing_id": farm["apples"].pk, "quantity": 1}],
                        shipping_address=_address(phone="13700004444", detail="幸福路 1 号 "),
                        promo_code=link.code, promo_visit=promo_visit(link.code))
@@ -308,10 +309,10 @@ def test_a_stranger_with_another_phone_and_address_earns_the_promoter_a_commissi
         promoter, farm, link):
     from tests.factories import make_user
 
-    orders.order_place(buyer=promoter[0].user,
+    checkout.order_place(buyer=promoter[0].user,
                        lines=[{"listing_id": farm["honey"].pk, "quantity": 1}],
                        shipping_address=_address(phone="13900003333", detail="幸福路 1 号"))
-    orders.order_place(buyer=make_user(),
+    checkout.order_place(buyer=make_user(),
                        lines=[{"listing_id": farm["apples"].pk, "quantity": 1}],
                        shipping_address=_address(phone="13600005555", detail="解放路 8 号"),
                        promo_code=link.code, promo_visit=promo_visit(link.code))

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from checkout import services as checkout
 from orders import services as orders
 from payments import services as payments
 from promotion import services
@@ -85,7 +86,7 @@ def delivered_commission(farm, promoter):
 def test_the_settlement_task_racing_itself_settles_once(delivered_commission):
     later = timezone.now() + timedelta(days=30)
     counts = succeeded(run_concurrently(
-        *[lambda: services.commissions_settle(now=later) for _ in range(4)]))
+        *[lambda: checkout.commissions_settle(now=later) for _ in range(4)]))
     assert sum(counts) == 1
     assert Commission.objects.get().status == "settled"
 
@@ -93,7 +94,7 @@ def test_the_settlement_task_racing_itself_settles_once(delivered_commission):
 def test_settlement_racing_a_cancellation_changes_the_commission_once(delivered_commission):
     later = timezone.now() + timedelta(days=30)
     settled, cancelled = succeeded(run_concurrently(
-        lambda: services.commissions_settle(now=later),
+        lambda: checkout.commissions_settle(now=later),
         lambda: services.commissions_cancel_for_order(order=delivered_commission),
     ))
     assert settled + cancelled == 1

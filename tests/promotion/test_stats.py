@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from orders import services as orders
+from checkout import services as checkout
 from promotion import services
 from promotion.models import ClickDaily, Commission, Link
 from tests.factories import (
@@ -44,7 +44,7 @@ def story(promoter, farm):
     cancelled = buy(buyers[2], farm["apples"], 5, apples_link.code)  # 100 -> 10.00
     buy(buyers[3], pears, 3, pears_link.code)  # 90.00 -> 4.50 pending
     Commission.objects.filter(order=settled).update(status="settled")
-    orders.order_cancel(order_id=cancelled.pk, user=buyers[2])
+    checkout.order_cancel(order_id=cancelled.pk, user=buyers[2])
     ClickDaily.objects.create(link=apples_link, day=date(2026, 11, 27), clicks=7)
     ClickDaily.objects.create(link=apples_link, day=date(2026, 11, 28), clicks=5)
     ClickDaily.objects.create(link=pears_link, day=date(2026, 11, 28), clicks=3)

@@ -27,7 +27,7 @@ def test_a_real_worker_rolls_up_redis_clicks_and_settles(api, farm, promoter, se
     try:
         rolled = app.send_task("promotion.tasks.rollup_clicks", ignore_result=False)
         assert real_worker(rolled) == 1
-        settled = app.send_task("promotion.tasks.settle_commissions", ignore_result=False)
+        settled = app.send_task("checkout.tasks.release_delivered_money", ignore_result=False)
         assert real_worker(settled) == 0
     finally:
         import redis

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from orders.services import order_cancel
+from checkout.services import order_cancel
 from reports.models import Report
 from reports.selectors import report_storage
 from reports.tasks import purge_expired_reports
