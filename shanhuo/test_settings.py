@@ -23,6 +23,25 @@ if "BENEFIT_SIGNING_KEY" not in os.environ:  # the ledger head's key: a fresh on
 
 from shanhuo.settings import *  # noqa: E402,F403
 
+
+def apps_in_order(apps: list[str], order: str) -> list[str]:
+    """INSTALLED_APPS with the project's own apps (those after ninja) `reversed`, or shuffled
+    by `seed:N`; Django's and the libraries' stay first. No behaviour may hang on their order
+    (tests/checkout/test_app_order.py runs the order-flow tests so)."""
+    if not order:
+        return apps
+    first = apps.index("ninja") + 1
+    head, ours = apps[:first], apps[first:]
+    if order == "reversed":
+        return head + ours[::-1]
+    import random
+
+    random.Random(int(order.removeprefix("seed:"))).shuffle(ours)
+    return head + ours
+
+
+INSTALLED_APPS = apps_in_order(INSTALLED_APPS, os.environ.get("SHANHUO_TEST_APPS_ORDER", ""))  # noqa: F405
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests run Celery eagerly even when Redis is present; the worker test starts a real worker.
