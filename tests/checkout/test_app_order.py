@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from shanhuo.test_settings import apps_in_order
+
 pytestmark = pytest.mark.backend_independent  # the runs are their own: CI's PostgreSQL pass
 
 ROOT = Path(settings.BASE_DIR)
@@ -46,7 +48,18 @@ def _installed_apps(order: str) -> list[str]:
     return result.stdout.split()
 
 
-@pytest.mark.parametrize("order", ["reversed", "seed:1"])
+def _a_shuffle_with_benefit_first() -> str:
+    """The first seed whose shuffle puts `benefit` before `promotion` (the order that once
+    broke it), found afresh: a new app changes what each seed gives."""
+    ours = list(settings.INSTALLED_APPS)
+    for seed in range(1, 1000):
+        apps = apps_in_order(ours, f"seed:{seed}")
+        if apps.index("benefit") < apps.index("promotion"):
+            return f"seed:{seed}"
+    raise AssertionError("no shuffle puts benefit first")
+
+
+@pytest.mark.parametrize("order", ["reversed", _a_shuffle_with_benefit_first()])
 def test_the_order_flow_passes_with_the_apps_in_another_order(order):
     apps = _installed_apps(order)
     assert apps != list(settings.INSTALLED_APPS) and sorted(apps) == sorted(
