@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "ninja",  # its docs page then uses its own static Swagger UI, not a CDN
     "marketplace",
     "accounts",
+    "freight",
     "producers",
     "orders",
     "promotion",

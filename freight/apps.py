@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FreightConfig(AppConfig):
+    name = "freight"
+    verbose_name = "Freight (shipping fees)"
