@@ -1,13 +1,22 @@
+import json
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import Prefetch
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from pydantic import ValidationError as SchemaError
 
+from freight import selectors as freight_selectors
+from freight import services as freight_services
+from freight.fees import WEIGHT
+from freight.models import FreightTemplate
+from freight.schemas import FreightTemplateIn
+from marketplace.errors import ValidationFailed
 from producers import services
 from producers.categories import category_lineage
 from producers.models import Batch, Category, Listing, ListingImage, Member, Producer, Region
-from producers.regions import region_check, region_create
+from producers.regions import FreightRegionBook, region_check, region_create
 from producers.tracecodes import qr_url, trace_url
 
 
@@ -146,14 +155,31 @@ class BatchInline(admin.TabularInline):
         return False
 
 
+class ListingForm(forms.ModelForm):
+    """ListingAdmin's fields (the admin makes the form): a freight template of the listing's own
+    farm, and a net weight for one on sale on a weight template."""
+
+    def clean(self):
+        cleaned = super().clean()
+        template, producer = cleaned.get("freight_template"), cleaned.get("producer")
+        if template and producer and template.producer_id != producer.pk:
+            self.add_error("freight_template", "Not a freight template of the listing's farm.")
+        elif (template and template.basis == WEIGHT and cleaned.get("net_weight_g") is None
+              and cleaned.get("status") == Listing.Status.ACTIVE):
+            self.add_error("net_weight_g", "On a weight freight template a listing needs its "
+                                           "net weight (grams) to go on sale.")
+        return cleaned
+
+
 @admin.register(Listing)
 class ListingAdmin(admin.ModelAdmin):
+    form = ListingForm
     list_display = ["photo", "title", "producer", "category", "price", "unit", "stock", "sales",
                     "status", "commission_rate", "created_at"]
     list_display_links = ["photo", "title"]
     list_filter = ["status", "category", "unit"]
     search_fields = ["title", "producer__name", "search_text"]
-    raw_id_fields = ["producer", "origin_region"]
+    raw_id_fields = ["producer", "origin_region", "freight_template"]
     list_select_related = ["producer", "category"]
     # Stock and sales move with every order (conditional UPDATEs): a form read minutes ago
     # must not write them back. The farm sets stock through the API.
@@ -275,3 +301,98 @@ class BatchAdmin(admin.ModelAdmin):
             member_id=obj.member_id,
         )
         obj.pk, obj.trace_code = created.pk, created.trace_code
+
+
+# --- Freight templates (freight.FreightTemplate, registered here: its regions are ids of this
+# app's region tree, checked and named through it) ----------------------------------------------
+
+def _template_rules(template: FreightTemplate) -> dict:
+    """The template's rules as PUT /producers/me/freight-templates/{name} takes them."""
+    view = freight_selectors.template_view(template, {})
+    return {key: view[key] for key in ("rules", "default_rule", "free_over", "no_ship")}
+
+
+class FreightTemplateForm(forms.ModelForm):
+    rules = forms.JSONField(
+        label="规则", initial={"rules": [], "default_rule": None, "free_over": [], "no_ship": []},
+        help_text="As the farm's app sends them (PUT /producers/me/freight-templates/{name}): "
+                  "rules [{regions: [region id], first: {units, fee}, next: {units, fee}}], "
+                  "default_rule {first, next} or null, free_over [{regions, min_amount | "
+                  "min_units}], no_ship [region id]. Fees in yuan as strings (\"8.00\"); units "
+                  "are kilograms (by weight) or pieces.",
+        widget=forms.Textarea(attrs={"rows": 16, "cols": 100}))
+
+    class Meta:
+        model = FreightTemplate
+        fields = ["producer", "name", "basis"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["rules"] = json.loads(json.dumps(_template_rules(self.instance),
+                                                          default=str))
+
+    def clean(self):
+        cleaned = super().clean()
+        body = cleaned.get("rules")
+        if not isinstance(body, dict) or not cleaned.get("basis"):
+            if "rules" not in self.errors:
+                self.add_error("rules", "An object: {rules, default_rule, free_over, no_ship}.")
+            return cleaned
+        try:
+            payload = FreightTemplateIn.model_validate({**body, "basis": cleaned["basis"]})
+        except SchemaError as exc:
+            for error in exc.errors():
+                where = ".".join(str(part) for part in error["loc"])
+                self.add_error("rules", f"{where}: {error['msg']}")
+            return cleaned
+        self.payload = payload.dict()
+        name = self.instance.name if self.instance.pk else (cleaned.get("name") or "").strip()
+        try:
+            freight_services.template_check(name=name, book=FreightRegionBook(), **self.payload)
+        except ValidationFailed as exc:
+            for detail in exc.details:
+                field = "name" if detail["field"] == "name" else "rules"
+                self.add_error(field, f"{detail['field']}: {detail['message']}")
+        if self.instance.pk and cleaned["basis"] == WEIGHT and (
+                unweighed := services.listings_unweighed(template_id=self.instance.pk)):
+            self.add_error("basis", f"Listings on sale on it have no net weight: {unweighed}.")
+        return cleaned
+
+
+@admin.register(FreightTemplate)
+class FreightTemplateAdmin(admin.ModelAdmin):
+    """A farm's freight template, saved through the same service as the farm's PUT (the same
+    checks). One a listing names cannot be deleted (the listings are shown instead)."""
+
+    form = FreightTemplateForm
+    list_display = ["name", "producer", "basis", "updated_at"]
+    list_filter = ["basis"]
+    search_fields = ["name", "producer__name"]
+    raw_id_fields = ["producer"]
+    list_select_related = ["producer"]
+    readonly_fields = ["summary", "created_at", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # the farm and the name are what listings and the farm's app know it by
+        return ["producer", "name", *self.readonly_fields] if obj else self.readonly_fields
+
+    @admin.display(description="地区")
+    def summary(self, obj):
+        document = obj.document or {}
+        areas = FreightRegionBook().find(freight_selectors.region_ids(document))
+
+        def names(pairs):
+            return "、".join(areas[i].path if i in areas else str(i) for i, _code in pairs)
+
+        lines = [(f"{names(rule['regions'])}", "规则") for rule in document.get("rules", ())]
+        lines += [(names(entry["regions"]) or "全部地区", "包邮")
+                  for entry in document.get("free_over", ())]
+        if document.get("no_ship"):
+            lines.append((names(document["no_ship"]), "不发货"))
+        return format_html_join("", "<div>{1}：{0}</div>", lines) or "—"
+
+    def save_model(self, request, obj, form, change):
+        template, _created = services.freight_template_put(
+            producer=obj.producer, name=obj.name, **form.payload)
+        obj.pk = template.pk

@@ -1,18 +1,20 @@
 from functools import wraps
+from typing import Annotated
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import File, Query, Router, Status, UploadedFile
+from ninja import File, Path, Query, Router, Status, UploadedFile
 from ninja.decorators import decorate_view
 
 from accounts.auth import bearer, caller, optional_bearer
 from accounts.throttling import account_throttle
+from freight.schemas import FreightTemplateIn, FreightTemplateOut
 from marketplace import microcache
 from marketplace.errors import PayloadTooLarge, domain_error_response
 from marketplace.idempotency import idempotent
 from marketplace.pagination import PageParams, page_schema
 from marketplace.renderers import dumps, json_response
-from marketplace.schemas import PathId
+from marketplace.schemas import TEXT, PathId
 from producers import selectors, services
 from producers.schemas import (
     BatchIn,
@@ -173,6 +175,56 @@ def member_sales(request: HttpRequest, member_id: PathId, query: Query[MemberSal
     member = selectors.member_owned(producer=_cooperative(request), member_id=member_id)
     return selectors.member_sales(member=member, start=query.period_start,
                                   end=query.period_end)
+
+
+# --- Freight templates -------------------------------------------------------------------------
+
+TemplateName = Annotated[str, Path(min_length=1, max_length=64, pattern=TEXT,
+                                   description="The template's name, the farm's own.")]
+
+
+@router.get("/producers/me/freight-templates", response=page_schema(FreightTemplateOut),
+            auth=bearer)
+def freight_template_list(request: HttpRequest, params: Query[PageParams]):
+    """The caller's freight templates, by name; a cursor page."""
+    page = selectors.freight_template_list(producer=selectors.producer_for_user(request.auth),
+                                           params=params)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/producers/me/freight-templates/{name}", response=FreightTemplateOut, auth=bearer)
+def freight_template_detail(request: HttpRequest, name: TemplateName):
+    """One of the caller's freight templates; a name the farm has none of: 404."""
+    return selectors.freight_template_get(producer=selectors.producer_for_user(request.auth),
+                                          name=name)
+
+
+@router.put("/producers/me/freight-templates/{name}",
+            response={200: FreightTemplateOut, 201: FreightTemplateOut}, auth=bearer)
+@idempotent(FreightTemplateOut, status=200)
+def freight_template_put(request: HttpRequest, name: TemplateName,
+                         payload: FreightTemplateIn):
+    """Save a freight template whole: 201 when it is new, 200 when it replaced the one of
+    this name (its listings are priced by the new rules from now on). Fees are yuan strings;
+    `units` are kilograms for `weight`, pieces for `piece`; regions are ids (a province or
+    below). The rule of the most specific region holds (village, township, county,
+    prefecture, province, then the default rule). Bad input is 422: a negative fee, zero
+    units, an unknown region or one named twice, a rule inside a region not served,
+    `no_ship` that is the whole country, no default rule while some region has no rule."""
+    producer = selectors.producer_for_user(request.auth)
+    template, created = services.freight_template_put(producer=producer, name=name,
+                                                      **payload.dict())
+    return Status(201 if created else 200,
+                  selectors.freight_template_get(producer=producer, name=template.name))
+
+
+@router.delete("/producers/me/freight-templates/{name}", response={204: None}, auth=bearer)
+def freight_template_delete(request: HttpRequest, name: TemplateName):
+    """Delete a freight template no listing names; one in use: 409 `freight_template_in_use`
+    with the listings' ids."""
+    services.freight_template_delete(producer=selectors.producer_for_user(request.auth),
+                                     name=name)
+    return Status(204, None)
 
 
 # --- Listings ----------------------------------------------------------------------------------

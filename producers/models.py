@@ -136,6 +136,9 @@ class Listing(models.Model):
     harvest_end = models.DateField(null=True, blank=True)
     net_weight_g = models.PositiveIntegerField(null=True, blank=True)
     commission_rate = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    # How its shipping is priced (a template of its own farm); none: the flat fee.
+    freight_template = models.ForeignKey("freight.FreightTemplate", null=True, blank=True,
+                                         on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     # Pre-sale (全款预售) of a coming harvest: all four or none. Orders close at
     # `presale_closes_at`; its lines promise shipping between `presale_ships_from` and

@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable
 
 from django.db import transaction
 
+from freight.regions import Area
 from marketplace.errors import ValidationFailed
 from producers.models import Region
 
@@ -110,3 +111,19 @@ def region_create(*, parent: Region, code: str, name: str) -> Region:
 def region_get_or_create(*, parent: Region, code: str, name: str) -> Region:
     existing = Region.objects.filter(code=code).first()
     return existing or region_create(parent=parent, code=code, name=name)
+
+
+class FreightRegionBook:
+    """The region tree as freight asks for it (freight.regions.RegionBook): a template names
+    regions by id, and freight matches and checks them by code and lineage."""
+
+    _COLUMNS = ("pk", "code", "path", "lineage")
+
+    def find(self, ids: Iterable[int]) -> dict[int, Area]:
+        rows = Region.objects.filter(pk__in=list(ids)).values_list(*self._COLUMNS)
+        return {row[0]: Area(*row) for row in rows}
+
+    def below(self, area: Area | None) -> list[Area]:
+        rows = (Region.objects.filter(parent_id=area.id if area else None).order_by("code")
+                .values_list(*self._COLUMNS))
+        return [Area(*row) for row in rows]

@@ -156,6 +156,11 @@ class ListingIn(Schema):
     presale: PresaleIn | None = Field(
         None, description="全款预售 of a coming harvest: orders close at closes_at and ship "
                           "between ships_from and ships_by; `stock` is what is on offer.")
+    freight_template: Text | None = Field(
+        None, min_length=1, max_length=64,
+        description="The name of one of the farm's freight templates "
+                    "(PUT /producers/me/freight-templates/{name}); null: the flat fee. On a "
+                    "`weight` template a listing needs `net_weight_g` to be active.")
 
 
 class ListingPatch(Schema):
@@ -179,6 +184,9 @@ class ListingPatch(Schema):
     presale: PresaleIn | None = Field(
         None, description="New pre-sale terms, or null for none; once closed: 409 "
                           "`presale_closed`.")
+    freight_template: Text | None = Field(
+        None, min_length=1, max_length=64,
+        description="Another of the farm's freight templates, or null for the flat fee.")
 
 
 class ThumbnailsOut(Schema):

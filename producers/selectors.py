@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from benefit.texts import pledge_text
+from freight import selectors as freight_selectors
 from marketplace import visitors
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace.filtering import filtered
@@ -34,6 +35,7 @@ from producers.models import (
     Producer,
     Region,
 )
+from producers.regions import FreightRegionBook
 from producers.tracecodes import could_be_trace_code, qr_url, trace_url
 from promotion.selectors import (
     listing_video_count,
@@ -354,6 +356,28 @@ def listing_owned(*, user: User, listing_id: int) -> Listing:
     if listing is None:
         raise NotFound("No such listing of yours.", code="listing_not_found")
     return listing
+
+
+# --- Freight templates -----------------------------------------------------------------------
+
+def _template_views(templates: list) -> list[dict[str, Any]]:
+    """Templates as FreightTemplateOut, the regions of all of them read in one query."""
+    ids = set().union(*(freight_selectors.region_ids(t.document) for t in templates))
+    areas = FreightRegionBook().find(ids) if ids else {}
+    return [freight_selectors.template_view(template, areas) for template in templates]
+
+
+def freight_template_list(*, producer: Producer, params: PageParams) -> Page:
+    """The farm's freight templates by name; a cursor page (two queries for any size)."""
+    page = paginate(freight_selectors.templates_of(producer_id=producer.pk), params,
+                    ordering=["name", "id"])
+    page.items = _template_views(page.items)
+    return page
+
+
+def freight_template_get(*, producer: Producer, name: str) -> dict[str, Any]:
+    template = freight_selectors.template_of(producer_id=producer.pk, name=name)
+    return _template_views([template])[0]
 
 
 # --- Harvest lots and trace codes -------------------------------------------------------------

@@ -15,6 +15,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from freight import selectors as freight_selectors
+from freight import services as freight_services
+from freight.fees import WEIGHT
+from freight.models import FreightTemplate
 from marketplace import microcache, visitors
 from marketplace.errors import (
     Conflict,
@@ -37,6 +41,7 @@ from producers.models import (
     Producer,
     Region,
 )
+from producers.regions import FreightRegionBook
 from producers.search import search_key
 from producers.tasks import make_listing_image_thumbnails as make_listing_image_thumbnails_task
 from producers.tracecodes import new_trace_code
@@ -56,7 +61,7 @@ PRODUCER_FIELDS = {"name", "kind", "region_id", "story", "phone"}
 LISTING_FIELDS = {
     "title", "description", "category", "unit", "price", "stock", "origin_region_id", "story",
     "growing_method", "harvest_start", "harvest_end", "net_weight_g", "commission_rate", "status",
-    "presale",
+    "presale", "freight_template",
 }
 PRESALE_KEYS = ("closes_at", "ships_from", "ships_by", "expected_quantity")
 PRESALE_MAX_AHEAD = timedelta(days=731)
@@ -223,8 +228,24 @@ def _listing_field_errors(values: dict[str, Any], *, current_status: str | None)
     return {field: message for field, message in errors.items() if message}
 
 
-def _listing_references(values: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
-    """The category (a slug, or the object already) and the origin region, looked up."""
+def _listing_template(producer: Producer,
+                      value: str | int | None) -> tuple[str | None, FreightTemplate | None]:
+    """(error, template): the farm's own freight template the listing names (a name sent, or
+    the id of the one it has), its row locked; another farm's name is not the farm's: 422."""
+    if value is None:
+        return None, None
+    template = freight_selectors.template_for_listing(
+        producer_id=producer.pk, **({"template_id": value} if isinstance(value, int)
+                                    else {"name": value}))
+    if template is None:
+        return "No freight template of yours has this name.", None
+    return None, template
+
+
+def _listing_references(values: dict[str, Any],
+                        producer: Producer) -> tuple[dict[str, str], dict[str, Any]]:
+    """The category (a slug, or the object already), the origin region and the freight
+    template, looked up."""
     errors: dict[str, str] = {}
     category = values["category"]
     if not isinstance(category, Category):
@@ -236,17 +257,26 @@ def _listing_references(values: dict[str, Any]) -> tuple[dict[str, str], dict[st
         region = Region.objects.filter(pk=values["origin_region_id"]).first()
         if region is None:
             errors["origin_region_id"] = "No such region."
-    return errors, {"category": category, "origin_region": region}
+    template_error, template = _listing_template(producer, values["freight_template"])
+    if template_error:
+        errors["freight_template"] = template_error
+    return errors, {"category": category, "origin_region": region, "freight_template": template}
 
 
 def _listing_check(
-    values: dict[str, Any], *, current_status: str | None = None
+    values: dict[str, Any], *, producer: Producer, current_status: str | None = None
 ) -> tuple[dict[str, str], dict[str, Any]]:
-    """(errors by field, resolved values: category, origin_region, and price and commission
-    rate rounded to the fen where they are valid)."""
+    """(errors by field, resolved values: category, origin_region, freight_template, and price
+    and commission rate rounded to the fen where they are valid). A listing on sale on a
+    weight template states its net weight: its parcels are priced by it."""
     errors = _listing_field_errors(values, current_status=current_status)
-    reference_errors, resolved = _listing_references(values)
+    reference_errors, resolved = _listing_references(values, producer)
     errors.update(reference_errors)
+    template = resolved["freight_template"]
+    if (template is not None and template.basis == WEIGHT and values["net_weight_g"] is None
+            and values["status"] == Listing.Status.ACTIVE):
+        errors.setdefault("net_weight_g", "On a weight freight template a listing needs its net "
+                                          "weight (grams) to go on sale.")
     if "price" not in errors:
         resolved["price"] = money(values["price"])
     if values["commission_rate"] is not None and "commission_rate" not in errors:
@@ -289,9 +319,12 @@ def listing_create(
     commission_rate: Decimal | None = None,
     status: str = Listing.Status.DRAFT,
     presale: dict[str, Any] | None = None,
+    freight_template: str | None = None,
 ) -> Listing:
     """A listing; with `presale` {closes_at, ships_from, ships_by, expected_quantity} one
-    whose orders close at closes_at and ship in the window (its `stock` is what is on offer)."""
+    whose orders close at closes_at and ship in the window (its `stock` is what is on offer);
+    with `freight_template` (the name of one of the farm's templates) its shipping priced by
+    it, else by the flat fee."""
     microcache.bump("listings")  # the catalog shows it at once
     values = {
         "title": title, "description": description, "category": category, "unit": unit,
@@ -299,8 +332,9 @@ def listing_create(
         "growing_method": growing_method, "harvest_start": harvest_start,
         "harvest_end": harvest_end, "net_weight_g": net_weight_g,
         "commission_rate": commission_rate, "status": status,
+        "freight_template": freight_template,
     }
-    errors, resolved = _listing_check(values)
+    errors, resolved = _listing_check(values, producer=producer)
     errors.update(_presale_errors(presale))
     if errors:
         raise ValidationFailed(errors)
@@ -334,10 +368,12 @@ def listing_update(*, listing: Listing, **changes: Any) -> Listing:
         raise Conflict("The pre-sale has closed; its terms can no longer change.",
                        code="presale_closed", details={"listing_id": listing.pk})
     values = {field: getattr(listing, field)
-              for field in LISTING_FIELDS - {"category", "presale"}}
+              for field in LISTING_FIELDS - {"category", "presale", "freight_template"}}
     values["category"] = listing.category
+    values["freight_template"] = listing.freight_template_id
     values |= changes
-    errors, resolved = _listing_check(values, current_status=listing.status)
+    errors, resolved = _listing_check(values, producer=listing.producer,
+                                      current_status=listing.status)
     if presale_changed:
         errors.update(_presale_errors(presale))
     if errors:
@@ -368,6 +404,47 @@ def listing_archive(*, listing: Listing) -> None:
         status=Listing.Status.ARCHIVED, updated_at=timezone.now()
     )
     microcache.bump("listings")  # the catalog shows it at once
+
+
+# --- Freight templates -----------------------------------------------------------------------
+
+def listings_unweighed(*, template_id: int) -> list[int]:
+    """Listings on sale on this template without a net weight (at most 50 of them)."""
+    return list(Listing.objects.filter(
+        freight_template_id=template_id, status=Listing.Status.ACTIVE, net_weight_g__isnull=True,
+    ).order_by("pk").values_list("pk", flat=True)[:50])
+
+
+@transaction.atomic
+def freight_template_put(*, producer: Producer, name: str, basis: str, rules: list[dict],
+                         default_rule: dict | None = None, free_over: list[dict] = (),
+                         no_ship: list[int] = ()) -> tuple[FreightTemplate, bool]:
+    """Save the farm's freight template `name` whole (freight.services.template_put, regions
+    by id): (the template, True if it was made). A template turned to `weight` while listings
+    on sale on it have no net weight is 422: they could not be priced."""
+    template, created = freight_services.template_put(
+        producer_id=producer.pk, name=name, basis=basis, rules=rules, default_rule=default_rule,
+        free_over=free_over, no_ship=no_ship, book=FreightRegionBook())
+    if (template.basis == WEIGHT and not created
+            and (unweighed := listings_unweighed(template_id=template.pk))):
+        raise ValidationFailed([{
+            "field": "basis", "listing_ids": unweighed,
+            "message": "Listings on sale on this template have no net weight: set their "
+                       "net_weight_g first."}])
+    return template, created
+
+
+@transaction.atomic
+def freight_template_delete(*, producer: Producer, name: str) -> None:
+    """Delete the farm's template; one a listing names (archived ones too: they may come back
+    on sale) is 409 `freight_template_in_use` with those listings."""
+    template = freight_services.template_lock(producer_id=producer.pk, name=name)
+    using = list(Listing.objects.filter(freight_template=template).order_by("pk")
+                 .values_list("pk", flat=True)[:50])
+    if using:
+        raise Conflict("Listings use this freight template: give them another (or none) first.",
+                       code="freight_template_in_use", details={"listing_ids": using})
+    freight_services.template_delete(template=template)
 
 
 # --- Photos ----------------------------------------------------------------------------------

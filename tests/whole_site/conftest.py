@@ -66,6 +66,12 @@ def site_world(regions, categories, django_capture_on_commit_callbacks) -> World
     # the other producer is a cooperative: it keeps a member
     ids["other_member_id"] = _ok(other.post("/producers/me/members", {
         "name": "王秀英", "phone": "13700000000"}))["id"]
+    # the owner's freight template, by piece (no listing names it)
+    ids["template_name"] = _ok(owner.put("/producers/me/freight-templates/江浙沪", {
+        "basis": "piece", "rules": [{"regions": [county.pk], "first": {"units": 1, "fee": "6"},
+                                     "next": {"units": 1, "fee": "1"}}],
+        "default_rule": {"first": {"units": 1, "fee": "10"}, "next": {"units": 1, "fee": "2"}},
+    }))["name"]
     batch = _ok(owner.post(f"/listings/{ids['listing_id']}/batches", {
         "harvested_on": "2026-10-08", "quantity": 500, "certifications": ["绿色食品"]}))
     ids["batch_id"], ids["trace_code"] = batch["id"], batch["trace_code"]

@@ -132,6 +132,22 @@ TABLE: dict[str, Row | list[Row]] = {
         buyer=403, other_producer=200, owner=403, promoter=403, staff=403,
         params={"member_id": "other_member_id"},
         query="period_start=2026-01-01&period_end=2026-03-31"),
+    # a farm's freight templates, by name: the other producer has none of the owner's name
+    # (404), and a PUT of that name makes its own
+    "GET /api/v1/producers/me/freight-templates": actors(
+        buyer=403, other_producer=200, owner=200, promoter=403, staff=403),
+    "GET /api/v1/producers/me/freight-templates/{name}": actors(
+        buyer=403, other_producer=404, owner=200, promoter=403, staff=403,
+        params={"name": "template_name"}),
+    "PUT /api/v1/producers/me/freight-templates/{name}": actors(
+        buyer=403, other_producer=201, owner=200, promoter=403, staff=403,
+        params={"name": "template_name"}, body=lambda ids: {
+            "basis": "weight", "default_rule": {"first": {"units": 1, "fee": "8.00"},
+                                                "next": {"units": 1, "fee": "2.00"}},
+            "no_ship": [ids["region_id"]]}),
+    "DELETE /api/v1/producers/me/freight-templates/{name}": actors(
+        buyer=403, other_producer=404, owner=204, promoter=403, staff=403,
+        params={"name": "template_name"}),
     # --- listings, photos, harvest lots ----------------------------------------------------------
     "GET /api/v1/listings": everyone(200),
     "POST /api/v1/listings": actors(
