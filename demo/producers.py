@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from demo import clock
 from demo.accounts import DemoAccount, demo_user, ensure_account
+from freight import selectors as freight_selectors
 from producers import services
 from producers.models import Batch, Listing, Producer, Region
 from producers.regions import region_get_or_create
@@ -56,8 +57,19 @@ FARMS = [
         "kind": "cooperative", "county": "610629", "phone": "09113600000",
         "story": "四十二户果农组成的合作社。黄土高原海拔一千米，昼夜温差大，苹果脆甜。"
                  "统一技术、统一分拣，每一箱都能查到是哪一片果园。",
+        # a 10斤 box to 新疆 or 西藏 is not the ¥10 a flat fee says, nor fresh on arrival
+        "freight_templates": {"苹果箱": {
+            "basis": "weight",
+            "rules": [(["610000"], (1, "6.00"), (1, "1.00")),
+                      (["110000", "120000", "130000", "140000", "410000"], (1, "8.00"),
+                       (1, "2.00"))],
+            "default_rule": ((1, "10.00"), (1, "3.00")),
+            "free_over": [(["610000"], "199.00")],
+            "no_ship": ["650000", "540000"],
+        }},
         "listings": [
             {"title": "洛川红富士苹果 10斤礼盒", "category": "apples", "unit": "box",
+             "freight_template": "苹果箱",
              "price": "89.00", "stock": 300, "net_weight_g": 5000, "commission_rate": "0.10",
              "description": "80-85果径，套袋种植，现摘现发。", "growing_method": "套袋，有机肥",
              "harvest": ("2026-10-10", "2026-11-15"), "art": ("fruit", (200, 30, 40)),
@@ -231,8 +243,37 @@ def _producer(farm: dict, region: Region) -> Producer:
     return producer
 
 
+def _charge(units_and_fee: tuple[int, str]) -> dict:
+    return {"units": units_and_fee[0], "fee": Decimal(units_and_fee[1])}
+
+
+def _freight_templates(producer: Producer, templates: dict[str, dict]) -> None:
+    """The farm's freight templates, made once (regions the tree lacks are left out)."""
+    for name, spec in templates.items():
+        if freight_selectors.templates_of(producer_id=producer.pk).filter(name=name).exists():
+            continue
+        ids = dict(Region.objects.filter(
+            code__in=[code for codes, *_ in spec["rules"] + spec["free_over"] for code in codes]
+            + spec["no_ship"]).values_list("code", "pk"))
+
+        def regions(codes: list[str], ids=ids) -> list[int]:
+            return [ids[code] for code in codes if code in ids]
+
+        services.freight_template_put(
+            producer=producer, name=name, basis=spec["basis"],
+            rules=[{"regions": regions(codes), "first": _charge(first), "next": _charge(next_)}
+                   for codes, first, next_ in spec["rules"] if regions(codes)],
+            default_rule={"first": _charge(spec["default_rule"][0]),
+                          "next": _charge(spec["default_rule"][1])},
+            free_over=[{"regions": regions(codes), "min_amount": Decimal(amount)}
+                       for codes, amount in spec["free_over"] if regions(codes)],
+            no_ship=regions(spec["no_ship"]))
+
+
 def _listing(producer: Producer, spec: dict) -> Listing:
     listing = Listing.objects.filter(producer=producer, title=spec["title"]).first()
+    if listing is not None and spec.get("freight_template") and not listing.freight_template_id:
+        services.listing_update(listing=listing, freight_template=spec["freight_template"])
     if listing is None:
         harvest = spec.get("harvest") or (None, None)
         rate = spec.get("commission_rate")
@@ -245,6 +286,7 @@ def _listing(producer: Producer, spec: dict) -> Listing:
             harvest_end=date.fromisoformat(harvest[1]) if harvest[1] else None,
             net_weight_g=spec.get("net_weight_g"),
             commission_rate=Decimal(rate) if rate else None, status=Listing.Status.ACTIVE,
+            freight_template=spec.get("freight_template"),
         )
     if not listing.images.exists():
         content = draw_photo(spec["art"], seed=listing.pk)
@@ -284,6 +326,7 @@ def _load(*, stdout) -> list[DemoAccount]:
         accounts.append(ensure_account(farm["username"], PASSWORD,
                                        display_name=farm["display_name"], role="producer"))
         producer = _producer(farm, region)
+        _freight_templates(producer, farm.get("freight_templates", {}))
         for spec in farm["listings"]:
             _listing(producer, spec)
     usernames = [farm["username"] for farm in FARMS]

@@ -30,6 +30,12 @@ def test_the_demo_farms_listings_photos_and_lots_load_twice_without_change(api):
     assert Producer.objects.filter(region__lineage__startswith=taikang.lineage).count() == 1
     assert set(ListingImage.objects.values_list("status", flat=True)) == {"ready"}
 
+    # the cooperative's heavy boxes are priced by weight, and not sent to 新疆 or 西藏
+    box = Listing.objects.get(title="洛川红富士苹果 10斤礼盒")
+    assert box.freight_template.basis == "weight"
+    assert {code for _id, code in box.freight_template.document["no_ship"]} == {"650000",
+                                                                                "540000"}
+
     # the shop window and a trace page work on the demo data
     body = api.get("/listings", {"q": "pingguo"}).json()
     assert any("苹果" in item["title"] for item in body["items"])
