@@ -4,12 +4,14 @@ handlers in marketplace.errors; nothing imports this module but the URL configur
 from ninja import NinjaAPI, Swagger
 
 from accounts.api import router as accounts_router
+from accounts.auth import bearer
 from benefit.api import router as benefit_router
 from books.api import router as books_router
 from checkout.api import router as checkout_router
 from marketplace import errors
 from marketplace.parsing import MediaTypeParser
 from marketplace.renderers import OrjsonRenderer
+from notify.api import router as notify_router
 from orders.api import router as orders_router
 from payments.api import router as payments_router
 from producers.api import router as producers_router
@@ -55,6 +57,8 @@ for exception_class, handler in errors.HANDLERS:
 
 api.add_router("", health_router)
 api.add_router("", accounts_router)
+# notify sits below accounts: its routes get the bearer token here, where both are known
+api.add_router("", notify_router, auth=bearer)
 api.add_router("", producers_router)
 api.add_router("", orders_router)
 api.add_router("", checkout_router)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "demo",  # `manage.py demo` only: development data, no models
     "reports",
     "outbox",
+    "notify",
     "payments",
     "checkout",
 ]
@@ -200,6 +201,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "books.tasks.close_weekly_statements",
         "schedule": crontab(minute=5, hour=0, day_of_week=1),
     },
+    "release-quiet-deliveries": {"task": "notify.tasks.release_waiting", "schedule": 60.0},
     "purge-idempotency-keys": {
         "task": "marketplace.tasks.purge_idempotency_keys",
         "schedule": 3600.0,
@@ -292,6 +294,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # httpx logs each request's URL at INFO: WeChat's carry the app secret and access token
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
@@ -413,6 +417,68 @@ ALIPAY_APP_ID = env_str("ALIPAY_APP_ID")
 ALIPAY_PRIVATE_KEY = env_str("ALIPAY_PRIVATE_KEY")
 ALIPAY_PUBLIC_KEY = env_str("ALIPAY_PUBLIC_KEY")
 
+
+# --- Hearing in time: phone sign-in, WeChat subscribe messages, SMS (notify/) -------------------
+# The SMS gateway: aliyun (dysmsapi, HMAC-SHA1 RPC signature) or tencent (Tencent Cloud SMS,
+# TC3-HMAC-SHA256), or console (DEBUG only: each message is one line of the server's log, a
+# sign-in code included). Default: console with DEBUG on, none with DEBUG off (then
+# /auth/sms-code answers 503 sms_unavailable). Naming console with DEBUG off stops the start.
+SMS_PROVIDER = env_str("SMS_PROVIDER", "console" if DEBUG else "").lower()
+if SMS_PROVIDER not in {"", "aliyun", "tencent", "console"}:
+    raise ImproperlyConfigured(
+        f"SMS_PROVIDER must be aliyun, tencent or console; it is {SMS_PROVIDER!r}.")
+# The gateway's endpoint (a test's fake gateway); default: the provider's public endpoint.
+SMS_API_BASE = (env_str("SMS_API_BASE") or {
+    "aliyun": "https://dysmsapi.aliyuncs.com",
+    "tencent": "https://sms.tencentcloudapi.com",
+}.get(SMS_PROVIDER, "")).rstrip("/")
+# Aliyun AccessKeyId / AccessKeySecret, or Tencent Cloud SecretId / SecretKey.
+SMS_KEY_ID = env_str("SMS_KEY_ID")
+SMS_KEY_SECRET = env_str("SMS_KEY_SECRET")
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME")  # the approved signature (签名), e.g. 山货
+SMS_SDK_APP_ID = env_str("SMS_SDK_APP_ID")  # Tencent Cloud only: the SmsSdkAppId
+SMS_REGION = env_str("SMS_REGION") or ("ap-guangzhou" if SMS_PROVIDER == "tencent"
+                                       else "cn-hangzhou")
+# The approved template of each event (`event=TEMPLATE_ID`, comma-separated), e.g.
+# `sign_in_code=SMS_1234,order_paid=SMS_5678`; the admin's templates (notify.Template) override.
+SMS_TEMPLATES = {}
+for _item in env_list("SMS_TEMPLATES"):
+    _event, _, _template = _item.partition("=")
+    if not _event.strip() or not _template.strip():
+        raise ImproperlyConfigured(
+            f"SMS_TEMPLATES must be event=TEMPLATE_ID pairs; {_item!r} is not one.")
+    SMS_TEMPLATES[_event.strip()] = _template.strip()
+# WeChat mini-program subscribe messages: miniapp (the real API) or console (DEBUG only).
+# Default: miniapp when the app id is set, console with DEBUG on, else none.
+WECHAT_MINIAPP_APPID = env_str("WECHAT_MINIAPP_APPID")
+WECHAT_MINIAPP_SECRET = env_str("WECHAT_MINIAPP_SECRET")
+WECHAT_API_BASE = env_str("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/")
+WECHAT_MESSAGE_PROVIDER = env_str(
+    "WECHAT_MESSAGE_PROVIDER",
+    "miniapp" if WECHAT_MINIAPP_APPID else ("console" if DEBUG else "")).lower()
+if WECHAT_MESSAGE_PROVIDER not in {"", "miniapp", "console"}:
+    raise ImproperlyConfigured(f"WECHAT_MESSAGE_PROVIDER must be miniapp or console; it is "
+                               f"{WECHAT_MESSAGE_PROVIDER!r}.")
+# Which version of the mini-program a message opens: formal, trial or developer.
+WECHAT_MINIAPP_STATE = env_str("WECHAT_MINIAPP_STATE") or "formal"
+if WECHAT_MINIAPP_STATE not in {"formal", "trial", "developer"}:
+    raise ImproperlyConfigured(f"WECHAT_MINIAPP_STATE must be formal, trial or developer; it "
+                               f"is {WECHAT_MINIAPP_STATE!r}.")
+if not DEBUG and "console" in (SMS_PROVIDER, WECHAT_MESSAGE_PROVIDER):
+    raise ImproperlyConfigured(
+        "SMS_PROVIDER or WECHAT_MESSAGE_PROVIDER is console with DEBUG off: the console writes "
+        "every message, sign-in codes included, to the log and sends nothing. Configure a real "
+        "provider, or leave it empty (phone sign-in then answers 503 sms_unavailable).")
+# Connect and read timeout of every call to WeChat and the SMS gateway, in seconds.
+NOTIFY_HTTP_TIMEOUT = env_float("NOTIFY_HTTP_TIMEOUT", 5.0, minimum=0.1)
+# A delivery whose provider is down is tried again this many times, after about
+# NOTIFY_RETRY_BASE seconds, doubling each time (with jitter), then `failed`.
+NOTIFY_MAX_RETRIES = env_int("NOTIFY_MAX_RETRIES", 8)
+NOTIFY_RETRY_BASE = env_int("NOTIFY_RETRY_BASE", 30, minimum=1)
+# Sign-in codes: at most SMS_CODE_DAILY_LIMIT a day (Asia/Shanghai) and one a minute per
+# phone, and /auth/sms-code at SMS_CODE_THROTTLE_RATE per client address.
+SMS_CODE_DAILY_LIMIT = env_int("SMS_CODE_DAILY_LIMIT", 10, minimum=1)
+SMS_CODE_THROTTLE_RATE = env_throttle_rate("SMS_CODE_THROTTLE_RATE", "20/hour")
 
 # --- Books ------------------------------------------------------------------------------------
 # The platform's share of each sale's goods (not of shipping), snapshotted on every order.

@@ -1,0 +1,52 @@
+"""The console providers are for development only: named with DEBUG off, the start stops (as
+the payment sandbox's does); with DEBUG on and nothing configured they are the default."""
+
+import pytest
+
+from tests.marketplace.test_settings import load_settings
+
+pytestmark = pytest.mark.backend_independent
+
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "k" * 50}
+
+
+@pytest.mark.parametrize("env", [{"SMS_PROVIDER": "console"},
+                                 {"WECHAT_MESSAGE_PROVIDER": "console"}])
+def test_console_providers_stop_the_start_with_debug_off(env):
+    result = load_settings(**PRODUCTION, **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "console" in result.stderr
+
+
+def test_with_debug_on_and_nothing_configured_the_console_is_the_default():
+    result = load_settings(show="(s.SMS_PROVIDER, s.WECHAT_MESSAGE_PROVIDER)", DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "('console', 'console')"
+
+
+def test_production_with_no_provider_starts_with_none():
+    result = load_settings(show="(s.SMS_PROVIDER, s.WECHAT_MESSAGE_PROVIDER)", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "('', '')"
+
+
+def test_real_providers_and_templates_are_read():
+    result = load_settings(
+        show="(s.SMS_PROVIDER, s.SMS_API_BASE, s.SMS_TEMPLATES, s.WECHAT_MESSAGE_PROVIDER)",
+        **PRODUCTION, SMS_PROVIDER="tencent", SMS_TEMPLATES="sign_in_code=1001, order_paid=1002",
+        WECHAT_MINIAPP_APPID="wx1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ("('tencent', 'https://sms.tencentcloudapi.com', "
+                             "{'sign_in_code': '1001', 'order_paid': '1002'}, 'miniapp')")
+
+
+@pytest.mark.parametrize("name, value", [("SMS_PROVIDER", "twilio"),
+                                         ("SMS_TEMPLATES", "order_paid"),
+                                         ("WECHAT_MESSAGE_PROVIDER", "pigeon"),
+                                         ("WECHAT_MINIAPP_STATE", "beta"),
+                                         ("NOTIFY_HTTP_TIMEOUT", "soon"),
+                                         ("SMS_CODE_THROTTLE_RATE", "lots")])
+def test_a_bad_value_stops_the_start_and_names_it(name, value):
+    result = load_settings(DEBUG="1", **{name: value})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and name in result.stderr
