@@ -51,3 +51,21 @@ class Token(models.Model):
 
     def __str__(self) -> str:
         return f"token {self.pk} of {self.user}"
+
+
+class PhoneCode(models.Model):
+    """The sign-in (or verification) code last sent to a phone: one row per phone, replaced by
+    each new code. Only an HMAC of the phone and the code is stored. `day_count` codes were
+    sent on `day` (Asia/Shanghai); `attempts` wrong codes were tried against this one."""
+
+    phone = models.CharField(max_length=11, unique=True)
+    code_hash = models.CharField(max_length=64)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    spent = models.BooleanField(default=False)
+    day = models.DateField()
+    day_count = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"code for {self.phone[:3]}****{self.phone[-4:]}"
