@@ -2,7 +2,7 @@
 and keep the platform templates per event and channel."""
 
 import pytest
-from django.test import Client, TestCase
+from django.test import TestCase
 from django.utils import timezone
 
 from notify import notify
@@ -13,10 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff() -> Client:
-    client = Client()
-    client.force_login(make_user(username="clerk", is_staff=True, is_superuser=True))
-    return client
+def staff(admin_client):
+    return admin_client  # pytest-django's signed-in superuser
 
 
 @pytest.fixture
