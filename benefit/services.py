@@ -22,6 +22,7 @@ from benefit.models import (
     PromoterPledge,
 )
 from benefit.pledges import pledge_amount
+from benefit.tasks import notify_disbursed as notify_disbursed_task
 from books import ledger
 from books import services as books_services
 from books.amounts import fen, yuan
@@ -30,7 +31,9 @@ from books.models import Account, Entry, LedgerTransaction
 from marketplace import microcache
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.money import finer_than_cent, money
+from notify import notify
 from orders.models import Order, OrderLine
+from outbox import enqueue
 from producers.models import Listing
 from promotion import selectors as promotion_selectors
 from promotion.models import Promoter, Video
@@ -198,4 +201,33 @@ def disbursement_create(*, project_id: int, amount: Decimal, paid_on: date,
         record = ledger.post(key=f"benefit_disbursement:{disbursement.pk}",
                              kind=LedgerTransaction.Kind.PAYOUT_PAID, memo=memo, lines=lines)
         public_ledger.record_posting(record, lines)
+        enqueue(notify_disbursed_task, disbursement.pk)
     return disbursement
+
+
+def disbursement_tell_donors(*, disbursement_id: int) -> int:
+    """Every buyer whose order pledged to the project (and was not cancelled) hears that money
+    was passed on to it: once per buyer and disbursement, however many of their orders
+    pledged. After the commit (a task): a project may have thousands of donors."""
+    disbursement = (Disbursement.objects.select_related("project")
+                    .filter(pk=disbursement_id).first())
+    if disbursement is None:
+        return 0
+    project = disbursement.project
+    donors = (Order.objects.filter(pk__in=LinePledge.objects.filter(project=project)
+                                   .values("order_id"))
+              .exclude(status=Order.Status.CANCELLED)
+              .values_list("buyer_id", flat=True).distinct().order_by("buyer_id"))
+    told = 0
+    for buyer_id in donors.iterator(chunk_size=500):
+        with transaction.atomic():
+            told += notify(
+                user_id=buyer_id, event="benefit_disbursed",
+                key=f"disbursement:{disbursement.pk}",
+                title=f"{project.title} 收到拨付 {disbursement.amount} 元",
+                body=(f"您购物时认捐的公益项目「{project.title}」已于"
+                      f" {disbursement.paid_on:%Y年%m月%d日} 收到拨付 {disbursement.amount} 元，"
+                      f"捐赠票据号 {disbursement.receipt_number}。"),
+                data={"project_id": project.pk, "disbursement_id": disbursement.pk,
+                      "amount": str(disbursement.amount), "currency": "CNY"}) is not None
+    return told

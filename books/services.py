@@ -20,13 +20,15 @@ from accounts.models import User
 from benefit import ledger as public_ledger
 from benefit import pledges as benefit_pledges
 from books import ledger
-from books.amounts import fen, split
+from books.amounts import fen, split, yuan
 from books.ledger import Line
 from books.models import Account, Entry, LedgerTransaction, Payout, Statement
 from marketplace.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from marketplace.money import money
+from notify import notify
 from orders.models import Order, OrderLine, Shipment
-from promotion.models import Commission
+from producers.models import Producer
+from promotion.models import Commission, Promoter
 
 STATEMENT_ZONE = ZoneInfo("Asia/Shanghai")
 TxnKind = LedgerTransaction.Kind
@@ -384,7 +386,22 @@ def payout_mark_paid(*, payout_id: int, reference: str) -> Payout:
                         Line(in_transit(), EntryKind.PAYOUT, -payout.amount_fen),
                         Line(clearing(), EntryKind.PAYOUT, payout.amount_fen),
                     ])
+        user_id = _holder_user_id(payout.account)
+        if user_id is not None:
+            notify(user_id=user_id, event="payout_paid", key=f"payout:{payout.pk}",
+                   title=f"{yuan(payout.amount_fen)} 元已打款",
+                   body=f"您申请的 {yuan(payout.amount_fen)} 元已打款，流水号 {reference}。",
+                   data={"payout_id": payout.pk, "amount": str(yuan(payout.amount_fen)),
+                         "currency": "CNY", "reference": reference[:128]})
     return payout
+
+
+def _holder_user_id(account: Account) -> int | None:
+    """The person behind a farm's or a promoter's account (a project has none)."""
+    model = {Account.Kind.FARM: Producer, Account.Kind.PROMOTER: Promoter}.get(account.kind)
+    if model is None:
+        return None
+    return model.objects.filter(pk=account.holder_id).values_list("user_id", flat=True).first()
 
 
 def payout_mark_failed(*, payout_id: int, reason: str = "") -> Payout:
@@ -477,9 +494,20 @@ def _statement_write(producer_id: int, start: date, end: date, first_seq: int, l
     )
     columns = {column: sums.get(kind, 0) for kind, column in STATEMENT_COLUMNS.items()}
     closing = opening + sum(columns.values())
-    statement, _ = Statement.objects.get_or_create(
-        producer_id=producer_id, period_start=start,
-        defaults={"period_end": end, "first_seq": first_seq, "last_seq": last_seq,
-                  "opening_fen": opening, "closing_fen": closing, "closed_at": now, **columns},
-    )
+    with transaction.atomic():
+        statement, created = Statement.objects.get_or_create(
+            producer_id=producer_id, period_start=start,
+            defaults={"period_end": end, "first_seq": first_seq, "last_seq": last_seq,
+                      "opening_fen": opening, "closing_fen": closing, "closed_at": now,
+                      **columns},
+        )
+        user_id = Producer.objects.filter(pk=producer_id).values_list("user_id", flat=True).first()
+        if created and user_id is not None:
+            notify(user_id=user_id, event="statement_ready", key=f"statement:{statement.pk}",
+                   title=f"{start:%m月%d日}–{end:%m月%d日} 结算单已生成",
+                   body=(f"{start:%Y年%m月%d日}至{end:%m月%d日}的结算单已生成：期初 "
+                         f"{yuan(opening)} 元，期末 {yuan(closing)} 元。"),
+                   data={"statement_id": statement.pk, "period_start": start.isoformat(),
+                         "period_end": end.isoformat(), "closing": str(yuan(closing)),
+                         "currency": "CNY"})
     return statement

@@ -36,6 +36,7 @@ from marketplace.errors import (
     ValidationFailed,
 )
 from marketplace.money import money
+from notify import notify
 from orders.models import Order, OrderEvent, Payment, PaymentWebhookEvent
 from orders.services import order_mark_paid, order_of_buyer
 from outbox import enqueue
@@ -394,10 +395,17 @@ def refund_apply(refund_id: int, result: RefundResult) -> bool:
                 refund_id=result.refund_id[:128],
             ):
                 return False
-            refund = Refund.objects.select_related("payment").get(pk=refund_id)
+            refund = Refund.objects.select_related("payment", "order").get(pk=refund_id)
             if refund.payment.booked:
                 books_services.refund_post(order_id=refund.order_id, amount=refund.amount,
                                            key=f"refund:{refund.pk}", reason=refund.reason)
+            order = refund.order
+            notify(user_id=order.buyer_id, event="refund_succeeded", key=f"refund:{refund.pk}",
+                   title=f"订单 {order.number} 退款 {refund.amount} 元已到账",
+                   body=(f"订单 {order.number} 的退款 {refund.amount} 元已原路退回"
+                         + (f"（{refund.reason}）" if refund.reason else "") + "。"),
+                   data={"order_id": order.pk, "order_number": order.number,
+                         "amount": str(refund.amount), "currency": "CNY"})
             return True
         if result.status == "failed":
             return bool(Refund.objects.filter(pk=refund_id, status=Refund.Status.PENDING)

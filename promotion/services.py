@@ -16,6 +16,7 @@ from benefit.models import Charity, Project
 from marketplace import visitors
 from marketplace.errors import Conflict, NotFound, PermissionDenied, Throttled, ValidationFailed
 from marketplace.money import money
+from notify import notify
 from outbox import enqueue
 from producers.models import Batch, Listing, Producer
 from promotion import attribution, selectors
@@ -453,6 +454,18 @@ def commissions_cancel_for_order(*, order) -> int:
     return commissions_cancel(commissions=Commission.objects.filter(order=order))
 
 
+def _tell_settled(commission: Commission) -> None:
+    user_id = Promoter.objects.filter(pk=commission.promoter_id).values_list(
+        "user_id", flat=True).get()
+    order_number = commission.order.number
+    notify(user_id=user_id, event="commission_settled", key=f"commission:{commission.pk}",
+           title=f"佣金 {commission.amount} 元已结算",
+           body=(f"订单 {order_number} 的推广佣金 {commission.amount} 元已过售后期，"
+                 f"已转入可提现余额。"),
+           data={"commission_id": commission.pk, "order_number": order_number,
+                 "amount": str(commission.amount), "currency": "CNY"})
+
+
 def commissions_due(*, now: datetime | None = None) -> list[Commission]:
     """Pending commissions whose shipment was delivered more than RETURN_WINDOW_DAYS ago (and
     whose order was not cancelled), in id order."""
@@ -467,13 +480,17 @@ def commissions_due(*, now: datetime | None = None) -> list[Commission]:
             shipment__delivered_at__lte=cutoff,
         )
         .exclude(order__status=Order.Status.CANCELLED)
-        .order_by("pk")
+        .select_related("order").order_by("pk")
     )
 
 
 def commission_settle(*, commission: Commission, now: datetime) -> bool:
     """pending -> settled, by one conditional UPDATE (`status = pending` on the row itself:
     PostgreSQL re-checks it after waiting for a concurrent settle or cancel, which then wins
-    alone). Returns whether it moved; checkout posts the money in the same transaction."""
-    return bool(Commission.objects.filter(pk=commission.pk, status=Commission.Status.PENDING)
-                .update(status=Commission.Status.SETTLED, settled_at=now))
+    alone). Returns whether it moved; checkout posts the money in the same transaction, and
+    the promoter is told (notify) in it."""
+    if not Commission.objects.filter(pk=commission.pk, status=Commission.Status.PENDING).update(
+            status=Commission.Status.SETTLED, settled_at=now):
+        return False
+    _tell_settled(commission)
+    return True

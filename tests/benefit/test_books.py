@@ -247,3 +247,21 @@ def test_shipments_are_released_for_the_project_even_when_the_farm_gave_everythi
     assert Shipment.objects.get(order=order).status == "delivered"
     assert world.project_fen("available") == 9990
     books_add_up()
+
+
+def test_donors_hear_once_that_money_reached_their_project(world,
+                                                            django_capture_on_commit_callbacks):
+    from benefit.tasks import notify_disbursed
+    from notify.models import Notification
+
+    order = confirmed_project(world)
+    world.buy({0: 1})  # the same buyer pledged twice: told once
+    bystander = make_user(username="no_pledge")
+    with django_capture_on_commit_callbacks(execute=True):
+        disbursement = services.disbursement_create(
+            project_id=world.project.pk, amount=Decimal("3.00"), paid_on=date(2026, 12, 1),
+            receipt_number="豫财0012345")
+    [told] = Notification.objects.filter(event="benefit_disbursed")
+    assert told.user_id == order.buyer_id != bystander.pk
+    assert "豫财0012345" in told.body and world.project.title in told.title
+    assert notify_disbursed.delay(disbursement.pk).get() == 0  # again: nobody twice

@@ -110,3 +110,32 @@ def test_the_week_in_progress_has_no_statement_yet(market):
     with at(shanghai(2026, 11, 9, 0, 0)):  # Monday 00:00: the new week has begun
         market.buy({0: 1})
         assert books.statements_close() == 0
+
+
+def test_a_farm_hears_its_statement_is_ready_once(market):
+    from notify.models import Notification
+
+    with at(shanghai(2026, 11, 4, 10)):
+        market.buy({0: 1})
+    with at(shanghai(2026, 11, 9, 0, 5)):
+        assert books.statements_close() == 1
+        assert books.statements_close() == 0
+    [told] = Notification.objects.filter(event="statement_ready")
+    assert told.user_id == market.farms[0].user_id
+    assert told.title == "11月02日–11月08日 结算单已生成"
+    assert told.data["statement_id"] == Statement.objects.get().pk
+
+
+def test_a_farm_hears_its_payout_was_paid(market):
+    from notify.models import Notification
+
+    farm = market.farms[0]
+    market.buy({0: 4})
+    market.ship_and_deliver(farm.shipments.latest("id").order)
+    market.settle()
+    payout = market.payout(farm, "1.00")
+    assert not Notification.objects.filter(event="payout_paid").exists()  # not yet paid
+    books.payout_mark_paid(payout_id=payout.pk, reference="BANK-0042")
+    [told] = Notification.objects.filter(event="payout_paid")
+    assert told.user_id == farm.user_id and "BANK-0042" in told.body
+    assert told.data["amount"] == "1.00"

@@ -252,6 +252,13 @@ def test_settled_only_after_delivery_and_the_return_window(place, buyer, farm, l
     # a settled commission is not undone by a late cancel attempt
     assert services.commissions_cancel_for_order(order=order) == 0
     assert Commission.objects.get().status == "settled"
+    # and the promoter heard of it, once
+    from notify.models import Notification
+
+    [told] = Notification.objects.filter(event="commission_settled")
+    assert told.user_id == commission.promoter.user_id
+    assert told.data == {"commission_id": commission.pk, "order_number": order.number,
+                         "amount": str(commission.amount), "currency": "CNY"}
 
 
 def test_only_the_delivered_parcel_settles_in_a_two_farm_order(place, buyer, farm, promoter):
