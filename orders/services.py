@@ -53,6 +53,7 @@ from orders.stock import (
 )
 from orders.tasks import notify_order_cancelled as notify_order_cancelled_task
 from orders.tasks import notify_order_paid as notify_order_paid_task
+from orders.tasks import notify_shipment_delivered as notify_shipment_delivered_task
 from orders.tasks import notify_shipment_shipped as notify_shipment_shipped_task
 from outbox import enqueue
 from producers.models import Listing, Producer, Region
@@ -504,5 +505,6 @@ def shipment_confirm(*, shipment_id: int, user: User) -> Shipment:
         if _live_statuses(shipment.order_id) == {Shipment.Status.DELIVERED}:
             _move_order(shipment.order_id, expected=Order.Status.SHIPPED,
                         to=Order.Status.COMPLETED, actor=user, note="every parcel delivered")
+        enqueue(notify_shipment_delivered_task, shipment.pk)
     shipment.refresh_from_db()
     return shipment

@@ -2,39 +2,36 @@
 marketplace.retry. A task imports the service it calls inside its body (services import their
 tasks at the top)."""
 
-import logging
-
 from celery import shared_task
 
-from marketplace.retry import retry_on
 from orders import notifications
 
-logger = logging.getLogger(__name__)
 
-# A mail server that refused or could not be reached: tried again a minute later, then longer.
-MAIL_RETRIES = {"autoretry_for": retry_on(notifications.SendFailed), "max_retries": 5,
-                "retry_backoff": 60, "retry_backoff_max": 600}
-
-
-@shared_task(name="orders.tasks.notify_order_paid", **MAIL_RETRIES)
+@shared_task(name="orders.tasks.notify_order_paid")
 def notify_order_paid(order_id: int) -> int:
-    """E-mail every farm of a paid order its packing list (once per parcel)."""
+    """Tell every farm of a paid order its packing list (notify: once per parcel)."""
     return notifications.order_paid(order_id=order_id)
 
 
-@shared_task(name="orders.tasks.notify_shipment_shipped", **MAIL_RETRIES)
+@shared_task(name="orders.tasks.notify_shipment_shipped")
 def notify_shipment_shipped(shipment_id: int) -> int:
-    """E-mail the buyer that a parcel is on its way (once per parcel)."""
+    """Tell the buyer a parcel is on its way (once per parcel)."""
     return notifications.shipment_shipped(shipment_id=shipment_id)
 
 
-@shared_task(name="orders.tasks.notify_order_cancelled", **MAIL_RETRIES)
+@shared_task(name="orders.tasks.notify_shipment_delivered")
+def notify_shipment_delivered(shipment_id: int) -> int:
+    """Tell the buyer a parcel counts as delivered (once per parcel)."""
+    return notifications.shipment_delivered(shipment_id=shipment_id)
+
+
+@shared_task(name="orders.tasks.notify_order_cancelled")
 def notify_order_cancelled(order_id: int) -> int:
-    """E-mail the farms already asked to ship a cancelled order not to (once per parcel)."""
+    """Tell the farms of an order cancelled after payment not to ship (once per parcel)."""
     return notifications.order_cancelled(order_id=order_id)
 
 
-@shared_task(name="orders.tasks.notify_harvest", **MAIL_RETRIES)
+@shared_task(name="orders.tasks.notify_harvest")
 def notify_harvest(harvest_id: int) -> int:
-    """E-mail each buyer of a pre-sale what its harvest gives them (once per order)."""
+    """Tell each buyer of a pre-sale what its harvest gives them (once per order)."""
     return notifications.harvest_recorded(harvest_id=harvest_id)

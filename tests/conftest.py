@@ -20,6 +20,8 @@ from django.conf import settings
 from producers.models import Category, Region
 from tests.client import ApiClient
 from tests.factories import client_for, make_categories, make_regions, make_user
+from tests.notify.fake_sms import aliyun_sms, sms_gateway, tencent_sms  # noqa: F401
+from tests.notify.fake_wechat_mp import wechat_mp  # noqa: F401 (fake WeChat mini-program API)
 from tests.payments.fake_wechat import wechat_platform  # noqa: F401 (a fake WeChat Pay)
 from tests.redis_server import own_redis  # noqa: F401 (a fixture for every test module)
 
