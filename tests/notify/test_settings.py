@@ -50,3 +50,22 @@ def test_a_bad_value_stops_the_start_and_names_it(name, value):
     result = load_settings(DEBUG="1", **{name: value})
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and name in result.stderr
+
+
+def test_check_deploy_names_a_half_configured_provider(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL"}}
+    env.update(PRODUCTION, SMS_PROVIDER="aliyun", SMS_KEY_ID="LTAI5t",
+               WECHAT_MINIAPP_APPID="wx1", SQLITE_PATH=str(tmp_path / "check.sqlite3"))
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], env=env,
+                            cwd=settings.BASE_DIR, capture_output=True, text=True)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "SMS_KEY_SECRET, SMS_SIGN_NAME not set" in output
+    assert "WECHAT_MINIAPP_SECRET not set" in output and "notify.E002" in output
