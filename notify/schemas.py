@@ -48,9 +48,16 @@ class UnreadOut(Schema):
     count: int
 
 
+HH_MM = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
 class QuietHours(Schema):
-    start: time = Field(..., description="HH:MM, Asia/Shanghai")
-    end: time = Field(..., description="HH:MM, Asia/Shanghai; before start: across midnight")
+    start: str = Field(..., pattern=HH_MM, description="HH:MM, Asia/Shanghai")
+    end: str = Field(..., pattern=HH_MM,
+                     description="HH:MM, Asia/Shanghai; before start: across midnight")
+
+    def times(self) -> tuple[time, time]:
+        return time.fromisoformat(self.start), time.fromisoformat(self.end)
 
 
 class QuietHoursOut(Schema):

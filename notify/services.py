@@ -400,7 +400,7 @@ def preferences_set(*, user, events_chosen: dict[str, list[str]], quiet_hours) -
                                "code": "invalid_choice"})
     if errors:
         raise ValidationFailed(errors)
-    start, end = (quiet_hours.start, quiet_hours.end) if quiet_hours else (None, None)
+    start, end = quiet_hours.times() if quiet_hours else (None, None)
     preference, _ = Preference.objects.update_or_create(user=user, defaults={
         "events": {event: sorted(set(channels)) for event, channels in events_chosen.items()},
         "quiet_start": start, "quiet_end": end})

@@ -51,6 +51,10 @@ CELERY_TASK_ALWAYS_EAGER = True
 PAYMENT_PROVIDERS = ["sandbox"]
 PAYMENT_SANDBOX_WEBHOOK_SECRET = "test-sandbox-webhook-secret"
 AUTH_THROTTLE_RATE = "1000/min"
+SMS_CODE_THROTTLE_RATE = "1000/min"  # a test that means it sets its own
+# Sign-in codes are written to the log unless a test points SMS at a fake gateway (or at
+# nothing, for the 503): the settings refuse the console with DEBUG off, not these tests.
+SMS_PROVIDER = "console"
 IMAGE_UPLOAD_THROTTLE_RATE = "100000/hour"  # a test that means it sets its own
 ORDER_MAX_UNPAID = 100000  # likewise: tests place many unpaid orders with one buyer
 ORDER_MAX_UNPAID_UNITS = 100_000_000

@@ -61,7 +61,8 @@ def test_check_deploy_names_a_half_configured_provider(tmp_path):
 
     env = {k: v for k, v in os.environ.items()
            if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL"}}
-    env.update(PRODUCTION, SMS_PROVIDER="aliyun", SMS_KEY_ID="LTAI5t",
+    env.update(PRODUCTION, DJANGO_SETTINGS_MODULE="marketplace.settings",
+               SMS_PROVIDER="aliyun", SMS_KEY_ID="LTAI5t",
                WECHAT_MINIAPP_APPID="wx1", SQLITE_PATH=str(tmp_path / "check.sqlite3"))
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], env=env,
                             cwd=settings.BASE_DIR, capture_output=True, text=True)
