@@ -371,8 +371,21 @@ def contact_add(*, user, channel: str, address: str, verified: bool) -> ContactP
 
 
 def contact_delete(*, user, contact_id: int) -> None:
-    if not ContactPoint.objects.filter(pk=contact_id, user=user).delete()[0]:
-        raise NotFound("没有这个联系方式。")
+    """Remove a contact point of `user` (another's: 404). The last verified phone of an account
+    without a password is how it signs in: refused (409 last_sign_in_phone)."""
+    with transaction.atomic():
+        contact = ContactPoint.objects.select_for_update().filter(pk=contact_id,
+                                                                  user=user).first()
+        if contact is None:
+            raise NotFound("没有这个联系方式。")
+        if (contact.channel == Channel.SMS and contact.verified_at is not None
+                and not user.has_usable_password()
+                and not ContactPoint.objects.filter(user=user, channel=Channel.SMS,
+                                                    verified_at__isnull=False)
+                .exclude(pk=contact.pk).exists()):
+            raise Conflict("这是您登录用的手机号，请先绑定其他手机号或设置密码。",
+                           code="last_sign_in_phone")
+        contact.delete()
 
 
 def wechat_grant_record(*, user, template_id: str, count: int) -> WechatGrant:
@@ -381,11 +394,11 @@ def wechat_grant_record(*, user, template_id: str, count: int) -> WechatGrant:
     if not Template.objects.filter(channel=Channel.WECHAT, template_id=template_id).exists():
         raise ValidationFailed([{"field": "template_id", "message": "不是本平台的订阅消息模板。",
                                  "code": "invalid_choice"}])
-    grant, _ = WechatGrant.objects.get_or_create(user=user, template_id=template_id)
-    WechatGrant.objects.filter(pk=grant.pk).update(remaining=F("remaining") + count,
-                                                   updated_at=timezone.now())
-    grant.refresh_from_db()
-    return grant
+    insert_unless_taken(WechatGrant(user=user, template_id=template_id, remaining=0),
+                        unique=["user", "template_id"])
+    WechatGrant.objects.filter(user=user, template_id=template_id).update(
+        remaining=F("remaining") + count, updated_at=timezone.now())
+    return WechatGrant.objects.get(user=user, template_id=template_id)
 
 
 def preferences_set(*, user, events_chosen: dict[str, list[str]], quiet_hours) -> Preference:

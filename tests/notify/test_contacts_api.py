@@ -75,3 +75,24 @@ def test_the_contacts_list_costs_the_same_for_one_and_twenty(buyer, buyer_api,
     with django_assert_num_queries(2):
         assert len(buyer_api.get("/me/contacts").json()["items"]) == 20
 
+
+
+def test_the_last_sign_in_phone_of_an_account_without_a_password_stays(api, aliyun_sms):
+    # given an account made by signing in with a phone (it has no password)
+    assert api.post("/auth/sms-code", {"phone": "13812345678"}).status_code == 202
+    code = aliyun_sms.sent[-1]["params"]["code"]
+    signed = api.post("/auth/phone", {"phone": "13812345678", "code": code}).json()
+    api.token = signed["token"]
+    [phone] = api.get("/me/contacts").json()["items"]
+
+    refused = api.delete(f"/me/contacts/{phone['id']}")
+
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "last_sign_in_phone"
+    assert ContactPoint.objects.filter(pk=phone["id"]).exists()
+
+
+def test_an_account_with_a_password_may_remove_its_phone(buyer, buyer_api):
+    phone = ContactPoint.objects.create(user=buyer, channel="sms", address="13812345678",
+                                        verified_at=timezone.now())
+    assert buyer_api.delete(f"/me/contacts/{phone.pk}").status_code == 204

@@ -78,3 +78,29 @@ def test_two_runs_racing_on_one_delivery_send_it_once(aliyun_sms, settings):
         thread.join(timeout=30)
     assert sorted(outcomes) == ["not_due", "sent"]
     assert len(aliyun_sms.sent) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_code_requests_at_once_for_one_phone_send_one_code(aliyun_sms):
+    from django.core.cache import cache
+
+    from tests.client import ApiClient
+
+    cache.clear()
+    answers, barrier = [], threading.Barrier(2)
+
+    def ask():
+        try:
+            barrier.wait()
+            answers.append(ApiClient().post("/auth/sms-code", {"phone": PHONE}).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(answers) == [202, 429]
+    assert len(aliyun_sms.sent) == 1
