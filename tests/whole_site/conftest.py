@@ -99,6 +99,8 @@ def site_world(regions, categories, django_capture_on_commit_callbacks) -> World
     ids["shipment_id"] = order["shipments"][0]["id"]
     _ok(clients["buyer"].post(f"/orders/{order['id']}/pay", {"method": "sandbox"}), 200)
     ids["region_id"] = county.pk
+    ids["owner_contact_id"] = _ok(owner.post("/me/contacts", {
+        "channel": "email", "address": "owner@example.com"}))["id"]
     ids["provider"] = "sandbox"
     ids["project_id"] = make_project().pk  # staff register charities and projects in the admin
 

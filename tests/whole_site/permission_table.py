@@ -92,6 +92,24 @@ TABLE: dict[str, Row | list[Row]] = {
     "POST /api/v1/auth/logout": signed_in(204),
     "POST /api/v1/auth/logout-all": signed_in(204),
     "GET /api/v1/me": signed_in(200),
+    # --- signing in with a phone, and hearing in time --------------------------------------------
+    # one code a minute per phone: the first actor gets it, the rest are 429
+    "POST /api/v1/auth/sms-code": everyone({202, 429}, body={"phone": "13812340000"}),
+    # no code was sent to this phone: never a sign-in, whoever asks
+    "POST /api/v1/auth/phone": everyone(401, body={"phone": "13812340001", "code": "123456"}),
+    "GET /api/v1/me/contacts": signed_in(200),
+    "POST /api/v1/me/contacts": signed_in(
+        201, body={"channel": "email", "address": "farm@example.com"}),
+    "DELETE /api/v1/me/contacts/{contact_id}": owner_only(
+        204, params={"contact_id": "owner_contact_id"}),
+    "GET /api/v1/me/notifications": signed_in(200),
+    "GET /api/v1/me/notifications/unread-count": signed_in(200),
+    "POST /api/v1/me/notifications/read": signed_in(200, body={"all": True}),
+    "GET /api/v1/me/notification-preferences": signed_in(200),
+    "PUT /api/v1/me/notification-preferences": signed_in(
+        200, body={"events": {"order_paid": ["sms"]}, "quiet_hours": None}),
+    # no WeChat template is configured in the world: the body is refused once auth passed
+    "POST /api/v1/me/wechat-grants": signed_in(422, body={"template_id": "tpl", "count": 1}),
     # --- places and kinds of goods ------------------------------------------------------------
     "GET /api/v1/regions": everyone(200),
     "GET /api/v1/regions/{region_id}": everyone(200),
