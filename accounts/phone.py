@@ -24,7 +24,7 @@ from accounts.models import PhoneCode, Token, User
 from marketplace.errors import Conflict, NotAuthenticated, Throttled, ValidationFailed
 from marketplace.sql import insert_unless_taken
 from notify import events
-from notify import providers as notify_providers
+from notify import registry as notify_providers
 from notify import selectors as notify_selectors
 from notify import services as notify_services
 from notify.phones import mainland_mobile

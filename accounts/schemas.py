@@ -74,7 +74,7 @@ class ContactIn(Schema):
     openid: str | None = Field(None, min_length=1, max_length=128, pattern=r"^[\w-]+$")
     phone: str | None = Field(None, max_length=32)
     code: str | None = Field(None, pattern=r"^\d{6}$")
-    address: str | None = Field(None, max_length=254)
+    address: str | None = Field(None, max_length=254, pattern=TEXT)
 
 
 class ContactOut(Schema):

@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
-from notify import events, providers
+from notify import events
+from notify import registry as providers
 
 
 @register(Tags.security, deploy=True)

@@ -81,7 +81,7 @@ class PreferencesOut(Schema):
 
 class WechatGrantIn(Schema):
     model_config = example({"template_id": "Xk3pQ_order_paid_template", "count": 1})
-    template_id: str = Field(..., min_length=1, max_length=128)
+    template_id: str = Field(..., min_length=1, max_length=128, pattern=r"^[\w-]+$")
     count: int = Field(1, ge=1, le=100)
 
 

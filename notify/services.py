@@ -24,7 +24,8 @@ from marketplace.errors import (
     ValidationFailed,
 )
 from marketplace.sql import insert_unless_taken
-from notify import events, providers, tasks
+from notify import events, tasks
+from notify import registry as providers
 from notify.models import (
     Channel,
     ContactPoint,
