@@ -56,6 +56,18 @@ def in_process_worker():
         yield
 
 
+def relaying(check):
+    """`check`, with the relay run at each look as beat runs it every few seconds: what a
+    task enqueues while the outbox's breaker is still open after an outage (notify's
+    deliveries) is left to the relay."""
+
+    def look():
+        relay(now=timezone.now() + timedelta(seconds=settings.OUTBOX_GRACE))
+        return check()
+
+    return look
+
+
 def all_done(count: int):
     """`count` intents of the apps' own work, and every intent done (notify's deliveries, which
     that work enqueues in turn, included)."""
@@ -89,7 +101,7 @@ def test_redis_stopped_then_restarted_empty_mid_flow_loses_no_mail_and_sends_non
     # Redis up, a worker running: paying mails each farm its packing list
     with in_process_worker():
         assert buyer_api.post(f"/orders/{order.pk}/pay", {"method": "sandbox"}).status_code == 200
-        wait_for(all_done(1), what="the packing lists")
+        wait_for(relaying(all_done(1)), what="the packing lists")
     assert len(mail.outbox) == 2
 
     # Redis stops: shipping and paying still answer at once, their mails wait in the outbox
@@ -121,11 +133,14 @@ def test_redis_stopped_then_restarted_empty_mid_flow_loses_no_mail_and_sends_non
     later = soon + timedelta(seconds=settings.OUTBOX_REDELIVER_AFTER + 1)
     assert relay(now=later) == 2
     with in_process_worker():
-        wait_for(all_done(3), what="every mail")
+        wait_for(relaying(all_done(3)), what="every mail")
     subjects = sorted(m.subject for m in mail.outbox)
     assert len(subjects) == 4 and len(set(zip(subjects, [m.to[0] for m in mail.outbox],
                                               strict=True))) == 4
-    assert Intent.objects.filter(attempts=2).count() == 2
+    # the two handed over into the Redis that restarted empty (the test's relay, which looks
+    # past the grace, may also hand one of notify's over beside the fast path: harmless, the
+    # mails above went out once each)
+    assert Intent.objects.filter(attempts=2).exclude(task__startswith="notify.").count() == 2
 
 
 def test_a_frozen_redis_delays_no_request_by_more_than_its_timeout(
@@ -169,7 +184,7 @@ def test_a_frozen_redis_delays_no_request_by_more_than_its_timeout(
     # the packing-list mail was left to the relay, which hands it over now that Redis answers
     assert wait_for(lambda: relay(now=timezone.now() + timedelta(seconds=60))) == 1
     with in_process_worker():
-        wait_for(all_done(1), what="the packing lists")
+        wait_for(relaying(all_done(1)), what="the packing lists")
     assert len(mail.outbox) == 2
 
 
