@@ -1,7 +1,7 @@
 """The inbox, notification preferences and WeChat consents of the signed-in person.
 
 notify sits below accounts, so this router names no authentication itself: the project mounts
-it with the bearer token (marketplace.api), and every operation here reads `request.auth`."""
+it with the bearer token (shanhuo.api), and every operation here reads `request.auth`."""
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status

@@ -9,7 +9,6 @@ commit in a task.
 """
 
 import logging
-import random
 from datetime import timedelta
 
 from django.conf import settings
@@ -49,10 +48,6 @@ class SmsUnavailable(ServiceUnavailable):
     code = "sms_unavailable"
     message = "短信暂时无法发送，请稍后再试。"
     retry_after = 60
-
-
-class RetryLater(Exception):
-    """The provider is down: the delivery is `pending` again and its task retries."""
 
 
 # --- Telling a person ---------------------------------------------------------------------
@@ -212,8 +207,9 @@ def _finish(delivery_id: int, **fields) -> None:
 def delivery_send(*, delivery_id: int) -> str:
     """Send one delivery, once. A conditional UPDATE claims it (`pending` -> `sending`), so a
     second run of its task, at once or later, sends nothing; a run that died mid-send is taken
-    over once its call has surely timed out. Returns what became of it; raises RetryLater when
-    the provider is down (the delivery is `pending` again)."""
+    over once its call has surely timed out. Returns what became of it; raises
+    ProviderUnavailable when the provider is down (the delivery is `pending` again, and its
+    task retries)."""
     now = timezone.now()
     claimed = (
         Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
@@ -252,7 +248,7 @@ def delivery_send(*, delivery_id: int) -> str:
                                        template_id=delivery.template_id).update(
                 remaining=F("remaining") + 1)  # not spent: nothing went out
         _finish(delivery_id, status=Delivery.Status.PENDING, reason=str(exc)[:300])
-        raise RetryLater(str(exc)) from exc
+        raise
     _finish(delivery_id, status=Delivery.Status.SENT, reason="", sent_at=timezone.now(),
             provider_ref=reference[:120])
     return "sent"
@@ -280,19 +276,13 @@ def _consent_gone(delivery: Delivery, reason: str) -> str:
     return "failed"
 
 
-def delivery_give_up(*, delivery_id: int, reason: str) -> None:
-    """The provider stayed down through every retry: `failed`, with the last reason."""
+def delivery_give_up(delivery_id: int, *, reason: str) -> None:
+    """The provider stayed down through every retry (the deliver task's give_up): `failed`,
+    with the last reason."""
     Delivery.objects.filter(pk=delivery_id, status__in=[
         Delivery.Status.PENDING, Delivery.Status.SENDING]).update(
         status=Delivery.Status.FAILED, reason=f"gave_up: {reason}"[:300], claimed_at=None,
         updated_at=timezone.now())
-
-
-def retry_countdown(retries: int) -> float:
-    """Seconds before the next try: NOTIFY_RETRY_BASE doubling, a random half to one and a half
-    of it (jitter, so deliveries that failed together do not come back together), at most five
-    minutes (within the broker's visibility timeout)."""
-    return min(settings.NOTIFY_RETRY_BASE * 2 ** retries, 300) * random.uniform(0.5, 1.5)
 
 
 def deliveries_release(*, now=None, limit: int = 500) -> int:

@@ -191,3 +191,15 @@ def real_worker(transactional_db):
             yield result
     finally:
         app.conf.update(previous)
+
+
+@pytest.fixture
+def delivery_retries(monkeypatch):
+    """`delivery_retries(n)`: notify's deliver task tries a provider that is down n more times
+    (eager Celery runs them at once), then gives up."""
+    from notify.tasks import deliver
+
+    def set_retries(count: int) -> None:
+        monkeypatch.setattr(deliver, "max_retries", count)
+
+    return set_retries

@@ -18,8 +18,8 @@ def staff(admin_client):
 
 
 @pytest.fixture
-def failed(aliyun_sms, settings):
-    settings.NOTIFY_MAX_RETRIES = 0
+def failed(aliyun_sms, delivery_retries):
+    delivery_retries(0)
     farmer = make_user(username="farmer_zhao", email="")
     ContactPoint.objects.create(user=farmer, channel="sms", address="13812345678",
                                 verified_at=timezone.now())

@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from notify import notify
 from notify.models import ContactPoint, Delivery, Notification, Preference, Template, WechatGrant
+from notify.providers.base import ProviderUnavailable
 from notify.quiet import CHINA, quiet_until
-from notify.services import deliveries_release, delivery_send, retry_countdown
+from notify.services import deliveries_release, delivery_send
 from notify.tasks import deliver
 from outbox.models import Intent
 from tests.factories import make_user
@@ -140,8 +141,8 @@ def test_a_token_that_expires_by_its_lifetime_is_fetched_again(
 
 
 def test_a_token_expired_twice_in_a_row_is_retried_later_not_looped(
-        farmer, wechat_template, wechat_mp, aliyun_sms, settings):
-    settings.NOTIFY_MAX_RETRIES = 0
+        farmer, wechat_template, wechat_mp, aliyun_sms, delivery_retries):
+    delivery_retries(0)
     wechat_mp.grant(OPENID, TEMPLATE)
     WechatGrant.objects.create(user=farmer, template_id=TEMPLATE, remaining=1)
     wechat_mp.tokens = type("Never", (set,), {"__contains__": lambda self, item: False})()
@@ -167,15 +168,18 @@ def test_a_refused_number_fails_with_the_reason_and_is_not_retried(farmer, sms_g
 
 
 @pytest.mark.parametrize("fault", ["500", "hang"])
-def test_a_gateway_down_is_retried_and_sent_once_it_is_back(farmer, aliyun_sms, settings,
-                                                            fault):
+def test_a_gateway_down_is_retried_then_failed_and_staff_send_it_again(
+        farmer, aliyun_sms, settings, delivery_retries, fault):
     settings.NOTIFY_HTTP_TIMEOUT = 0.3
-    settings.NOTIFY_MAX_RETRIES = 0  # eager Celery would retry at once: the test drives it
+    delivery_retries(2)  # eager Celery runs the retries at once
     aliyun_sms.fault = fault
     notification = tell(farmer)
     sms = deliveries(notification)["sms"]
     assert sms.status == "failed" and sms.reason.startswith("gave_up")
+    assert len(aliyun_sms.received) == 3  # the first try and two more
     assert Notification.objects.filter(pk=notification.pk).exists()
+    intent = Intent.objects.get(task="notify.tasks.deliver", args=[sms.pk])
+    assert intent.status == "failed" and "ProviderUnavailable" in intent.error
 
     # staff send it again once the gateway is back (the admin's action)
     from notify.services import delivery_resend
@@ -194,12 +198,12 @@ def test_a_provider_down_leaves_the_delivery_pending_for_the_next_try(farmer, te
                               body="本周货款 1,234.00 元已打到您的银行卡。")
     Preference.objects.create(user=farmer, quiet_start=None, quiet_end=None)
     Delivery.objects.filter(notification=notification).delete()
-    from notify.services import RetryLater, deliveries_plan
+    from notify.services import deliveries_plan
 
     [delivery_id] = [d for d in deliveries_plan(notification_id=notification.pk)
                      if Delivery.objects.get(pk=d).channel == "sms"]
     Delivery.objects.filter(pk=delivery_id).update(status="pending")
-    with pytest.raises(RetryLater):
+    with pytest.raises(ProviderUnavailable):
         delivery_send(delivery_id=delivery_id)
     assert Delivery.objects.get(pk=delivery_id).status == "pending"
     tencent_sms.code = None
@@ -208,11 +212,11 @@ def test_a_provider_down_leaves_the_delivery_pending_for_the_next_try(farmer, te
 
 
 def test_retries_back_off_with_jitter_and_stay_within_five_minutes(settings):
-    settings.NOTIFY_RETRY_BASE = 30
-    first = [retry_countdown(0) for _ in range(50)]
-    assert min(first) >= 15 and max(first) <= 45 and len(set(first)) > 1
-    assert all(retry_countdown(3) >= 120 for _ in range(20))
-    assert all(retry_countdown(12) <= 450 for _ in range(20))
+    assert deliver.autoretry_for[-1] is ProviderUnavailable
+    assert (deliver.retry_backoff, deliver.retry_backoff_max, deliver.retry_jitter) == (
+        settings.NOTIFY_RETRY_BASE, 300, True)
+    assert deliver.max_retries == settings.NOTIFY_MAX_RETRIES
+    assert deliver.give_up == "notify.services.delivery_give_up"
 
 
 def test_one_event_is_delivered_once_per_channel_however_often_it_is_told(farmer, aliyun_sms):

@@ -3,7 +3,7 @@ the payment sandbox's does); with DEBUG on and nothing configured they are the d
 
 import pytest
 
-from tests.marketplace.test_settings import load_settings
+from tests.shanhuo.test_settings import load_settings
 
 pytestmark = pytest.mark.backend_independent
 
@@ -61,7 +61,7 @@ def test_check_deploy_names_a_half_configured_provider(tmp_path):
 
     env = {k: v for k, v in os.environ.items()
            if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL"}}
-    env.update(PRODUCTION, DJANGO_SETTINGS_MODULE="marketplace.settings",
+    env.update(PRODUCTION, DJANGO_SETTINGS_MODULE="shanhuo.settings",
                SMS_PROVIDER="aliyun", SMS_KEY_ID="LTAI5t",
                WECHAT_MINIAPP_APPID="wx1", SQLITE_PATH=str(tmp_path / "check.sqlite3"))
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], env=env,

@@ -186,10 +186,10 @@ def test_an_unpaid_order_cancelled_tells_no_farm(
 
 
 def test_a_mail_server_failure_neither_fails_the_payment_nor_loses_the_packing_list(
-    buyer_api, order, settings, django_capture_on_commit_callbacks
+    buyer_api, order, settings, delivery_retries, django_capture_on_commit_callbacks
 ):
     settings.EMAIL_BACKEND = "tests.orders.test_notifications.BrokenMail"
-    settings.NOTIFY_MAX_RETRIES = 0
+    delivery_retries(0)
     with django_capture_on_commit_callbacks(execute=True):
         response = buyer_api.post(f"/orders/{order.pk}/pay", {"method": "sandbox"})
     assert response.status_code == 200 and response.json()["status"] == "paid"
@@ -197,7 +197,10 @@ def test_a_mail_server_failure_neither_fails_the_payment_nor_loses_the_packing_l
     assert Notification.objects.filter(event="order_paid").count() == 2
     assert set(Delivery.objects.filter(channel="email").values_list("status", flat=True)) == {
         "failed"}
-    assert not Intent.objects.filter(status="failed").exists()
+    # the packing lists' own work is done; the two mails' intents failed, with the reason
+    assert Intent.objects.get(task="orders.tasks.notify_order_paid").status == "done"
+    failed = Intent.objects.filter(task="notify.tasks.deliver", status="failed")
+    assert failed.count() == 2 and all("mail server down" in i.error for i in failed)
 
 
 class BrokenMail:
