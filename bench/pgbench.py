@@ -4,7 +4,8 @@ The same orders as the HTTP scenario (one contended listing, and a second one of
 for every other order, one unit each), at the same contention (as many clients as buyers), as
 the statements `orders.services.order_place` runs, written by hand: the buyer's row locked with
 the shipping region read; the listings' rows locked in id order (`ORDER BY id FOR UPDATE OF`)
-with their producer and pledge and the buyer's unpaid orders and units counted; the checks
+with their producer, pledge and freight template and the buyer's unpaid orders and units
+counted (the bench's listings name no template: their parcels pay the flat fee); the checks
 (on sale, stock, pre-sale open, not one's own, the unpaid-order limits); then one UPDATE taking
 every line's stock, and one INSERT each for the order (`ON CONFLICT (number) DO NOTHING`), its
 shipments, its lines and its event. An order refused (short, or past the buyer's unpaid limits)
@@ -38,10 +39,11 @@ SELECT count(*) AS n, count(DISTINCT producer_id) AS farms, sum(price) AS subtot
   max(unpaid_orders) AS unpaid_orders, max(unpaid_units) AS unpaid_units
 FROM (
   SELECT l.id, l.producer_id, l.title, l.unit, l.price, l.stock, l.status, l.presale_closes_at,
-    l.presale_ships_from, l.presale_ships_by, p.user_id AS owner, p.name, b.kind, b.value,
-    pr.status AS project_status, pr.ends_on,
+    l.presale_ships_from, l.presale_ships_by, l.net_weight_g, p.user_id AS owner, p.name,
+    b.kind, b.value, pr.status AS project_status, pr.ends_on, ft.basis, ft.document,
     COALESCE(UNPAID_ORDERS, 0) AS unpaid_orders, COALESCE(UNPAID_UNITS, 0) AS unpaid_units
   FROM producers_listing l JOIN producers_producer p ON p.id = l.producer_id
+  LEFT JOIN freight_freighttemplate ft ON ft.id = l.freight_template_id
   LEFT JOIN benefit_listingpledge b ON b.listing_id = l.id
   LEFT JOIN benefit_project pr ON pr.id = b.project_id
   WHERE l.id IN PICK ORDER BY l.id FOR UPDATE OF l) locked \gset

@@ -26,8 +26,11 @@ router = Router(tags=["orders"])
 @idempotent(OrderOut, status=201)
 def order_place(request: HttpRequest, payload: OrderIn):
     """Order from one or more farms. Stock is taken at once; short -> 409 insufficient_stock
-    with what is available. Shipping: per farm, `SHIPPING_FEE_FLAT`, free from
-    `SHIPPING_FREE_THRESHOLD`. Honours `Idempotency-Key`."""
+    with what is available. Shipping: one parcel per farm, priced by its listings' freight
+    templates to the shipping region (a county or below), the highest when they name several;
+    listings on none: `SHIPPING_FEE_FLAT`, free from `SHIPPING_FREE_THRESHOLD`. It charges what
+    POST /orders/quote said. A line to a region its template does not serve: 422
+    `region_not_served`, nothing taken. Honours `Idempotency-Key`."""
     order = services.order_place(
         buyer=request.auth,
         lines=[line.dict() for line in payload.lines],

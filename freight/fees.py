@@ -191,12 +191,16 @@ def destination_of(lineage: str) -> tuple[str, ...]:
     return codes_of(lineage)
 
 
+def not_served(items: Sequence[Item], destination: tuple[str, ...]) -> list[Item]:
+    """The items whose template does not send to `destination`."""
+    return [item for item in items
+            if item.template is not None and item.template.rule_for(destination) is None]
+
+
 def parcel_fee(items: Sequence[Item], destination: tuple[str, ...]) -> Decimal:
     """The shipping fee of one farm's parcel of `items` to `destination`. RegionNotServed when
     a line's template does not send there."""
-    refused = [item for item in items
-               if item.template is not None and item.template.rule_for(destination) is None]
-    if refused:
+    if refused := not_served(items, destination):
         raise RegionNotServed(refused)
     goods = money(sum((item.amount for item in items), Decimal(0)))
     goods_fen = to_fen(goods)

@@ -12,9 +12,7 @@ Two rules hold throughout:
 
 import contextlib
 import secrets
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -35,7 +33,7 @@ from marketplace.errors import (
 )
 from marketplace.money import money
 from marketplace.sql import insert_unless_taken
-from orders import carriers, presale, selectors
+from orders import carriers, presale, pricing, selectors
 from orders import lots as line_lots
 from orders.models import (
     MAX_AMOUNT,
@@ -56,19 +54,10 @@ from orders.tasks import notify_order_paid as notify_order_paid_task
 from orders.tasks import notify_shipment_delivered as notify_shipment_delivered_task
 from orders.tasks import notify_shipment_shipped as notify_shipment_shipped_task
 from outbox import enqueue
-from producers.models import Listing, Producer, Region
+from producers.models import Listing, Region
 
-MAX_LINES = 50
 # Letters and digits that cannot be misread over the phone (no 0/O, 1/I/L).
 _NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-
-
-def shipping_fee_for(subtotal: Decimal) -> Decimal:
-    """The fee for one farm's parcel: SHIPPING_FEE_FLAT, or nothing once that farm's goods
-    reach SHIPPING_FREE_THRESHOLD."""
-    if subtotal >= settings.SHIPPING_FREE_THRESHOLD:
-        return Decimal("0.00")
-    return settings.SHIPPING_FEE_FLAT
 
 
 def _new_number() -> str:
@@ -107,61 +96,6 @@ def _lock_order(order_id: int, *, statuses: list[str], message: str) -> None:
 
 
 # --- Placing an order ---------------------------------------------------------------------------
-
-
-@dataclass
-class _Line:
-    index: int  # position in the request, for error fields
-    listing_id: int
-    quantity: int
-
-
-def _merge_lines(lines: list[dict]) -> list[_Line]:
-    if not lines:
-        raise ValidationFailed({"lines": "An order needs at least one line."})
-    if len(lines) > MAX_LINES:
-        raise ValidationFailed({"lines": f"An order has at most {MAX_LINES} lines."})
-    merged: dict[int, _Line] = {}
-    errors: dict[str, str] = {}
-    maximum = settings.ORDER_MAX_QUANTITY
-    for index, line in enumerate(lines):
-        listing_id, quantity = line["listing_id"], line["quantity"]
-        if quantity < 1 or quantity > maximum:
-            errors[f"lines.{index}.quantity"] = f"Quantity must be from 1 to {maximum}."
-            continue
-        if listing_id in merged:
-            merged[listing_id].quantity += quantity
-            if merged[listing_id].quantity > maximum:
-                errors[f"lines.{index}.quantity"] = (
-                    f"Together with the same listing above, more than {maximum}."
-                )
-        else:
-            merged[listing_id] = _Line(index, listing_id, quantity)
-    if errors:
-        raise ValidationFailed(errors)
-    return sorted(merged.values(), key=lambda line: line.listing_id)
-
-
-def _refuse_unsold(buyer: User, lines: list[_Line], listings: dict[int, Listing]) -> None:
-    """422 for a line whose listing is not on sale, or is the buyer's own."""
-    errors: dict[str, str] = {}
-    for line in sorted(lines, key=lambda ln: ln.index):
-        listing = listings.get(line.listing_id)
-        field = f"lines.{line.index}.listing_id"
-        if listing is None or listing.status != Listing.Status.ACTIVE:
-            errors[field] = "No such listing on sale."
-        elif listing.producer.user_id == buyer.pk:
-            errors[field] = "You cannot buy your own listing."
-    if errors:
-        raise ValidationFailed(errors)
-
-
-def _blank_address_fields(address: dict) -> tuple[dict, dict[str, str]]:
-    """The address's text fields stripped, and an error for each one left blank."""
-    cleaned = {key: str(address.get(key, "")).strip() for key in ("recipient", "phone", "detail")}
-    errors = {f"shipping_address.{k}": "This field may not be blank." for k, v in cleaned.items()
-              if not v}
-    return cleaned, errors
 
 
 def _lock_buyer(buyer: User, region_id) -> Region | None:
@@ -245,33 +179,8 @@ def _create_order_row(**fields) -> Order:
     raise IntegrityError("Could not draw a free order number.")
 
 
-@dataclass
-class _FarmPart:
-    """One farm's share of an order: its lines (with the listing as sold) and its money."""
-
-    producer: Producer
-    items: list[tuple[_Line, Listing]]
-    subtotal: Decimal
-    shipping_fee: Decimal
-
-
-def _price_by_farm(lines: list[_Line], listings: dict[int, Listing]) -> list[_FarmPart]:
-    """The lines grouped by farm, in producer-id order, each farm priced on its own: its
-    subtotal and its shipping fee. From the locked rows: price and title are the ones sold."""
-    by_producer: dict[int, list[tuple[_Line, Listing]]] = defaultdict(list)
-    for line in lines:
-        listing = listings[line.listing_id]
-        by_producer[listing.producer_id].append((line, listing))
-    parts = []
-    for _, items in sorted(by_producer.items()):
-        subtotal = money(sum((lst.price * ln.quantity for ln, lst in items), Decimal(0)))
-        parts.append(_FarmPart(items[0][1].producer, items, subtotal,
-                               money(shipping_fee_for(subtotal))))
-    return parts
-
-
-def _write_shipments(order: Order, parts: list[_FarmPart]) -> tuple[list[Shipment],
-                                                                    list[OrderLine]]:
+def _write_shipments(order: Order, parts: list[pricing.FarmPart]) -> tuple[list[Shipment],
+                                                                          list[OrderLine]]:
     """One shipment per farm (one INSERT for all of them) and the order's lines, each in its
     farm's shipment (one INSERT for all of them); the rows written, ids set."""
     shipments = Shipment.objects.bulk_create([
@@ -310,22 +219,24 @@ def order_place(
     UPDATE taking every line's stock; the order's INSERT; one INSERT for its shipments, one for
     its lines; its event. The order returned carries the rows written (`placed_shipments`,
     `placed_lines`), for the answer to be made from them (`selectors.order_as_placed`)."""
-    merged = _merge_lines(lines)
-    address, errors = _blank_address_fields(shipping_address)
+    merged = pricing.lines_merged(lines)
+    address, errors = pricing.address_checked(shipping_address)
     units = sum(line.quantity for line in merged)
     quantities = {line.listing_id: line.quantity for line in merged}
     now = timezone.now()
     with transaction.atomic(savepoint=False):
         region = _lock_buyer(buyer, shipping_address.get("region_id"))
-        if region is None:
-            errors["shipping_address.region_id"] = "No such region."
+        if region_error := pricing.region_error(region):
+            errors["shipping_address.region_id"] = region_error
         if errors:
             raise ValidationFailed(errors)
         listings = listings_lock(list(quantities), **_unpaid_held(buyer, now))
-        _refuse_unsold(buyer, merged, listings)
+        pricing.refuse_unsold(buyer, merged, listings)
         first = listings[merged[0].listing_id]
         _refuse_past_unpaid_limits(first.unpaid_orders, first.unpaid_units, units)
-        parts = _price_by_farm(merged, listings)
+        # each farm's goods and parcel fee, from the rows just locked (their freight templates
+        # came with them): a region a template does not serve is refused here, nothing taken
+        parts = pricing.priced_by_farm(merged, listings, region)
         subtotal = sum((part.subtotal for part in parts), Decimal("0.00"))
         fee = sum((part.shipping_fee for part in parts), Decimal("0.00"))
         _take_stock(quantities, listings, now, expire)

@@ -15,7 +15,7 @@ IMMEDIATE, so writers run one at a time and what they read is current.)
 from functools import reduce
 from operator import or_
 
-from django.db.models import Case, F, PositiveIntegerField, Q, Value, When
+from django.db.models import Case, F, PositiveIntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from marketplace.errors import Conflict, DomainError, InsufficientStock, ServiceUnavailable
@@ -23,17 +23,31 @@ from orders.models import OrderLine
 from producers.models import Listing
 
 
-def listings_lock(listing_ids: list[int], **annotations) -> dict[int, Listing]:
-    """The listings by id, their rows locked for the rest of the transaction, taken in id order,
-    with their producer and their farm's pledge (`benefit_pledge` and its project: the pledge
-    snapshot of a new order reads them from here instead of asking again). Only the listings'
-    rows are locked, not their producers'. `annotations` ride along in the same statement."""
-    rows = (Listing.objects.filter(pk__in=listing_ids)
-            .select_related("producer", "benefit_pledge__project")
+def _listings_for_order(listing_ids: list[int], **annotations) -> QuerySet[Listing]:
+    """The listings by id in id order, with their producer, their farm's pledge
+    (`benefit_pledge` and its project: the pledge snapshot of a new order reads them from here
+    instead of asking again) and their freight template (its rules price the parcel): one
+    statement. `annotations` ride along in it."""
+    return (Listing.objects.filter(pk__in=listing_ids)
+            .select_related("producer", "benefit_pledge__project", "freight_template")
             .defer("description", "story", "search_text", "producer__story",
-                   "producer__search_text", "benefit_pledge__project__story")
-            .annotate(**annotations).order_by("pk").select_for_update(of=("self",)))
+                   "producer__search_text", "benefit_pledge__project__story",
+                   "freight_template__name", "freight_template__producer",
+                   "freight_template__created_at", "freight_template__updated_at")
+            .annotate(**annotations).order_by("pk"))
+
+
+def listings_lock(listing_ids: list[int], **annotations) -> dict[int, Listing]:
+    """The listings by id as an order needs them (`_listings_for_order`), their rows locked
+    for the rest of the transaction, taken in id order. Only the listings' rows are locked, not
+    their producers' nor their templates'."""
+    rows = _listings_for_order(listing_ids, **annotations).select_for_update(of=("self",))
     return {listing.pk: listing for listing in rows}
+
+
+def listings_read(listing_ids: list[int]) -> dict[int, Listing]:
+    """The same rows as `listings_lock` reads, without locking them (a quote)."""
+    return {listing.pk: listing for listing in _listings_for_order(listing_ids)}
 
 
 def _open_presale(listing: Listing, now) -> bool:
@@ -42,7 +56,7 @@ def _open_presale(listing: Listing, now) -> bool:
     return listing.presale_closes_at is None or listing.presale_closes_at > now
 
 
-def _refusal(quantities: dict[int, int], listings: dict[int, Listing]) -> DomainError | None:
+def stock_refusal(quantities: dict[int, int], listings: dict[int, Listing]) -> DomainError | None:
     """409 `presale_closed` naming every closed pre-sale among them; else InsufficientStock with
     what every short listing has (an inactive or missing listing has nothing); else None."""
     now = timezone.now()
@@ -70,7 +84,7 @@ def stock_take(quantities: dict[int, int], listings: dict[int, Listing]) -> None
     changed under its lock), 503 `stock_moved`, which ends the caller's transaction: part of
     the stock may have been taken by then, and a retry in the same transaction would take it
     twice."""
-    refusal = _refusal(quantities, listings)
+    refusal = stock_refusal(quantities, listings)
     if refusal is not None:
         raise refusal
     ordered = sorted(quantities.items())

@@ -18,8 +18,10 @@ from django.utils import timezone
 
 from benefit.models import LinePledge
 from checkout import services as checkout
+from freight.schemas import FreightTemplateIn
 from orders import services
 from orders.models import Order
+from producers import services as producer_services
 from producers.models import Listing
 from tests.factories import (
     client_for,
@@ -89,6 +91,30 @@ def test_the_count_is_the_same_for_2_lines_and_for_10_across_five_farms(
     assert two == ten == STATEMENTS
     with django_assert_num_queries(CAPTURED):
         place(buyer_api, *[(listing, 2) for listing in reversed(listings)])
+
+
+def test_freight_templates_add_no_statement_they_come_with_the_listing_lock(
+        buyer_api, place, two_farms, regions):
+    """The templates' rules are read by the listings' lock (a join): a two-farm order on
+    templates is the same eight statements, and its parcels are priced by them."""
+    for farm, listing, basis in ((two_farms["farm_a"], two_farms["apples"], "weight"),
+                                 (two_farms["farm_b"], two_farms["tea"], "piece")):
+        producer_services.freight_template_put(
+            producer=farm, name="运费", **FreightTemplateIn.model_validate({
+                "basis": basis, "rules": [{"regions": [regions["zhejiang"].pk],
+                                           "first": {"units": 1, "fee": "7.00"},
+                                           "next": {"units": 1, "fee": "3.00"}}],
+                "default_rule": {"first": {"units": 1, "fee": "20.00"},
+                                 "next": {"units": 1, "fee": "9.00"}}}).dict())
+        producer_services.listing_update(listing=listing, net_weight_g=1500,
+                                         freight_template="运费")
+    count, verbs, body = statements(buyer_api, place, (two_farms["apples"], 2),
+                                    (two_farms["tea"], 1))
+    assert count == STATEMENTS
+    assert verbs == ["SELECT", "BEGIN", "SELECT", "SELECT", "UPDATE",
+                     "INSERT", "INSERT", "INSERT", "INSERT", "COMMIT"]
+    # to 西湖区: apples 3 kg = 7.00 + 2 x 3.00; tea 1 piece = 7.00
+    assert [s["shipping_fee"] for s in body["shipments"]] == ["13.00", "7.00"]
 
 
 def test_an_idempotency_key_adds_two_statements(buyer_api, place, two_farms,
