@@ -1,18 +1,33 @@
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from accounts.auth import bearer
+from accounts.auth import bearer, caller, optional_bearer
 from marketplace.pagination import PageParams, page_schema
 from marketplace.schemas import PathId
 from orders import selectors, services
 from orders.schemas import (
+    OrderIn,
     OrderOut,
+    QuoteOut,
     ShipIn,
     ShipmentOut,
     ShipmentQuery,
 )
 
 router = Router(tags=["orders"])
+
+
+@router.post("/orders/quote", response=QuoteOut, auth=optional_bearer)
+def order_quote(request: HttpRequest, payload: OrderIn):
+    """What POST /orders with this body will charge, without placing it: each farm's goods and
+    its parcel's shipping fee (the freight templates of its listings, to the shipping region;
+    the flat fee for listings on none), and the sums. The same checks as the order: a line to a
+    region a template does not serve is 422 `region_not_served` naming it; a shipping region
+    above a county is 422; too little stock 409. Anyone may ask; signed in, one's own listings
+    are refused as the order refuses them."""
+    return selectors.order_quote(buyer=caller(request),
+                                 lines=[line.dict() for line in payload.lines],
+                                 shipping_address=payload.shipping_address.dict())
 
 
 @router.get("/orders/{order_id}", response=OrderOut, auth=bearer)

@@ -4,7 +4,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from marketplace.schemas import MAX_ID, TEXT, example
+from marketplace.schemas import CURRENCY, MAX_ID, TEXT, example
 from orders.carriers import tracking_url
 from orders.privacy import address_for
 
@@ -44,6 +44,24 @@ class OrderIn(Schema):
         description="The `visit` the share link /p/{code} handed over (on the landing URL): "
                     "the promoter is credited only for an order that follows a click.")
     note: str | None = Field(None, max_length=500, pattern=TEXT)
+
+
+class QuoteShipmentOut(Schema):
+    producer_id: int
+    subtotal: Decimal = Field(..., description="The farm's goods in the order.")
+    shipping_fee: Decimal = Field(
+        ..., description="Its parcel's fee: from the freight templates of its listings to the "
+                         "shipping region, or the flat fee for listings on none.")
+
+
+class QuoteOut(Schema):
+    """What POST /orders with the same body will charge, parcel by parcel."""
+
+    shipments: list[QuoteShipmentOut]
+    subtotal: Decimal
+    shipping_fee: Decimal
+    total: Decimal
+    currency: str = CURRENCY
 
 
 PaymentMethod = Literal["wechat_jsapi", "wechat_h5", "wechat_native", "alipay_wap",

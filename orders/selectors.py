@@ -6,16 +6,20 @@ does not exist.
 """
 
 from collections import defaultdict
+from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
-from marketplace.errors import NotFound, PermissionDenied
+from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace.filtering import filtered
 from marketplace.pagination import Page, PageParams, paginate
+from marketplace.schemas import CURRENCY
+from orders import pricing
 from orders.filters import OrderFilter, ShipmentFilter
-from orders.models import LineLot, Order, OrderLine, Payment, Shipment
-from producers.models import Producer
+from orders.models import MAX_AMOUNT, LineLot, Order, OrderLine, Payment, Shipment
+from orders.stock import listings_read, stock_refusal
+from producers.models import Producer, Region
 
 BUYER, PRODUCER = "buyer", "producer"
 
@@ -166,3 +170,38 @@ def order_as_placed(*, order: Order) -> Order:
         line._prefetched_objects_cache = {"lots": LineLot.objects.none()}
     order.visible_payments, order.visible_refunds = [], []
     return _shape([order], BUYER)[0]
+
+
+def order_quote(*, buyer: User | None, lines: list[dict], shipping_address: dict) -> dict:
+    """What POST /orders with this body will charge, as QuoteOut: each farm's goods and its
+    parcel's shipping fee, and the order's sums. The same rows (read, not locked), the same
+    pricing (orders.pricing) and the same refusals in the same order as placing it: a bad
+    line, address or region 422, a line to a region its template does not serve 422
+    `region_not_served`, a closed pre-sale or too little stock 409. Only what depends on the
+    buyer's other orders (the unpaid-order limits) is left to the order. Two statements: the
+    region, then the listings with their templates."""
+    merged = pricing.lines_merged(lines)
+    _address, errors = pricing.address_checked(shipping_address)
+    region_id = shipping_address.get("region_id")
+    region = (Region.objects.filter(pk=region_id).first()
+              if isinstance(region_id, int) and not isinstance(region_id, bool) else None)
+    if region_error := pricing.region_error(region):
+        errors["shipping_address.region_id"] = region_error
+    if errors:
+        raise ValidationFailed(errors)
+    quantities = {line.listing_id: line.quantity for line in merged}
+    listings = listings_read(list(quantities))
+    pricing.refuse_unsold(buyer, merged, listings)
+    parts = pricing.priced_by_farm(merged, listings, region)
+    if refusal := stock_refusal(quantities, listings):
+        raise refusal
+    subtotal = sum((part.subtotal for part in parts), Decimal("0.00"))
+    fee = sum((part.shipping_fee for part in parts), Decimal("0.00"))
+    if subtotal + fee >= MAX_AMOUNT:
+        raise ValidationFailed({"lines": "This order is too large; split it up."})
+    return {
+        "shipments": [{"producer_id": part.producer.pk, "subtotal": part.subtotal,
+                       "shipping_fee": part.shipping_fee} for part in parts],
+        "subtotal": subtotal, "shipping_fee": fee, "total": subtotal + fee,
+        "currency": CURRENCY,
+    }

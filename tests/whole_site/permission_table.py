@@ -200,6 +200,10 @@ TABLE: dict[str, Row | list[Row]] = {
     "POST /api/v1/orders": actors(
         # the owner may not buy their own goods
         buyer=201, other_producer=201, owner=422, promoter=201, staff=201, body=_order),
+    # what an order would cost: anyone may ask (the owner's own goods are refused alike)
+    "POST /api/v1/orders/quote": actors(
+        anonymous=200, buyer=200, other_producer=200, owner=422, promoter=200, staff=200,
+        body=_order),
     "GET /api/v1/orders": signed_in(200),
     "GET /api/v1/orders/{order_id}": actors(
         buyer=200, other_producer=404, owner=200, promoter=404, staff=404),
