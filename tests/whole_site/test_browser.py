@@ -100,12 +100,21 @@ def demo(transactional_db, settings, monkeypatch):
         call_command("demo", force=True, stdout=quiet)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_admin_login_page_shows_the_form_and_lets_staff_in(browser_factory, live_server, demo):
+def _fits_a_phone(driver) -> None:
+    """The page fits a phone's width (no sideways scrolling) and its text is readable."""
+    assert driver.execute_script("return window.innerWidth") == PHONE["width"]
+    overflow = driver.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than the phone's screen"
+    font_px = driver.execute_script(
+        "return parseFloat(getComputedStyle(document.body).fontSize)")
+    assert font_px >= 14
+
+
+def _admin_login_shows_the_form_and_lets_staff_in(driver, url: str) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
-    driver = browser_factory()
-    driver.get(f"{live_server.url}/admin/login/")
+    driver.get(f"{url}/admin/login/")
 
     username = driver.find_element("name", "username")
     password = driver.find_element("name", "password")
@@ -127,17 +136,15 @@ def test_admin_login_page_shows_the_form_and_lets_staff_in(browser_factory, live
     driver.save_screenshot(str(ARTIFACTS / "admin-index.png"))
 
 
-@pytest.mark.django_db(transaction=True)
-def test_demo_trace_page_reads_well_on_a_phone(browser_factory, live_server, demo):
+def _trace_page_reads_well(driver, url: str) -> None:
     from producers.models import Batch
 
     batch = (Batch.objects.select_related("listing__producer__region")
              .order_by("id").first())
     assert batch is not None, "the demo has no harvest lot to trace"
     producer = batch.listing.producer
-    driver = browser_factory(phone=True)
 
-    driver.get(f"{live_server.url}/trace/{batch.trace_code}")
+    driver.get(f"{url}/trace/{batch.trace_code}")
 
     text = _visible_text(driver)
     harvested = batch.harvested_on
@@ -146,20 +153,11 @@ def test_demo_trace_page_reads_well_on_a_phone(browser_factory, live_server, dem
     assert batch.lot_code in text
     assert f"{harvested.year}年{harvested.month}月{harvested.day}日" in text
     assert producer.region.name in text
-    # a phone's screen: the page fits its width (no sideways scrolling), text is readable
-    width = driver.execute_script("return window.innerWidth")
-    assert width == PHONE["width"]
-    overflow = driver.execute_script(
-        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"the page is {overflow}px wider than the phone's screen"
-    font_px = driver.execute_script(
-        "return parseFloat(getComputedStyle(document.body).fontSize)")
-    assert font_px >= 14
+    _fits_a_phone(driver)
     _full_page_screenshot(driver, ARTIFACTS / "trace-phone.png")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_demo_listing_page_reads_well_on_a_phone(browser_factory, live_server, demo):
+def _listing_page_reads_well(driver, url: str) -> None:
     """Where a share link lands (/p/{code} -> /l/{id}): the listing for a person, no JavaScript."""
     from producers.models import Listing
     from promotion.models import Link
@@ -167,11 +165,10 @@ def test_demo_listing_page_reads_well_on_a_phone(browser_factory, live_server, d
     link = Link.objects.filter(listing__status=Listing.Status.ACTIVE).order_by("id").first()
     assert link is not None, "the demo has no share link to a listing"
     listing = link.listing
-    driver = browser_factory(phone=True)
 
-    driver.get(f"{live_server.url}/p/{link.code}")
+    driver.get(f"{url}/p/{link.code}")
 
-    assert driver.current_url.split("?")[0] == f"{live_server.url}/l/{listing.pk}"
+    assert driver.current_url.split("?")[0] == f"{url}/l/{listing.pk}"
     text = _visible_text(driver)
     assert listing.title in text
     assert f"¥{listing.price}" in text
@@ -180,28 +177,19 @@ def test_demo_listing_page_reads_well_on_a_phone(browser_factory, live_server, d
     assert open_app.is_displayed()
     assert open_app.get_attribute("href").endswith(f"/{listing.pk}")
     assert driver.execute_script("return document.scripts.length") == 0
-    width = driver.execute_script("return window.innerWidth")
-    assert width == PHONE["width"]
-    overflow = driver.execute_script(
-        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"the page is {overflow}px wider than the phone's screen"
-    font_px = driver.execute_script(
-        "return parseFloat(getComputedStyle(document.body).fontSize)")
-    assert font_px >= 14
+    _fits_a_phone(driver)
     _full_page_screenshot(driver, ARTIFACTS / "listing-phone.png")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_demo_benefit_project_page_reads_well_on_a_phone(browser_factory, live_server, demo):
+def _benefit_project_page_reads_well(driver, url: str) -> None:
     """The village school's page (/benefit/{id}): story, totals, the public ledger's latest
-    entries and the charity's registration code, no JavaScript, on a phone."""
+    entries and the charity's registration code, no JavaScript."""
     from benefit.models import Project
 
     project = Project.objects.select_related("charity").order_by("id").first()
     assert project is not None, "the demo has no public-benefit project"
-    driver = browser_factory(phone=True)
 
-    driver.get(f"{live_server.url}/benefit/{project.pk}")
+    driver.get(f"{url}/benefit/{project.pk}")
 
     text = _visible_text(driver)
     assert project.title in text
@@ -209,15 +197,22 @@ def test_demo_benefit_project_page_reads_well_on_a_phone(browser_factory, live_s
     assert project.charity.registration_code in text
     assert "公开账本" in text and "拨付" in text and "认捐" in text
     assert driver.execute_script("return document.scripts.length") == 0
-    width = driver.execute_script("return window.innerWidth")
-    assert width == PHONE["width"]
-    overflow = driver.execute_script(
-        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"the page is {overflow}px wider than the phone's screen"
-    font_px = driver.execute_script(
-        "return parseFloat(getComputedStyle(document.body).fontSize)")
-    assert font_px >= 14
+    _fits_a_phone(driver)
     _full_page_screenshot(driver, ARTIFACTS / "benefit-phone.png")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_reads_well_on_a_phone_and_lets_staff_into_the_admin(
+        browser_factory, live_server, demo):
+    """One demo load for every page (loading it is most of each check's time): the trace
+    page, the listing a share link lands on and the village school's page on a phone, then the
+    admin login on a desktop window. Each check's assertion names its page."""
+    phone = browser_factory(phone=True)
+    _trace_page_reads_well(phone, live_server.url)
+    _listing_page_reads_well(phone, live_server.url)
+    _benefit_project_page_reads_well(phone, live_server.url)
+
+    _admin_login_shows_the_form_and_lets_staff_in(browser_factory(), live_server.url)
 
 
 def test_a_missing_browser_fails_in_ci_and_is_skipped_with_the_reason_elsewhere(monkeypatch):
