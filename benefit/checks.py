@@ -10,5 +10,5 @@ def signing_key(app_configs, **kwargs):
     problem = key_problem()
     if problem is None:
         return []
-    return [checks.Error(problem, hint="Set BENEFIT_SIGNING_KEY (see README, Configuration).",
+    return [checks.Error(problem, hint="Set BENEFIT_SIGNING_KEY (see docs/configuration.md).",
                          id="benefit.E001")]

@@ -14,7 +14,7 @@ def notify_providers_ready(app_configs=None, **kwargs) -> list[Error]:
                               ("WeChat", providers.wechat_provider())):
         for problem in (provider.problems() if provider else []):
             errors.append(Error(f"{channel} provider {provider.name}: {problem}",
-                                hint="See README, Hearing in time.", id="notify.E001"))
+                                hint="See docs/configuration.md, notifications.", id="notify.E001"))
     if settings.SMS_PROVIDER in ("aliyun", "tencent") and \
             events.SIGN_IN_CODE not in settings.SMS_TEMPLATES:
         errors.append(Error("SMS_TEMPLATES names no sign_in_code template: phone sign-in "

@@ -24,7 +24,7 @@ def payment_providers_ready(app_configs=None, **kwargs) -> list[Error]:
             continue
         for problem in provider.problems():
             errors.append(Error(f"Payment provider {name}: {problem}",
-                                hint="See README, Payments.", id="payments.E001"))
+                                hint="See docs/configuration.md, Payments.", id="payments.E001"))
     if not settings.DEBUG and settings.PAYMENT_NOTIFY_BASE_URL.startswith("http://") \
             and set(settings.PAYMENT_PROVIDERS) - {"sandbox"}:
         errors.append(Error("PAYMENT_NOTIFY_BASE_URL must be https: the platforms only post "

@@ -1,4 +1,4 @@
-"""Settings, all read from the environment (see README "Configuration").
+"""Settings, all read from the environment (every one in docs/configuration.md).
 
 Every variable is parsed and checked here, once, when the process starts (`shanhuo.env`):
 a bad value stops the start with an error naming it. Code reads typed values from
@@ -180,7 +180,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE") or "shanhuo"
 CELERY_TIMEZONE = "Asia/Shanghai"
-# Periodic tasks (exactly one `celery beat` runs them; see README "Workers"). Without Redis
+# Periodic tasks (exactly one `celery beat` runs them; see docs/operations.md). Without Redis
 # (eager Celery, `make run`) the server runs them itself in one thread per process.
 EMBEDDED_BEAT = env_bool("EMBEDDED_BEAT", CELERY_TASK_ALWAYS_EAGER)
 CELERY_BEAT_SCHEDULE = {

@@ -76,12 +76,11 @@ def test_unset_money_settings_take_their_defaults():
     assert result.stdout.split() == ["10.00", "99.00"]
 
 
-def test_the_readme_configuration_tables_name_exactly_the_variables_settings_read():
+def test_the_configuration_tables_name_exactly_the_variables_settings_read():
     base = Path(settings.BASE_DIR)
     source = (base / "shanhuo" / "settings.py").read_text()
     read = set(re.findall(r'env_\w+\(\s*"([A-Z_]+)"', source))
-    readme = (base / "README.md").read_text()
-    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    section = (base / "docs" / "configuration.md").read_text()
     documented = set(re.findall(r"^\| `([A-Z_]+)` \|", section, flags=re.MULTILINE))
     assert read == documented
 
