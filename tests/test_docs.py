@@ -254,3 +254,14 @@ def test_readme_links_every_document_in_docs():
     readme = (ROOT / "README.md").read_text()
 
     assert [p.name for p in DOCS.glob("*.md") if f"(docs/{p.name})" not in readme] == []
+
+
+def test_readme_is_the_front_door():
+    """What a newcomer needs, and little else: the two commands, a map of the apps, links. The
+    reference lives in docs/, so README does not grow back to the 66 KB it once was."""
+    readme = (ROOT / "README.md").read_text()
+    commands = readme.split("## The two commands", 1)[1].split("\n## ", 1)[0]
+
+    assert "make run" in commands and "make test" in commands
+    assert "## A map of the apps" in readme
+    assert len(readme.encode()) < 12_000
