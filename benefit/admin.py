@@ -20,8 +20,8 @@ from benefit.models import (
     PromoterPledge,
     PublicEntry,
 )
-from books.amounts import yuan
-from books.models import Account
+from ledger.amounts import yuan
+from ledger.models import Account
 from marketplace.admin import ReadOnlyAdmin
 from marketplace.errors import DomainError
 from promotion.models import Video

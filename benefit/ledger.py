@@ -30,8 +30,8 @@ from datetime import UTC, datetime
 from django.conf import settings
 
 from benefit.models import LinePledge, PublicEntry
-from books.amounts import yuan
-from books.models import Account, LedgerTransaction
+from ledger.amounts import yuan
+from ledger.models import Account, LedgerTransaction
 from marketplace.schemas import CURRENCY
 from orders.models import Order
 

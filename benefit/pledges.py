@@ -7,10 +7,10 @@ from collections import defaultdict
 from decimal import Decimal
 
 from benefit.models import LinePledge, PledgeKind
-from books import ledger
-from books.amounts import fen
-from books.ledger import Line
-from books.models import Account, Entry
+from ledger import posting
+from ledger.amounts import fen
+from ledger.models import Account, Entry
+from ledger.posting import Line
 from marketplace.money import money
 
 
@@ -50,8 +50,8 @@ def lines(pledges: list[LinePledge], *, shipment_id: int, farm: Account, farm_ne
             promoter_net -= amount
         if amount <= 0:
             continue
-        project = ledger.account(Account.Kind.BENEFIT_PROJECT, pledge.project_id,
-                                 Account.Bucket.PENDING, pledge.project.title)
+        project = posting.account(Account.Kind.BENEFIT_PROJECT, pledge.project_id,
+                                  Account.Bucket.PENDING, pledge.project.title)
         result += [
             Line(giver, Entry.Kind.BENEFIT_PLEDGE, -amount, shipment_id),
             Line(project, Entry.Kind.BENEFIT_PLEDGE, amount, shipment_id,

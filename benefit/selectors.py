@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from benefit import ledger, signing
 from benefit.models import Disbursement, Project, PublicEntry
-from books.amounts import yuan
-from books.models import Account
+from ledger.amounts import yuan
+from ledger.models import Account
 from marketplace.errors import NotFound
 from marketplace.money import money
 from marketplace.pagination import Page, PageParams, paginate

@@ -23,11 +23,10 @@ from benefit.models import (
 )
 from benefit.pledges import pledge_amount
 from benefit.tasks import notify_disbursed as notify_disbursed_task
-from books import ledger
-from books import services as books_services
-from books.amounts import fen, yuan
-from books.ledger import Line
-from books.models import Account, Entry, LedgerTransaction
+from ledger import posting
+from ledger.amounts import fen, yuan
+from ledger.models import Account, Entry, LedgerTransaction
+from ledger.posting import Line
 from marketplace import microcache
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.money import finer_than_cent, money
@@ -152,8 +151,8 @@ def pledges_snapshot(*, order: Order, lines: list[OrderLine]) -> list[LinePledge
 
 
 def project_available(project: Project) -> Account:
-    return ledger.account(Account.Kind.BENEFIT_PROJECT, project.pk, Account.Bucket.AVAILABLE,
-                          project.title)
+    return posting.account(Account.Kind.BENEFIT_PROJECT, project.pk, Account.Bucket.AVAILABLE,
+                           project.title)
 
 
 def disbursement_create(*, project_id: int, amount: Decimal, paid_on: date,
@@ -178,7 +177,7 @@ def disbursement_create(*, project_id: int, amount: Decimal, paid_on: date,
         raise ValidationFailed(errors)
     amount_fen = fen(amount)
     with transaction.atomic():
-        ledger.lock()
+        posting.lock()
         project = Project.objects.filter(pk=project_id).first()
         if project is None:
             raise NotFound("No such project.", code="project_not_found")
@@ -197,9 +196,9 @@ def disbursement_create(*, project_id: int, amount: Decimal, paid_on: date,
         disbursement.evidence_videos.set(videos)
         memo = f"公益拨付 {project.title} 票据 {receipt_number}"[:255]
         lines = [Line(available, Entry.Kind.PAYOUT, -amount_fen),
-                 Line(books_services.clearing(), Entry.Kind.PAYOUT, amount_fen)]
-        record = ledger.post(key=f"benefit_disbursement:{disbursement.pk}",
-                             kind=LedgerTransaction.Kind.PAYOUT_PAID, memo=memo, lines=lines)
+                 Line(posting.clearing(), Entry.Kind.PAYOUT, amount_fen)]
+        record = posting.post(key=f"benefit_disbursement:{disbursement.pk}",
+                              kind=LedgerTransaction.Kind.PAYOUT_PAID, memo=memo, lines=lines)
         public_ledger.record_posting(record, lines)
         enqueue(notify_disbursed_task, disbursement.pk)
     return disbursement

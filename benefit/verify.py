@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from benefit import ledger
 from benefit.models import Disbursement, Project, PublicEntry
-from books.amounts import fen
-from books.models import Account
+from ledger.amounts import fen
+from ledger.models import Account
 
 
 @dataclass

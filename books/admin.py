@@ -1,11 +1,10 @@
-"""The back office of the books. The ledger is read-only (entries are written by postings
-only, and the database refuses changes anyway); statements are read-only; payouts are created
-and marked paid or failed through the services, so every one of them is posted."""
+"""The back office of the books (the ledger's own pages are `ledger.admin`): statements are
+read-only; payouts are created and marked paid or failed through the services, so every one of
+them is posted."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -13,62 +12,12 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from books import services
-from books.amounts import yuan
-from books.models import Account, Entry, LedgerTransaction, Payout, Statement
+from books.models import Payout, Statement
+from ledger.admin import yuan_column
+from ledger.amounts import yuan
+from ledger.models import Account
 from marketplace.admin import ReadOnlyAdmin
 from marketplace.errors import DomainError
-
-
-def _yuan(field: str, description: str):
-    @admin.display(description=description, ordering=field)
-    def show(self, obj) -> str:
-        return f"¥{yuan(getattr(obj, field))}"
-
-    return show
-
-
-@admin.register(Account)
-class AccountAdmin(ReadOnlyAdmin):
-    list_display = ["id", "name", "kind", "holder_id", "bucket", "balance"]
-    list_filter = ["kind", "bucket"]
-    search_fields = ["name"]
-    balance = _yuan("balance_fen", "余额")
-
-
-class EntryInline(admin.TabularInline):
-    model = Entry
-    fields = ["seq", "account", "kind", "amount", "shipment_id", "memo", "created_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    amount = _yuan("amount_fen", "金额")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("account").order_by("seq")
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-@admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyAdmin):
-    list_display = ["id", "key", "kind", "order_id", "memo", "created_at"]
-    list_filter = ["kind"]
-    search_fields = ["key", "memo"]
-    inlines = [EntryInline]
-
-
-@admin.register(Entry)
-class EntryAdmin(ReadOnlyAdmin):
-    list_display = ["seq", "transaction", "account", "kind", "amount", "order_id", "memo",
-                    "created_at"]
-    list_filter = ["kind", "account__kind"]
-    search_fields = ["transaction__key", "memo"]
-    list_select_related = ["account", "transaction"]
-    amount = _yuan("amount_fen", "金额")
 
 
 @admin.register(Statement)
@@ -78,11 +27,11 @@ class StatementAdmin(ReadOnlyAdmin):
     list_filter = ["period_start"]
     search_fields = ["producer__name"]
     list_select_related = ["producer"]
-    opening = _yuan("opening_fen", "期初")
-    sales = _yuan("sales_fen", "货款")
-    refunds = _yuan("refunds_fen", "退款")
-    payouts = _yuan("payouts_fen", "提现")
-    closing = _yuan("closing_fen", "期末")
+    opening = yuan_column("opening_fen", "期初")
+    sales = yuan_column("sales_fen", "货款")
+    refunds = yuan_column("refunds_fen", "退款")
+    payouts = yuan_column("payouts_fen", "提现")
+    closing = yuan_column("closing_fen", "期末")
 
 
 # --- Payouts -----------------------------------------------------------------------------------
@@ -122,7 +71,7 @@ class PayoutAdmin(admin.ModelAdmin):
     readonly_fields = ["account", "amount", "method", "status", "reference", "failure_reason",
                        "created_by", "created_at", "paid_at", "failed_at", "next_step"]
     fields = readonly_fields
-    amount = _yuan("amount_fen", "金额")
+    amount = yuan_column("amount_fen", "金额")
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # the page shows the payout; the buttons below act on it

@@ -4,7 +4,7 @@ from typing import Literal
 
 from ninja import Schema
 
-from books.amounts import yuan
+from ledger.amounts import yuan
 
 
 class BalanceOut(Schema):

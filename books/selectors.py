@@ -7,9 +7,10 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import OuterRef, QuerySet, Subquery, Sum
 
 from accounts.models import User
-from books.amounts import yuan
-from books.models import Account, Entry, Payout, Statement
+from books.models import Payout, Statement
 from books.services import STATEMENT_ZONE
+from ledger.amounts import yuan
+from ledger.models import Account, Entry
 from marketplace.errors import PermissionDenied
 from marketplace.pagination import Page, PageParams, paginate
 from orders.models import Order
@@ -96,7 +97,7 @@ def _moment(day: date) -> datetime:
 def statement_lines(*, producer_id: int, period_start: date, period_end: date) -> QuerySet:
     """A farm's ledger lines posted from `period_start` to `period_end` (whole days, Asia/
     Shanghai), oldest first, as dicts: seq, created_at, kind, amount_fen, order_id,
-    order_number, memo. Amounts in fen, signed (+ owed to the farm); `books.amounts.yuan`
+    order_number, memo. Amounts in fen, signed (+ owed to the farm); `ledger.amounts.yuan`
     turns them into yuan."""
     order_numbers = Order.objects.filter(pk=OuterRef("order_id")).values("number")[:1]
     return (

@@ -1,9 +1,10 @@
 """Every write of the books: the postings the other apps' state changes cause, payouts and
 weekly statements.
 
-Each posting function runs inside the caller's transaction (`ledger.post` asserts it) and is
-keyed by its source event, so a retried webhook, task or click posts once. Every posting goes
-through `_post`, which writes a project's public-ledger entries (benefit.ledger) with it."""
+Each posting function runs inside the caller's transaction (`ledger.posting.post` asserts it)
+and is keyed by its source event, so a retried webhook, task or click posts once. Every posting
+goes through `_post`, which writes a project's public-ledger entries (benefit.ledger) with it.
+The ledger itself (accounts, entries, the lock, the hash chain) is `ledger`, below this app."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -19,10 +20,11 @@ from django.utils import timezone
 from accounts.models import User
 from benefit import ledger as public_ledger
 from benefit import pledges as benefit_pledges
-from books import ledger
-from books.amounts import fen, split, yuan
-from books.ledger import Line
-from books.models import Account, Entry, LedgerTransaction, Payout, Statement
+from books.models import Payout, Statement
+from ledger import posting
+from ledger.amounts import fen, split, yuan
+from ledger.models import Account, Entry, LedgerTransaction
+from ledger.posting import Line, clearing, in_transit, platform_fees, refunds_payable
 from marketplace.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from marketplace.money import money
 from notify import notify
@@ -41,10 +43,10 @@ Component = tuple[str, int, int | None]
 
 def _post(*, key: str, kind: str, lines: list[Line], order_id: int | None = None,
           memo: str = "") -> LedgerTransaction | None:
-    """`ledger.post`, and the public entries of the projects it moves money for, in the same
-    transaction under the same lock (so each project's entries are numbered in the order they
-    commit)."""
-    record = ledger.post(key=key, kind=kind, lines=lines, order_id=order_id, memo=memo)
+    """`ledger.posting.post`, and the public entries of the projects it moves money for, in the
+    same transaction under the same lock (so each project's entries are numbered in the order
+    they commit)."""
+    record = posting.post(key=key, kind=kind, lines=lines, order_id=order_id, memo=memo)
     if record is not None:
         public_ledger.record_posting(record, lines)
     return record
@@ -53,24 +55,8 @@ def _post(*, key: str, kind: str, lines: list[Line], order_id: int | None = None
 # --- Accounts -----------------------------------------------------------------------------------
 
 
-def clearing() -> Account:
-    return ledger.account(Kind.PROVIDER_CLEARING, name="支付渠道待清算")
-
-
-def platform_fees() -> Account:
-    return ledger.account(Kind.PLATFORM_FEES, name="平台服务费")
-
-
-def in_transit() -> Account:
-    return ledger.account(Kind.PAYOUTS_IN_TRANSIT, name="打款中")
-
-
-def refunds_payable() -> Account:
-    return ledger.account(Kind.REFUNDS_PAYABLE, name="待退款")
-
-
 def holder_account(kind: str, holder_id: int, bucket: str, name: str = "") -> Account:
-    return ledger.account(kind, holder_id, bucket, name)
+    return posting.account(kind, holder_id, bucket, name)
 
 
 # --- Payment succeeded --------------------------------------------------------------------------
@@ -221,10 +207,10 @@ def refund_post(*, order_id: int, amount: Decimal, key: str,
     booked (the order was not paid by it) posts nothing. More than is left -> 409."""
     order = Order.objects.get(pk=order_id)
     amount_fen = fen(amount)
-    ledger.lock()  # before reading what is left: two refunds at once take back once each
-    if ledger.posted(key) or amount_fen <= 0:
+    posting.lock()  # before reading what is left: two refunds at once take back once each
+    if posting.posted(key) or amount_fen <= 0:
         return None
-    if not ledger.posted(f"payment:order:{order_id}"):
+    if not posting.posted(f"payment:order:{order_id}"):
         return None
     memo = (f"订单 {order.number} 退款" + (f"：{reason}" if reason else ""))[:255]
     owed_back = min(amount_fen, max(_owed_back_fen(order_id), 0))
@@ -246,9 +232,9 @@ def cancellation_post(*, order_id: int) -> LedgerTransaction | None:
     have of its payment is taken back and owed to the buyer (`refunds payable`) until the
     provider's refund is posted by `refund_post`. Nothing happens for an order never paid."""
     order = Order.objects.get(pk=order_id)
-    ledger.lock()
+    posting.lock()
     key = f"cancellation:order:{order_id}"
-    if ledger.posted(key):
+    if posting.posted(key):
         return None
     _, left, _ = _components(order_id)
     amount_fen = sum(left.values())
@@ -264,7 +250,7 @@ def cancellation_post(*, order_id: int) -> LedgerTransaction | None:
 
 def _release(*, key: str, kind: str, account_kind: str, holder_id: int, shipment_id: int,
              order_id: int, memo: str) -> LedgerTransaction | None:
-    ledger.lock()
+    posting.lock()
     pending = holder_account(account_kind, holder_id, Bucket.PENDING)
     amount = Entry.objects.filter(account=pending, shipment_id=shipment_id).aggregate(
         total=Sum("amount_fen"))["total"] or 0
@@ -345,7 +331,7 @@ def payout_create(*, account_id: int, amount: Decimal, staff: User | None,
     if amount_fen <= 0:
         raise ValidationFailed({"amount": "The amount must be at least 0.01."})
     with transaction.atomic():
-        ledger.lock()
+        posting.lock()
         account = Account.objects.filter(
             pk=account_id, bucket=Bucket.AVAILABLE, kind__in=[Kind.FARM, Kind.PROMOTER]
         ).first()
@@ -445,7 +431,7 @@ def _last_seq_before(moment: datetime) -> int:
     """The last entry posted before `moment`. Read under the ledger's lock after `moment`:
     every entry up to it has committed, and every later one is posted after `moment`."""
     with transaction.atomic():
-        ledger.lock()
+        posting.lock()
         return Entry.objects.filter(created_at__lt=moment).aggregate(
             last=Max("seq"))["last"] or 0
 

@@ -31,8 +31,9 @@ from books import services as books_services
 from marketplace.errors import InvalidState, NotFound
 from orders import harvest as orders_harvest
 from orders import services as orders_services
-from orders.models import Order, Payment
+from orders.models import Order
 from payments import services as payments_services
+from payments.models import Payment
 from producers.models import Listing
 from promotion import services as promotion_services
 

@@ -15,11 +15,10 @@ from django.utils import timezone
 from accounts.models import User
 from benefit import services as benefit
 from benefit.models import Charity, Project
-from books import services as books
-from books.amounts import yuan
-from checkout.services import order_cancel, order_pay, order_place
+from checkout.services import delivered_money_release, order_cancel, order_pay, order_place
 from demo import clock
 from demo.accounts import DemoAccount, demo_user, ensure_account
+from ledger.amounts import yuan
 from marketplace.errors import DomainError
 from orders.models import Order
 from orders.services import shipment_confirm, shipment_ship
@@ -91,7 +90,7 @@ def load(*, stdout) -> list[DemoAccount]:
             cancelled = _buy(buyer, listing, 5)
             order_cancel(order_id=cancelled.pk, user=buyer)  # pledge voided
         with clock.days_ago(16):
-            books.release_due()  # received 25 days ago: confirmed
+            delivered_money_release()  # received 25 days ago: confirmed
         with clock.days_ago(14):
             # part of one order given back after confirmation: a negative confirm
             refund_request(order=refunded, amount=Decimal("17.50"), reason="部分红薯压坏",

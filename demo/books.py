@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from books import services as books
-from books.models import Account, Payout
-from checkout.services import order_pay, order_place
+from books.models import Payout
+from checkout.services import delivered_money_release, order_pay, order_place
 from demo import clock
 from demo.accounts import DemoAccount
+from ledger.models import Account
 from marketplace.errors import DomainError
 from orders.models import Order
 from orders.services import shipment_confirm, shipment_ship
@@ -55,7 +56,7 @@ def load(*, stdout) -> list[DemoAccount]:
                               tracking_number=f"98{received.pk:011d}")
                 shipment_confirm(shipment_id=shipment.pk, user=buyer)
         with clock.days_ago(12):
-            books.release_due()  # received 21 days ago: past the return window
+            delivered_money_release()  # received 21 days ago: past the return window
             account = Account.objects.get(kind=Account.Kind.FARM, holder_id=listing.producer_id,
                                           bucket=Account.Bucket.AVAILABLE)
             amount = (Decimal(account.balance_fen) / 100 - Decimal("5.00")).max(Decimal("0.01"))

@@ -13,8 +13,6 @@ from orders.models import (
     LineLot,
     OrderEvent,
     OrderLine,
-    Payment,
-    PaymentWebhookEvent,
     Shipment,
 )
 
@@ -52,13 +50,6 @@ class ShipmentInline(ReadOnlyInline):
     related = ["producer"]
 
 
-class PaymentInline(ReadOnlyInline):
-    model = Payment
-    fields = ["provider", "method", "provider_ref", "transaction_id", "amount", "status",
-              "booked", "created_at", "succeeded_at", "closed_at"]
-    readonly_fields = fields
-
-
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
     fields = ["created_at", "actor", "shipment", "from_status", "to_status", "note"]
@@ -77,7 +68,7 @@ class RecordAdmin(admin.ModelAdmin):
 
 
 class OrderAdmin(RecordAdmin):
-    """Registered by checkout, which adds the staff's cancel."""
+    """Registered by checkout, which adds the staff's cancel and the order's payments."""
 
     list_display = ["number", "buyer", "status", "total", "currency", "created_at", "paid_at"]
     list_filter = ["status", ("shipments__producer", admin.RelatedOnlyFieldListFilter),
@@ -85,7 +76,7 @@ class OrderAdmin(RecordAdmin):
     search_fields = ["number", "buyer__username", "recipient", "phone"]
     list_select_related = ["buyer"]
     date_hierarchy = "created_at"
-    inlines = [OrderLineInline, ShipmentInline, PaymentInline, OrderEventInline]
+    inlines = [OrderLineInline, ShipmentInline, OrderEventInline]
     readonly_fields = [
         "number", "buyer", "status", "subtotal", "shipping_fee", "total", "currency",
         "recipient", "phone", "region", "detail", "promo_code", "note", "expires_at", "paid_at",
@@ -113,22 +104,6 @@ class OrderEventAdmin(ReadOnlyAdmin):
     list_filter = ["to_status"]
     search_fields = ["order__number", "note"]
     list_select_related = ["order", "shipment", "actor"]
-
-
-@admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["provider_ref", "provider", "method", "order", "amount", "status",
-                    "booked", "created_at", "succeeded_at"]
-    list_filter = ["provider", "status"]
-    search_fields = ["provider_ref", "transaction_id", "order__number"]
-    list_select_related = ["order"]
-
-
-@admin.register(PaymentWebhookEvent)
-class PaymentWebhookEventAdmin(ReadOnlyAdmin):
-    list_display = ["event_id", "provider", "event_type", "outcome", "received_at"]
-    list_filter = ["provider", "event_type", "outcome"]
-    search_fields = ["event_id"]
 
 
 @admin.register(LineLot)

@@ -17,11 +17,12 @@ from marketplace.pagination import Page, PageParams, paginate
 from marketplace.schemas import CURRENCY
 from orders import pricing
 from orders.filters import OrderFilter, ShipmentFilter
-from orders.models import MAX_AMOUNT, LineLot, Order, OrderLine, Payment, Shipment
+from orders.models import MAX_AMOUNT, LineLot, Order, OrderLine, Shipment
 from orders.stock import listings_read, stock_refusal
 from producers.models import Producer, Region
 
 BUYER, PRODUCER = "buyer", "producer"
+PAYMENT_OPEN = "pending"  # payments.Payment.Status.PENDING: still open at its platform
 
 
 def _producer_id(user: User) -> int | None:
@@ -42,7 +43,9 @@ def _orders(producer_id: int | None) -> QuerySet[Order]:
         lines = lines.filter(shipment__producer_id=producer_id)
         shipments = shipments.filter(producer_id=producer_id)
     money = [] if producer_id is not None else [
-        Prefetch("payments", queryset=Payment.objects.order_by("id"), to_attr="visible_payments"),
+        # payments.Payment and payments.Refund rows, by their foreign keys to the order (the
+        # payments app is above this one), each in its model's order (id)
+        Prefetch("payments", to_attr="visible_payments"),
         Prefetch("refunds", to_attr="visible_refunds"),
     ]
     return Order.objects.select_related("region").prefetch_related(
@@ -154,7 +157,7 @@ def order_ids_to_expire(*, now, limit: int = 500,
     order with a payment still open at a platform is left to the payments app, which closes
     the payment first (the buyer may be paying right now) and then expires the order."""
     orders = (Order.objects.filter(status=Order.Status.PENDING_PAYMENT, expires_at__lte=now)
-              .exclude(payments__status=Payment.Status.PENDING))
+              .exclude(payments__status=PAYMENT_OPEN))
     if listing_ids is not None:
         orders = orders.filter(lines__listing_id__in=listing_ids).distinct()
     return list(orders.order_by("expires_at", "id").values_list("pk", flat=True)[:limit])

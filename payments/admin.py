@@ -1,6 +1,7 @@
-"""Refunds in the back office. Staff give money back by adding a refund (order, amount,
-reason): it goes through `refund_request`, so the provider, the limits and the books are the
-same as for any other refund. Nothing here edits a refund afterwards."""
+"""Payments, the platforms' callbacks and refunds in the back office. Payments and callbacks
+are read-only (the services write them). Staff give money back by adding a refund (order,
+amount, reason): it goes through `refund_request`, so the provider, the limits and the books
+are the same as for any other refund. Nothing here edits a refund afterwards."""
 
 import secrets
 from decimal import Decimal
@@ -9,10 +10,37 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
 
+from marketplace.admin import ReadOnlyAdmin
 from marketplace.errors import DomainError
+from orders.admin import ReadOnlyInline
 from orders.models import Order
-from payments.models import Refund
+from payments.models import Payment, PaymentWebhookEvent, Refund
 from payments.services import refund_request, refundable
+
+
+class PaymentInline(ReadOnlyInline):
+    """An order's payments on its page (checkout.admin puts it there)."""
+
+    model = Payment
+    fields = ["provider", "method", "provider_ref", "transaction_id", "amount", "status",
+              "booked", "created_at", "succeeded_at", "closed_at"]
+    readonly_fields = fields
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["provider_ref", "provider", "method", "order", "amount", "status",
+                    "booked", "created_at", "succeeded_at"]
+    list_filter = ["provider", "status"]
+    search_fields = ["provider_ref", "transaction_id", "order__number"]
+    list_select_related = ["order"]
+
+
+@admin.register(PaymentWebhookEvent)
+class PaymentWebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ["event_id", "provider", "event_type", "outcome", "received_at"]
+    list_filter = ["provider", "event_type", "outcome"]
+    search_fields = ["event_id"]
 
 
 class StaffRefundForm(forms.ModelForm):

@@ -26,8 +26,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from accounts.models import User
-from books import ledger
 from books import services as books_services
+from ledger import posting
 from marketplace.errors import (
     Conflict,
     InvalidState,
@@ -37,11 +37,11 @@ from marketplace.errors import (
 )
 from marketplace.money import money
 from notify import notify
-from orders.models import Order, OrderEvent, Payment, PaymentWebhookEvent
+from orders.models import Order, OrderEvent
 from orders.services import order_mark_paid, order_of_buyer
 from outbox import enqueue
 from payments import registry
-from payments.models import Refund
+from payments.models import Payment, PaymentWebhookEvent, Refund
 from payments.providers.base import (
     Charge,
     Notice,
@@ -347,7 +347,7 @@ def _refund_of(payment: Payment, *, amount: Decimal, reason: str, key: str,
         # payment row): a cancellation holds the ledger when it asks for its refund, and a
         # refund that settles at once posts to the ledger, so taking the payment first would
         # deadlock the two. Then two refunds at once are checked one after the other.
-        ledger.lock()
+        posting.lock()
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         existing = Refund.objects.filter(key=key).first()
         if existing is not None:

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from benefit.models import LinePledge
-from books.amounts import yuan
-from books.models import Entry
 from books.selectors import statement_lines
+from ledger.amounts import yuan
+from ledger.models import Entry
 from marketplace.errors import Conflict, NotFound
 from marketplace.pagination import Page, PageParams, paginate
 from marketplace.periods import period_bounds

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "producers",
     "orders",
     "promotion",
+    "ledger",
     "books",
     "benefit",
     "demo",  # `manage.py demo` only: development data, no models

@@ -20,6 +20,7 @@ from django.conf import settings
 from producers.models import Category, Region
 from tests.client import ApiClient
 from tests.factories import client_for, make_categories, make_regions, make_user
+from tests.legacy import database_env  # noqa: F401 (a database made by older code)
 from tests.notify.fake_sms import aliyun_sms, sms_gateway, tencent_sms  # noqa: F401
 from tests.notify.fake_wechat_mp import wechat_mp  # noqa: F401 (fake WeChat mini-program API)
 from tests.payments.fake_wechat import wechat_platform  # noqa: F401 (a fake WeChat Pay)
@@ -33,7 +34,7 @@ def _ledger_flushable_on_sqlite():
     only there, the SQLite triggers are dropped and put back."""
     from django.db import connection
 
-    from books import triggers
+    from ledger import triggers
 
     if connection.vendor != "sqlite":
         yield

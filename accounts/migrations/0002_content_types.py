@@ -4,22 +4,7 @@ groups pointing at models that no longer exist)."""
 
 from django.db import migrations
 
-MODELS = ("user", "token")
-
-
-def _move(apps, source: str, target: str) -> None:
-    content_type = apps.get_model("contenttypes", "ContentType")
-    for model in MODELS:
-        if not content_type.objects.filter(app_label=target, model=model).exists():
-            content_type.objects.filter(app_label=source, model=model).update(app_label=target)
-
-
-def forwards(apps, schema_editor):
-    _move(apps, "marketplace", "accounts")
-
-
-def backwards(apps, schema_editor):
-    _move(apps, "accounts", "marketplace")
+from marketplace.moves import content_types_moved
 
 
 class Migration(migrations.Migration):
@@ -29,4 +14,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [content_types_moved(("user", "token"), "marketplace", "accounts")]

@@ -2,13 +2,13 @@ from django.db import migrations
 
 
 def install(apps, schema_editor):
-    from books import triggers
+    from ledger import triggers
 
     triggers.install(schema_editor)
 
 
 def remove(apps, schema_editor):
-    from books import triggers
+    from ledger import triggers
 
     triggers.remove(schema_editor)
 

@@ -3,19 +3,12 @@ token once migrated forward: the old code itself (LEGACY, the last commit with
 `marketplace.User`) migrates a new database and gives a user a token, a promoter profile and a
 staff group; this code migrates that database and the token still signs the user in."""
 
-import io
 import json
-import os
-import subprocess
-import sys
-import tarfile
-import uuid
 from pathlib import Path
 
-import dj_database_url
-import psycopg
-import pytest
 from django.conf import settings
+
+from tests.legacy import git_archive, manage
 
 LEGACY = "68e20eb4434e67e9589be7c6528e2816bd30a4d5"
 
@@ -55,65 +48,21 @@ print(json.dumps({
 """
 
 
-def _git_archive(commit: str, into: Path) -> None:
-    result = subprocess.run(["git", "-C", str(settings.BASE_DIR), "archive", commit],
-                            capture_output=True)
-    if result.returncode != 0:
-        message = f"the legacy commit {commit[:10]} is not in this checkout's git history"
-        if os.environ.get("CI") or os.environ.get("SHANHUO_REQUIRE_SERVICES") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    with tarfile.open(fileobj=io.BytesIO(result.stdout)) as archive:
-        archive.extractall(into, filter="data")
-
-
-def _manage(cwd: Path, env: dict, *args: str) -> str:
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=cwd, env=env,
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
-
-
-@pytest.fixture
-def database_env(tmp_path):
-    """A throwaway database of the suite's kind (PostgreSQL when DATABASE_URL is set, else an
-    SQLite file, as `make run` keeps one), and the environment that points at it."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "SQLITE_PATH", "DJANGO_SETTINGS_MODULE"}}
-    env.update(DEBUG="1", MEDIA_ROOT=str(tmp_path / "media"))
-    if not settings.USING_POSTGRES:
-        env["SQLITE_PATH"] = str(tmp_path / "legacy.sqlite3")
-        yield env
-        return
-    url = dj_database_url.parse(os.environ["DATABASE_URL"])
-    name = f"shanhuo_legacy_{uuid.uuid4().hex[:12]}"
-    server = dict(host=url["HOST"], port=url["PORT"] or 5432, user=url["USER"],
-                  password=url["PASSWORD"] or None, dbname="postgres", autocommit=True)
-    with psycopg.connect(**server) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    env["DATABASE_URL"] = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{name}"
-    try:
-        yield env
-    finally:
-        with psycopg.connect(**server) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def test_an_old_database_keeps_its_users_tokens_profiles_and_permissions(database_env, tmp_path):
     # given: a database migrated and filled by the code from before the move
     legacy = tmp_path / "legacy"
-    _git_archive(LEGACY, legacy)
-    _manage(legacy, database_env, "migrate", "--noinput", "-v0")
-    raw = _manage(legacy, database_env, "shell", "-v0", "-c", MAKE_OLD_DATA)
+    git_archive(LEGACY, legacy)
+    manage(legacy, database_env, "migrate", "--noinput", "-v0")
+    raw = manage(legacy, database_env, "shell", "-v0", "-c", MAKE_OLD_DATA)
 
     # when: this code migrates it forward (no manual step: plain `migrate`)
     here = Path(settings.BASE_DIR)
-    _manage(here, database_env, "migrate", "--noinput", "-v0")
+    manage(here, database_env, "migrate", "--noinput", "-v0")
 
     # then: the old token signs the old user in, with their promoter profile; their password,
     # their token row and their group's permission (now on accounts.User) are all still there,
     # and no migration is left to apply
-    seen = json.loads(_manage(here, {**database_env, "LEGACY_TOKEN": raw},
+    seen = json.loads(manage(here, {**database_env, "LEGACY_TOKEN": raw},
                               "shell", "-v0", "-c", READ_WITH_NEW_CODE))
     assert seen["status"] == 200
     assert seen["me"]["username"] == "old_timer" and seen["me"]["display_name"] == "老用户"

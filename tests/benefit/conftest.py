@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from benefit.models import PublicEntry
-from books.models import Account
+from ledger.models import Account
 from tests.books.conftest import Market
 from tests.factories import client_for, make_charity, make_project, make_user
 

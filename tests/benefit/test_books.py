@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from benefit import ledger, services
 from benefit.models import Disbursement, PublicEntry
 from books import services as books
-from books.models import Account, LedgerTransaction
+from ledger.models import Account, LedgerTransaction
 from marketplace.errors import NotFound, ValidationFailed
 from orders.models import Shipment
 from tests.factories import make_user, make_video
@@ -145,7 +145,7 @@ def test_a_posting_delivered_twice_writes_its_public_entries_once(world):
         assert books.payment_post(order_id=order.pk) is None
     record = LedgerTransaction.objects.get(key=f"payment:order:{order.pk}")
     project = Account.objects.get(kind="benefit_project", bucket="pending")
-    from books.ledger import Line
+    from ledger.posting import Line
 
     with pytest.raises(IntegrityError), transaction.atomic():  # the unique source: backstop
         ledger.record_posting(record, [Line(project, "benefit_pledge", 400, listing_id=None),

@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from benefit import services
 from benefit.models import Disbursement, PublicEntry
-from books.models import Account, LedgerTransaction
+from ledger.models import Account, LedgerTransaction
 from marketplace.errors import DomainError
 from tests.concurrency import run_concurrently
 

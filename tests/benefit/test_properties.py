@@ -17,7 +17,7 @@ from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 from benefit import ledger, services
 from benefit.models import Disbursement, LinePledge, PublicEntry
 from benefit.verify import verify
-from books.models import Account
+from ledger.models import Account
 from marketplace.errors import DomainError
 from tests.benefit.conftest import World
 from tests.books.test_invariants import Books, expected_owed

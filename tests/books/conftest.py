@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from books import selectors as book_selectors
 from books import services as books
-from books.models import Account
 from checkout import services as checkout
+from ledger.models import Account
 from orders import services as orders
 from orders.models import Order, Shipment
 from payments import services as payments

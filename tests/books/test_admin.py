@@ -4,7 +4,8 @@ written), mark a payout paid with the transfer's reference or failed (money back
 import pytest
 from django.test import Client
 
-from books.models import Entry, LedgerTransaction, Payout
+from books.models import Payout
+from ledger.models import Entry, LedgerTransaction
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -77,12 +78,12 @@ def test_a_failed_payout_gives_the_money_back(staff, available, market):
     assert str(market.farm_balance(market.farms[0])["available"]) == "52.50"
 
 
-@pytest.mark.parametrize("page", ["/admin/books/entry/", "/admin/books/ledgertransaction/",
-                                  "/admin/books/account/", "/admin/books/statement/"])
+@pytest.mark.parametrize("page", ["/admin/ledger/entry/", "/admin/ledger/ledgertransaction/",
+                                  "/admin/ledger/account/", "/admin/books/statement/"])
 def test_the_ledger_is_read_only_in_the_admin(staff, available, page):
     assert staff.get(page).status_code == 200
     assert staff.get(f"{page}add/").status_code == 403
     first = Entry.objects.order_by("pk").first()
-    if page == "/admin/books/entry/":
+    if page == "/admin/ledger/entry/":
         assert staff.post(f"{page}{first.pk}/change/", {"memo": "x"}).status_code == 403
         assert staff.post(f"{page}{first.pk}/delete/", {"post": "yes"}).status_code == 403

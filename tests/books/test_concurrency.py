@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.db import transaction
 
 from books import services as books
-from books.models import Account, Entry, LedgerTransaction, Payout
+from books.models import Payout
+from ledger.models import Account, Entry, LedgerTransaction
 from marketplace.errors import DomainError
 from payments.models import Refund
 from payments.providers.sandbox import SIGNATURE_HEADER, sign

@@ -6,7 +6,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from books.models import Entry, Payout, Statement
+from books.models import Payout, Statement
+from ledger.models import Entry
 from tests.factories import client_for
 
 pytestmark = pytest.mark.django_db

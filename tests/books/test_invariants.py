@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from books import services as books
-from books.models import Account, Entry, LedgerTransaction, Payout
-from books.verify import verify
+from books.models import Payout
+from ledger.models import Account, Entry, LedgerTransaction
+from ledger.verify import verify
 from marketplace.errors import DomainError
 from orders.models import Order, OrderLine, Shipment
 from promotion.models import Commission

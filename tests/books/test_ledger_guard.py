@@ -9,9 +9,9 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from books import ledger, triggers
-from books.ledger import Line
-from books.models import Account, Entry, LedgerTransaction
+from ledger import posting, triggers
+from ledger.models import Account, Entry, LedgerTransaction
+from ledger.posting import Line
 
 pytestmark = pytest.mark.django_db
 
@@ -56,8 +56,8 @@ def _entry(key: str, account: Account, amount: int, seq: int) -> Entry:
 
 
 def test_the_database_refuses_an_unbalanced_transaction(db):
-    a = ledger.account("farm", 1, "available")
-    b = ledger.account("platform_fees")
+    a = posting.account("farm", 1, "available")
+    b = posting.account("platform_fees")
     with pytest.raises(IntegrityError), transaction.atomic():
         Entry.objects.bulk_create([_entry("bad:1", a, 100, 10_001),
                                    _entry("bad:1", b, -99, 10_002)])
@@ -71,8 +71,8 @@ def test_the_database_refuses_an_unbalanced_transaction(db):
 
 
 def test_the_database_refuses_entries_without_their_transaction(db):
-    a = ledger.account("farm", 1, "available")
-    b = ledger.account("platform_fees")
+    a = posting.account("farm", 1, "available")
+    b = posting.account("platform_fees")
     with pytest.raises(IntegrityError), transaction.atomic():
         Entry.objects.bulk_create([_entry("lost:1", a, 100, 10_001),
                                    _entry("lost:1", b, -100, 10_002)])
@@ -83,16 +83,16 @@ def test_the_database_refuses_entries_without_their_transaction(db):
 
 def test_the_database_refuses_an_entry_added_to_a_written_transaction(paid):
     txn = LedgerTransaction.objects.first()
-    fees = ledger.account("platform_fees")
+    fees = posting.account("platform_fees")
     with pytest.raises(IntegrityError), transaction.atomic():
         Entry.objects.bulk_create([_entry(txn.key, fees, 100, 10_001),
                                    _entry(txn.key, fees, -100, 10_002)])
 
 
 def test_the_posting_service_refuses_an_unbalanced_transaction(db):
-    a = ledger.account("farm", 1, "available")
-    with pytest.raises(ledger.LedgerError), transaction.atomic():
-        ledger.post(key="x", kind="adjustment", lines=[Line(a, "adjustment", 5),
+    a = posting.account("farm", 1, "available")
+    with pytest.raises(posting.LedgerError), transaction.atomic():
+        posting.post(key="x", kind="adjustment", lines=[Line(a, "adjustment", 5),
                                                        Line(a, "adjustment", -4)])
 
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from books import services as books
-from books.models import Account, Entry, LedgerTransaction
+from ledger.models import Account, Entry, LedgerTransaction
 from marketplace.errors import Conflict
 from orders.models import Order
 

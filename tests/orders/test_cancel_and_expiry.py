@@ -7,7 +7,8 @@ import time_machine
 
 from checkout import services as checkout
 from checkout.tasks import expire_unpaid_orders
-from orders.models import Order, OrderEvent, Payment, Shipment
+from orders.models import Order, OrderEvent, Shipment
+from payments.models import Payment
 from producers.models import Listing
 from tests.factories import client_for, make_user
 
@@ -87,7 +88,7 @@ def test_a_cancel_failing_at_its_last_step_refunds_nothing(buyer_api, order, two
                                                           monkeypatch):
     """Cancelling is one transaction: when its last step (telling the farms) fails, the
     refund asked for before it, the stock given back and the books' posting are undone too."""
-    from books.models import LedgerTransaction
+    from ledger.models import LedgerTransaction
     from marketplace.errors import Conflict
     from outbox.models import Intent
     from payments.models import Refund

@@ -10,7 +10,8 @@ import time_machine
 
 from checkout.services import order_place
 from checkout.tasks import expire_unpaid_orders
-from orders.models import Order, OrderEvent, Payment, PaymentWebhookEvent, Shipment
+from orders.models import Order, OrderEvent, Shipment
+from payments.models import Payment, PaymentWebhookEvent
 from producers.models import Listing
 from tests.concurrency import run_concurrently
 from tests.factories import client_for, make_listing, make_user

@@ -2,7 +2,8 @@
 
 import pytest
 
-from orders.models import Order, Payment
+from orders.models import Order
+from payments.models import Payment
 from producers.models import Listing
 from tests.factories import client_for, make_user
 

@@ -10,7 +10,8 @@ import time_machine
 from django.utils import timezone
 
 from checkout.tasks import expire_unpaid_orders
-from orders.models import Order, OrderEvent, Payment, PaymentWebhookEvent
+from orders.models import Order, OrderEvent
+from payments.models import Payment, PaymentWebhookEvent
 from payments.providers.sandbox import sign
 from producers.models import Listing
 from tests.factories import client_for, make_user

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
 
-from books.models import LedgerTransaction
+from ledger.models import LedgerTransaction
 from payments.models import Refund
 from tests.factories import client_for, make_listing, make_order, make_user
 

@@ -14,9 +14,9 @@ import time_machine
 from django.utils import timezone
 
 from checkout.tasks import reconcile_payments as reconcile
-from orders.models import Order, OrderEvent, Payment, PaymentWebhookEvent
+from orders.models import Order, OrderEvent
 from payments import services as payment_services
-from payments.models import Refund
+from payments.models import Payment, PaymentWebhookEvent, Refund
 from producers.models import Listing
 from tests.client import ApiClient
 from tests.factories import client_for, make_address, make_listing, make_producer, make_user

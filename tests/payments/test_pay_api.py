@@ -10,8 +10,8 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders.models import Order, Payment
-from payments.models import Refund
+from orders.models import Order
+from payments.models import Payment, Refund
 from tests.factories import client_for, make_listing, make_order, make_user
 
 pytestmark = pytest.mark.django_db

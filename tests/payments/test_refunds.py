@@ -9,10 +9,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from books.models import Entry
+from ledger.models import Entry
 from marketplace.errors import Conflict, InvalidState, ValidationFailed
-from orders.models import Payment
-from payments.models import Refund
+from payments.models import Payment, Refund
 from payments.services import refund_request
 from tests.books.conftest import Market
 from tests.concurrency import run_concurrently

@@ -9,11 +9,11 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
-from books.models import Entry
 from checkout.services import reconcile
 from checkout.tasks import expire_unpaid_orders
-from orders.models import Order, OrderEvent, Payment, PaymentWebhookEvent
-from payments.models import Refund
+from ledger.models import Entry
+from orders.models import Order, OrderEvent
+from payments.models import Payment, PaymentWebhookEvent, Refund
 from payments.services import refund_request
 from producers.models import Listing
 from tests.client import ApiClient

@@ -1,6 +1,6 @@
 """Fen and yuan, and splitting an amount into shares that add up to it exactly.
 
-The ledger counts whole fen (see `books.models`); amounts come in and go out as yuan
+The ledger counts whole fen (see `ledger.models`); amounts come in and go out as yuan
 `Decimal`s with two places. Shares computed from rates (fee, commission, pledge) are rounded
 half up by the one shared money function (`marketplace.money`) before they become fen."""
 

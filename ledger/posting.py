@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from books.models import Account, Entry, LedgerHead, LedgerTransaction
+from ledger.models import Account, Entry, LedgerHead, LedgerTransaction
 
 GENESIS = "0" * 64
 HEAD_ID = 1
@@ -71,6 +71,25 @@ def account(kind: str, holder_id: int = 0, bucket: str = "", name: str = "") -> 
     return found
 
 
+def clearing() -> Account:
+    """The money the payment provider holds for us."""
+    return account(Account.Kind.PROVIDER_CLEARING, name="支付渠道待清算")
+
+
+def platform_fees() -> Account:
+    return account(Account.Kind.PLATFORM_FEES, name="平台服务费")
+
+
+def in_transit() -> Account:
+    """Payouts created and not yet confirmed paid."""
+    return account(Account.Kind.PAYOUTS_IN_TRANSIT, name="打款中")
+
+
+def refunds_payable() -> Account:
+    """What cancellations took back and the provider has not yet given back to the buyer."""
+    return account(Account.Kind.REFUNDS_PAYABLE, name="待退款")
+
+
 def posted(key: str) -> bool:
     return LedgerTransaction.objects.filter(key=key).exists()
 
@@ -101,7 +120,7 @@ def post(*, key: str, kind: str, lines: list[Line], order_id: int | None = None,
         entry.hash = prev = entry_hash(entry, prev)
         entries.append(entry)
     # entries first, the transaction row last: the database checks the sum when that row
-    # arrives (migration 0002)
+    # arrives (`ledger.triggers`)
     Entry.objects.bulk_create(entries)
     record = LedgerTransaction.objects.create(
         key=key, kind=kind, order_id=order_id, memo=memo[:255], created_at=now

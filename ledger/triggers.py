@@ -1,5 +1,5 @@
-"""The database's own guard of the ledger, installed by migration 0002, on PostgreSQL and on
-SQLite alike:
+"""The database's own guard of the ledger, on PostgreSQL and on SQLite alike (installed by
+`books` migration 0002, which created the tables; their names and the functions' keep `books_`):
 
 - entries and transactions are never updated or deleted;
 - a transaction's entries are written before the transaction's row, and that row is refused

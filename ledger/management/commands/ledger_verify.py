@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from books.verify import verify
+from ledger.verify import verify
 
 
 class Command(BaseCommand):

@@ -1,12 +1,12 @@
-"""Recompute the books from their entries: the hash chain, each transaction's sum, each
+"""Recompute the ledger from their entries: the hash chain, each transaction's sum, each
 account's balance, the sum of all accounts. Streams the entries in `seq` order (constant
 memory), so it runs on a ledger of any size."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from books.ledger import GENESIS, entry_hash
-from books.models import Account, Entry, LedgerHead, LedgerTransaction
+from ledger.models import Account, Entry, LedgerHead, LedgerTransaction
+from ledger.posting import GENESIS, entry_hash
 
 
 @dataclass
