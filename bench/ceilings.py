@@ -27,8 +27,8 @@ from django.utils import timezone
 from benefit.texts import pledge_text
 from marketplace import visitors
 from marketplace.pagination import encode_cursor
-from producers import lineages
 from promotion import attribution
+from storefront import lineages
 
 UNIT_NAMES = {"kg": "千克", "jin": "斤", "box": "箱", "piece": "个", "bag": "袋",
               "bottle": "瓶", "jar": "罐", "bundle": "捆"}
@@ -286,7 +286,7 @@ def trace_page(request, trace_code: str):
             "text": pledge_text(unit_name=UNIT_NAMES.get(r[11], r[11]), kind=r[29], value=r[30],
                                 project_title=r[28])},
     }
-    response = HttpResponse(render_to_string("producers/trace.html", context))
+    response = HttpResponse(render_to_string("storefront/trace.html", context))
     response["Cache-Control"] = "no-cache"
     return response
 

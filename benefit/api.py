@@ -5,7 +5,6 @@ from accounts.auth import bearer
 from benefit import selectors, services
 from benefit.schemas import (
     LedgerHeadOut,
-    ListingPledgeIn,
     ProjectCardOut,
     ProjectOut,
     PromoterPledgeIn,
@@ -13,10 +12,7 @@ from benefit.schemas import (
     PublicEntryOut,
 )
 from marketplace.pagination import PageParams, page_schema
-from marketplace.renderers import json_response
 from marketplace.schemas import PathId
-from producers import selectors as producer_selectors
-from producers.schemas import ListingOut
 from promotion import selectors as promotion_selectors
 
 router = Router(tags=["benefit"])
@@ -50,26 +46,6 @@ def ledger_head(request: HttpRequest):
     """The last entry of every project's chain, signed with the platform's Ed25519 key: keep
     it, and a later change of any earlier entry shows."""
     return selectors.signed_head()
-
-
-@router.put("/listings/{listing_id}/benefit", response=ListingOut, auth=bearer)
-def listing_benefit_set(request: HttpRequest, listing_id: PathId, payload: ListingPledgeIn):
-    """Pledge a share of each sale of the caller's listing to a public-benefit project: a
-    percent of the line's goods or a fixed amount per unit. Someone else's listing is 404; a
-    closed project 409 `project_closed`; an unknown one, or a value out of range, 422."""
-    listing = producer_selectors.listing_owned(user=request.auth, listing_id=listing_id)
-    services.listing_pledge_set(listing=listing, project_id=payload.project_id,
-                                kind=payload.kind, value=payload.value)
-    return json_response(producer_selectors.listing_detail(listing_id=listing_id,
-                                                           owner_view=True))
-
-
-@router.delete("/listings/{listing_id}/benefit", response={204: None}, auth=bearer)
-def listing_benefit_remove(request: HttpRequest, listing_id: PathId):
-    """Stop pledging on the caller's listing; orders already placed keep their pledge."""
-    listing = producer_selectors.listing_owned(user=request.auth, listing_id=listing_id)
-    services.listing_pledge_remove(listing=listing)
-    return Status(204, None)
 
 
 @router.put("/promoters/me/benefit", response=PromoterPledgeOut, auth=bearer)

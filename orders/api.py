@@ -13,8 +13,24 @@ from orders.schemas import (
     ShipmentOut,
     ShipmentQuery,
 )
+from producers import selectors as producer_selectors
+from producers import services as producer_services
+from producers.schemas import MemberSalesOut, MemberSalesQuery
 
 router = Router(tags=["orders"])
+
+
+@router.get("/producers/me/members/{member_id}/sales", response=MemberSalesOut, auth=bearer,
+            tags=["producers"])
+def member_sales(request: HttpRequest, member_id: PathId, query: Query[MemberSalesQuery]):
+    """What shipped from the member's lots in the period (by the day each parcel shipped), per
+    lot and in total: units and their amount. A period over 366 days or ending before it
+    starts: 422."""
+    producer = producer_selectors.producer_for_user(request.auth)
+    producer_services.cooperative_check(producer)
+    member = producer_selectors.member_owned(producer=producer, member_id=member_id)
+    return selectors.member_sales(member=member, start=query.period_start,
+                                  end=query.period_end)
 
 
 @router.post("/orders/quote", response=QuoteOut, auth=optional_bearer)

@@ -6,20 +6,25 @@ does not exist.
 """
 
 from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace.filtering import filtered
+from marketplace.money import money
 from marketplace.pagination import Page, PageParams, paginate
+from marketplace.periods import period_bounds, period_check
 from marketplace.schemas import CURRENCY
 from orders import pricing
 from orders.filters import OrderFilter, ShipmentFilter
 from orders.models import MAX_AMOUNT, LineLot, Order, OrderLine, Shipment
 from orders.stock import listings_read, stock_refusal
-from producers.models import Producer, Region
+from producers.models import Listing, Member, Producer, Region
 
 BUYER, PRODUCER = "buyer", "producer"
 PAYMENT_OPEN = "pending"  # payments.Payment.Status.PENDING: still open at its platform
@@ -208,3 +213,71 @@ def order_quote(*, buyer: User | None, lines: list[dict], shipping_address: dict
         "subtotal": subtotal, "shipping_fee": fee, "total": subtotal + fee,
         "currency": CURRENCY,
     }
+
+
+# --- What a cooperative's members sold (their lots' shipped lines) --------------------------
+
+def _member_shipped(*, producer_id: int, start: date, end: date,
+                    member_id: int | None = None) -> QuerySet:
+    """The units shipped from the cooperative's members' lots in the period (by the day the
+    parcel shipped, Asia/Shanghai), with their price, oldest first."""
+    since, until = period_bounds(start, end)
+    shipped = LineLot.objects.filter(
+        batch__member__producer_id=producer_id, line__shipment__shipped_at__gte=since,
+        line__shipment__shipped_at__lt=until)
+    if member_id is not None:
+        shipped = shipped.filter(batch__member_id=member_id)
+    return shipped.order_by("line__shipment__shipped_at", "id")
+
+
+def member_sales(*, member: Member, start: date, end: date) -> dict[str, Any]:
+    """What was shipped from the member's lots in the period, per lot and in total: units and
+    their amount at the price each line was sold at (exact, in fen)."""
+    period_check(start, end)
+    rows = _member_shipped(producer_id=member.producer_id, start=start, end=end,
+                           member_id=member.pk).values_list(
+        "batch_id", "batch__lot_code", "batch__trace_code", "batch__listing_id",
+        "batch__listing__title", "quantity", "line__unit_price")
+    lots: dict[int, dict[str, Any]] = {}
+    for batch_id, lot_code, code, listing_id, title, quantity, unit_price in rows:
+        lot = lots.setdefault(batch_id, {
+            "batch_id": batch_id, "lot_code": lot_code, "trace_code": code,
+            "listing_id": listing_id, "listing_title": title, "quantity": 0,
+            "amount": Decimal("0.00")})
+        lot["quantity"] += quantity
+        lot["amount"] += money(unit_price * quantity)
+    items = sorted(lots.values(), key=lambda lot: lot["batch_id"])
+    return {
+        "member": {"id": member.pk, "name": member.name},
+        "period_start": start, "period_end": end,
+        "lots": items,
+        "total": {"quantity": sum(lot["quantity"] for lot in items),
+                  "amount": sum((lot["amount"] for lot in items), Decimal("0.00"))},
+        "currency": CURRENCY,
+    }
+
+
+
+MEMBER_SALES_HEADER = ["发货时间", "社员编号", "社员", "批次号", "溯源码", "商品编号", "商品",
+                       "数量", "单位", "单价", "金额", "币种", "订单号"]
+_UNIT_NAMES = dict(Listing.Unit.choices)
+
+
+def member_sales_rows(*, producer_id: int, start: date, end: date,
+                      chunk: int = 2000) -> tuple[int, Iterator[tuple]]:
+    """The cooperative's member sales report: one row per lot of a line shipped in the period,
+    oldest first, read in chunks (the reports app streams them into CSV or XLSX)."""
+    shipped = _member_shipped(producer_id=producer_id, start=start, end=end)
+    values = shipped.values_list(
+        "line__shipment__shipped_at", "batch__member_id", "batch__member__name",
+        "batch__lot_code", "batch__trace_code", "line__listing_id", "line__title", "quantity",
+        "line__unit", "line__unit_price", "line__order__number")
+
+    def rows() -> Iterator[tuple]:
+        for (shipped_at, member_id, name, lot_code, code, listing_id, title, quantity, unit,
+             unit_price, number) in values.iterator(chunk_size=chunk):
+            yield (shipped_at, member_id, name, lot_code, code, listing_id, title, quantity,
+                   _UNIT_NAMES.get(unit, unit), unit_price, money(unit_price * quantity),
+                   CURRENCY, number)
+
+    return shipped.count(), rows()

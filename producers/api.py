@@ -6,14 +6,12 @@ from django.http import HttpRequest
 from ninja import File, Path, Query, Router, Status, UploadedFile
 from ninja.decorators import decorate_view
 
-from accounts.auth import bearer, caller, optional_bearer
+from accounts.auth import bearer
 from accounts.throttling import account_throttle
 from freight.schemas import FreightTemplateIn, FreightTemplateOut
-from marketplace import microcache
 from marketplace.errors import PayloadTooLarge, domain_error_response
 from marketplace.idempotency import idempotent
 from marketplace.pagination import PageParams, page_schema
-from marketplace.renderers import dumps, json_response
 from marketplace.schemas import TEXT, PathId
 from producers import selectors, services
 from producers.schemas import (
@@ -21,16 +19,9 @@ from producers.schemas import (
     BatchOut,
     CategoryOut,
     ImageOut,
-    ListingCardOut,
-    ListingIn,
-    ListingOut,
-    ListingPatch,
-    ListingQuery,
     MemberIn,
     MemberOut,
     MemberPatch,
-    MemberSalesOut,
-    MemberSalesQuery,
     ProducerIn,
     ProducerOut,
     ProducerOwnOut,
@@ -38,11 +29,7 @@ from producers.schemas import (
     ProducerQuery,
     RegionOut,
     RegionQuery,
-    TraceOut,
 )
-from producers.trace import etag as trace_etag
-from producers.trace import trace_json
-from producers.views import count_look
 
 router = Router(tags=["producers"])
 
@@ -167,16 +154,6 @@ def member_remove(request: HttpRequest, member_id: PathId):
     return Status(204, None)
 
 
-@router.get("/producers/me/members/{member_id}/sales", response=MemberSalesOut, auth=bearer)
-def member_sales(request: HttpRequest, member_id: PathId, query: Query[MemberSalesQuery]):
-    """What shipped from the member's lots in the period (by the day each parcel shipped), per
-    lot and in total: units and their amount. A period over 366 days or ending before it
-    starts: 422."""
-    member = selectors.member_owned(producer=_cooperative(request), member_id=member_id)
-    return selectors.member_sales(member=member, start=query.period_start,
-                                  end=query.period_end)
-
-
 # --- Freight templates -------------------------------------------------------------------------
 
 TemplateName = Annotated[str, Path(min_length=1, max_length=64, pattern=TEXT,
@@ -229,55 +206,6 @@ def freight_template_delete(request: HttpRequest, name: TemplateName):
 
 # --- Listings ----------------------------------------------------------------------------------
 
-@router.get("/listings", response=page_schema(ListingCardOut, "ListingPage"))
-def listing_list(request: HttpRequest, filters: Query[ListingQuery], page: Query[PageParams]):
-    """The catalog: active listings as cards, filtered (region, category, producer, price, stock,
-    promotable, search) and ordered; a cursor page."""
-    values = filters.dict()
-    key = microcache.normalised_key(
-        "listings", request.path, {**values, "limit": page.limit, "cursor": page.cursor})
-    ordering = values.pop("ordering")
-
-    def build() -> bytes:
-        result = selectors.listing_catalog(filters=values, ordering=ordering, params=page)
-        return dumps({"items": result.items, "next_cursor": result.next_cursor})
-
-    return json_response(body=microcache.cached("listings", key, build))
-
-
-@router.post("/listings", response={201: ListingOut}, auth=bearer)
-@idempotent(ListingOut, status=201)
-def listing_create(request: HttpRequest, payload: ListingIn):
-    """A producer lists goods (draft or active). Price and commission rate are decimal strings."""
-    producer = selectors.producer_for_user(request.auth)
-    listing = services.listing_create(producer=producer, **payload.dict())
-    return json_response(selectors.listing_detail(listing_id=listing.pk, owner_view=True),
-                         status=201)
-
-
-@router.get("/listings/{listing_id}", response=ListingOut, auth=optional_bearer)
-def listing_detail(request: HttpRequest, listing_id: PathId):
-    """A listing with its photos and harvest lots. Anyone sees an active one; its owner (signed in)
-    also sees it as a draft or archived."""
-    return json_response(selectors.listing_detail(listing_id=listing_id, viewer=caller(request)))
-
-
-@router.patch("/listings/{listing_id}", response=ListingOut, auth=bearer)
-def listing_update(request: HttpRequest, listing_id: PathId, payload: ListingPatch):
-    """Change the owner's listing (only the fields sent). Someone else's is 404."""
-    listing = selectors.listing_owned(user=request.auth, listing_id=listing_id)
-    services.listing_update(listing=listing, **payload.dict(exclude_unset=True))
-    return json_response(selectors.listing_detail(listing_id=listing_id, owner_view=True))
-
-
-@router.delete("/listings/{listing_id}", response={204: None}, auth=bearer)
-def listing_archive(request: HttpRequest, listing_id: PathId):
-    """Take the owner's listing off sale for good; orders keep their history."""
-    listing = selectors.listing_owned(user=request.auth, listing_id=listing_id)
-    services.listing_archive(listing=listing)
-    return Status(204, None)
-
-
 @router.post("/listings/{listing_id}/images", response={201: ImageOut}, auth=bearer,
              throttle=account_throttle("IMAGE_UPLOAD_THROTTLE_RATE", "listing-image"))
 @decorate_view(refuse_oversized_body)
@@ -298,18 +226,3 @@ def batch_create(request: HttpRequest, listing_id: PathId, payload: BatchIn):
     listing = selectors.listing_owned(user=request.auth, listing_id=listing_id)
     batch = services.batch_create(listing=listing, **payload.dict())
     return Status(201, batch)
-
-
-# --- Trace -------------------------------------------------------------------------------------
-
-@router.get("/trace/{trace_code}", response=TraceOut)
-def trace(request: HttpRequest, trace_code: str):
-    """Where a harvest lot came from. A look counts once per visitor a day (crawlers and link
-    previews never); `scans` is distinct visitors a day, summed, and `label_warning` turns
-    true when so many people looked that the label has probably been copied. The weak `ETag`
-    leaves the count out: while nothing else changed, If-None-Match gets a 304."""
-    view = selectors.trace_view(trace_code=trace_code, look=count_look(request))
-    data = trace_json(view)
-    response = json_response(data)
-    response["ETag"] = trace_etag(data, "json")
-    return response

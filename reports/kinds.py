@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from accounts.models import User
 from marketplace.errors import Conflict, PermissionDenied
+from orders.selectors import MEMBER_SALES_HEADER, member_sales_rows
 from producers.models import Producer
-from producers.selectors import MEMBER_SALES_HEADER, member_sales_rows
 from producers.services import cooperative_check
 from reports import selectors
 from reports.models import Report

@@ -19,6 +19,7 @@ from promotion.api import router as promotion_router
 from reports.api import router as reports_router
 from shanhuo import openapi
 from shanhuo.health import router as health_router
+from storefront.api import router as storefront_router
 
 
 class DocumentedAPI(NinjaAPI):
@@ -60,6 +61,7 @@ api.add_router("", accounts_router)
 # notify sits below accounts: its routes get the bearer token here, where both are known
 api.add_router("", notify_router, auth=bearer)
 api.add_router("", producers_router)
+api.add_router("", storefront_router)
 api.add_router("", orders_router)
 api.add_router("", checkout_router)
 api.add_router("", payments_router)

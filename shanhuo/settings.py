@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "notify",
     "payments",
     "checkout",
+    "storefront",
 ]
 
 MIDDLEWARE = [
@@ -271,7 +272,7 @@ ADMIN_LOGIN_MAX_FAILURES = env_int("ADMIN_LOGIN_MAX_FAILURES", 5, minimum=1)
 ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 60, minimum=1)
 ORDER_PAYMENT_TIMEOUT = env_int("ORDER_PAYMENT_TIMEOUT", 30 * 60, minimum=1)  # seconds
 RETURN_WINDOW_DAYS = env_int("RETURN_WINDOW_DAYS", 7)
-# the listing's page for people (producers.views.listing_page), not raw JSON
+# the listing's page for people (storefront.views.listing_page), not raw JSON
 PROMO_LANDING_URL = env_str("PROMO_LANDING_URL") or "/l/{listing_id}"
 if "{listing_id}" not in PROMO_LANDING_URL:
     raise ImproperlyConfigured("PROMO_LANDING_URL must contain {listing_id}.")

@@ -25,7 +25,7 @@ urlpatterns = [
     re_path(rf"^{settings.STATIC_URL.strip('/')}/ninja/(?P<path>[\w.-]+)$", serve,
             {"document_root": NINJA_STATIC}),
     path("admin/", admin.site.urls),
-    path("", include("producers.urls")),
+    path("", include("storefront.urls")),
     path("", include("promotion.urls")),
     path("", include("benefit.urls")),
 ]

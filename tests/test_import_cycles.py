@@ -135,16 +135,17 @@ def test_a_cycle_through_a_class_body_or_a_try_is_found(tmp_path):
     ]
 
 
-def test_producers_reads_promotion_only_through_the_selectors_promotion_exposes():
-    """'A listing's videos' is promotion's rule: producers asks promotion.selectors for it and
-    never queries promotion's tables itself."""
+def test_the_storefront_reads_promotion_only_through_the_selectors_promotion_exposes():
+    """"A listing's videos" is promotion's rule: the storefront asks promotion.selectors for
+    it and never queries promotion's tables itself (nor does producers)."""
     graph = _project_graph(deferred=True)
 
     readers = sorted(name for name, imported in graph.items()
-                     if name.startswith("producers.") and "promotion.models" in imported)
+                     if name.startswith(("producers.", "storefront."))
+                     and "promotion.models" in imported)
 
     assert readers == []
-    assert "promotion.selectors" in graph["producers.selectors"]
+    assert "promotion.selectors" in graph["storefront.selectors"]
 
 
 def test_the_kernel_imports_no_app_and_no_app_imports_the_project():

@@ -105,7 +105,7 @@ def test_a_signed_cursor_with_garbage_values_is_refused(many_categories):
     ("-sales", [True, 1]),
 ])
 def test_a_signed_cursor_with_values_of_the_wrong_kind_is_a_400(api, ordering, values, sign):
-    from producers.selectors import LISTING_ORDERINGS
+    from storefront.selectors import LISTING_ORDERINGS
 
     scope = f"producers.listing:{','.join(LISTING_ORDERINGS[ordering])}:"
     cursor = sign({"s": scope, "v": values})

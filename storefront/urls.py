@@ -1,8 +1,8 @@
 from django.urls import path
 
-from producers import views
+from storefront import views
 
-app_name = "producers"
+app_name = "storefront"
 
 urlpatterns = [
     path("trace/<str:trace_code>", views.trace_page, name="trace"),

@@ -13,9 +13,9 @@ from typing import Any
 from benefit.texts import pledge_text
 from marketplace.renderers import dumps
 from producers.models import Listing, Producer
-from producers.selectors import batch_member, media_url
 from producers.tracecodes import qr_url, trace_url
 from promotion.schemas import VideoPublicOut
+from storefront.selectors import batch_member, media_url
 
 UNIT_NAMES = dict(Listing.Unit.choices)
 KIND_NAMES = dict(Producer.Kind.choices)
@@ -47,7 +47,7 @@ def trace_json(view: dict[str, Any]) -> dict[str, Any]:
 
 
 def trace_page_context(view: dict[str, Any]) -> dict[str, Any]:
-    """What producers/trace.html shows (plain values: the template needs no model)."""
+    """What storefront/trace.html shows (plain values: the template needs no model)."""
     row = view["row"]
     photo = view["photo"]
     return {

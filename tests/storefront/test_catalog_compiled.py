@@ -1,6 +1,6 @@
 """The catalog's page SQL is compiled once per shape and run with each request's values
-(producers.selectors.listing_catalog); the region and the category are found by lineage from a
-per-process table (producers.lineages). Here: it answers what the query built afresh answers,
+(storefront.selectors.listing_catalog); the region and the category are found by lineage from a
+per-process table (storefront.lineages). Here: it answers what the query built afresh answers,
 for any mix of filters, orderings, page sizes and cursors; a page is one query; the lineage
 table forgets what was saved."""
 
@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marketplace.pagination import PageParams
-from producers import lineages, selectors
 from producers.models import Category, Listing, Region
+from storefront import lineages, selectors
 from tests.factories import make_listing
 
 pytestmark = pytest.mark.django_db

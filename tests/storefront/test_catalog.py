@@ -243,7 +243,7 @@ def test_filtered_catalog_query_count_does_not_grow_either(
 ):
     _populate(producer, rows)
     # + one lookup each for the region and the category named in the filters, the first time
-    # (then kept for a minute: producers.lineages)
+    # (then kept for a minute: storefront.lineages)
     with django_assert_num_queries(3):
         body = api.get("/listings", {"region": regions["henan"].pk, "category": "fruit",
                                      "q": "pingguo", "limit": 20}).json()

@@ -7,8 +7,9 @@ from django.views.decorators.http import require_safe
 
 from marketplace.errors import NotFound
 from marketplace.visitors import client_address
-from producers import selectors, services, trace
+from producers import services
 from producers.tracecodes import qr_png
+from storefront import selectors, trace
 
 
 def count_look(request: HttpRequest):
@@ -28,7 +29,7 @@ def trace_page(request: HttpRequest, trace_code: str) -> HttpResponse:
     except NotFound as exc:
         raise Http404("No harvest lot has this trace code.") from exc
     context = trace.trace_page_context(view)
-    response = render(request, "producers/trace.html", context)
+    response = render(request, "storefront/trace.html", context)
     # Every look must reach us to be counted: no shared cache; a phone that has the page gets
     # a 304 while nothing but the count changed.
     response["Cache-Control"] = "no-cache"
@@ -58,4 +59,4 @@ def listing_page(request: HttpRequest, listing_id: int) -> HttpResponse:
         context = selectors.listing_page(listing_id=listing_id)
     except NotFound as exc:
         raise Http404("No such listing.") from exc
-    return render(request, "producers/listing.html", context)
+    return render(request, "storefront/listing.html", context)
