@@ -1,5 +1,7 @@
 """Every write of the benefit app: pledges (a farm's per listing, a promoter's of their own
-commission), their snapshot on an order's lines, and disbursements.
+commission), their snapshot on an order's lines, disbursements, and the videos a charity's
+people post of a project's work (promotion keeps the videos and links; benefit says who may
+film a project and link to it, and calls promotion's services).
 
 The money moves in the books (`books.services.payment_post` and the refund, cancellation and
 release postings); the public ledger follows every posting on a project's accounts
@@ -14,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from benefit import ledger as public_ledger
 from benefit.models import (
+    Charity,
     Disbursement,
     LinePledge,
     ListingPledge,
@@ -28,14 +31,15 @@ from ledger.amounts import fen, yuan
 from ledger.models import Account, Entry, LedgerTransaction
 from ledger.posting import Line
 from marketplace import microcache
-from marketplace.errors import Conflict, NotFound, ValidationFailed
+from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from marketplace.money import finer_than_cent, money
 from notify import notify
 from orders.models import Order, OrderLine
 from outbox import enqueue
 from producers.models import Listing
 from promotion import selectors as promotion_selectors
-from promotion.models import Promoter, Video
+from promotion import services as promotion_services
+from promotion.models import Link, Promoter, Video
 
 PERCENT_MIN, PERCENT_MAX = Decimal("0.1"), Decimal("100")
 CENT = Decimal("0.01")
@@ -145,6 +149,45 @@ def pledges_snapshot(*, order: Order, lines: list[OrderLine]) -> list[LinePledge
                                amount=money(commission.amount * pledge.percent / 100)))
     rows = [row for row in rows if row.amount > 0]
     return LinePledge.objects.bulk_create(rows)
+
+
+# --- Videos of a project's work ----------------------------------------------------------------
+
+
+def video_submit(*, user: User, url: str, title: str = "",
+                 kind: str | None = None) -> tuple[Video, bool]:
+    """Add a video (promotion's `video_submit`); one of a charity's people, neither a farm nor
+    a promoter, films the project's work on site: their videos are origin footage."""
+    films_on_site = Charity.members.through.objects.filter(user=user).exists()
+    return promotion_services.video_submit(user=user, url=url, title=title, kind=kind,
+                                           films_on_site=films_on_site)
+
+
+def _project_for_link(user: User, project_id: int) -> Project:
+    """A charity's project, for a video of one of the charity's people (anyone else: 403)."""
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        raise NotFound("No such project.", code="project_not_found")
+    if not project.charity.members.filter(pk=user.pk).exists():
+        raise PermissionDenied("Only the charity's own people link videos to its projects.",
+                               code="charity_member_required")
+    return project
+
+
+def video_link_create(*, user: User, video_id: int, listing_id: int | None = None,
+                      batch_id: int | None = None,
+                      project_id: int | None = None) -> tuple[Link, bool]:
+    """A link from the caller's video to a listing or a harvest lot (promotion's
+    `link_create`), or to a public-benefit project of the caller's charity, checked here in
+    the order any link is: the video (404, 409), one target (422), then the project (404,
+    403)."""
+    if project_id is None:
+        return promotion_services.link_create(user=user, video_id=video_id,
+                                              listing_id=listing_id, batch_id=batch_id)
+    promotion_services.link_video(user=user, video_id=video_id)
+    promotion_services.link_one_target(listing_id, batch_id, project_id)
+    return promotion_services.link_create(user=user, video_id=video_id,
+                                          project=_project_for_link(user, project_id))
 
 
 # --- Disbursements --------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from orders.models import Order
 from orders.services import shipment_confirm, shipment_ship
 from payments.services import refund_request
 from producers.models import Listing, Region
-from promotion import services as promotion
 
 REGISTRATION_CODE = "53411627MJ0123456R"  # check character verified (GB 32100-2015)
 TEACHER = ("school_erlang", "shanhuo-school-2026")
@@ -76,9 +75,9 @@ def load(*, stdout) -> list[DemoAccount]:
                 story="二郎庙村小学有 86 个孩子，很多人的爸妈在外打工，中午常常只吃馒头。"
                       "基金会和村里的厨房一起，每天给每个孩子做一顿有菜有肉的热饭，"
                       "一顿 4.5 元。张老师每天拍下午饭，发在这里。")
-            video, _ = promotion.video_submit(user=teacher, url=LUNCH_VIDEO[0],
-                                              title=LUNCH_VIDEO[1])
-            promotion.link_create(user=teacher, video_id=video.pk, project_id=project.pk)
+            video, _ = benefit.video_submit(user=teacher, url=LUNCH_VIDEO[0],
+                                            title=LUNCH_VIDEO[1])
+            benefit.video_link_create(user=teacher, video_id=video.pk, project_id=project.pk)
             benefit.listing_pledge_set(listing=listing, project_id=project.pk, kind="fixed",
                                        value=Decimal("0.10"))
         with clock.days_ago(25):

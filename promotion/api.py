@@ -2,21 +2,17 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from accounts.auth import bearer
-from marketplace.idempotency import idempotent
 from marketplace.pagination import PageParams, page_schema
 from marketplace.schemas import PathId
 from promotion import selectors, services
 from promotion.schemas import (
     CommissionOut,
     CommissionQuery,
-    LinkIn,
-    LinkOut,
     LinkReviewOut,
     ProducerPromotionOut,
     PromoterIn,
     PromoterOut,
     PromoterStatsOut,
-    VideoIn,
     VideoOut,
     VideoPublicOut,
 )
@@ -61,42 +57,10 @@ def producer_promotion(request: HttpRequest, params: Query[PageParams]):
     return selectors.producer_promotion(user=request.auth, params=params)
 
 
-@router.post("/videos", response={200: VideoOut, 201: VideoOut}, auth=bearer)
-@idempotent(VideoOut, status=201)
-def video_create(request: HttpRequest, payload: VideoIn):
-    """Add a video by its URL (Douyin, Kuaishou, Bilibili, YouTube, TikTok; short links too). A
-    producer's is origin footage, a promoter's a promotion. The same video again answers the
-    existing one with 200. Title and thumbnail follow in the background."""
-    video, created = services.video_submit(user=request.auth, url=payload.url,
-                                           title=payload.title, kind=payload.kind)
-    return Status(201 if created else 200, video)
-
-
-@router.get("/videos", response=page_schema(VideoOut), auth=bearer)
-def video_list(request: HttpRequest, params: Query[PageParams]):
-    """The caller's videos, newest first; a cursor page."""
-    page = selectors.video_list(user=request.auth, params=params)
-    return {"items": page.items, "next_cursor": page.next_cursor}
-
-
 @router.get("/videos/{video_id}", response=VideoOut, auth=bearer)
 def video_detail(request: HttpRequest, video_id: PathId):
     """One of the caller's videos, with its status and why it failed if it did."""
     return selectors.video_get(user=request.auth, video_id=video_id)
-
-
-@router.post("/videos/{video_id}/links", response={200: LinkOut, 201: LinkOut}, auth=bearer)
-@idempotent(LinkOut, status=201)
-def link_create(request: HttpRequest, video_id: PathId, payload: LinkIn):
-    """Link the caller's video to a listing (a promoter: listings open to promotion), to one of
-    the producer's own harvest lots, or (a charity's people) to one of its public-benefit
-    projects; the link's `share_url` is the short link to share. The same link again answers
-    the existing one with 200."""
-    link, created = services.link_create(user=request.auth, video_id=video_id,
-                                         listing_id=payload.listing_id,
-                                         batch_id=payload.batch_id,
-                                         project_id=payload.project_id)
-    return Status(201 if created else 200, link)
 
 
 @router.post("/listings/{listing_id}/videos/{video_id}/approve", response=LinkReviewOut,

@@ -12,7 +12,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from benefit.models import Charity, Project
 from marketplace import visitors
 from marketplace.errors import Conflict, NotFound, PermissionDenied, Throttled, ValidationFailed
 from marketplace.money import money
@@ -53,16 +52,17 @@ def promoter_create(*, user: User, display_name: str, bio: str = "") -> Promoter
 
 # --- Videos -----------------------------------------------------------------------------------
 
-def _video_kind(user: User, requested: str | None) -> str:
+def _video_kind(user: User, requested: str | None, films_on_site: bool) -> str:
     """`origin` for a producer, `promo` for a promoter. Someone who is both gets `origin` unless
-    they ask for `promo` (a farm's own footage is what a producer posts most)."""
+    they ask for `promo` (a farm's own footage is what a producer posts most). Someone who is
+    neither but `films_on_site` (one of a charity's people: benefit says so) gets `origin`."""
     kinds = []
     if Producer.objects.filter(user=user).exists():
         kinds.append(Video.Kind.ORIGIN)
     if Promoter.objects.filter(user=user).exists():
         kinds.append(Video.Kind.PROMO)
-    if not kinds and Charity.members.through.objects.filter(user=user).exists():
-        kinds.append(Video.Kind.ORIGIN)  # a charity's people film the project's work on site
+    if not kinds and films_on_site:
+        kinds.append(Video.Kind.ORIGIN)
     if not kinds:
         raise PermissionDenied("Only producers and promoters can add videos.",
                                code="producer_or_promoter_required")
@@ -76,11 +76,13 @@ def _video_kind(user: User, requested: str | None) -> str:
     return requested
 
 
-def video_submit(*, user: User, url: str, title: str = "",
-                 kind: str | None = None) -> tuple[Video, bool]:
+def video_submit(*, user: User, url: str, title: str = "", kind: str | None = None,
+                 films_on_site: bool = False) -> tuple[Video, bool]:
     """Add a video, or return the caller's existing one for the same video (created=False).
-    Resolution of short links and metadata follow in the background, after commit."""
-    kind = _video_kind(user, kind)
+    Resolution of short links and metadata follow in the background, after commit.
+    `films_on_site`: the caller films a public-benefit project's work (benefit's
+    `video_submit` says so for a charity's people)."""
+    kind = _video_kind(user, kind, films_on_site)
     try:
         parsed = parse_video_url(url)
     except UnsupportedVideoUrl:
@@ -238,24 +240,23 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def _project_target(user: User, project_id: int) -> dict:
-    """A charity's project, for a video of one of the charity's people (anyone else: 403)."""
-    project = Project.objects.filter(pk=project_id).first()
-    if project is None:
-        raise NotFound("No such project.", code="project_not_found")
-    if not project.charity.members.filter(pk=user.pk).exists():
-        raise PermissionDenied("Only the charity's own people link videos to its projects.",
-                               code="charity_member_required")
-    return {"project": project}
+def link_one_target(*targets) -> None:
+    """A link goes to exactly one of a listing, a harvest lot and a project (else 422)."""
+    if sum(target is not None for target in targets) != 1:
+        raise ValidationFailed(
+            {"listing_id": "Give exactly one of listing_id, batch_id and project_id."})
+
+
+def link_video(*, user: User, video_id: int) -> Video:
+    """The caller's video that a new link will show: someone else's is 404, a failed one 409."""
+    video = selectors.video_get(user=user, video_id=video_id)
+    if video.status == Video.Status.FAILED:
+        raise Conflict("This video could not be used; add it again.", code="video_failed")
+    return video
 
 
 def _link_target(video: Video, user: User, listing_id: int | None,
-                 batch_id: int | None, project_id: int | None = None) -> dict:
-    if sum(target is not None for target in (listing_id, batch_id, project_id)) != 1:
-        raise ValidationFailed(
-            {"listing_id": "Give exactly one of listing_id, batch_id and project_id."})
-    if project_id is not None:
-        return _project_target(user, project_id)
+                 batch_id: int | None) -> dict:
     if video.kind == Video.Kind.PROMO:
         if batch_id is not None:
             raise ValidationFailed(
@@ -316,13 +317,14 @@ def video_verify(*, video: Video) -> bool:
 
 
 def link_create(*, user: User, video_id: int, listing_id: int | None = None,
-                batch_id: int | None = None, project_id: int | None = None) -> tuple[Link, bool]:
+                batch_id: int | None = None, project=None) -> tuple[Link, bool]:
     """A link from the caller's video to a listing, a harvest lot or a public-benefit project,
-    or the existing one."""
-    video = selectors.video_get(user=user, video_id=video_id)
-    if video.status == Video.Status.FAILED:
-        raise Conflict("This video could not be used; add it again.", code="video_failed")
-    target = _link_target(video, user, listing_id, batch_id, project_id)
+    or the existing one. A project (a `benefit.Project`) comes checked by benefit's
+    `video_link_create`: only the charity's own people link videos to its projects."""
+    video = link_video(user=user, video_id=video_id)
+    link_one_target(listing_id, batch_id, project)
+    target = ({"project": project} if project is not None
+              else _link_target(video, user, listing_id, batch_id))
     existing = Link.objects.filter(video=video, **target).first()
     if existing is not None:
         return existing, False
