@@ -9,6 +9,7 @@ Imports under `if TYPE_CHECKING:` are never edges.
 
 import ast
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -82,22 +83,43 @@ def _targets(name: str, path: Path, node: ast.Import | ast.ImportFrom, modules) 
     return {target for target in targets if target in modules} - {name}
 
 
-def import_graph(modules: dict[str, Path], *, deferred: bool = False,
-                 allowed: Callable[[str, str], bool] = lambda importer, imported: False,
-                 ) -> dict[str, set[str]]:
-    """module -> the project modules it imports when it is loaded; with `deferred`, also those
-    its functions import when they run, except the deferred edges `allowed(importer,
-    imported)` says are the rule (a task importing its service)."""
-    graph: dict[str, set[str]] = {}
+@dataclass(frozen=True)
+class Import:
+    """One edge of the graph where it is written: `importer`'s line `line` loads `imported`."""
+
+    importer: str
+    imported: str
+    path: Path
+    line: int
+    deferred: bool  # inside a function body
+
+
+def imports(modules: dict[str, Path], *, deferred: bool = False,
+            allowed: Callable[[str, str], bool] = lambda importer, imported: False,
+            ) -> list[Import]:
+    """Every import of a project module by a project module, with its file and line: those
+    run when the importer is loaded; with `deferred`, also those its functions run, except the
+    deferred ones `allowed(importer, imported)` says are the rule (a task importing its
+    service)."""
+    found = []
     for name, path in modules.items():
-        graph[name] = set()
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node, in_function in _import_statements(tree):
             if in_function and not deferred:
                 continue
-            for target in _targets(name, path, node, modules):
+            for target in sorted(_targets(name, path, node, modules)):
                 if not (in_function and allowed(name, target)):
-                    graph[name].add(target)
+                    found.append(Import(name, target, path, node.lineno, in_function))
+    return sorted(found, key=lambda edge: (edge.importer, edge.line, edge.imported))
+
+
+def import_graph(modules: dict[str, Path], *, deferred: bool = False,
+                 allowed: Callable[[str, str], bool] = lambda importer, imported: False,
+                 ) -> dict[str, set[str]]:
+    """module -> the project modules it imports (see `imports`)."""
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for edge in imports(modules, deferred=deferred, allowed=allowed):
+        graph[edge.importer].add(edge.imported)
     return graph
 
 

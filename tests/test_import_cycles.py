@@ -1,4 +1,12 @@
-"""No module of the project imports, at load time, a module that imports it back.
+"""The apps stand on one ladder, and no module imports, at load time, a module that imports it
+back.
+
+The ladder (LADDER, written once, lowest first): an app imports only apps on the rungs below
+its own, at load time and inside function bodies alike, and none on its own rung. When a lower
+app must cause something above it, the higher app calls down (checkout places, pays and
+cancels an order by calling each app's services). The kernel (`marketplace`) is at the
+bottom, the project (`shanhuo`: settings, urls, the NinjaAPI, the Celery app) at the top, so
+nothing of the apps imports it.
 
 A cycle works only as long as the modules happen to be loaded in one order; the next import
 added elsewhere breaks start-up with a half-initialised module. Services import their tasks at
@@ -10,11 +18,32 @@ from pathlib import Path
 
 import pytest
 
-from tests.import_graph import cycles, import_graph, project_modules
+from tests.import_graph import Import, cycles, import_graph, imports, project_modules
 
 pytestmark = pytest.mark.backend_independent  # no database: CI runs it in the PostgreSQL pass
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Lowest first. Apps on one rung import none of each other; apps not written yet may be named.
+LADDER: list[tuple[str, ...]] = [
+    ("marketplace",),  # the kernel: errors, money, pagination, idempotency, compiled SQL, ...
+    ("outbox",),  # side effects recorded with the change, handed to Celery after commit
+    ("notify",),  # tells a person: any app hands it an event, a person and the words
+    ("accounts",),  # users and sign-in (a sign-in code is sent through notify)
+    ("ledger",),  # double entry, knowing no domain
+    ("freight",),
+    ("producers",),
+    ("orders",),
+    ("promotion",),
+    ("benefit",),
+    ("books",),  # the posting rules, payouts and statements, on the ledger
+    ("payments",),
+    ("claims", "reviews", "certificates"),
+    ("checkout",),  # an order's life, calling each app in written order
+    ("storefront", "reports"),
+    ("demo", "bench", "tools"),
+    ("shanhuo",),  # the project: nothing imports it
+]
 
 
 def project_packages() -> list[str]:
@@ -164,3 +193,64 @@ def test_the_kernel_imports_no_app_and_no_app_imports_the_project():
 
     assert kernel_imports == []
     assert project_importers == []
+
+
+# --- The ladder ---------------------------------------------------------------------------------
+
+def rungs(ladder: list[tuple[str, ...]]) -> dict[str, int]:
+    """app -> its rung (0 is the bottom)."""
+    named = [app for rung in ladder for app in rung]
+    assert len(named) == len(set(named)), f"an app is on the ladder twice: {sorted(named)}"
+    return {app: height for height, rung in enumerate(ladder) for app in rung}
+
+
+def ladder_breaks(edges: list[Import], ladder: list[tuple[str, ...]], root: Path) -> list[str]:
+    """Each import of an app by an app not above it on `ladder`, named by file and line."""
+    height = rungs(ladder)
+    breaks = []
+    for edge in edges:
+        importer, imported = edge.importer.split(".")[0], edge.imported.split(".")[0]
+        if importer != imported and height[imported] >= height[importer]:
+            where = "same rung as" if height[imported] == height[importer] else "above"
+            breaks.append(f"{edge.path.relative_to(root)}:{edge.line}: {edge.importer} imports "
+                          f"{edge.imported}{' (in a function)' if edge.deferred else ''}: "
+                          f"{imported} is {where} {importer} on the ladder")
+    return breaks
+
+
+def test_every_app_is_on_the_ladder():
+    missing = sorted(set(project_packages()) - set(rungs(LADDER)))
+
+    assert missing == [], f"apps not on LADDER (tests/test_import_cycles.py): {missing}"
+
+
+def test_every_import_runs_down_the_ladder_even_inside_a_function():
+    edges = imports(project_modules(ROOT, project_packages()), deferred=True)
+
+    found = ladder_breaks(edges, LADDER, ROOT)
+
+    assert found == [], "imports against the ladder:\n" + "\n".join(found)
+
+
+def test_a_step_up_the_ladder_is_named_by_its_file_and_line(tmp_path):
+    # given a low app whose function imports a high one, and two apps on one rung
+    _package(tmp_path, {
+        "low/__init__.py": "",
+        "low/services.py": "import low\n\ndef place():\n    from high.services import fee\n",
+        "high/__init__.py": "",
+        "high/services.py": "from low import services\n",
+        "left/__init__.py": "from right import x\n",
+        "right/__init__.py": "x = 1\n",
+    })
+    ladder = [("low",), ("high",), ("left", "right")]
+    modules = project_modules(tmp_path, ["low", "high", "left", "right"])
+
+    found = ladder_breaks(imports(modules, deferred=True), ladder, tmp_path)
+
+    assert found == [
+        "left/__init__.py:1: left imports right: right is same rung as left on the ladder",
+        "low/services.py:4: low.services imports high (in a function): high is above low on "
+        "the ladder",
+        "low/services.py:4: low.services imports high.services (in a function): high is above "
+        "low on the ladder",
+    ]
