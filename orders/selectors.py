@@ -215,6 +215,13 @@ def order_quote(*, buyer: User | None, lines: list[dict], shipping_address: dict
     }
 
 
+def last_shipping_region_id(*, buyer: User) -> int | None:
+    """The region the buyer's latest order was sent to (the account keeps no address of its
+    own), or None if they never ordered. One statement."""
+    return (Order.objects.filter(buyer=buyer).order_by("-created_at", "-id")
+            .values_list("region_id", flat=True).first())
+
+
 # --- What a cooperative's members sold (their lots' shipped lines) --------------------------
 
 def _member_shipped(*, producer_id: int, start: date, end: date,

@@ -19,7 +19,13 @@ from producers import selectors as producer_selectors
 from producers import services as producer_services
 from producers.schemas import ListingIn, ListingPatch
 from storefront import selectors
-from storefront.schemas import ListingCardOut, ListingOut, ListingQuery, TraceOut
+from storefront.schemas import (
+    ListingCardOut,
+    ListingDetailQuery,
+    ListingOut,
+    ListingQuery,
+    TraceOut,
+)
 from storefront.trace import etag as trace_etag
 from storefront.trace import trace_json
 from storefront.views import count_look
@@ -59,10 +65,13 @@ def listing_create(request: HttpRequest, payload: ListingIn):
 
 @router.get("/listings/{listing_id}", response=ListingOut, auth=optional_bearer,
             tags=FARM)
-def listing_detail(request: HttpRequest, listing_id: PathId):
+def listing_detail(request: HttpRequest, listing_id: PathId, query: Query[ListingDetailQuery]):
     """A listing with its photos and harvest lots. Anyone sees an active one; its owner (signed in)
-    also sees it as a draft or archived."""
-    return json_response(selectors.listing_detail(listing_id=listing_id, viewer=caller(request)))
+    also sees it as a draft or archived. `shipping` is one unit's fee to `?region=` (else to the
+    signed-in buyer's last shipping region; a region the listing is not sent to says so), and
+    `no_ship_regions` its 不发货地区."""
+    return json_response(selectors.listing_detail(listing_id=listing_id, viewer=caller(request),
+                                                  region_id=query.region))
 
 
 @router.patch("/listings/{listing_id}", response=ListingOut, auth=bearer, tags=FARM)

@@ -82,8 +82,23 @@ class ListingCardOut(Schema):
                 "kind": pledge.kind, "value": pledge.value}
 
 
+class ListingShippingOut(Schema):
+    """What sending one unit of the listing on its own to `region` costs: what
+    POST /orders/quote answers for it (more units, or the farm's other goods in the same
+    parcel, may cost more or nothing: ask the quote)."""
+
+    region: RegionOut = Field(..., description="Where to: `?region=`, else the signed-in "
+                                               "buyer's last shipping region.")
+    served: bool = Field(..., description="false: the listing is not sent there (不发货地区); "
+                                          "an order there is 422 `region_not_served`.")
+    shipping_fee: Decimal | None = Field(..., description="The parcel's fee; null when not "
+                                                          "served.")
+    currency: str = CURRENCY
+
+
 class ListingOut(ListingCardOut):
-    """A listing in full: every photo, its story, how it was grown, and every harvest lot."""
+    """A listing in full: every photo, its story, how it was grown, every harvest lot, and
+    what shipping costs."""
 
     images: list[ImageOut]
     description: str
@@ -91,6 +106,12 @@ class ListingOut(ListingCardOut):
     growing_method: str
     batches: list[BatchOut]
     updated_at: datetime
+    shipping: ListingShippingOut | None = Field(
+        None, description="The fee to the buyer's region (`?region=<id>`, else the signed-in "
+                          "buyer's last shipping region); null when no region is known.")
+    no_ship_regions: list[RegionOut] = Field(
+        [], description="The regions the listing's freight template does not send to "
+                        "(不发货地区), by code; empty on no template.")
 
     @staticmethod
     def resolve_images(obj) -> list:
@@ -99,6 +120,12 @@ class ListingOut(ListingCardOut):
     @staticmethod
     def resolve_batches(obj) -> list:
         return list(obj.batches.all())
+
+
+class ListingDetailQuery(Schema):
+    region: Id | None = Field(
+        None, description="A shipping region's id (a county or below): `shipping` is the fee "
+                          "to it; unknown or above county level is 422.")
 
 
 class ListingQuery(Schema):

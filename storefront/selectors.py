@@ -22,13 +22,17 @@ from django.utils import timezone
 
 from accounts.models import User
 from benefit.texts import pledge_text
+from freight import fees
 from marketplace import visitors
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.filtering import filtered
+from marketplace.money import money
 from marketplace.pagination import Page, PageParams, keyset_after, keyset_page
 from marketplace.schemas import CURRENCY, MAX_ID
 from marketplace.sql import CompiledValues, JSONRows
-from producers.models import Batch, BatchScanDaily, Listing, ListingImage
+from orders import pricing
+from orders.selectors import last_shipping_region_id
+from producers.models import Batch, BatchScanDaily, Listing, ListingImage, Region
 from producers.tracecodes import could_be_trace_code, qr_url, trace_url
 from promotion.selectors import (
     listing_video_count,
@@ -63,7 +67,10 @@ _CARD_VALUES = (
     "benefit_pledge__value",
 )
 _DETAIL_VALUES = (*_CARD_VALUES, "image_rows", "description", "story", "growing_method",
-                  "updated_at", "producer__user_id")
+                  "updated_at", "producer__user_id",
+                  # the freight template, if any (a LEFT JOIN): its rules price `shipping`
+                  "freight_template_id", "freight_template__basis",
+                  "freight_template__document")
 
 
 def _region_of(row: dict, prefix: str) -> dict | None:
@@ -272,10 +279,12 @@ _LISTING_DETAIL = CompiledValues(_listing_detail_query, listing_id=-7_700_000_00
 
 
 def listing_detail(*, listing_id: int, viewer: User | None = None,
-                   owner_view: bool = False) -> dict[str, Any]:
+                   owner_view: bool = False, region_id: int | None = None) -> dict[str, Any]:
     """A listing shaped as ListingOut: an active one for anyone, a draft or archived one only
-    for its owner (`owner_view`: the owner's own write, shown back). One query, compiled
-    once."""
+    for its owner (`owner_view`: the owner's own write, shown back). Its `shipping` to
+    `region_id` (else to the signed-in viewer's last shipping region, else none) and its
+    不发货地区 (`no_ship_regions`): see listing_freight. One query, compiled once, and at most
+    one for the regions (and one for the viewer's last order when no region is asked)."""
     found = _LISTING_DETAIL.rows(listing_id=listing_id) if 0 < listing_id <= MAX_ID else []
     row = found[0] if found else None
     visible = row is not None and (
@@ -288,7 +297,56 @@ def listing_detail(*, listing_id: int, viewer: User | None = None,
     data.update(images=_images(row["image_rows"]), description=row["description"],
                 story=row["story"], growing_method=row["growing_method"],
                 batches=_batches(row["batch_rows"]), updated_at=row["updated_at"])
+    data.update(listing_freight(
+        listing_id=row["id"], price=row["price"], net_weight_g=row["net_weight_g"],
+        template_id=row["freight_template_id"], basis=row["freight_template__basis"],
+        document=row["freight_template__document"], region_id=region_id, viewer=viewer))
     return data
+
+
+def _region_out(region: Region) -> dict[str, Any]:
+    return {f: getattr(region, f) for f in REGION_FIELDS}
+
+
+def listing_freight(*, listing_id: int, price: Decimal, net_weight_g: int | None,
+                    template_id: int | None, basis: str | None, document: dict | None,
+                    region_id: int | None, viewer: User | None) -> dict[str, Any]:
+    """What shipping one unit of a listing costs, as ListingOut's `shipping` and
+    `no_ship_regions`.
+
+    The destination is `region_id` (422 naming `region` when there is no such region or it is
+    above county level, as for a shipping address), else the signed-in `viewer`'s last shipping
+    region, else none (`shipping` null). The fee is the one POST /orders/quote gives one unit
+    of the listing on its own to that region: the same computation (freight.fees.parcel_fee)
+    on the listing's template, or the flat fee on none. A region the template does not send to
+    is `served: false` with no fee. `no_ship_regions` are the template's 不发货地区, by code.
+    The regions are read in one statement, however many."""
+    template = None if template_id is None else fees.Template.of(
+        id=template_id, basis=basis, document=document)
+    no_ship = [] if document is None else [pk for pk, _code in document.get("no_ship", ())]
+    asked = region_id is not None
+    if not asked and viewer is not None:
+        region_id = last_shipping_region_id(buyer=viewer)
+    wanted = {*no_ship, *([region_id] if region_id is not None else [])}
+    regions = {region.pk: region for region in Region.objects.filter(pk__in=wanted)
+               } if wanted else {}
+    destination = regions.get(region_id) if region_id is not None else None
+    problem = pricing.region_error(destination) if region_id is not None else None
+    if asked and problem:
+        raise ValidationFailed({"region": problem})
+    shipping = None
+    if destination is not None and problem is None:
+        item = fees.Item(listing_id=listing_id, quantity=1, amount=money(price),
+                         net_weight_g=net_weight_g, template=template)
+        to = fees.destination_of(destination.lineage)
+        served = not fees.not_served([item], to)
+        shipping = {"region": _region_out(destination), "served": served,
+                    "shipping_fee": fees.parcel_fee([item], to) if served else None,
+                    "currency": CURRENCY}
+    return {"shipping": shipping,
+            "no_ship_regions": [_region_out(region) for region in sorted(
+                (regions[pk] for pk in set(no_ship) if pk in regions),
+                key=lambda region: region.code)]}
 
 
 # --- Harvest lots and trace codes -------------------------------------------------------------
@@ -374,15 +432,32 @@ def trace_view(*, trace_code: str,
     }
 
 
-def listing_page(*, listing_id: int) -> dict[str, Any]:
+def listing_page(*, listing_id: int, region_id: int | None = None,
+                 viewer: User | None = None) -> dict[str, Any]:
     """What the page for people at /l/{id} shows of an active listing (a draft or archived one
-    is not found): its photos, price, farm and story, and the farm's own videos."""
+    is not found): its photos, price, farm and story, the farm's own videos, and what one unit
+    costs to send to `region_id` (or the viewer's last shipping region) with its 不发货地区
+    (listing_freight; `region_problem` says why a region given cannot be priced)."""
     listing = (Listing.objects.select_related("producer__region", "origin_region", "category",
-                                              "benefit_pledge__project")
+                                              "benefit_pledge__project", "freight_template")
                .filter(pk=listing_id, status=Listing.Status.ACTIVE).first())
     if listing is None:
         raise NotFound("No such listing.", code="listing_not_found")
+    template = listing.freight_template
+    freight_of = functools.partial(
+        listing_freight, listing_id=listing.pk, price=listing.price,
+        net_weight_g=listing.net_weight_g, template_id=listing.freight_template_id,
+        basis=None if template is None else template.basis,
+        document=None if template is None else template.document, viewer=viewer)
+    region_problem = None
+    try:
+        freight = freight_of(region_id=region_id)
+    except ValidationFailed:
+        region_problem = "没有这个收货地区，或它不是区县及以下的地区。"
+        freight = freight_of(region_id=None)
     return {
+        **freight,
+        "region_problem": region_problem,
         "listing": listing,
         "producer": listing.producer,
         "origin_region": listing.origin_region or listing.producer.region,

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from marketplace.errors import NotFound
+from marketplace.schemas import MAX_ID
 from marketplace.visitors import client_address
 from producers import services
 from producers.tracecodes import qr_png
@@ -54,9 +55,16 @@ def trace_qr(request: HttpRequest, trace_code: str) -> HttpResponse:
 def listing_page(request: HttpRequest, listing_id: int) -> HttpResponse:
     """/l/{id}: the listing for a person who tapped a share link (`/p/{code}` lands here), on a
     phone, with no JavaScript: photos, price, the farm and its story, its own videos, and a
-    link that opens the app."""
+    link that opens the app; what one unit costs to send to `?region=<id>` (else the
+    signed-in person's last shipping region) and the 不发货地区 by name."""
+    region = request.GET.get("region", "")
+    region_id = None
+    if region:  # not a region id (or out of range): no such region, which the page says
+        region_id = int(region) if region.isascii() and region.isdigit() and \
+            len(region) <= 19 and int(region) <= MAX_ID else 0
+    user = request.user if request.user.is_authenticated else None
     try:
-        context = selectors.listing_page(listing_id=listing_id)
+        context = selectors.listing_page(listing_id=listing_id, region_id=region_id, viewer=user)
     except NotFound as exc:
         raise Http404("No such listing.") from exc
     return render(request, "storefront/listing.html", context)
