@@ -201,10 +201,19 @@ BATCHES = """(SELECT json_agg(json_build_array(b.id, b.lot_code, b.trace_code, b
               WHERE b.listing_id = l.id)"""
 
 
+# the listing's freight template's 不发货地区, by code (no template: none)
+NO_SHIP = """(SELECT json_agg(json_build_array(r.id, r.code, r.name, r.level, r.parent_id,
+                                             r.path) ORDER BY r.code)
+              FROM producers_region r
+              WHERE r.id IN (SELECT (e ->> 0)::bigint FROM freight_freighttemplate t,
+                                    jsonb_array_elements(t.document -> 'no_ship') e
+                             WHERE t.id = l.freight_template_id))"""
+
+
 def listing(request, listing_id: int):
-    """GET /api/v1/listings/{id}, anonymous."""
+    """GET /api/v1/listings/{id}, anonymous and without `?region=`: no fee shown."""
     sql = (f"{CARD_SELECT}, l.description, l.story, l.growing_method, {BATCHES}, l.updated_at, "
-           f"{IMAGES} {CARD_FROM} WHERE l.id = %s AND l.status = 'active'")
+           f"{IMAGES}, {NO_SHIP} {CARD_FROM} WHERE l.id = %s AND l.status = 'active'")
     with connection.cursor() as cursor:
         cursor.execute(sql, [listing_id])
         r = cursor.fetchone()
@@ -221,6 +230,8 @@ def listing(request, listing_id: int):
                   "trace_url": f"{site}/trace/{b[2]}", "qr_url": f"{site}/trace/{b[2]}/qr.png"}
                  for b in r[31] or ()],
         updated_at=_dt(r[32]),
+        shipping=None,
+        no_ship_regions=[_region(region) for region in r[34] or ()],
     )
     return _json(data)
 

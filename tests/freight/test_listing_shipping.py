@@ -160,3 +160,16 @@ def test_the_page_with_a_wrong_region_says_so_in_chinese(client, boxes, regions,
     assert response.status_code == 200
     html = response.content.decode()
     assert "没有这个收货地区" in html and "运费 ¥" not in html
+
+
+@pytest.mark.postgres
+def test_the_bench_ceiling_answers_the_apps_bytes_with_regions_not_served(boxes, regions):
+    from django.test import Client, RequestFactory
+
+    from bench import ceilings
+
+    agent = {"HTTP_USER_AGENT": "bench-check", "REMOTE_ADDR": "127.0.0.9"}
+    ours = Client(**agent).get(f"/api/v1/listings/{boxes.pk}")
+    ceiling = ceilings.listing(RequestFactory(**agent).get("/"), boxes.pk)
+    assert ours.status_code == 200 and ours.content == ceiling.content
+    assert "城关回族镇" in ours.content.decode()
