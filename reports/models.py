@@ -16,7 +16,6 @@ class Report(models.Model):
         STATEMENT = "statement", "对账流水"
         MEMBER_SALES = "member_sales", "社员销售"
         BENEFIT = "benefit", "公益认捐"
-        CLAIMS = "claims", "售后明细"
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
@@ -45,10 +44,6 @@ class Report(models.Model):
     # Each run of the task claims the report with attempt + 1; only the run holding the current
     # attempt may write progress or the result, so a stale run that wakes up changes nothing.
     attempt = models.PositiveSmallIntegerField(default=0)
-    # The Celery task id of the run holding the report: a message of that id delivered again
-    # means that run's worker died (Celery redelivers an unacknowledged message), so the new
-    # delivery resumes the build at once instead of waiting for the heartbeat to go stale.
-    run_id = models.CharField(max_length=255, blank=True, default="")
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     file_name = models.CharField(max_length=255, blank=True)
     failure_reason = models.CharField(max_length=255, blank=True)

@@ -68,7 +68,6 @@ INSTALLED_APPS = [
     "outbox",
     "notify",
     "payments",
-    "claims",
     "checkout",
     "storefront",
 ]
@@ -139,8 +138,6 @@ USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 # Every Redis client (cache and throttling, broker, click counters, health) gives up after these
 # many seconds, so a stalled Redis slows a request by at most that much and never hangs it.
 REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 1.0, minimum=0.05)
-# Seconds between the broker connections' health checks (see CELERY_BROKER_TRANSPORT_OPTIONS).
-REDIS_HEALTH_CHECK_INTERVAL = env_int("REDIS_HEALTH_CHECK_INTERVAL", 5, minimum=1)
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -155,8 +152,6 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = REDIS_URL
-    # kombu's Redis transport, with a failed ack that frees the worker's slot (shanhuo.broker)
-    CELERY_BROKER_TRANSPORT = "shanhuo.broker:Transport"
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -182,12 +177,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # publishing does not wait for the broker to come back (kombu would sleep and retry for
     # seconds): a task not taken at once is handed over later by the outbox relay
     "max_retries": 0,
-    # A connection idle this long is PINGed before use, and a worker's BRPOP left without a
-    # reply this long past its timeout is dropped and made again: a Redis that stalled or went
-    # away without closing the socket is noticed within seconds, not minutes.
-    "health_check_interval": REDIS_HEALTH_CHECK_INTERVAL,
-    # the kernel probes idle broker sockets, so a peer gone without a word is found out too
-    "socket_keepalive": True,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -215,8 +204,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5, hour=0, day_of_week=1),
     },
     "release-quiet-deliveries": {"task": "notify.tasks.release_waiting", "schedule": 60.0},
-    # claims: a farm's silence is acceptance, reminders before it, lapsed escalation windows
-    "claims-deadlines": {"task": "claims.tasks.claim_deadlines", "schedule": 300.0},
     "purge-idempotency-keys": {
         "task": "marketplace.tasks.purge_idempotency_keys",
         "schedule": 3600.0,
@@ -229,29 +216,9 @@ CELERY_BEAT_SCHEDULE = {
 # again, at most OUTBOX_MAX_DELIVERIES times, then `failed`.
 OUTBOX_GRACE = env_int("OUTBOX_GRACE", 30)
 OUTBOX_REDELIVER_AFTER = env_int("OUTBOX_REDELIVER_AFTER", 900)
-# Each kind of work is handed over again after its own expected time, doubling with each
-# hand-over up to OUTBOX_REDELIVER_AFTER: a message is due in seconds, a photo in a few minutes;
-# a task not named here waits OUTBOX_REDELIVER_AFTER (a report, a refund).
-OUTBOX_REDELIVER_AFTER_BY_TASK = {
-    "notify.tasks.plan_deliveries": 60,
-    "notify.tasks.deliver": 60,
-    "orders.tasks.notify_order_paid": 60,
-    "orders.tasks.notify_shipment_shipped": 60,
-    "orders.tasks.notify_shipment_delivered": 60,
-    "orders.tasks.notify_order_cancelled": 60,
-    "orders.tasks.notify_harvest": 60,
-    "benefit.tasks.notify_disbursed": 60,
-    "promotion.tasks.video_fetch_details": 120,
-    "producers.tasks.make_listing_image_thumbnails": 300,
-}
 OUTBOX_MAX_DELIVERIES = env_int("OUTBOX_MAX_DELIVERIES", 5, minimum=1)
 OUTBOX_KEEP_DONE_DAYS = env_int("OUTBOX_KEEP_DONE_DAYS", 7)
 OUTBOX_RELAY_BACKOFF = 10  # seconds before a relay tries again a row the broker refused
-# Each serving process (a gunicorn worker) also runs the relay every OUTBOX_RELAY_INTERVAL
-# seconds in a thread of its own (shanhuo/scheduler.py), so hand-overs go on while beat is down.
-# On by default with a broker; the embedded beat runs the relay itself without one.
-OUTBOX_RELAY_IN_SERVER = env_bool("OUTBOX_RELAY_IN_SERVER", not CELERY_TASK_ALWAYS_EAGER)
-OUTBOX_RELAY_INTERVAL = 5
 # Work still in its in-between state this many seconds on is re-enqueued by the sweeper.
 OUTBOX_STUCK_AFTER = env_int("OUTBOX_STUCK_AFTER", 300)
 # task -> selector(*, older_than) of the ids stuck waiting for it
@@ -299,42 +266,12 @@ STORAGES = _storages(MEDIA_STORAGE, REPORTS_ROOT, {
 # --- The business settings API.md names -------------------------------------------------------
 TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30, minimum=1)
 AUTH_THROTTLE_RATE = env_throttle_rate("AUTH_THROTTLE_RATE", "20/min")
-# Every sign-in path (accounts.lockout: the API's token, the admin, phone codes): after this
-# many failures in a row an (account, address) pair, or an address, is locked for
-# ADMIN_LOGIN_LOCKOUT_SECONDS, doubling with each further failure. Past SIGN_IN_ACCOUNT_CEILING
-# failures from anywhere in a day an account is slowed (one try per SIGN_IN_ACCOUNT_SLOW_SECONDS
-# from addresses without a recent success on it), never locked.
+# The admin's sign-in (accounts.lockout): after this many failures in a row an address or a
+# username is locked for ADMIN_LOGIN_LOCKOUT_SECONDS, doubling with each further failure.
 ADMIN_LOGIN_MAX_FAILURES = env_int("ADMIN_LOGIN_MAX_FAILURES", 5, minimum=1)
 ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 60, minimum=1)
-SIGN_IN_ACCOUNT_CEILING = env_int("SIGN_IN_ACCOUNT_CEILING", 20, minimum=1)
-SIGN_IN_ACCOUNT_SLOW_SECONDS = env_int("SIGN_IN_ACCOUNT_SLOW_SECONDS", 30, minimum=1)
-# Staff accounts sign in to the admin; the API gives them no token unless this is on.
-STAFF_API_TOKENS = env_bool("STAFF_API_TOKENS", False)
 ORDER_PAYMENT_TIMEOUT = env_int("ORDER_PAYMENT_TIMEOUT", 30 * 60, minimum=1)  # seconds
 RETURN_WINDOW_DAYS = env_int("RETURN_WINDOW_DAYS", 7)
-# After-sales claims (claims/): a perishable parcel may be claimed for CLAIM_WINDOW_HOURS after
-# delivery, anything else for RETURN_WINDOW_DAYS; a parcel never received from its ships_by (or
-# its shipping, or its payment) plus CLAIM_NOT_RECEIVED_DAYS. The farm answers within
-# CLAIM_RESPONSE_HOURS (silence is acceptance) and is reminded CLAIM_REMIND_HOURS before; the
-# buyer may escalate a rejection or a proposal within CLAIM_ESCALATE_DAYS. Fixed values for now:
-# they are read from the environment once docs/configuration.md names them (every variable read
-# here is documented there).
-CLAIM_WINDOW_HOURS = 48
-CLAIM_NOT_RECEIVED_DAYS = 7
-CLAIM_RESPONSE_HOURS = 48
-CLAIM_REMIND_HOURS = 12
-CLAIM_ESCALATE_DAYS = 7
-# Category slugs (with their sub-categories) whose goods spoil: the short window applies.
-CLAIM_PERISHABLE_CATEGORIES = ["fruit", "vegetables", "mushrooms", "meat-and-eggs", "aquatic"]
-# Abuse: a buyer with this many claims in 30 days, or claims on more than this share of their
-# paid orders (once they have CLAIM_RATE_MIN_ORDERS of them), goes to staff.
-CLAIM_ABUSE_COUNT_30D = 3
-CLAIM_ABUSE_ORDER_SHARE = Decimal("0.30")
-CLAIM_RATE_MIN_ORDERS = 4
-# Evidence: photos (LISTING_IMAGE_MAX_BYTES/PIXELS) and short videos up to this size; at most
-# CLAIM_EVIDENCE_MAX pieces per party on a claim (and of a parcel's packing).
-CLAIM_VIDEO_MAX_BYTES = 30 * 1024 * 1024
-CLAIM_EVIDENCE_MAX = 9
 # the listing's page for people (storefront.views.listing_page), not raw JSON
 PROMO_LANDING_URL = env_str("PROMO_LANDING_URL") or "/l/{listing_id}"
 if "{listing_id}" not in PROMO_LANDING_URL:
@@ -417,9 +354,6 @@ LISTING_IMAGE_MAX_PIXELS = env_int("LISTING_IMAGE_MAX_PIXELS", 24_000_000)
 IMAGE_UPLOAD_THROTTLE_RATE = env_throttle_rate("IMAGE_UPLOAD_THROTTLE_RATE", "120/hour")
 # A trace code looked at more often than this is probably printed on copied labels.
 TRACE_SCAN_WARNING_THRESHOLD = env_int("TRACE_SCAN_WARNING_THRESHOLD", 1000)
-# Distinct visitors (clicks, trace looks) one address (IPv6: one /64) counts as at most a day:
-# the user agent only picks one of these slots (marketplace.visitors).
-VISITOR_AGENTS_PER_ADDRESS = env_int("VISITOR_AGENTS_PER_ADDRESS", 4, minimum=1)
 
 # --- Orders and payments ----------------------------------------------------------------------
 # Shipping, per shipment (one per farm): a flat fee, waived when that farm's part of the order
