@@ -6,14 +6,16 @@ a delivered parcel's money.
 Locks are taken in one order on every path, so that two of these never wait on each other the
 other way round (PostgreSQL would break the deadlock by failing one):
 
-    the buyer's row -> the listings' rows (id order) -> the order's row -> commissions
-    -> the ledger's head -> payment rows
+    the buyer's row -> the listings' rows (id order) -> the order's row -> the claim's row
+    -> commissions -> the ledger's head -> payment rows
 
 Placing takes the buyer and the listings; a cancel takes the order's row first (its conditional
-UPDATE), the books take the ledger's head when they post, and a refund takes the ledger's head
-before the payment's row (payments.services._refund_of). A payment the platform reports as
-taken moves its payment row first and then the order's row: the payment's row is never held
-by a cancel while it waits for the order (a cancel refunds only payments already succeeded).
+UPDATE); a claim is opened under the order's row and then moves by its own row's conditional
+UPDATE (claims.services); the books take the ledger's head when they post, and a refund takes
+the ledger's head before the payment's row (payments.services._refund_of). A payment the
+platform reports as taken moves its payment row first and then the order's row: the payment's
+row is never held by a cancel while it waits for the order (a cancel refunds only payments
+already succeeded).
 
 Side effects outside the database (e-mails, platform calls) are written to the outbox in the
 same transaction and handed to Celery after it commits.

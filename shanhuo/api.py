@@ -8,6 +8,7 @@ from accounts.auth import bearer
 from benefit.api import router as benefit_router
 from books.api import router as books_router
 from checkout.api import router as checkout_router
+from claims.api import router as claims_router
 from marketplace import errors
 from marketplace.parsing import MediaTypeParser
 from marketplace.renderers import OrjsonRenderer
@@ -69,3 +70,4 @@ api.add_router("", promotion_router)
 api.add_router("", reports_router)
 api.add_router("", books_router)
 api.add_router("", benefit_router)
+api.add_router("", claims_router)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "outbox",
     "notify",
     "payments",
+    "claims",
     "checkout",
     "storefront",
 ]
@@ -204,6 +205,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5, hour=0, day_of_week=1),
     },
     "release-quiet-deliveries": {"task": "notify.tasks.release_waiting", "schedule": 60.0},
+    # claims: a farm's silence is acceptance, reminders before it, lapsed escalation windows
+    "claims-deadlines": {"task": "claims.tasks.claim_deadlines", "schedule": 300.0},
     "purge-idempotency-keys": {
         "task": "marketplace.tasks.purge_idempotency_keys",
         "schedule": 3600.0,
@@ -272,6 +275,29 @@ ADMIN_LOGIN_MAX_FAILURES = env_int("ADMIN_LOGIN_MAX_FAILURES", 5, minimum=1)
 ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 60, minimum=1)
 ORDER_PAYMENT_TIMEOUT = env_int("ORDER_PAYMENT_TIMEOUT", 30 * 60, minimum=1)  # seconds
 RETURN_WINDOW_DAYS = env_int("RETURN_WINDOW_DAYS", 7)
+# After-sales claims (claims/): a perishable parcel may be claimed for CLAIM_WINDOW_HOURS after
+# delivery, anything else for RETURN_WINDOW_DAYS; a parcel never received from its ships_by (or
+# its shipping, or its payment) plus CLAIM_NOT_RECEIVED_DAYS. The farm answers within
+# CLAIM_RESPONSE_HOURS (silence is acceptance) and is reminded CLAIM_REMIND_HOURS before; the
+# buyer may escalate a rejection or a proposal within CLAIM_ESCALATE_DAYS. Fixed values for now:
+# they are read from the environment once docs/configuration.md names them (every variable read
+# here is documented there).
+CLAIM_WINDOW_HOURS = 48
+CLAIM_NOT_RECEIVED_DAYS = 7
+CLAIM_RESPONSE_HOURS = 48
+CLAIM_REMIND_HOURS = 12
+CLAIM_ESCALATE_DAYS = 7
+# Category slugs (with their sub-categories) whose goods spoil: the short window applies.
+CLAIM_PERISHABLE_CATEGORIES = ["fruit", "vegetables", "mushrooms", "meat-and-eggs", "aquatic"]
+# Abuse: a buyer with this many claims in 30 days, or claims on more than this share of their
+# paid orders (once they have CLAIM_RATE_MIN_ORDERS of them), goes to staff.
+CLAIM_ABUSE_COUNT_30D = 3
+CLAIM_ABUSE_ORDER_SHARE = Decimal("0.30")
+CLAIM_RATE_MIN_ORDERS = 4
+# Evidence: photos (LISTING_IMAGE_MAX_BYTES/PIXELS) and short videos up to this size; at most
+# CLAIM_EVIDENCE_MAX pieces per party on a claim (and of a parcel's packing).
+CLAIM_VIDEO_MAX_BYTES = 30 * 1024 * 1024
+CLAIM_EVIDENCE_MAX = 9
 # the listing's page for people (storefront.views.listing_page), not raw JSON
 PROMO_LANDING_URL = env_str("PROMO_LANDING_URL") or "/l/{listing_id}"
 if "{listing_id}" not in PROMO_LANDING_URL:

@@ -2,7 +2,8 @@
 
 Six actors: anonymous, a buyer, another producer, the owner (a producer), a promoter and staff.
 The owner has a listing open to promotion, a harvest lot, an origin video linked to the lot and
-an order (placed by the buyer) with a parcel (shipment); the promoter has a promo video linked
+an order (placed by the buyer) with a parcel (shipment), and a second one delivered with the
+buyer's claim on it; the promoter has a promo video linked
 to the owner's listing; the other producer has a listing of their own.
 """
 
@@ -98,6 +99,21 @@ def site_world(regions, categories, django_capture_on_commit_callbacks) -> World
     ids["order_id"] = order["id"]
     ids["shipment_id"] = order["shipments"][0]["id"]
     _ok(clients["buyer"].post(f"/orders/{order['id']}/pay", {"method": "sandbox"}), 200)
+    ids["line_id"] = order["lines"][0]["id"]
+    # a second order, delivered, with the buyer's claim on its parcel
+    claimed = _ok(clients["buyer"].post("/orders", {
+        "lines": [{"listing_id": ids["listing_id"], "quantity": 1}],
+        "shipping_address": {"recipient": "张三", "phone": "13800000000",
+                             "region_id": county.pk, "detail": "城关镇幸福路 8 号"}}))
+    _ok(clients["buyer"].post(f"/orders/{claimed['id']}/pay", {"method": "sandbox"}), 200)
+    claimed_shipment = claimed["shipments"][0]["id"]
+    _ok(owner.post(f"/shipments/{claimed_shipment}/ship",
+                   {"carrier": "顺丰", "tracking_number": "SF1234567890124"}), 200)
+    _ok(clients["buyer"].post(f"/shipments/{claimed_shipment}/confirm"), 200)
+    ids["claimed_line_id"] = claimed["lines"][0]["id"]
+    ids["claim_id"] = _ok(clients["buyer"].post(f"/orders/{claimed['id']}/claims", {
+        "shipment_id": claimed_shipment, "kind": "damaged",
+        "lines": [{"line_id": ids["claimed_line_id"], "quantity": 1, "damage_pct": 30}]}))["id"]
     ids["region_id"] = county.pk
     ids["owner_contact_id"] = _ok(owner.post("/me/contacts", {
         "channel": "email", "address": "owner@example.com"}))["id"]

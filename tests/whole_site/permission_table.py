@@ -74,6 +74,11 @@ def _order(ids) -> dict:
             "shipping_address": {**ADDRESS, "region_id": ids["region_id"]}}
 
 
+def _claim(ids) -> dict:
+    return {"shipment_id": ids["shipment_id"], "kind": "damaged",
+            "lines": [{"line_id": ids["line_id"], "quantity": 1, "damage_pct": 30}]}
+
+
 LISTING = {"title": "砀山酥梨 5斤装", "category": "pears", "unit": "box", "price": "29.90",
            "stock": 10, "status": "active"}
 
@@ -223,6 +228,36 @@ TABLE: dict[str, Row | list[Row]] = {
     # the farm sees its parcel but is not the buyer: 403, as for an order's buyer actions
     "POST /api/v1/shipments/{shipment_id}/confirm": actors(
         buyer=409, other_producer=404, owner=403, promoter=404, staff=404),
+    # --- claims (the world's claim is the buyer's, on the owner's delivered parcel) ----------
+    # the world's first order is not delivered: the buyer passes to the state check
+    "POST /api/v1/orders/{order_id}/claims": actors(
+        buyer=409, other_producer=404, owner=403, promoter=404, staff=404, body=_claim),
+    "GET /api/v1/claims": signed_in(200),
+    "GET /api/v1/claims/{claim_id}": actors(
+        buyer=200, other_producer=404, owner=200, promoter=404, staff=404),
+    "POST /api/v1/claims/{claim_id}/evidence": actors(
+        buyer=201, other_producer=404, owner=201, promoter=404, staff=404,
+        body=lambda ids: _png(), multipart=True),
+    # the farm's packing evidence: the buyer sees the parcel but is not the farm
+    "POST /api/v1/shipments/{shipment_id}/evidence": actors(
+        buyer=403, other_producer=404, owner=201, promoter=404, staff=404,
+        body=lambda ids: _png(), multipart=True),
+    "POST /api/v1/claims/{claim_id}/accept": actors(
+        buyer=403, other_producer=404, owner=200, promoter=404, staff=404),
+    # no packing evidence yet: the owner passes the permission check and meets the 422
+    "POST /api/v1/claims/{claim_id}/reject": actors(
+        buyer=403, other_producer=404, owner=422, promoter=404, staff=404,
+        body={"note": "包装完好"}),
+    "POST /api/v1/claims/{claim_id}/propose": actors(
+        buyer=403, other_producer=404, owner=200, promoter=404, staff=404,
+        body=lambda ids: {"lines": [{"line_id": ids["claimed_line_id"], "damage_pct": 10}]}),
+    # nothing proposed or rejected: the buyer meets the state check
+    "POST /api/v1/claims/{claim_id}/accept-proposal": actors(
+        buyer=409, other_producer=404, owner=403, promoter=404, staff=404),
+    "POST /api/v1/claims/{claim_id}/escalate": actors(
+        buyer=409, other_producer=404, owner=403, promoter=404, staff=404, body={"note": ""}),
+    "POST /api/v1/claims/{claim_id}/withdraw": actors(
+        buyer=200, other_producer=404, owner=403, promoter=404, staff=404),
     # signed by the provider, not by a user: an unsigned call is refused for everyone alike
     "POST /api/v1/payments/webhooks/{provider}": everyone(
         400, body={"event": "fake"}),
