@@ -55,6 +55,11 @@ def _post(*, key: str, kind: str, lines: list[Line], order_id: int | None = None
 # --- Accounts -----------------------------------------------------------------------------------
 
 
+def claims_expense() -> Account:
+    """What the platform pays of after-sales claims the courier was liable for."""
+    return posting.account(Kind.CLAIMS_EXPENSE, name="平台售后赔付")
+
+
 def holder_account(kind: str, holder_id: int, bucket: str, name: str = "") -> Account:
     return posting.account(kind, holder_id, bucket, name)
 
@@ -159,12 +164,12 @@ def _owed_back_fen(order_id: int) -> int:
         total=Sum("amount_fen"))["total"] or 0
 
 
-def _holder_lines(order_id: int, amount_fen: int) -> list[Line]:
-    """Take `amount_fen` back from the order's holders: each gives back the same proportion of
-    what it was credited, from pending money first, then from available. More than is left ->
-    409."""
+def _holder_lines(order_id: int, amount_fen: int, shipment_id: int | None = None) -> list[Line]:
+    """Take `amount_fen` back from the order's holders (of one parcel with `shipment_id`): each
+    gives back the same proportion of what it was credited, from pending money first, then from
+    available. More than is left -> 409."""
     paid, left, pending = _components(order_id)
-    components = sorted(paid)
+    components = sorted(c for c in paid if shipment_id is None or c[2] == shipment_id)
     remaining = sum(left[c] for c in components)
     if amount_fen > remaining:
         raise Conflict(
@@ -193,8 +198,9 @@ def _holder_lines(order_id: int, amount_fen: int) -> list[Line]:
     return lines
 
 
-def refund_post(*, order_id: int, amount: Decimal, key: str,
-                reason: str = "") -> LedgerTransaction | None:
+def refund_post(*, order_id: int, amount: Decimal, key: str, reason: str = "",
+                shipment_id: int | None = None,
+                platform_pays: bool = False) -> LedgerTransaction | None:
     """Money the provider gave back to the buyer (whole or partial), posted in the transaction
     that records the refund as done; other apps call it there. `key` names the refund (e.g.
     "refund:42"): posting it twice does nothing.
@@ -204,7 +210,11 @@ def refund_post(*, order_id: int, amount: Decimal, key: str,
     for the order: the farm its goods and shipping net of fee and commission, the platform its
     fee, the promoter its commission, the project its pledge; from pending money first, then
     from available (which may go below zero: the farm owes it back). A payment that was never
-    booked (the order was not paid by it) posts nothing. More than is left -> 409."""
+    booked (the order was not paid by it) posts nothing. More than is left -> 409.
+
+    A refund of one parcel (`shipment_id`: an after-sales claim) takes back only from that
+    parcel's holders, in the same proportions; one the platform pays (`platform_pays`: the
+    courier was liable) is the platform's claims expense and takes nothing from them."""
     order = Order.objects.get(pk=order_id)
     amount_fen = fen(amount)
     posting.lock()  # before reading what is left: two refunds at once take back once each
@@ -213,11 +223,21 @@ def refund_post(*, order_id: int, amount: Decimal, key: str,
     if not posting.posted(f"payment:order:{order_id}"):
         return None
     memo = (f"订单 {order.number} 退款" + (f"：{reason}" if reason else ""))[:255]
-    owed_back = min(amount_fen, max(_owed_back_fen(order_id), 0))
+    if platform_pays:
+        lines = [Line(clearing(), EntryKind.REFUND, amount_fen, memo=memo),
+                 Line(claims_expense(), EntryKind.REFUND, -amount_fen, shipment_id)]
+        return _post(key=key, kind=TxnKind.REFUND, lines=lines, order_id=order_id, memo=memo)
+    owed_back = 0 if shipment_id else min(amount_fen, max(_owed_back_fen(order_id), 0))
     lines = [Line(clearing(), EntryKind.REFUND, amount_fen, memo=memo),
              Line(refunds_payable(), EntryKind.REFUND, -owed_back),
-             *_holder_lines(order_id, amount_fen - owed_back)]
+             *_holder_lines(order_id, amount_fen - owed_back, shipment_id)]
     return _post(key=key, kind=TxnKind.REFUND, lines=lines, order_id=order_id, memo=memo)
+
+
+def shipment_refundable_fen(*, order_id: int, shipment_id: int) -> int:
+    """What the holders of one parcel still have of its payment (0 if never paid)."""
+    _, left, _ = _components(order_id)
+    return sum(amount for component, amount in left.items() if component[2] == shipment_id)
 
 
 def refundable_fen(*, order_id: int) -> int:
@@ -294,9 +314,9 @@ def commission_settled_post(*, commission: Commission) -> LedgerTransaction | No
                     memo="佣金结算")
 
 
-def releases_due(*, now: datetime | None = None) -> list[int]:
+def releases_due(*, now: datetime | None = None, with_order: bool = False) -> list:
     """Shipments delivered more than RETURN_WINDOW_DAYS ago whose farm (or a project it
-    pledged to) still has pending money from them."""
+    pledged to) still has pending money from them (ids; with `with_order`, (id, order id))."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.RETURN_WINDOW_DAYS)
     pending = (Entry.objects.filter(account__kind__in=[Kind.FARM, Kind.BENEFIT_PROJECT],
@@ -304,9 +324,12 @@ def releases_due(*, now: datetime | None = None) -> list[int]:
                                     shipment_id__isnull=False)
                .values("shipment_id").annotate(total=Sum("amount_fen"))
                .filter(total__gt=0).values("shipment_id"))
-    return list(Shipment.objects.filter(
+    due = Shipment.objects.filter(
         pk__in=pending, status=Shipment.Status.DELIVERED, delivered_at__lte=cutoff,
-    ).order_by("pk").values_list("pk", flat=True))
+    ).order_by("pk")
+    if with_order:
+        return list(due.values_list("pk", "order_id"))
+    return list(due.values_list("pk", flat=True))
 
 
 def release_due(*, now: datetime | None = None) -> int:

@@ -30,6 +30,7 @@ from django.utils import timezone
 from accounts.models import User
 from benefit import services as benefit_services
 from books import services as books_services
+from claims import selectors as claims_selectors
 from marketplace.errors import InvalidState, NotFound
 from orders import harvest as orders_harvest
 from orders import services as orders_services
@@ -189,24 +190,51 @@ def reconcile(*, now: datetime | None = None) -> dict[str, int]:
 # --- A delivered parcel's money -----------------------------------------------------------------
 
 
+def _held_by_claim(*, order_id: int, shipment_id: int) -> bool:
+    """In a release's transaction: the order's row taken (as opening a claim takes it, so a
+    claim and the release of its parcel happen one after the other), whether the parcel has a
+    claim going on (claims): then its money stays where it is."""
+    Order.objects.select_for_update().filter(pk=order_id).values_list("pk").first()
+    return claims_selectors.shipment_held(shipment_id=shipment_id)
+
+
 def commissions_settle(*, now: datetime | None = None) -> int:
-    """Every pending commission whose parcel was delivered RETURN_WINDOW_DAYS ago is settled,
-    each in its own transaction: promotion moves it (one conditional UPDATE: running twice, or
-    beside a cancellation, settles once), then the books make the promoter's share of that
-    parcel available."""
+    """Every pending commission whose parcel was delivered RETURN_WINDOW_DAYS ago, and has no
+    claim going on, is settled, each in its own transaction: promotion moves it (one
+    conditional UPDATE: running twice, or beside a cancellation, settles once), then the books
+    make the promoter's share of that parcel available."""
     now = now or timezone.now()
     settled = 0
     for commission in promotion_services.commissions_due(now=now):
         with transaction.atomic():
+            if _held_by_claim(order_id=commission.order_id,
+                              shipment_id=commission.shipment_id):
+                continue
             if promotion_services.commission_settle(commission=commission, now=now):
                 books_services.commission_settled_post(commission=commission)
                 settled += 1
     return settled
 
 
+def shipments_release(*, now: datetime | None = None) -> int:
+    """Every parcel delivered RETURN_WINDOW_DAYS ago with pending money and no claim going on:
+    the farm's money and its pledges become available (books), each in its own transaction;
+    safe to run twice. A parcel held by a claim is released once the claim is over (what the
+    claim refunded was taken from its pending money first)."""
+    released = 0
+    for shipment_id, order_id in books_services.releases_due(now=now, with_order=True):
+        with transaction.atomic():
+            if _held_by_claim(order_id=order_id, shipment_id=shipment_id):
+                continue
+            if books_services.shipment_release(shipment_id=shipment_id) is not None:
+                released += 1
+    return released
+
+
 def delivered_money_release(*, now: datetime | None = None) -> int:
     """A parcel delivered RETURN_WINDOW_DAYS ago: the promoter's commission is settled, then
-    the farm's pending money and its pledges become available (books, per shipment). Returns
-    how many commissions and shipments were released; running twice releases nothing twice."""
+    the farm's pending money and its pledges become available (books, per shipment), unless a
+    claim on it is going on. Returns how many commissions and shipments were released; running
+    twice releases nothing twice."""
     now = now or timezone.now()
-    return commissions_settle(now=now) + books_services.release_due(now=now)
+    return commissions_settle(now=now) + shipments_release(now=now)

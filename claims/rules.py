@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Sum
 
+from books.services import shipment_refundable_fen
 from claims.models import Claim
 from marketplace.errors import Conflict, InvalidState
 from marketplace.money import money
@@ -92,8 +93,9 @@ def price(*, shipment: Shipment, parts: list[tuple[OrderLine, int, int]],
     """What claiming `parts` [(line, quantity, damage_pct)] of `shipment` is worth (API.md):
     goods = Σ unit price × quantity × damage, shipping share = the parcel's fee × goods / its
     subtotal, each rounded half up to the fen; never more than was paid for those lines and
-    the parcel's shipping, less what earlier claims on the parcel were given and less nothing
-    left of the payment."""
+    the parcel's shipping less what earlier claims on the parcel were given, nor more than is
+    left of the payment and of what the parcel's holders were credited (the books: a harvest's
+    or staff's refunds took some back)."""
     goods = money(sum((line.unit_price * quantity * damage / 100
                        for line, quantity, damage in parts), Decimal("0")))
     shipping = (money(shipment.shipping_fee * goods / shipment.subtotal)
@@ -103,6 +105,8 @@ def price(*, shipment: Shipment, parts: list[tuple[OrderLine, int, int]],
                .exclude(pk=exclude_claim_id).aggregate(total=Sum("decided_amount"))["total"]
                or Decimal("0"))
     left_of_payment = refundable(order=shipment.order)
-    cap = max(min(money(paid + shipment.shipping_fee) - earlier, left_of_payment),
-              Decimal("0.00"))
+    left_of_parcel = Decimal(shipment_refundable_fen(order_id=shipment.order_id,
+                                                     shipment_id=shipment.pk)) / 100
+    cap = max(min(money(paid + shipment.shipping_fee) - earlier, left_of_payment,
+                  left_of_parcel), Decimal("0.00"))
     return Priced(goods, shipping, min(goods + shipping, cap), cap)

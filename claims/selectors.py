@@ -57,3 +57,10 @@ def claim_list(*, user: User, role: str, filters: dict, params: PageParams) -> P
                     ordering=["-created_at", "-id"], scope=f"claims:{role}")
     _shape(page.items)
     return page
+
+
+def shipment_held(*, shipment_id: int) -> bool:
+    """Whether a claim on the parcel is going on (its money must not be released, its
+    commission not settle, its pledge not confirm): any claim not yet over, accepted ones
+    waiting for their refund included."""
+    return Claim.objects.filter(shipment_id=shipment_id, active=True).exists()

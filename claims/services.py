@@ -24,6 +24,7 @@ from claims import abuse, evidence, rules
 from claims.models import DAMAGE_LEVELS, Claim, ClaimEvent, ClaimLine, Evidence
 from marketplace.errors import (
     Conflict,
+    DomainError,
     InvalidState,
     NotFound,
     PermissionDenied,
@@ -35,6 +36,9 @@ from notify import notify
 from orders.models import Order, OrderLine, Shipment
 from orders.selectors import PRODUCER, shipment_acted_on
 from orders.services import order_of_buyer
+from payments import services as payments_services
+from payments.models import Refund
+from payments.providers.base import ProviderUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -210,6 +214,59 @@ def _to_staff(claim: Claim, reasons: list[str]) -> None:
     _event(claim, Actor.SYSTEM, "flagged", note="；".join(abuse.REASONS[r] for r in new))
 
 
+# --- Money -------------------------------------------------------------------------------------
+
+REFUND_REASON = "售后退款"
+
+
+def _refund(claim: Claim) -> None:
+    """In the transaction that agreed the claim's money (it holds the claim's row): refunded
+    through the provider that took the order's money, keyed by the claim, so a retry finds the
+    same refund and nothing is paid twice; the books take it back from the parcel's holders in
+    proportion, or, when the courier was liable, from the platform (payments, books). A refund
+    the provider settled at once makes the claim `refunded` now, one settled later by the
+    periodic task."""
+    if not claim.decided_amount:
+        return
+    refund = payments_services.refund_request(
+        order=claim.order, amount=claim.decided_amount, reason=REFUND_REASON,
+        key=f"claim:{claim.pk}", shipment_id=claim.shipment_id,
+        platform_pays=claim.courier_liable)
+    Claim.objects.filter(pk=claim.pk, refund__isnull=True).update(refund=refund)
+    claim.refund = refund
+    _refunded_if_settled(claim, refund)
+
+
+def _refunded_if_settled(claim: Claim, refund: Refund) -> bool:
+    if refund.status != Refund.Status.SUCCEEDED:
+        return False
+    if not _move(claim, expected=[Status.ACCEPTED, Status.DECIDED], to=Status.REFUNDED,
+                 active=False, closed_at=timezone.now()):
+        return False
+    _event(claim, Actor.SYSTEM, "refunded", note=f"{refund.amount} 元已原路退回")
+    return True
+
+
+def claims_refunds_settle() -> int:
+    """Claims whose money was agreed: refunded when their refund has succeeded at the provider;
+    asked for again when none was made (a provider that was down)."""
+    done = 0
+    for claim in (Claim.objects.filter(status__in=[Status.ACCEPTED, Status.DECIDED])
+                  .select_related("refund", "order").order_by("pk")):
+        try:
+            with transaction.atomic():
+                # the claim's row alone (PostgreSQL locks no nullable side of a join)
+                claim = Claim.objects.select_for_update().get(pk=claim.pk)
+                if claim.refund is None:
+                    _refund(claim)
+                    done += claim.status == Status.REFUNDED
+                else:
+                    done += _refunded_if_settled(claim, claim.refund)
+        except (DomainError, ProviderUnavailable):
+            logger.exception("Could not refund claim %s", claim.pk)
+    return done
+
+
 # --- The farm answers ---------------------------------------------------------------------------
 
 
@@ -225,6 +282,7 @@ def claim_accept(*, claim_id: int, user: User) -> Claim:
         _event(claim, Actor.FARM, "accepted", user=user)
         _tell_buyer(claim, "accepted",
                     f"商家已同意您的售后申请，将原路退款 {claim.decided_amount} 元。")
+        _refund(claim)
     return claim
 
 
@@ -303,6 +361,7 @@ def claim_accept_proposal(*, claim_id: int, user: User) -> Claim:
                      decided_amount=claim.proposed_amount):
             _refuse_move(claim, [Status.PROPOSED])
         _event(claim, Actor.BUYER, "accepted_proposal", user=user)
+        _refund(claim)
     return claim
 
 
@@ -359,6 +418,7 @@ def claim_decide(*, claim_id: int, staff: User, amount: Decimal, courier_liable:
         _tell_buyer(claim, "decided",
                     f"平台已裁定您的售后：退款 {amount} 元。" if amount else
                     "平台已裁定您的售后：不予退款。")
+        _refund(claim)
     return claim
 
 
@@ -397,6 +457,7 @@ def _silence(claim: Claim, now: datetime) -> bool:
         _event(claim, Actor.SYSTEM, "auto_accepted", note="商家逾期未处理，视为同意")
         _tell_buyer(claim, "accepted",
                     f"商家未在期限内处理，视为同意您的售后申请，将原路退款 {claim.amount} 元。")
+        _refund(claim)
     return True
 
 
@@ -407,6 +468,7 @@ def _proposal_lapsed(claim: Claim, now: datetime) -> bool:
                      where_escalate_by__lte=now, decided_amount=claim.proposed_amount):
             return False
         _event(claim, Actor.SYSTEM, "proposal_lapsed", note="买家逾期未回复，按商家方案处理")
+        _refund(claim)
     return True
 
 
@@ -426,13 +488,24 @@ def claims_due(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     done = {"reminded": claims_remind(now=now), "accepted": 0, "lapsed": 0}
     for claim in Claim.objects.filter(status=Status.OPEN, respond_by__lte=now).order_by("pk"):
-        done["accepted"] += _silence(claim, now)
+        done["accepted"] += _guarded(_silence, claim, now)
     for claim in Claim.objects.filter(status=Status.PROPOSED, escalate_by__lte=now):
-        done["accepted"] += _proposal_lapsed(claim, now)
+        done["accepted"] += _guarded(_proposal_lapsed, claim, now)
     for claim in Claim.objects.filter(status=Status.REJECTED, active=True,
                                       escalate_by__lte=now):
         done["lapsed"] += _rejection_lapsed(claim, now)
+    done["refunded"] = claims_refunds_settle()
     return done
+
+
+def _guarded(step, claim: Claim, now: datetime) -> bool:
+    """One claim's step; one whose refund cannot be made now is left as it was (rolled back)
+    for the next run, and the others go on."""
+    try:
+        return step(claim, now)
+    except (DomainError, ProviderUnavailable):
+        logger.exception("Claim %s: %s failed", claim.pk, step.__name__)
+        return False
 
 
 # --- Evidence -----------------------------------------------------------------------------------

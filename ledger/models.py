@@ -33,6 +33,7 @@ class Account(models.Model):
         FARM = "farm", "农户"
         PROMOTER = "promoter", "推广者"
         BENEFIT_PROJECT = "benefit_project", "公益项目"
+        CLAIMS_EXPENSE = "claims_expense", "平台售后赔付"
 
     class Bucket(models.TextChoices):
         NONE = "", "-"
@@ -56,10 +57,11 @@ class Account(models.Model):
                 fields=["kind", "holder_id", "bucket"], name="account_one_per_holder_bucket"
             ),
             # Pending money, fees and payouts in transit never go below zero. An available
-            # balance may: a refund after a payout leaves the farm owing it back.
+            # balance may: a refund after a payout leaves the farm owing it back. The platform's
+            # claims expense only ever grows below zero: money it paid back to buyers.
             models.CheckConstraint(
                 condition=Q(balance_fen__gte=0) | Q(bucket="available")
-                | Q(kind="provider_clearing"),
+                | Q(kind="provider_clearing") | Q(kind="claims_expense"),
                 name="account_balance_not_negative",
             ),
         ]

@@ -97,6 +97,11 @@ class Refund(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     refund_id = models.CharField(max_length=128, blank=True)  # the platform's
     failure = models.CharField(max_length=255, blank=True)
+    # a refund of one parcel (an after-sales claim): the books take it back from that parcel's
+    # holders only, or, when the platform pays it (the courier was liable), from nobody
+    shipment = models.ForeignKey("orders.Shipment", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="refunds")
+    platform_pays = models.BooleanField(default=False)
     requested_by = models.ForeignKey("accounts.User", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -325,10 +325,12 @@ def refundable(*, order: Order) -> Decimal:
 
 
 def refund_request(*, order: Order, amount: Decimal, reason: str, key: str,
-                   requested_by: User | None = None) -> Refund:
+                   requested_by: User | None = None, shipment_id: int | None = None,
+                   platform_pays: bool = False) -> Refund:
     """Give `amount` of a paid order's money back through the provider that took it (the
-    harvest that came in short, staff in the admin). `key` names the cause: asking twice with
-    it gives the first refund back. More than is left of the payment -> 409."""
+    harvest that came in short, staff in the admin, an after-sales claim on the parcel
+    `shipment_id`, which the platform pays when `platform_pays`). `key` names the cause: asking
+    twice with it gives the first refund back. More than is left of the payment -> 409."""
     amount = money(amount)
     if amount <= 0:
         raise ValidationFailed({"amount": "A refund is more than zero."})
@@ -337,11 +339,13 @@ def refund_request(*, order: Order, amount: Decimal, reason: str, key: str,
         if booked is None:
             raise InvalidState("This order was never paid: there is nothing to refund.")
         return _refund_of(booked, amount=amount, reason=reason, key=key,
-                          requested_by=requested_by)
+                          requested_by=requested_by, shipment_id=shipment_id,
+                          platform_pays=platform_pays)
 
 
 def _refund_of(payment: Payment, *, amount: Decimal, reason: str, key: str,
-               requested_by: User | None = None) -> Refund:
+               requested_by: User | None = None, shipment_id: int | None = None,
+               platform_pays: bool = False) -> Refund:
     with transaction.atomic():
         # Locks in the order every path takes them (order row, then the ledger, then the
         # payment row): a cancellation holds the ledger when it asks for its refund, and a
@@ -362,7 +366,7 @@ def _refund_of(payment: Payment, *, amount: Decimal, reason: str, key: str,
         refund = Refund.objects.create(
             order_id=payment.order_id, payment=payment, amount=amount, reason=reason[:80],
             key=key[:128], number=f"RF{payment.order.number}{secrets.token_hex(4).upper()}",
-            requested_by=requested_by,
+            requested_by=requested_by, shipment_id=shipment_id, platform_pays=platform_pays,
         )
         provider = registry.PROVIDERS[payment.provider]
         if provider.settles_at_once:
@@ -398,7 +402,9 @@ def refund_apply(refund_id: int, result: RefundResult) -> bool:
             refund = Refund.objects.select_related("payment", "order").get(pk=refund_id)
             if refund.payment.booked:
                 books_services.refund_post(order_id=refund.order_id, amount=refund.amount,
-                                           key=f"refund:{refund.pk}", reason=refund.reason)
+                                           key=f"refund:{refund.pk}", reason=refund.reason,
+                                           shipment_id=refund.shipment_id,
+                                           platform_pays=refund.platform_pays)
             order = refund.order
             notify(user_id=order.buyer_id, event="refund_succeeded", key=f"refund:{refund.pk}",
                    title=f"订单 {order.number} 退款 {refund.amount} 元已到账",

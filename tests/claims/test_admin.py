@@ -47,7 +47,7 @@ def test_staff_decide_with_the_courier_liable(staff_client, escalated, buyer_api
     assert done.status_code == 302
     claim = Claim.objects.get(pk=escalated)
     assert (claim.status, str(claim.decided_amount), claim.courier_liable) == (
-        "decided", "5.00", True)
+        "refunded", "5.00", True)
     again = staff_client.post(url, {"amount": "5.00"})
     assert "不能这样操作" in again.content.decode()
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from claims.models import Claim, ClaimEvent
 from claims.services import claims_due
 from notify.models import Notification
+from payments.models import Refund
 from shanhuo.celery import app
 from tests.claims.conftest import photo, place_and_pay, ship, upload
 from tests.concurrency import run_concurrently
@@ -34,7 +35,8 @@ def test_silence_is_acceptance_once(open_claim, farm, buyer):
     second = claims_due(now=later)
 
     claim = Claim.objects.get(pk=claim_id)
-    assert (claim.status, claim.decided_amount) == ("accepted", claim.amount)
+    assert (claim.status, claim.decided_amount) == ("refunded", claim.amount)
+    assert claim.refund.amount == claim.amount
     assert first["accepted"] == 1 and second["accepted"] == 0
     assert ClaimEvent.objects.filter(claim=claim, action="auto_accepted").count() == 1
     assert Notification.objects.filter(user=buyer, event="claim_answered").count() == 1
@@ -76,7 +78,7 @@ def test_a_proposal_the_buyer_let_lapse_stands(open_claim, farm, parcel):
     claims_due(now=timezone.now() + timedelta(days=8))
 
     claim = Claim.objects.get(pk=claim_id)
-    assert (claim.status, claim.decided_amount) == ("accepted", claim.proposed_amount)
+    assert (claim.status, claim.decided_amount) == ("refunded", claim.proposed_amount)
 
 
 def test_a_rejection_not_escalated_in_time_is_final_and_frees_the_parcel(
@@ -153,7 +155,8 @@ def test_the_farms_answer_racing_the_task_has_one_outcome(open_claim, farm):
     accepted = ClaimEvent.objects.filter(claim_id=claim_id,
                                          action__in=["accepted", "auto_accepted"]).count()
     assert accepted == 1
-    assert Claim.objects.get(pk=claim_id).status == "accepted"
+    assert Claim.objects.get(pk=claim_id).status == "refunded"
+    assert Refund.objects.filter(key=f"claim:{claim_id}").count() == 1
 
 
 @pytest.mark.postgres

@@ -47,9 +47,13 @@ def test_the_farm_accepts_and_the_buyer_is_told(open_claim, farm, buyer):
     response = farm["api"].post(f"/claims/{claim_id}/accept")
 
     assert response.status_code == 200
-    assert response.json()["status"] == "accepted"
-    assert response.json()["decided_amount"] == "13.33"
+    # the sandbox refunds at once: accepted, then refunded
+    body = response.json()
+    assert body["status"] == "refunded" and body["decided_amount"] == "13.33"
+    assert body["refund"]["amount"] == "13.33" and body["refund"]["status"] == "succeeded"
+    assert [e["action"] for e in body["events"]][-2:] == ["accepted", "refunded"]
     assert Notification.objects.filter(user=buyer, event="claim_answered").count() == 1
+    assert Notification.objects.filter(user=buyer, event="refund_succeeded").count() == 1
     # accepting twice is a wrong transition
     again = farm["api"].post(f"/claims/{claim_id}/accept")
     assert again.status_code == 409 and again.json()["error"]["code"] == "invalid_state"
@@ -90,7 +94,8 @@ def test_a_proposal_is_priced_and_the_buyer_takes_it(open_claim, farm, buyer_api
     assert proposed.json()["lines"][0]["proposed_pct"] == 10
     taken = buyer_api.post(f"/claims/{claim_id}/accept-proposal")
     assert taken.status_code == 200
-    assert taken.json()["status"] == "accepted" and taken.json()["decided_amount"] == "2.67"
+    assert taken.json()["status"] == "refunded" and taken.json()["decided_amount"] == "2.67"
+    assert taken.json()["refund"]["amount"] == "2.67"
 
 
 def test_the_buyer_withdraws_and_may_claim_again(open_claim, buyer_api):
@@ -140,11 +145,13 @@ def test_staff_decide_an_escalated_claim(open_claim, farm, buyer_api, parcel, bu
     claim = services.claim_decide(claim_id=claim_id, staff=staff, amount=Decimal("8.00"),
                                   courier_liable=True, note="快递压坏")
 
+    claim.refresh_from_db()
     assert (claim.status, claim.decided_amount, claim.courier_liable) == (
-        "decided", Decimal("8.00"), True)
+        "refunded", Decimal("8.00"), True)
     assert ClaimEvent.objects.filter(claim_id=claim_id, actor="staff").exists()
     body = buyer_api.get(f"/claims/{claim_id}").json()
-    assert body["status"] == "decided" and body["events"][-1]["actor"] == "staff"
+    assert body["status"] == "refunded" and body["refund"]["amount"] == "8.00"
+    assert [e["actor"] for e in body["events"]][-2:] == ["staff", "system"]
 
 
 def test_lists_by_role_and_status(open_claim, farm, buyer_api):
