@@ -9,6 +9,8 @@ from claims.models import Claim, ClaimEvent, ClaimLine, Evidence
 from marketplace.errors import NotFound, PermissionDenied
 from marketplace.filtering import filtered
 from marketplace.pagination import Page, PageParams, paginate
+from marketplace.periods import period_bounds
+from marketplace.schemas import CURRENCY
 from producers.models import Producer
 
 BUYER, FARM = "buyer", "farm"
@@ -64,3 +66,36 @@ def shipment_held(*, shipment_id: int) -> bool:
     commission not settle, its pledge not confirm): any claim not yet over, accepted ones
     waiting for their refund included."""
     return Claim.objects.filter(shipment_id=shipment_id, active=True).exists()
+
+
+REPORT_HEADER = ["申请时间", "订单号", "包裹编号", "商家", "类型", "状态", "申请金额",
+                 "商家方案金额", "最终金额", "币种", "快递责任", "处理截止", "商家处理时间",
+                 "退款状态", "需人工审核"]
+_KINDS = dict(Claim.Kind.choices)
+_STATUSES = dict(Claim.Status.choices)
+_REFUND_STATUSES = {"pending": "退款中", "succeeded": "已退款", "failed": "退款失败"}
+
+
+def report_rows(*, producer_id: int | None, start, end, chunk: int = 2000):
+    """The claims opened in the period (a farm's parcels, or every farm's for staff: None),
+    oldest first, for the `claims` report: (count, rows). Nothing about the buyer."""
+    since, until = period_bounds(start, end)
+    claims = Claim.objects.filter(created_at__gte=since, created_at__lt=until)
+    if producer_id is not None:
+        claims = claims.filter(producer_id=producer_id)
+    values = claims.order_by("created_at", "id").values_list(
+        "created_at", "order__number", "shipment_id", "producer__name", "kind", "status",
+        "amount", "proposed_amount", "decided_amount", "courier_liable", "respond_by",
+        "answered_at", "refund__status", "staff_reasons")
+
+    def rows():
+        for (created_at, number, shipment_id, farm, kind, status, amount, proposed, decided,
+             courier, respond_by, answered_at, refund_status,
+             reasons) in values.iterator(chunk_size=chunk):
+            yield (created_at, number, shipment_id, farm, _KINDS.get(kind),
+                   _STATUSES.get(status), amount, proposed, decided, CURRENCY,
+                   "是" if courier else "否", respond_by,
+                   answered_at, _REFUND_STATUSES.get(refund_status, ""),
+                   "是" if reasons else "否")
+
+    return claims.count(), rows()

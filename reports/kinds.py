@@ -6,6 +6,8 @@
   period from a member's harvest (producers' members and the lots shipped on each line).
 - `benefit`: the caller's public-benefit pledges on orders paid in the period (a farm's, or a
   promoter's of their commissions).
+- `claims`: the after-sales claims opened in the period on a farm's parcels (claims), or on
+  every farm's for staff.
 
 A kind whose data does not exist yet in Shanhuo is refused with `409 report_kind_unavailable`
 (after the role check), not answered with an empty or made-up file: none today.
@@ -15,6 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from accounts.models import User
+from claims.selectors import REPORT_HEADER as CLAIMS_HEADER
+from claims.selectors import report_rows as claims_report_rows
 from marketplace.errors import Conflict, PermissionDenied
 from orders.selectors import MEMBER_SALES_HEADER, member_sales_rows
 from producers.models import Producer
@@ -52,11 +56,17 @@ def _benefit_rows(report: Report) -> tuple[int, Iterator[tuple]]:
                                      start=report.period_start, end=report.period_end)
 
 
+def _claims_rows(report: Report) -> tuple[int, Iterator[tuple]]:
+    return claims_report_rows(producer_id=report.producer_id, start=report.period_start,
+                              end=report.period_end, chunk=selectors.CHUNK_ROWS)
+
+
 KINDS: dict[str, ReportKind] = {
     Report.Kind.SALES: ReportKind(header=selectors.SALES_HEADER, rows=_sales_rows),
     Report.Kind.STATEMENT: ReportKind(header=selectors.STATEMENT_HEADER, rows=_statement_rows),
     Report.Kind.MEMBER_SALES: ReportKind(header=MEMBER_SALES_HEADER, rows=_member_sales_rows),
     Report.Kind.BENEFIT: ReportKind(header=selectors.BENEFIT_HEADER, rows=_benefit_rows),
+    Report.Kind.CLAIMS: ReportKind(header=CLAIMS_HEADER, rows=_claims_rows),
 }
 
 _UNAVAILABLE: dict[str, str] = {
@@ -79,6 +89,9 @@ def report_subject(*, user: User, kind: str) -> Producer | None:
     elif kind == Report.Kind.MEMBER_SALES:
         producer = _producer(user)
         cooperative_check(producer)
+    elif kind == Report.Kind.CLAIMS:
+        # staff read every farm's claims; a farm its own
+        producer = None if user.is_staff else _producer(user)
     elif kind == Report.Kind.BENEFIT:
         producer = selectors.producer_of(user)
         if producer is None and not selectors.is_promoter(user):

@@ -16,6 +16,7 @@ class Report(models.Model):
         STATEMENT = "statement", "对账流水"
         MEMBER_SALES = "member_sales", "社员销售"
         BENEFIT = "benefit", "公益认捐"
+        CLAIMS = "claims", "售后明细"
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"

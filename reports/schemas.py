@@ -6,7 +6,7 @@ from ninja import Field, Schema
 from marketplace.schemas import example
 from reports import links
 
-KIND = Literal["sales", "statement", "member_sales", "benefit"]
+KIND = Literal["sales", "statement", "member_sales", "benefit", "claims"]
 FORMAT = Literal["csv", "xlsx"]
 
 
@@ -19,7 +19,9 @@ class ReportIn(Schema):
     )
     kind: KIND = Field(..., description="`sales`: a farm's order lines; `statement`: its ledger "
                                         "movements; `member_sales`: a cooperative's members' "
-                                        "sales; `benefit`: public-benefit pledges.")
+                                        "sales; `benefit`: public-benefit pledges; `claims`: "
+                                        "after-sales claims on a farm's parcels (every "
+                                        "farm's for staff).")
     format: FORMAT = Field(..., description="`csv` (UTF-8 with a BOM) or `xlsx`.")
     period_start: date = Field(..., description="First day (Asia/Shanghai), `YYYY-MM-DD`.")
     period_end: date = Field(..., description="Last day, at most 366 days after the first.")
