@@ -1,7 +1,12 @@
 """Every read of claims a handler needs: one claim or a page of them, each shaped once (lines,
 evidence, timeline, refund) in a constant number of queries."""
 
+from datetime import timedelta
+from decimal import Decimal
+from statistics import median
+
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 from claims.filters import ClaimFilter
@@ -11,6 +16,7 @@ from marketplace.filtering import filtered
 from marketplace.pagination import Page, PageParams, paginate
 from marketplace.periods import period_bounds
 from marketplace.schemas import CURRENCY
+from orders.models import Shipment
 from producers.models import Producer
 
 BUYER, FARM = "buyer", "farm"
@@ -99,3 +105,53 @@ def report_rows(*, producer_id: int | None, start, end, chunk: int = 2000):
                    "是" if reasons else "否")
 
     return claims.count(), rows()
+
+
+# --- The public record (the trace page, /l/{id}, the farm's profile) -----------------------
+
+SHIPPED = ["shipped", "delivered"]
+
+
+def _record(shipments) -> dict:
+    """shipped, claimed, refunded parcels and the median hours the farm took to answer, of
+    the parcels in `shipments` (a queryset of shipments). Withdrawn claims do not count; a
+    claim the farm let lapse counts as answered at its deadline."""
+    shipped = shipments.filter(status__in=SHIPPED)
+    claims = Claim.objects.filter(shipment__in=shipped.values("pk")).exclude(
+        status=Claim.Status.WITHDRAWN)
+    claimed = claims.values("shipment_id").distinct().count()
+    refunded = (claims.filter(status=Claim.Status.REFUNDED).values("shipment_id").distinct()
+                .count())
+    waits = []
+    for created_at, answered_at, respond_by, status in claims.values_list(
+            "created_at", "answered_at", "respond_by", "status"):
+        if answered_at is not None:
+            waits.append((answered_at - created_at).total_seconds() / 3600)
+        elif status != Claim.Status.OPEN:
+            waits.append((respond_by - created_at).total_seconds() / 3600)
+    return {"shipped": shipped.count(), "claimed": claimed, "refunded": refunded,
+            "median_hours_to_answer": round(median(waits), 1) if waits else None}
+
+
+def farm_record(*, producer_id: int) -> dict:
+    """A farm's claim record, all time, bad numbers included."""
+    return _record(Shipment.objects.filter(producer_id=producer_id))
+
+
+def lot_record(*, batch_id: int) -> dict:
+    """The claim record of the parcels that carried a harvest lot."""
+    return _record(Shipment.objects.filter(lines__lots__batch_id=batch_id).distinct())
+
+
+def farm_claim_rate_90d(*, producer_id: int, now=None) -> Decimal | None:
+    """Of the farm's parcels shipped in the last 90 days, the share with a claim (withdrawn
+    ones aside), to the percent's tenth; None when it shipped nothing."""
+    now = now or timezone.now()
+    shipped = Shipment.objects.filter(producer_id=producer_id, status__in=SHIPPED,
+                                      shipped_at__gte=now - timedelta(days=90))
+    total = shipped.count()
+    if not total:
+        return None
+    claimed = (Claim.objects.filter(shipment__in=shipped.values("pk"))
+               .exclude(status=Claim.Status.WITHDRAWN).values("shipment_id").distinct().count())
+    return (Decimal(claimed * 100) / total).quantize(Decimal("0.1"))
