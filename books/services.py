@@ -170,7 +170,8 @@ def _holder_lines(order_id: int, amount_fen: int, shipment_id: int | None = None
     available. More than is left -> 409."""
     paid, left, pending = _components(order_id)
     components = sorted(c for c in paid if shipment_id is None or c[2] == shipment_id)
-    remaining = sum(left[c] for c in components)
+    remaining = (_parcel_left_fen(left, shipment_id) if shipment_id is not None
+                 else sum(left[c] for c in components))
     if amount_fen > remaining:
         raise Conflict(
             f"The refund ({amount_fen / 100:.2f}) is more than is left of the order's payment "
@@ -234,10 +235,20 @@ def refund_post(*, order_id: int, amount: Decimal, key: str, reason: str = "",
     return _post(key=key, kind=TxnKind.REFUND, lines=lines, order_id=order_id, memo=memo)
 
 
-def shipment_refundable_fen(*, order_id: int, shipment_id: int) -> int:
-    """What the holders of one parcel still have of its payment (0 if never paid)."""
-    _, left, _ = _components(order_id)
+def _parcel_left_fen(left: dict, shipment_id: int) -> int:
+    """What the buyer may still get back of one parcel: what its holders have left of it, less
+    what the platform already paid the buyer for it (a courier-liable claim: the claims
+    expense, negative, on the parcel). The holders keep that money, so their own balance
+    overstates the parcel by it."""
     return sum(amount for component, amount in left.items() if component[2] == shipment_id)
+
+
+def shipment_refundable_fen(*, order_id: int, shipment_id: int) -> int:
+    """What may still be given back of one parcel's payment (0 if never paid): what its holders
+    have left less what the platform paid for it. Every refund of the parcel is checked against
+    this one sum."""
+    _, left, _ = _components(order_id)
+    return _parcel_left_fen(left, shipment_id)
 
 
 def refundable_fen(*, order_id: int) -> int:

@@ -9,12 +9,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Sum
 
-from books.services import shipment_refundable_fen
 from claims.models import Claim
 from marketplace.errors import Conflict, InvalidState
 from marketplace.money import money
 from orders.models import Order, OrderLine, Shipment
-from payments.services import refundable
+from payments.services import parcel_refundable, refundable
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 # claims whose money is agreed (or paid): a later claim on the parcel gets only what is left
@@ -105,8 +104,7 @@ def price(*, shipment: Shipment, parts: list[tuple[OrderLine, int, int]],
                .exclude(pk=exclude_claim_id).aggregate(total=Sum("decided_amount"))["total"]
                or Decimal("0"))
     left_of_payment = refundable(order=shipment.order)
-    left_of_parcel = Decimal(shipment_refundable_fen(order_id=shipment.order_id,
-                                                     shipment_id=shipment.pk)) / 100
+    left_of_parcel = parcel_refundable(order_id=shipment.order_id, shipment_id=shipment.pk)
     cap = max(min(money(paid + shipment.shipping_fee) - earlier, left_of_payment,
                   left_of_parcel), Decimal("0.00"))
     return Priced(goods, shipping, min(goods + shipping, cap), cap)

@@ -219,6 +219,21 @@ def _to_staff(claim: Claim, reasons: list[str]) -> None:
 REFUND_REASON = "售后退款"
 
 
+def _agreed(claim: Claim, amount: Decimal | None) -> dict:
+    """The fields of a claim whose money is agreed at `amount`, priced when it was asked or
+    proposed: held to what is left of the parcel now (staff may have refunded some of it
+    since), and closed when nothing is left, so it holds the parcel's money no longer. No
+    amount (nothing was proposed): the move that uses it will not happen."""
+    if amount is None:
+        return {"decided_amount": None}
+    parts = [(cl.line, cl.quantity, 100) for cl in claim.lines.select_related("line")]
+    shipment = Shipment.objects.select_related("order").get(pk=claim.shipment_id)
+    cap = rules.price(shipment=shipment, parts=parts, exclude_claim_id=claim.pk).cap
+    agreed = min(amount, cap)
+    closing = {"active": False, "closed_at": timezone.now()} if agreed <= 0 else {}
+    return {"decided_amount": agreed, **closing}
+
+
 def _refund(claim: Claim) -> None:
     """In the transaction that agreed the claim's money (it holds the claim's row): refunded
     through the provider that took the order's money, keyed by the claim, so a retry finds the
@@ -277,7 +292,7 @@ def claim_accept(*, claim_id: int, user: User) -> Claim:
     now = timezone.now()
     with transaction.atomic():
         if not _move(claim, expected=ANSWERABLE, to=Status.ACCEPTED,
-                     decided_amount=claim.amount, answered_at=now):
+                     answered_at=now, **_agreed(claim, claim.amount)):
             _refuse_move(claim, ANSWERABLE)
         _event(claim, Actor.FARM, "accepted", user=user)
         _tell_buyer(claim, "accepted",
@@ -358,7 +373,7 @@ def claim_accept_proposal(*, claim_id: int, user: User) -> Claim:
     claim = claim_acted_on(claim_id=claim_id, user=user, role=BUYER)
     with transaction.atomic():
         if not _move(claim, expected=[Status.PROPOSED], to=Status.ACCEPTED,
-                     decided_amount=claim.proposed_amount):
+                     **_agreed(claim, claim.proposed_amount)):
             _refuse_move(claim, [Status.PROPOSED])
         _event(claim, Actor.BUYER, "accepted_proposal", user=user)
         _refund(claim)
@@ -452,11 +467,12 @@ def _silence(claim: Claim, now: datetime) -> bool:
             _event(claim, Actor.SYSTEM, "escalated", note="商家逾期未处理，转平台审核")
             return True
         if not _move(claim, expected=[Status.OPEN], to=Status.ACCEPTED,
-                     where_respond_by__lte=now, decided_amount=claim.amount):
+                     where_respond_by__lte=now, **_agreed(claim, claim.amount)):
             return False
         _event(claim, Actor.SYSTEM, "auto_accepted", note="商家逾期未处理，视为同意")
         _tell_buyer(claim, "accepted",
-                    f"商家未在期限内处理，视为同意您的售后申请，将原路退款 {claim.amount} 元。")
+                    f"商家未在期限内处理，视为同意您的售后申请，"
+                    f"将原路退款 {claim.decided_amount} 元。")
         _refund(claim)
     return True
 
@@ -465,7 +481,7 @@ def _proposal_lapsed(claim: Claim, now: datetime) -> bool:
     """The buyer neither took nor escalated the farm's offer in time: it stands."""
     with transaction.atomic():
         if not _move(claim, expected=[Status.PROPOSED], to=Status.ACCEPTED,
-                     where_escalate_by__lte=now, decided_amount=claim.proposed_amount):
+                     where_escalate_by__lte=now, **_agreed(claim, claim.proposed_amount)):
             return False
         _event(claim, Actor.SYSTEM, "proposal_lapsed", note="买家逾期未回复，按商家方案处理")
         _refund(claim)

@@ -324,13 +324,26 @@ def refundable(*, order: Order) -> Decimal:
     return booked.amount - _refunded(booked.pk) if booked else Decimal("0.00")
 
 
+def parcel_refundable(*, order_id: int, shipment_id: int) -> Decimal:
+    """What is left to give back of one parcel: what the books say is left of it (its holders'
+    share less what the platform paid for it), less refunds of it asked for and not yet done
+    (the books see a refund when it succeeds). Every refund of a parcel is held to it, whoever
+    asks and whoever pays."""
+    pending = (Refund.objects.filter(shipment_id=shipment_id, status=Refund.Status.PENDING)
+               .aggregate(total=Sum("amount"))["total"] or Decimal("0"))
+    left = Decimal(books_services.shipment_refundable_fen(order_id=order_id,
+                                                          shipment_id=shipment_id)) / 100
+    return max(money(left - pending), Decimal("0.00"))
+
+
 def refund_request(*, order: Order, amount: Decimal, reason: str, key: str,
                    requested_by: User | None = None, shipment_id: int | None = None,
                    platform_pays: bool = False) -> Refund:
     """Give `amount` of a paid order's money back through the provider that took it (the
     harvest that came in short, staff in the admin, an after-sales claim on the parcel
     `shipment_id`, which the platform pays when `platform_pays`). `key` names the cause: asking
-    twice with it gives the first refund back. More than is left of the payment -> 409."""
+    twice with it gives the first refund back. More than is left of the payment, or of the
+    parcel `shipment_id` (`parcel_refundable`) -> 409."""
     amount = money(amount)
     if amount <= 0:
         raise ValidationFailed({"amount": "A refund is more than zero."})
@@ -363,6 +376,11 @@ def _refund_of(payment: Payment, *, amount: Decimal, reason: str, key: str,
         if amount > left:
             raise Conflict(f"The refund ({amount}) is more than is left of the payment "
                            f"({left}).", code="refund_exceeds_payment")
+        if shipment_id is not None:
+            left = parcel_refundable(order_id=payment.order_id, shipment_id=shipment_id)
+            if amount > left:
+                raise Conflict(f"The refund ({amount}) is more than is left of the parcel "
+                               f"({left}).", code="refund_exceeds_payment")
         refund = Refund.objects.create(
             order_id=payment.order_id, payment=payment, amount=amount, reason=reason[:80],
             key=key[:128], number=f"RF{payment.order.number}{secrets.token_hex(4).upper()}",

@@ -204,6 +204,99 @@ def test_a_claim_never_asks_more_than_is_left_of_the_parcel(buyer_api, farm, sha
     _clean()
 
 
+def _courier_liable(buyer_api, farm, shared_order, amount: str) -> None:
+    """A claim on the apples parcel that staff decide for `amount`, the courier liable (the
+    platform pays it, the parcel's holders keep their money)."""
+    from accounts.models import User
+    from claims import services
+
+    claim_id = _claim(buyer_api, shared_order["order_id"], shared_order["a"],
+                      shared_order["apples_line"], quantity=1, damage=30)
+    response = farm["api"].post(f"/claims/{claim_id}/propose", {
+        "lines": [{"line_id": shared_order["apples_line"], "damage_pct": 10}], "note": ""})
+    assert response.status_code == 200, response.json()
+    assert buyer_api.post(f"/claims/{claim_id}/escalate", {"note": ""}).status_code == 200
+    staff = User.objects.create_user(username="kefu", password="x", is_staff=True)
+    services.claim_decide(claim_id=claim_id, staff=staff, amount=Decimal(amount),
+                          courier_liable=True)
+    assert Claim.objects.get(pk=claim_id).status == "refunded"
+
+
+def _given_back(shipment_id: int) -> Decimal:
+    return (Refund.objects.filter(shipment_id=shipment_id).exclude(status="failed")
+            .aggregate(total=Sum("amount"))["total"] or Decimal("0"))
+
+
+def test_a_claim_counts_what_staff_and_the_platform_gave_back_of_the_parcel(
+        buyer_api, farm, shared_order):
+    """What staff gave back of the parcel is taken from its holders, what the platform paid
+    for the courier is not: a claim after both gets only the rest."""
+    from payments.services import refund_request
+
+    a = shared_order["a"]  # apples 4 x 12.50 + shipping 10.00 = 60.00
+    refund_request(order=Shipment.objects.get(pk=a).order, amount=Decimal("5.00"),
+                   reason="客服退款", key="staff:1", shipment_id=a)
+    _courier_liable(buyer_api, farm, shared_order, "12.00")
+
+    claim_id = _claim(buyer_api, shared_order["order_id"], a, shared_order["apples_line"])
+
+    assert Claim.objects.get(pk=claim_id).amount == Decimal("43.00")  # 60 - 5 - 12
+    assert farm["api"].post(f"/claims/{claim_id}/accept").json()["status"] == "refunded"
+    assert _given_back(a) == Decimal("60.00")
+    _clean()
+
+
+def test_no_parcel_refund_after_a_courier_liable_claim_took_the_rest(
+        buyer_api, farm, shared_order):
+    """The case Hypothesis found (CI profile): a courier-liable claim (the platform's 12.00),
+    then a claim for the rest (the farm's 48.00), then staff refund 0.10 more of the parcel.
+    The parcel's holders still have the platform's 12.00 in the books, and refunds were
+    checked against the holders' money alone: the parcel gave back 60.10 of 60.00. A refund of
+    a parcel is held to what the buyer may still get of it, at the request and in the books."""
+    from books.services import refund_post
+    from marketplace.errors import Conflict
+    from payments.services import refund_request
+
+    a = shared_order["a"]
+    _courier_liable(buyer_api, farm, shared_order, "12.00")
+    claim_id = _claim(buyer_api, shared_order["order_id"], a, shared_order["apples_line"])
+    assert Claim.objects.get(pk=claim_id).amount == Decimal("48.00")
+    farm["api"].post(f"/claims/{claim_id}/accept")
+
+    with pytest.raises(Conflict) as refused:
+        refund_request(order=Shipment.objects.get(pk=a).order, amount=Decimal("0.10"),
+                       reason="客服退款", key="staff:2", shipment_id=a)
+
+    assert refused.value.code == "refund_exceeds_payment"
+    assert _given_back(a) == Decimal("60.00")
+    with pytest.raises(Conflict):  # the books' own check agrees
+        refund_post(order_id=shared_order["order_id"], amount=Decimal("0.10"), key="x",
+                    shipment_id=a)
+    _clean()
+
+
+def test_an_agreed_claim_gets_only_what_staff_left_of_the_parcel(
+        buyer_api, farm, shared_order):
+    """Asked for the whole parcel (60.00); staff refund 20.00 of it before the farm answers:
+    the farm's acceptance refunds the 40.00 left, instead of being refused (and, by silence,
+    retried for ever while the parcel's money stays held)."""
+    from payments.services import refund_request
+
+    a = shared_order["a"]
+    claim_id = _claim(buyer_api, shared_order["order_id"], a, shared_order["apples_line"])
+    assert Claim.objects.get(pk=claim_id).amount == Decimal("60.00")
+    refund_request(order=Shipment.objects.get(pk=a).order, amount=Decimal("20.00"),
+                   reason="客服退款", key="staff:1", shipment_id=a)
+
+    accepted = farm["api"].post(f"/claims/{claim_id}/accept")
+
+    assert accepted.status_code == 200, accepted.json()
+    assert accepted.json()["decided_amount"] == "40.00"
+    assert accepted.json()["refund"]["amount"] == "40.00"
+    assert _given_back(a) == Decimal("60.00")
+    _clean()
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_accepts_at_once_refund_once(buyer_api, open_claim, farm):
