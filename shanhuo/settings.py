@@ -279,25 +279,25 @@ RETURN_WINDOW_DAYS = env_int("RETURN_WINDOW_DAYS", 7)
 # delivery, anything else for RETURN_WINDOW_DAYS; a parcel never received from its ships_by (or
 # its shipping, or its payment) plus CLAIM_NOT_RECEIVED_DAYS. The farm answers within
 # CLAIM_RESPONSE_HOURS (silence is acceptance) and is reminded CLAIM_REMIND_HOURS before; the
-# buyer may escalate a rejection or a proposal within CLAIM_ESCALATE_DAYS. Fixed values for now:
-# they are read from the environment once docs/configuration.md names them (every variable read
-# here is documented there).
-CLAIM_WINDOW_HOURS = 48
-CLAIM_NOT_RECEIVED_DAYS = 7
-CLAIM_RESPONSE_HOURS = 48
-CLAIM_REMIND_HOURS = 12
-CLAIM_ESCALATE_DAYS = 7
+# buyer may escalate a rejection or a proposal within CLAIM_ESCALATE_DAYS.
+CLAIM_WINDOW_HOURS = env_int("CLAIM_WINDOW_HOURS", 48, minimum=1)
+CLAIM_NOT_RECEIVED_DAYS = env_int("CLAIM_NOT_RECEIVED_DAYS", 7, minimum=1)
+CLAIM_RESPONSE_HOURS = env_int("CLAIM_RESPONSE_HOURS", 48, minimum=1)
+CLAIM_REMIND_HOURS = env_int("CLAIM_REMIND_HOURS", 12)
+CLAIM_ESCALATE_DAYS = env_int("CLAIM_ESCALATE_DAYS", 7, minimum=1)
 # Category slugs (with their sub-categories) whose goods spoil: the short window applies.
-CLAIM_PERISHABLE_CATEGORIES = ["fruit", "vegetables", "mushrooms", "meat-and-eggs", "aquatic"]
+CLAIM_PERISHABLE_CATEGORIES = env_list(
+    "CLAIM_PERISHABLE_CATEGORIES", "fruit,vegetables,mushrooms,meat-and-eggs,aquatic")
 # Abuse: a buyer with this many claims in 30 days, or claims on more than this share of their
 # paid orders (once they have CLAIM_RATE_MIN_ORDERS of them), goes to staff.
-CLAIM_ABUSE_COUNT_30D = 3
-CLAIM_ABUSE_ORDER_SHARE = Decimal("0.30")
-CLAIM_RATE_MIN_ORDERS = 4
+CLAIM_ABUSE_COUNT_30D = env_int("CLAIM_ABUSE_COUNT_30D", 3, minimum=1)
+CLAIM_ABUSE_ORDER_SHARE = env_rate("CLAIM_ABUSE_ORDER_SHARE", "0.30", maximum=Decimal("1"),
+                                   places=2)
+CLAIM_RATE_MIN_ORDERS = env_int("CLAIM_RATE_MIN_ORDERS", 4, minimum=1)
 # Evidence: photos (LISTING_IMAGE_MAX_BYTES/PIXELS) and short videos up to this size; at most
 # CLAIM_EVIDENCE_MAX pieces per party on a claim (and of a parcel's packing).
-CLAIM_VIDEO_MAX_BYTES = 30 * 1024 * 1024
-CLAIM_EVIDENCE_MAX = 9
+CLAIM_VIDEO_MAX_BYTES = env_int("CLAIM_VIDEO_MAX_BYTES", 30 * 1024 * 1024, minimum=1)
+CLAIM_EVIDENCE_MAX = env_int("CLAIM_EVIDENCE_MAX", 9, minimum=1)
 # the listing's page for people (storefront.views.listing_page), not raw JSON
 PROMO_LANDING_URL = env_str("PROMO_LANDING_URL") or "/l/{listing_id}"
 if "{listing_id}" not in PROMO_LANDING_URL:
