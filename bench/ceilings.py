@@ -25,6 +25,7 @@ from django.urls import path
 from django.utils import timezone
 
 from benefit.texts import pledge_text
+from claims.selectors import median_hours
 from marketplace import visitors
 from marketplace.pagination import encode_cursor
 from promotion import attribution
@@ -237,6 +238,18 @@ def listing(request, listing_id: int):
 
 
 TRACE_FROM = "producers_batch b JOIN producers_listing l ON l.id = b.listing_id"
+# The claim record (claims.selectors._record) of some parcels: how many were shipped, and each
+# claim on them (withdrawn aside) as [parcel, status, microseconds to the answer or null].
+SHIPPED = "s.status IN ('shipped', 'delivered')"
+LOT_PARCELS = ("EXISTS (SELECT 1 FROM orders_orderline ol JOIN orders_linelot ll "
+               "ON ll.line_id = ol.id WHERE ol.shipment_id = s.id AND ll.batch_id = b.id)")
+RECORD = f"""json_build_array(
+        (SELECT count(*) FROM orders_shipment s WHERE {SHIPPED} AND {{parcels}}),
+        (SELECT json_agg(json_build_array(c.shipment_id, c.status, (EXTRACT(EPOCH FROM
+                COALESCE(c.answered_at, CASE WHEN c.status <> 'open' THEN c.respond_by END)
+                - c.created_at) * 1000000)::bigint))
+         FROM claims_claim c JOIN orders_shipment s ON s.id = c.shipment_id
+         WHERE c.status <> 'withdrawn' AND {SHIPPED} AND {{parcels}}))"""
 TRACE_SQL = f"""
 SELECT b.lot_code, b.trace_code, b.harvested_on, b.quantity, b.notes, b.certifications,
        b.scans, b.first_scanned_at, b.shipped,
@@ -253,11 +266,19 @@ SELECT b.lot_code, b.trace_code, b.harvested_on, b.quantity, b.notes, b.certific
               ORDER BY v.created_at DESC, v.id DESC LIMIT 20) v),
        b.id, COALESCE((SELECT d.visitors FROM producers_batchscandaily d
                        WHERE d.batch_id = b.id AND d.day = %s), 0),
-       bp.project_id, bj.title, bp.kind, bp.value
+       bp.project_id, bj.title, bp.kind, bp.value,
+       {RECORD.format(parcels=LOT_PARCELS)}, {RECORD.format(parcels="s.producer_id = p.id")}
 {CARD_FROM.replace("producers_listing l", TRACE_FROM)}
 WHERE b.trace_code = %s"""
 PLATFORMS = {"douyin": "抖音", "kuaishou": "快手", "bilibili": "哔哩哔哩", "youtube": "YouTube",
              "tiktok": "TikTok", "xigua": "西瓜视频", "weixin": "微信视频号"}
+
+
+def _record(record) -> dict:
+    shipped, claims = record[0], record[1] or ()
+    return {"shipped": shipped, "claimed": len({c[0] for c in claims}),
+            "refunded": len({c[0] for c in claims if c[1] == "refunded"}),
+            "median_hours_to_answer": median_hours([c[2] for c in claims if c[2] is not None])}
 
 
 def trace_page(request, trace_code: str):
@@ -296,6 +317,7 @@ def trace_page(request, trace_code: str):
             "project_id": r[27],
             "text": pledge_text(unit_name=UNIT_NAMES.get(r[11], r[11]), kind=r[29], value=r[30],
                                 project_title=r[28])},
+        "claims": {"lot": _record(r[31]), "farm": _record(r[32]), "lot_code": r[0]},
     }
     response = HttpResponse(render_to_string("storefront/trace.html", context))
     response["Cache-Control"] = "no-cache"

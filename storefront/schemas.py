@@ -9,7 +9,13 @@ from typing import Literal
 from ninja import Field, Schema
 
 from marketplace.schemas import CURRENCY, Id, Text
-from producers.schemas import BatchOut, ImageOut, PresaleOut, ProducerBrief, RegionOut
+from producers.schemas import (
+    BatchOut,
+    ImageOut,
+    PresaleOut,
+    ProducerBrief,
+    RegionOut,
+)
 from promotion.schemas import VideoPublicOut
 
 
@@ -150,6 +156,23 @@ class ListingQuery(Schema):
         "-created", description="Sort order; ties are broken by id.")
 
 
+# --- The claim record (claims.selectors) --------------------------------------------------------
+
+class ClaimRecordOut(Schema):
+    shipped: int = Field(..., description="Parcels shipped (shipped or delivered).")
+    claimed: int = Field(..., description="Of them, parcels with an after-sales claim "
+                                          "(withdrawn claims aside).")
+    refunded: int = Field(..., description="Of them, parcels a claim was refunded for.")
+    median_hours_to_answer: Decimal | None = Field(
+        ..., description="Median hours from a claim to the farm's answer (a deadline let "
+                         "lapse counts as answered at it), to a tenth; null with no answer yet.")
+
+
+class TraceClaimsOut(Schema):
+    lot: ClaimRecordOut = Field(..., description="The parcels that carried this lot.")
+    farm: ClaimRecordOut = Field(..., description="All the farm's parcels.")
+
+
 # --- Trace -------------------------------------------------------------------------------------
 
 class TraceListingOut(Schema):
@@ -179,3 +202,6 @@ class TraceOut(Schema):
     label_warning: bool = Field(
         ..., description="True once the code has been looked at more than "
                          "TRACE_SCAN_WARNING_THRESHOLD times: the label may have been copied.")
+    claims: TraceClaimsOut = Field(
+        ..., description="The after-sales record of the lot and of its farm, bad numbers "
+                         "included.")

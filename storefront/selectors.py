@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from benefit.texts import pledge_text
+from claims import selectors as claims_selectors
 from freight import fees
 from marketplace import visitors
 from marketplace.errors import NotFound, ValidationFailed
@@ -407,8 +408,9 @@ def trace_label_warning(scans: int) -> bool:
 
 def trace_view(*, trace_code: str,
                look: Callable[[int], int | None] | None = None) -> dict[str, Any]:
-    """Everything the trace JSON and the trace page show about one harvest lot (three
-    queries). `look(batch_id)` counts the caller's look, and may give today's distinct
+    """Everything the trace JSON and the trace page show about one harvest lot (seven
+    queries: the lot, its photo, its videos, and two each for its and its farm's claim
+    record). `look(batch_id)` counts the caller's look, and may give today's distinct
     visitors back (else they are read live)."""
     row = trace_lot(trace_code=trace_code)
     today = look(row["id"]) if look is not None else None
@@ -429,6 +431,9 @@ def trace_view(*, trace_code: str,
         "scans": scans,
         "first_scanned_at": row["first_scanned_at"],
         "label_warning": trace_label_warning(scans),
+        "claims": {"lot": claims_selectors.lot_record(batch_id=row["id"]),
+                   "farm": claims_selectors.farm_record(
+                       producer_id=row["listing__producer_id"])},
     }
 
 
@@ -466,7 +471,19 @@ def listing_page(*, listing_id: int, region_id: int | None = None,
         "videos": origin_videos_of_listing(listing_id=listing.pk),
         "app_url": settings.APP_LINK_URL.format(listing_id=listing.pk),
         "pledge": _listing_pledge(listing),
+        "claims": _listing_claims(listing),
     }
+
+
+def _listing_claims(listing: Listing) -> dict:
+    """The after-sales record /l/{id} shows: the farm's, and its newest harvest lot's (the
+    one a buyer now gets), bad numbers included."""
+    lot = (Batch.objects.filter(listing_id=listing.pk).order_by("-harvested_on", "-id")
+           .values_list("pk", "lot_code").first())
+    return {"farm": claims_selectors.farm_record(producer_id=listing.producer_id),
+            "lot": None if lot is None else claims_selectors.lot_record(batch_id=lot[0]),
+            "lot_code": None if lot is None else lot[1]}
+
 
 
 def _listing_pledge(listing: Listing) -> dict | None:

@@ -43,6 +43,7 @@ def trace_json(view: dict[str, Any]) -> dict[str, Any]:
         "scans": view["scans"],
         "first_scanned_at": view["first_scanned_at"],
         "label_warning": view["label_warning"],
+        "claims": view["claims"],
     }
 
 
@@ -78,6 +79,7 @@ def trace_page_context(view: dict[str, Any]) -> dict[str, Any]:
         "first_scanned_at": view["first_scanned_at"],
         "label_warning": view["label_warning"],
         "pledge": _pledge(row),
+        "claims": {**view["claims"], "lot_code": row["lot_code"]},
     }
 
 

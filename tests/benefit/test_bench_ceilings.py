@@ -55,3 +55,39 @@ def test_the_share_link_ceiling_lands_where_the_app_lands_with_a_visit_of_the_li
     assert _landing(ours) == _landing(ceiling)
     assert _landing(ours)[2] == link.pk and _landing(ours)[3]  # a visit of this link, in a cookie
     assert ours["Location"] != ceiling["Location"]  # two visits are never the same bytes
+
+
+def test_the_trace_ceiling_answers_the_apps_claim_record(world):
+    """The trace page shows the lot's and the farm's claim record: the ceiling computes it in
+    its one statement, and gives the same bytes with claims answered, lapsed and open."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from claims import services as claims
+    from claims.models import Claim
+    from orders.models import LineLot, OrderLine
+
+    listing = world.listings[0]
+    batch = make_batch(listing=listing)
+    farm_user = listing.producer.user
+    answered_after = [timedelta(hours=5), timedelta(hours=30, minutes=7), None]
+    for wait in answered_after:
+        order = world.buy({0: 2}, promo=False)
+        world.ship_and_deliver(order)
+        line = OrderLine.objects.get(order=order)
+        LineLot.objects.create(line=line, batch=batch, quantity=2)
+        claim = claims.claim_open(order_id=order.pk, user=world.buyer,
+                                  shipment_id=line.shipment_id, kind="damaged",
+                                  lines=[{"line_id": line.pk, "quantity": 1, "damage_pct": 30}])
+        if wait is not None:
+            Claim.objects.filter(pk=claim.pk).update(created_at=timezone.now() - wait)
+            claims.claim_accept(claim_id=claim.pk, user=farm_user)
+    app, factory = Client(**AGENT), RequestFactory(**AGENT)
+
+    ours = app.get(f"/trace/{batch.trace_code}")
+    ceiling = ceilings.trace_page(factory.get("/"), batch.trace_code)
+
+    assert ours.status_code == 200
+    assert ours.content == ceiling.content
+    assert "17.6 小时" in ours.content.decode()  # the median of 5 h and 30 h 7 min
