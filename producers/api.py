@@ -25,7 +25,6 @@ from producers.schemas import (
     ProducerIn,
     ProducerOut,
     ProducerOwnOut,
-    ProducerPatch,
     ProducerQuery,
     RegionOut,
     RegionQuery,
@@ -97,18 +96,8 @@ def producer_list(request: HttpRequest, filters: Query[ProducerQuery], page: Que
     return {"items": result.items, "next_cursor": result.next_cursor}
 
 
-@router.get("/producers/{producer_id}", response=ProducerOut)
-def producer_detail(request: HttpRequest, producer_id: PathId):
-    """A farm or cooperative as anyone sees it."""
-    return selectors.producer_get(producer_id=producer_id)
-
-
-@router.patch("/producers/{producer_id}", response=ProducerOwnOut, auth=bearer)
-def producer_update(request: HttpRequest, producer_id: PathId, payload: ProducerPatch):
-    """Change the caller's own producer profile (only the fields sent). Someone else's is 404."""
-    producer = selectors.producer_owned(user=request.auth, producer_id=producer_id)
-    services.producer_update(producer=producer, **payload.dict(exclude_unset=True))
-    return selectors.producer_get(producer_id=producer_id)
+# GET and PATCH /producers/{producer_id} are storefront's: the public profile carries the
+# farm's claim rate, which producers, below claims, may not read.
 
 
 # --- A cooperative's members ------------------------------------------------------------------

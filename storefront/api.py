@@ -1,7 +1,8 @@
-"""The routes that answer with what the public sees of a listing or a harvest lot: the
+"""The routes that answer with what the public sees of a listing, a harvest lot or a farm: the
 catalog, a listing's detail (also the answer to the farm's writes of a listing and of its
-pledge, which the farm's and benefit's services make) and the trace JSON. ninja serves one path
-from one router, so every method of /listings, /listings/{id} and /listings/{id}/benefit is
+pledge, which the farm's and benefit's services make), the trace JSON and a farm's profile
+(with its claim rate, which producers may not read). ninja serves one path from one router,
+so every method of /listings, /listings/{id}, /listings/{id}/benefit and /producers/{id} is
 here; each operation keeps the section clients' generated code knows it by (its `tags`)."""
 
 from django.http import HttpRequest
@@ -17,13 +18,14 @@ from marketplace.renderers import dumps, json_response
 from marketplace.schemas import PathId
 from producers import selectors as producer_selectors
 from producers import services as producer_services
-from producers.schemas import ListingIn, ListingPatch
+from producers.schemas import ListingIn, ListingPatch, ProducerOwnOut, ProducerPatch
 from storefront import selectors
 from storefront.schemas import (
     ListingCardOut,
     ListingDetailQuery,
     ListingOut,
     ListingQuery,
+    ProducerProfileOut,
     TraceOut,
 )
 from storefront.trace import etag as trace_etag
@@ -125,3 +127,19 @@ def trace(request: HttpRequest, trace_code: str):
     response = json_response(data)
     response["ETag"] = trace_etag(data, "json")
     return response
+
+
+# --- A farm's profile --------------------------------------------------------------------------
+
+@router.get("/producers/{producer_id}", response=ProducerProfileOut, tags=FARM)
+def producer_detail(request: HttpRequest, producer_id: PathId):
+    """A farm or cooperative as anyone sees it, with its 90-day claim rate."""
+    return selectors.producer_profile(producer_id=producer_id)
+
+
+@router.patch("/producers/{producer_id}", response=ProducerOwnOut, auth=bearer, tags=FARM)
+def producer_update(request: HttpRequest, producer_id: PathId, payload: ProducerPatch):
+    """Change the caller's own producer profile (only the fields sent). Someone else's is 404."""
+    producer = producer_selectors.producer_owned(user=request.auth, producer_id=producer_id)
+    producer_services.producer_update(producer=producer, **payload.dict(exclude_unset=True))
+    return producer_selectors.producer_get(producer_id=producer_id)

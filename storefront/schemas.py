@@ -14,6 +14,7 @@ from producers.schemas import (
     ImageOut,
     PresaleOut,
     ProducerBrief,
+    ProducerOut,
     RegionOut,
 )
 from promotion.schemas import VideoPublicOut
@@ -156,7 +157,7 @@ class ListingQuery(Schema):
         "-created", description="Sort order; ties are broken by id.")
 
 
-# --- The claim record (claims.selectors) --------------------------------------------------------
+# --- The claim record (claims.selectors), and the farm's profile that carries its rate ----------
 
 class ClaimRecordOut(Schema):
     shipped: int = Field(..., description="Parcels shipped (shipped or delivered).")
@@ -171,6 +172,13 @@ class ClaimRecordOut(Schema):
 class TraceClaimsOut(Schema):
     lot: ClaimRecordOut = Field(..., description="The parcels that carried this lot.")
     farm: ClaimRecordOut = Field(..., description="All the farm's parcels.")
+
+
+class ProducerProfileOut(ProducerOut):
+    claim_rate_90d: Decimal | None = Field(
+        ..., description="Percent (to a tenth) of the farm's parcels shipped in the last 90 "
+                         "days that had an after-sales claim, withdrawn ones aside; null when "
+                         "it shipped nothing in that time.")
 
 
 # --- Trace -------------------------------------------------------------------------------------

@@ -33,7 +33,8 @@ from marketplace.schemas import CURRENCY, MAX_ID
 from marketplace.sql import CompiledValues, JSONRows
 from orders import pricing
 from orders.selectors import last_shipping_region_id
-from producers.models import Batch, BatchScanDaily, Listing, ListingImage, Region
+from producers.models import Batch, BatchScanDaily, Listing, ListingImage, Producer, Region
+from producers.selectors import producer_get
 from producers.tracecodes import could_be_trace_code, qr_url, trace_url
 from promotion.selectors import (
     listing_video_count,
@@ -484,6 +485,13 @@ def _listing_claims(listing: Listing) -> dict:
             "lot": None if lot is None else claims_selectors.lot_record(batch_id=lot[0]),
             "lot_code": None if lot is None else lot[1]}
 
+
+def producer_profile(*, producer_id: int) -> Producer:
+    """A farm or cooperative as anyone sees it (producers), with its 90-day claim rate
+    (claims): composed here, above both, as producers may not read claims."""
+    producer = producer_get(producer_id=producer_id)
+    producer.claim_rate_90d = claims_selectors.farm_claim_rate_90d(producer_id=producer.pk)
+    return producer
 
 
 def _listing_pledge(listing: Listing) -> dict | None:

@@ -121,3 +121,27 @@ def test_a_listing_without_lots_shows_the_farms_record_alone(client, farm):
 
     assert "售后记录" in html and "本批次" not in html
     assert re.search(r"李家果园<br>全部</th><td>0</td><td>0</td><td>0</td><td>—</td>", html)
+
+
+def test_the_farms_profile_carries_its_90_day_claim_rate(api, farm, parcel, open_claim,
+                                                        buyer_api):
+    other = place_and_pay(buyer_api, farm, apples=1, tea=0)
+    ship(farm, other["shipments"][0]["id"])
+    open_claim()
+
+    profile = api.get(f"/producers/{farm['producer'].pk}")
+
+    assert profile.status_code == 200
+    assert profile.json()["claim_rate_90d"] == "50.0"  # 1 of 2 parcels
+    assert profile.json()["name"] == "李家果园"
+
+
+def test_a_farm_that_shipped_nothing_has_no_claim_rate(api, farm):
+    assert api.get(f"/producers/{farm['producer'].pk}").json()["claim_rate_90d"] is None
+
+
+def test_the_owner_still_changes_the_profile_on_its_path(farm):
+    response = farm["api"].patch(f"/producers/{farm['producer'].pk}", {"story": "新故事"})
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["story"] == "新故事" and "phone" in response.json()
