@@ -338,3 +338,25 @@ def test_a_claim_racing_the_release_of_its_parcel(buyer_api, farm, parcel):
     farm["api"].post(f"/claims/{claim_row.pk}/accept")
     assert Claim.objects.get(pk=claim_row.pk).status == "refunded"
     _clean()
+
+
+def test_a_claim_silence_accepts_when_staff_gave_the_parcel_back_closes_with_nothing(
+        buyer_api, farm, shared_order):
+    """Staff gave back the whole parcel after the claim was opened; the farm's silence then
+    agrees to what is left, nothing: the claim closes without a refund, and no longer holds
+    the parcel's money."""
+    from claims.services import claims_due
+    from payments.services import refund_request
+
+    a = shared_order["a"]
+    claim_id = _claim(buyer_api, shared_order["order_id"], a, shared_order["apples_line"])
+    refund_request(order=Shipment.objects.get(pk=a).order, amount=Decimal("60.00"),
+                   reason="客服退款", key="staff:1", shipment_id=a)
+
+    claims_due(now=timezone.now() + timedelta(hours=49))
+
+    claim = Claim.objects.get(pk=claim_id)
+    assert claim.status == "accepted" and claim.decided_amount == Decimal("0.00")
+    assert not claim.active and claim.refund is None
+    assert _given_back(a) == Decimal("60.00")
+    _clean()
