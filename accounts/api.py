@@ -28,6 +28,7 @@ from accounts.throttling import SettingRateThrottle, auth_throttle
 from marketplace.idempotency import idempotent
 from marketplace.pagination import PageParams, page_schema
 from marketplace.schemas import ErrorOut, PathId
+from marketplace.visitors import client_address
 from notify import selectors as notify_selectors
 from notify import services as notify_services
 
@@ -42,12 +43,16 @@ def register(request: HttpRequest, payload: RegisterIn):
     return Status(201, {"user": user_with_roles(user.pk), "token": token})
 
 
-@router.post("/auth/token", response={200: TokenOut, 401: ErrorOut},
+@router.post("/auth/token", response={200: TokenOut, 401: ErrorOut, 429: ErrorOut},
              throttle=auth_throttle("login"))
 def token(request: HttpRequest, payload: TokenIn):
     """Sign in: a bearer token for `Authorization: Bearer <token>` and when it expires. A wrong
-    username or password is 401 `invalid_credentials`. Limited per client address."""
-    raw, token = user_sign_in(username=payload.username, password=payload.password)
+    username or password is 401 `invalid_credentials`, and so is a staff account's right one
+    unless STAFF_API_TOKENS (staff sign in to the admin). Limited per client address; after
+    ADMIN_LOGIN_MAX_FAILURES failures an address is locked out of the account: 429
+    `sign_in_locked` with Retry-After, the password unchecked."""
+    raw, token = user_sign_in(username=payload.username, password=payload.password,
+                              address=client_address(request))
     return {"token": raw, "expires_at": token.expires_at}
 
 
@@ -83,14 +88,17 @@ def sms_code(request: HttpRequest, payload: SmsCodeIn):
                         "resend_after": int(RESEND_AFTER.total_seconds())})
 
 
-@router.post("/auth/phone", response={200: PhoneSignInOut, 401: ErrorOut},
+@router.post("/auth/phone", response={200: PhoneSignInOut, 401: ErrorOut, 403: ErrorOut,
+                                       429: ErrorOut},
              throttle=auth_throttle("phone"))
 def phone_sign_in_view(request: HttpRequest, payload: PhoneSignInIn):
     """Sign in with a phone and its code; the first sign-in makes the account (`created`). A
     wrong, expired or spent code, or one sent to another phone, is 401 `invalid_code`; five
-    wrong codes spend the code."""
+    wrong codes spend the code, and lock the address out of the phone like wrong passwords
+    (429 `sign_in_locked`). A staff account's phone is 403 `staff_sign_in_admin_only`."""
     phone = phone_or_422(payload.phone)
-    raw, token, user, created = phone_sign_in(phone=phone, code=payload.code)
+    raw, token, user, created = phone_sign_in(phone=phone, code=payload.code,
+                                              address=client_address(request))
     return {"token": raw, "expires_at": token.expires_at, "user": user_with_roles(user.pk),
             "created": created}
 

@@ -19,9 +19,16 @@ from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
+from accounts import lockout
 from accounts.auth import token_issue
 from accounts.models import PhoneCode, Token, User
-from marketplace.errors import Conflict, NotAuthenticated, Throttled, ValidationFailed
+from marketplace.errors import (
+    Conflict,
+    NotAuthenticated,
+    PermissionDenied,
+    Throttled,
+    ValidationFailed,
+)
 from marketplace.sql import insert_unless_taken
 from notify import events
 from notify import registry as notify_providers
@@ -121,10 +128,18 @@ def _new_phone_account(phone: str) -> User:
     return user
 
 
-def phone_sign_in(*, phone: str, code: str) -> tuple[str, Token, User, bool]:
+def phone_sign_in(*, phone: str, code: str, address: str) -> tuple[str, Token, User, bool]:
     """A token for the account of `phone`, made now when it has none: (raw, token, user,
-    created)."""
-    phone_code_check(phone=phone, code=code)
+    created). Wrong codes count against the phone and the address like wrong passwords
+    (accounts.lockout); a staff account's phone gets no token unless STAFF_API_TOKENS."""
+    account = lockout.phone_account(phone)
+    lockout.admit_or_429(address=address, account=account)
+    try:
+        phone_code_check(phone=phone, code=code)
+    except NotAuthenticated:
+        lockout.record_failure(address=address, account=account)
+        raise
+    lockout.record_success(address=address, account=account)
     created = False
     user_id = notify_selectors.user_id_for_phone(phone)
     if user_id is None:
@@ -140,6 +155,8 @@ def phone_sign_in(*, phone: str, code: str) -> tuple[str, Token, User, bool]:
         user = User.objects.get(pk=user_id)
     if not user.is_active:
         raise NotAuthenticated("这个账号已停用。", code="account_disabled")
+    if user.is_staff and not settings.STAFF_API_TOKENS:
+        raise PermissionDenied("工作人员账号请在管理后台登录。", code="staff_sign_in_admin_only")
     raw, token = token_issue(user=user)
     return raw, token, user, created
 

@@ -1,10 +1,12 @@
 """Account writes: registration and sign-in."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 
+from accounts import lockout
 from accounts.auth import token_issue
 from accounts.models import Token, User
 from accounts.usernames import username_key, username_problem
@@ -38,8 +40,17 @@ def user_register(
     return candidate, raw
 
 
-def user_sign_in(*, username: str, password: str) -> tuple[str, Token]:
+def user_sign_in(*, username: str, password: str, address: str) -> tuple[str, Token]:
+    """A token for the right password. Every failure counts against the account and the
+    address (accounts.lockout). A staff account gets no token unless STAFF_API_TOKENS: its
+    right password is answered as a wrong one (and counted), so the API tells nothing about a
+    staff password."""
+    account = lockout.username_account(username)
+    lockout.admit_or_429(address=address, account=account)
     user = authenticate(username=username, password=password)
-    if user is None or not user.is_active:
+    if (user is None or not user.is_active
+            or (user.is_staff and not settings.STAFF_API_TOKENS)):
+        lockout.record_failure(address=address, account=account)
         raise NotAuthenticated("Wrong username or password.", code="invalid_credentials")
+    lockout.record_success(address=address, account=account)
     return token_issue(user=user)

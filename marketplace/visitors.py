@@ -3,9 +3,13 @@
 One mechanism for every such counter, so that a look costs no database write and counting
 can be made exact in one place:
 
-- A visitor is `HMAC(secret, day | client address | user agent)`, cut to 32 hex characters:
-  the same person on the same day is one visitor, the next day a new one; the address itself
-  is never stored. Crawlers and link-preview fetchers are not visitors (`is_bot`).
+- A visitor is `HMAC(secret, day | network | agent slot)`, cut to 32 hex characters: the
+  network is the client address (IPv4 /32, IPv6 /64: one subscriber's whole prefix), and the
+  user agent only picks one of VISITOR_AGENTS_PER_ADDRESS slots (a hash of it, modulo), so a
+  household behind one address counts as a few visitors at most and rotating user agents
+  from one address buys no more than that (hardening round three, item 3). The same person on
+  the same day is one visitor, the next day a new one; the address itself is never stored.
+  Crawlers and link-preview fetchers are not visitors (`is_bot`).
 - The mark rows (one per subject, day and visitor, unique) are the truth; Redis is a buffer
   in front of them. With CLICK_REDIS_URL (default: REDIS_URL) a visit is one round trip
   (MULTI/EXEC): SADD of the visitor to the subject's set for the day, of "subject:visitor" to
@@ -31,6 +35,8 @@ can be made exact in one place:
 The interface, for every counter: `visit`, `today`, `rollup`.
 """
 
+import hashlib
+import ipaddress
 import logging
 import re
 import uuid
@@ -83,6 +89,27 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def network_of(address: str) -> str:
+    """The network a client address stands for: an IPv4 address itself, an IPv6 address's /64
+    (one subscriber gets a whole /64 and may rotate through it), an IPv4-mapped IPv6 address
+    as its IPv4 address. Anything else as given."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address[:100]
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def agent_slot(user_agent: str) -> int:
+    """Which of the VISITOR_AGENTS_PER_ADDRESS slots of its address a user agent takes."""
+    digest = hashlib.sha256(user_agent[:512].encode(errors="replace")).digest()
+    return int.from_bytes(digest[:8], "big") % settings.VISITOR_AGENTS_PER_ADDRESS
+
+
 def _redis():
     url = settings.CLICK_REDIS_URL
     return redis_client(url, timeout=0.25) if url else None
@@ -126,7 +153,7 @@ class VisitorCounter:
 
     def visitor_hash(self, address: str, user_agent: str, day: date) -> str:
         secret = settings.CLICK_DEDUP_SECRET or settings.SECRET_KEY
-        value = f"{day.isoformat()}|{address}|{user_agent[:512]}"
+        value = f"{day.isoformat()}|{network_of(address)}|{agent_slot(user_agent)}"
         return salted_hmac(self.salt, value, secret=secret, algorithm="sha256").hexdigest()[:32]
 
     @property

@@ -269,10 +269,17 @@ STORAGES = _storages(MEDIA_STORAGE, REPORTS_ROOT, {
 # --- The business settings API.md names -------------------------------------------------------
 TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30, minimum=1)
 AUTH_THROTTLE_RATE = env_throttle_rate("AUTH_THROTTLE_RATE", "20/min")
-# The admin's sign-in (accounts.lockout): after this many failures in a row an address or a
-# username is locked for ADMIN_LOGIN_LOCKOUT_SECONDS, doubling with each further failure.
+# Every sign-in path (accounts.lockout: the API's token, the admin, phone codes): after this
+# many failures in a row an (account, address) pair, or an address, is locked for
+# ADMIN_LOGIN_LOCKOUT_SECONDS, doubling with each further failure. Past SIGN_IN_ACCOUNT_CEILING
+# failures from anywhere in a day an account is slowed (one try per SIGN_IN_ACCOUNT_SLOW_SECONDS
+# from addresses without a recent success on it), never locked.
 ADMIN_LOGIN_MAX_FAILURES = env_int("ADMIN_LOGIN_MAX_FAILURES", 5, minimum=1)
 ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 60, minimum=1)
+SIGN_IN_ACCOUNT_CEILING = env_int("SIGN_IN_ACCOUNT_CEILING", 20, minimum=1)
+SIGN_IN_ACCOUNT_SLOW_SECONDS = env_int("SIGN_IN_ACCOUNT_SLOW_SECONDS", 30, minimum=1)
+# Staff accounts sign in to the admin; the API gives them no token unless this is on.
+STAFF_API_TOKENS = env_bool("STAFF_API_TOKENS", False)
 ORDER_PAYMENT_TIMEOUT = env_int("ORDER_PAYMENT_TIMEOUT", 30 * 60, minimum=1)  # seconds
 RETURN_WINDOW_DAYS = env_int("RETURN_WINDOW_DAYS", 7)
 # After-sales claims (claims/): a perishable parcel may be claimed for CLAIM_WINDOW_HOURS after
@@ -380,6 +387,9 @@ LISTING_IMAGE_MAX_PIXELS = env_int("LISTING_IMAGE_MAX_PIXELS", 24_000_000)
 IMAGE_UPLOAD_THROTTLE_RATE = env_throttle_rate("IMAGE_UPLOAD_THROTTLE_RATE", "120/hour")
 # A trace code looked at more often than this is probably printed on copied labels.
 TRACE_SCAN_WARNING_THRESHOLD = env_int("TRACE_SCAN_WARNING_THRESHOLD", 1000)
+# Distinct visitors (clicks, trace looks) one address (IPv6: one /64) counts as at most a day:
+# the user agent only picks one of these slots (marketplace.visitors).
+VISITOR_AGENTS_PER_ADDRESS = env_int("VISITOR_AGENTS_PER_ADDRESS", 4, minimum=1)
 
 # --- Orders and payments ----------------------------------------------------------------------
 # Shipping, per shipment (one per farm): a flat fee, waived when that farm's part of the order
