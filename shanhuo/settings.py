@@ -139,6 +139,8 @@ USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 # Every Redis client (cache and throttling, broker, click counters, health) gives up after these
 # many seconds, so a stalled Redis slows a request by at most that much and never hangs it.
 REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 1.0, minimum=0.05)
+# Seconds between the broker connections' health checks (see CELERY_BROKER_TRANSPORT_OPTIONS).
+REDIS_HEALTH_CHECK_INTERVAL = env_int("REDIS_HEALTH_CHECK_INTERVAL", 5, minimum=1)
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -153,6 +155,8 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = REDIS_URL
+    # kombu's Redis transport, with a failed ack that frees the worker's slot (shanhuo.broker)
+    CELERY_BROKER_TRANSPORT = "shanhuo.broker:Transport"
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -178,6 +182,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # publishing does not wait for the broker to come back (kombu would sleep and retry for
     # seconds): a task not taken at once is handed over later by the outbox relay
     "max_retries": 0,
+    # A connection idle this long is PINGed before use, and a worker's BRPOP left without a
+    # reply this long past its timeout is dropped and made again: a Redis that stalled or went
+    # away without closing the socket is noticed within seconds, not minutes.
+    "health_check_interval": REDIS_HEALTH_CHECK_INTERVAL,
+    # the kernel probes idle broker sockets, so a peer gone without a word is found out too
+    "socket_keepalive": True,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
