@@ -34,6 +34,7 @@ def _ledger_flushable_on_sqlite():
     only there, the SQLite triggers are dropped and put back."""
     from django.db import connection
 
+    from benefit import triggers as benefit_triggers
     from ledger import triggers
 
     if connection.vendor != "sqlite":
@@ -46,7 +47,9 @@ def _ledger_flushable_on_sqlite():
         sql = original(self, style, tables, reset_sequences=reset_sequences,
                        allow_cascade=allow_cascade)
         if "books_entry" in tables:
-            return [*triggers.SQLITE_REMOVE, *sql, *triggers.SQLITE_INSTALL]
+            sql = [*triggers.SQLITE_REMOVE, *sql, *triggers.SQLITE_INSTALL]
+        if "benefit_publicentry" in tables:  # the public ledger's own (benefit/triggers.py)
+            sql = [*benefit_triggers.SQLITE_REMOVE, *sql, *benefit_triggers.SQLITE_INSTALL]
         return sql
 
     operations.sql_flush = sql_flush
