@@ -45,6 +45,10 @@ class Report(models.Model):
     # Each run of the task claims the report with attempt + 1; only the run holding the current
     # attempt may write progress or the result, so a stale run that wakes up changes nothing.
     attempt = models.PositiveSmallIntegerField(default=0)
+    # The Celery task id of the run holding the report: a message of that id delivered again
+    # means that run's worker died (Celery redelivers an unacknowledged message), so the new
+    # delivery resumes the build at once instead of waiting for the heartbeat to go stale.
+    run_id = models.CharField(max_length=255, blank=True, default="")
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     file_name = models.CharField(max_length=255, blank=True)
     failure_reason = models.CharField(max_length=255, blank=True)

@@ -66,12 +66,16 @@ class Superseded(Exception):
     """Another run of the task holds the report now."""
 
 
-def _claim(report_id: int, now) -> int | None:
-    """Take the report for this run: pending, or running but silent for STALE_AFTER (its worker
-    died). Returns the run's attempt number, or None when there is nothing to do."""
+def _claim(report_id: int, now, run_id: str = "") -> int | None:
+    """Take the report for this run: pending; running but silent for STALE_AFTER (its worker
+    died); or running under this very task id (`run_id`): the message was delivered again, which
+    Celery does when the worker that had it died, so the build resumes now rather than after
+    STALE_AFTER. Returns the run's attempt number, or None when there is nothing to do."""
     claimable = Q(status=Report.Status.PENDING) | Q(
         status=Report.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER
     )
+    if run_id:
+        claimable |= Q(status=Report.Status.RUNNING, run_id=run_id)
     for _ in range(3):
         attempt = (Report.objects.filter(claimable, pk=report_id, attempt__lt=MAX_ATTEMPTS)
                    .values_list("attempt", flat=True).first())
@@ -79,7 +83,7 @@ def _claim(report_id: int, now) -> int | None:
             return None
         taken = Report.objects.filter(claimable, pk=report_id, attempt=attempt).update(
             status=Report.Status.RUNNING, attempt=attempt + 1, heartbeat_at=now,
-            started_at=now, progress=0, row_count=0,
+            started_at=now, progress=0, row_count=0, run_id=run_id,
         )
         if taken:
             return attempt + 1
@@ -109,11 +113,13 @@ def _file_name(report: Report) -> str:
     return f"reports/{report.pk}-{secrets.token_urlsafe(16)}.{report.format}"
 
 
-def report_build(*, report_id: int) -> str:
+def report_build(*, report_id: int, run_id: str = "") -> str:
     """Build the report's file, once: stream its rows in chunks into a scratch file (CSV or
     XLSX), store it, and mark the report done. Running it again, or while another run holds the
-    report, changes nothing. Any error ends the report in `failed` with a reason."""
-    attempt = _claim(report_id, timezone.now())
+    report, changes nothing, except that a run with the task id (`run_id`) of the run holding
+    the report takes it over at once (a redelivered message: that run died). Any error ends the
+    report in `failed` with a reason."""
+    attempt = _claim(report_id, timezone.now(), run_id)
     if attempt is None:
         return Report.objects.filter(pk=report_id).values_list("status", flat=True).first() or ""
     report = Report.objects.get(pk=report_id)

@@ -4,13 +4,14 @@ worker holds. Each takes ids (or nothing) and is safe to run twice."""
 from celery import shared_task
 
 
-@shared_task(name="reports.tasks.build_report", max_retries=0, acks_late=True)
-def build_report(report_id: int) -> str:
-    """Build the report's file. A second run (a redelivered message, a requeue) finds the
-    report done, failed or held by a live run and does nothing; a failure ends in `failed`."""
+@shared_task(name="reports.tasks.build_report", max_retries=0, acks_late=True, bind=True)
+def build_report(self, report_id: int) -> str:
+    """Build the report's file. A second run finds the report done, failed or held by a live
+    run and does nothing, except a redelivery of this same message (same task id), which
+    resumes the build its dead run left; a failure ends in `failed`."""
     from reports.services import report_build
 
-    return report_build(report_id=report_id)
+    return report_build(report_id=report_id, run_id=self.request.id or "")
 
 
 @shared_task(name="reports.tasks.purge_expired_reports", max_retries=0)

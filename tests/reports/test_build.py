@@ -96,6 +96,34 @@ def test_a_build_whose_worker_died_is_taken_over_and_requeued(make_farm, sell):
     assert report.progress == 100
 
 
+def test_a_redelivered_build_resumes_at_once_the_report_its_dead_run_held(
+        make_farm, sell, settings):
+    """Hardening round three, item 12: the redelivered message found the report claimed and
+    returned, its outbox intent was marked done, and the report stayed `running` until the
+    requeue after STALE_AFTER (12 min 50 s measured)."""
+    from tests.reports.storages import WorkerKilled
+
+    _, farm_api, apples = make_farm()
+    sell(apples, 1)
+    report_id = _ask(farm_api)
+    storages = settings.STORAGES
+    # the first delivery's worker dies mid-build, its heartbeat fresh
+    settings.STORAGES = {**storages, "reports": {
+        **storages["reports"], "BACKEND": "tests.reports.storages.DyingStorage"}}
+    with pytest.raises(WorkerKilled):
+        build_report.apply(args=[report_id], task_id="outbox-41-1", throw=True)
+    assert Report.objects.get(pk=report_id).status == Report.Status.RUNNING
+
+    # Celery delivers the same message again (same task id) to a worker that lives
+    settings.STORAGES = storages
+    result = build_report.apply(args=[report_id], task_id="outbox-41-1")
+
+    assert result.get() == "done"
+    report = Report.objects.get(pk=report_id)
+    assert report.status == Report.Status.DONE and report.attempt == 2
+    assert len(stored_files()) == 1
+
+
 def test_a_live_build_is_not_taken_over(make_farm, sell):
     _, farm_api, apples = make_farm()
     sell(apples, 1)
@@ -104,6 +132,8 @@ def test_a_live_build_is_not_taken_over(make_farm, sell):
         status=Report.Status.RUNNING, attempt=1, heartbeat_at=timezone.now())
 
     assert build_report(report_id) == "running"
+    # nor by another message for it (the outbox's relay, another id): the live run goes on
+    assert build_report.apply(args=[report_id], task_id="outbox-41-2").get() == "running"
     assert requeue_reports() == 0
 
     assert Report.objects.get(pk=report_id).attempt == 1
