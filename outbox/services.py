@@ -82,10 +82,20 @@ def _publish(intent: Intent) -> None:
     )
 
 
+def redeliver_after(task_name: str, delivery: int) -> int:
+    """Seconds after its `delivery`-th hand-over (1, 2, ...) that a task not done is handed over
+    again: its kind's expected time (OUTBOX_REDELIVER_AFTER_BY_TASK), doubling with each
+    hand-over, never longer than OUTBOX_REDELIVER_AFTER."""
+    longest = settings.OUTBOX_REDELIVER_AFTER
+    first = settings.OUTBOX_REDELIVER_AFTER_BY_TASK.get(task_name, longest)
+    return min(longest, first * 2 ** max(0, min(delivery - 1, 16)))
+
+
 def _mark_sent(intent: Intent, now: datetime) -> None:
+    after = redeliver_after(intent.task, intent.attempts + 1)
     Intent.objects.filter(pk=intent.pk, status__in=OPEN).update(
         status=Intent.Status.SENT, attempts=F("attempts") + 1, sent_at=now, error="",
-        due_at=now + timedelta(seconds=settings.OUTBOX_REDELIVER_AFTER),
+        due_at=now + timedelta(seconds=after),
     )
 
 
@@ -138,10 +148,10 @@ def _run_eagerly(intent: Intent) -> None:
 
 
 def relay(*, now: datetime | None = None, limit: int = 200) -> int:
-    """Hand over what is due: `pending` intents past their grace, `sent` ones not done in
-    OUTBOX_REDELIVER_AFTER. An intent handed over OUTBOX_MAX_DELIVERIES times without finishing
-    is `failed`. Stops at the first broker error (the rest would fail the same way). Rows are
-    locked and skipped by a concurrent relay (PostgreSQL)."""
+    """Hand over what is due: `pending` intents past their grace, `sent` ones not done in their
+    kind's time (`redeliver_after`). An intent handed over OUTBOX_MAX_DELIVERIES times without
+    finishing is `failed`. Stops at the first broker error (the rest would fail the same way).
+    Rows are locked and skipped by a concurrent relay (PostgreSQL)."""
     now = now or timezone.now()
     handed = 0
     with transaction.atomic():

@@ -9,7 +9,9 @@ at its next turn (every task of the schedule is idempotent).
 It starts from shanhuo/wsgi.py, which only a serving process imports: runserver's child
 (not the autoreloader's watcher process), a gunicorn worker. EMBEDDED_BEAT turns it on (the
 default when Celery is eager, i.e. without REDIS_URL) or off (tests; production, where one
-`celery beat` runs the schedule).
+`celery beat` runs the schedule). With a broker, each serving process runs the outbox relay
+alone in such a thread (OUTBOX_RELAY_IN_SERVER), so that what the broker refused is handed
+over again while beat is down too.
 """
 
 import logging
@@ -81,12 +83,35 @@ def _loop(scheduler: Scheduler) -> None:
         time.sleep(TICK_SECONDS)
 
 
+def _relay_loop() -> None:
+    from outbox.services import relay
+
+    while True:
+        try:
+            close_old_connections()
+            relay()
+        except Exception:  # the loop itself must never die
+            logger.exception("in-server outbox relay")
+        finally:
+            connections.close_all()
+        time.sleep(settings.OUTBOX_RELAY_INTERVAL)  # a period, not a wait for something
+
+
 def start() -> bool:
-    """Start the one scheduler thread of this process if EMBEDDED_BEAT is on; idempotent.
-    Returns whether a thread runs now."""
+    """Start the one scheduler thread of this process if EMBEDDED_BEAT is on, else the one
+    outbox relay thread if OUTBOX_RELAY_IN_SERVER is (so hand-overs do not depend on beat
+    alone; relays running at once skip each other's rows); idempotent. Returns whether a
+    thread runs now."""
     global _thread
     if not settings.EMBEDDED_BEAT:
-        return False
+        if not settings.OUTBOX_RELAY_IN_SERVER:
+            return False
+        with _lock:
+            if _thread is None or not _thread.is_alive():
+                _thread = threading.Thread(target=_relay_loop, daemon=True,
+                                           name="shanhuo-outbox-relay")
+                _thread.start()
+        return True
     with _lock:
         if _thread is None or not _thread.is_alive():
             scheduler = Scheduler(settings.CELERY_BEAT_SCHEDULE)

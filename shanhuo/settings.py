@@ -229,9 +229,29 @@ CELERY_BEAT_SCHEDULE = {
 # again, at most OUTBOX_MAX_DELIVERIES times, then `failed`.
 OUTBOX_GRACE = env_int("OUTBOX_GRACE", 30)
 OUTBOX_REDELIVER_AFTER = env_int("OUTBOX_REDELIVER_AFTER", 900)
+# Each kind of work is handed over again after its own expected time, doubling with each
+# hand-over up to OUTBOX_REDELIVER_AFTER: a message is due in seconds, a photo in a few minutes;
+# a task not named here waits OUTBOX_REDELIVER_AFTER (a report, a refund).
+OUTBOX_REDELIVER_AFTER_BY_TASK = {
+    "notify.tasks.plan_deliveries": 60,
+    "notify.tasks.deliver": 60,
+    "orders.tasks.notify_order_paid": 60,
+    "orders.tasks.notify_shipment_shipped": 60,
+    "orders.tasks.notify_shipment_delivered": 60,
+    "orders.tasks.notify_order_cancelled": 60,
+    "orders.tasks.notify_harvest": 60,
+    "benefit.tasks.notify_disbursed": 60,
+    "promotion.tasks.video_fetch_details": 120,
+    "producers.tasks.make_listing_image_thumbnails": 300,
+}
 OUTBOX_MAX_DELIVERIES = env_int("OUTBOX_MAX_DELIVERIES", 5, minimum=1)
 OUTBOX_KEEP_DONE_DAYS = env_int("OUTBOX_KEEP_DONE_DAYS", 7)
 OUTBOX_RELAY_BACKOFF = 10  # seconds before a relay tries again a row the broker refused
+# Each serving process (a gunicorn worker) also runs the relay every OUTBOX_RELAY_INTERVAL
+# seconds in a thread of its own (shanhuo/scheduler.py), so hand-overs go on while beat is down.
+# On by default with a broker; the embedded beat runs the relay itself without one.
+OUTBOX_RELAY_IN_SERVER = env_bool("OUTBOX_RELAY_IN_SERVER", not CELERY_TASK_ALWAYS_EAGER)
+OUTBOX_RELAY_INTERVAL = 5
 # Work still in its in-between state this many seconds on is re-enqueued by the sweeper.
 OUTBOX_STUCK_AFTER = env_int("OUTBOX_STUCK_AFTER", 300)
 # task -> selector(*, older_than) of the ids stuck waiting for it

@@ -70,3 +70,4 @@ CATALOG_CACHE_SECONDS = 0
 CLICK_REDIS_URL = ""
 # The tests run periodic tasks themselves.
 EMBEDDED_BEAT = False
+OUTBOX_RELAY_IN_SERVER = False

@@ -65,3 +65,15 @@ def test_only_a_serving_process_starts_it_and_only_once():
 
 def test_it_is_off_with_a_broker_and_when_turned_off():
     assert _threads_after("import shanhuo.wsgi", EMBEDDED_BEAT="0") == "[]"
+
+
+def test_with_a_broker_each_serving_process_runs_the_outbox_relay(tmp_path):
+    """Hardening round three, item 13: the relay was a beat task only, so while beat was down
+    nothing the broker refused was handed over again."""
+    assert _threads_after("import shanhuo.wsgi", OUTBOX_RELAY_IN_SERVER="1", EMBEDDED_BEAT="0",
+                          SQLITE_PATH=str(tmp_path / "empty.sqlite3"),
+                          ) == "['shanhuo-outbox-relay']"
+    # not with the embedded beat, which runs the relay among the periodic tasks
+    assert _threads_after("import shanhuo.wsgi", OUTBOX_RELAY_IN_SERVER="1",
+                          SQLITE_PATH=str(tmp_path / "empty.sqlite3"),
+                          ) == "['shanhuo-embedded-beat']"
