@@ -46,6 +46,13 @@ _local = LocMemCache("shanhuo-lockout-fallback", {"MAX_ENTRIES": 10000})
 _shared_down_until = {"t": 0.0}
 
 
+def reset_local() -> None:
+    """Forget this process's own counts and that Redis failed (the test suite, between tests:
+    one process runs many, and counts carried over would lock later tests out)."""
+    _local.clear()
+    _shared_down_until["t"] = 0.0
+
+
 def _store():
     return _local if time.monotonic() < _shared_down_until["t"] else cache
 

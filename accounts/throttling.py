@@ -20,6 +20,13 @@ _shared_down_until = {"t": 0.0}
 SHARED_CACHE_PAUSE = 10.0  # seconds the throttle keeps to itself after Redis failed
 
 
+def reset_local() -> None:
+    """Forget this process's own history and that Redis failed (the test suite, between
+    tests)."""
+    _local_cache.clear()
+    _shared_down_until["t"] = 0.0
+
+
 class SettingRateThrottle(AnonRateThrottle):
     """Limits by client address; the rate is the named setting, e.g. AUTH_THROTTLE_RATE."""
 

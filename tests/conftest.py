@@ -57,6 +57,23 @@ def _ledger_flushable_on_sqlite():
     operations.sql_flush = original
 
 
+@pytest.fixture(autouse=True)
+def _fresh_per_process_counts():
+    """The suite runs many tests in one process: what one test counted must not count in the
+    next. Before each test the shared cache (a LocMemCache here: sign-in failures and locks,
+    throttle histories, phone-code limits) is emptied, and so are the counts the lock-out and
+    the throttles keep in this process alone while Redis does not answer, with the note that
+    it did not (a test that froze or closed Redis would otherwise leave later tests counting
+    into those, and five wrong codes of an earlier test locking a later one out)."""
+    from django.core.cache import cache
+
+    from accounts import lockout, throttling
+
+    cache.clear()
+    lockout.reset_local()
+    throttling.reset_local()
+
+
 # What a test asks for when it uses the database.
 DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences",
                      "django_db_serialized_rollback", "live_server", "real_worker"}

@@ -22,8 +22,7 @@ def lockout(settings):
     cache.clear()
     yield
     cache.clear()
-    lockout_module._local.clear()
-    lockout_module._shared_down_until["t"] = 0.0
+    lockout_module.reset_local()
 
 
 @pytest.fixture

@@ -84,11 +84,9 @@ def redis_away(settings):
         "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
         "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
     }}
-    throttling._shared_down_until["t"] = 0.0
-    throttling._local_cache.clear()
+    throttling.reset_local()
     yield
-    throttling._shared_down_until["t"] = 0.0
-    throttling._local_cache.clear()
+    throttling.reset_local()
 
 
 @pytest.mark.django_db
