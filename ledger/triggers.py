@@ -11,16 +11,82 @@
 So an unbalanced transaction cannot be committed, whoever writes it.
 """
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AppendOnly:
+    """UPDATE and DELETE refused on `tables` by the database itself: on PostgreSQL a row
+    trigger per table calling `function` (created here, owned by whoever installs it), on
+    SQLite two triggers per table. `what` names the guarded thing in the error. One rule for
+    every append-only table: the books' and, above this app, the public benefit ledger's."""
+
+    tables: tuple[str, ...]
+    function: str
+    what: str
+
+    @property
+    def postgres_install(self) -> list[str]:
+        return [
+            f"""
+            CREATE OR REPLACE FUNCTION {self.function}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION '{self.what} is append-only: % on % refused', TG_OP, TG_TABLE_NAME
+                    USING ERRCODE = 'integrity_constraint_violation';
+            END $$
+            """,
+            *[
+                f"""
+                CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
+                FOR EACH ROW EXECUTE FUNCTION {self.function}()
+                """
+                for table in self.tables
+            ],
+        ]
+
+    @property
+    def postgres_remove(self) -> list[str]:
+        return [*[f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"
+                  for table in self.tables],
+                f"DROP FUNCTION IF EXISTS {self.function}()"]
+
+    @property
+    def sqlite_install(self) -> list[str]:
+        return [
+            f"""
+            CREATE TRIGGER IF NOT EXISTS {table}_no_{operation.lower()} BEFORE {operation}
+            ON {table}
+            BEGIN
+                SELECT RAISE(ABORT, '{self.what} is append-only: {operation} on {table} refused');
+            END
+            """
+            for table in self.tables
+            for operation in ("UPDATE", "DELETE")
+        ]
+
+    @property
+    def sqlite_remove(self) -> list[str]:
+        return [f"DROP TRIGGER IF EXISTS {table}_no_{operation}" for table in self.tables
+                for operation in ("update", "delete")]
+
+    def statements(self, vendor: str, *, install: bool) -> list[str]:
+        return _pick(vendor, install, self.what,
+                     self.postgres_install, self.postgres_remove,
+                     self.sqlite_install, self.sqlite_remove)
+
+    def install(self, schema_editor) -> None:
+        _run(schema_editor, self.statements(schema_editor.connection.vendor, install=True))
+
+    def remove(self, schema_editor) -> None:
+        _run(schema_editor, self.statements(schema_editor.connection.vendor, install=False))
+
+
 APPEND_ONLY_TABLES = ("books_entry", "books_ledgertransaction")
+BOOKS_APPEND_ONLY = AppendOnly(APPEND_ONLY_TABLES, function="books_refuse_change",
+                               what="the ledger")
 
 POSTGRES_INSTALL = [
-    """
-    CREATE OR REPLACE FUNCTION books_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        RAISE EXCEPTION 'the ledger is append-only: % on % refused', TG_OP, TG_TABLE_NAME
-            USING ERRCODE = 'integrity_constraint_violation';
-    END $$
-    """,
+    *BOOKS_APPEND_ONLY.postgres_install,
     """
     CREATE OR REPLACE FUNCTION books_entry_open_transaction() RETURNS trigger
     LANGUAGE plpgsql AS $$
@@ -48,13 +114,6 @@ POSTGRES_INSTALL = [
         RETURN NEW;
     END $$
     """,
-    *[
-        f"""
-        CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
-        FOR EACH ROW EXECUTE FUNCTION books_refuse_change()
-        """
-        for table in APPEND_ONLY_TABLES
-    ],
     """
     CREATE TRIGGER books_entry_open_transaction BEFORE INSERT ON books_entry
     FOR EACH ROW EXECUTE FUNCTION books_entry_open_transaction()
@@ -66,25 +125,15 @@ POSTGRES_INSTALL = [
 ]
 
 POSTGRES_REMOVE = [
-    *[f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}" for table in APPEND_ONLY_TABLES],
     "DROP TRIGGER IF EXISTS books_entry_open_transaction ON books_entry",
     "DROP TRIGGER IF EXISTS books_transaction_balanced ON books_ledgertransaction",
-    "DROP FUNCTION IF EXISTS books_refuse_change()",
+    *BOOKS_APPEND_ONLY.postgres_remove,
     "DROP FUNCTION IF EXISTS books_entry_open_transaction()",
     "DROP FUNCTION IF EXISTS books_transaction_balanced()",
 ]
 
 SQLITE_INSTALL = [
-    *[
-        f"""
-        CREATE TRIGGER IF NOT EXISTS {table}_no_{operation.lower()} BEFORE {operation} ON {table}
-        BEGIN
-            SELECT RAISE(ABORT, 'the ledger is append-only: {operation} on {table} refused');
-        END
-        """
-        for table in APPEND_ONLY_TABLES
-        for operation in ("UPDATE", "DELETE")
-    ],
+    *BOOKS_APPEND_ONLY.sqlite_install,
     """
     CREATE TRIGGER IF NOT EXISTS books_entry_open_transaction BEFORE INSERT ON books_entry
     WHEN EXISTS (SELECT 1 FROM books_ledgertransaction WHERE key = NEW.transaction_key)
@@ -104,27 +153,36 @@ SQLITE_INSTALL = [
 ]
 
 SQLITE_REMOVE = [
-    *[f"DROP TRIGGER IF EXISTS {table}_no_{operation}" for table in APPEND_ONLY_TABLES
-      for operation in ("update", "delete")],
+    *BOOKS_APPEND_ONLY.sqlite_remove,
     "DROP TRIGGER IF EXISTS books_entry_open_transaction",
     "DROP TRIGGER IF EXISTS books_transaction_balanced",
 ]
 
 
-def statements(vendor: str, *, install: bool) -> list[str]:
+def _pick(vendor: str, install: bool, what: str, postgres_install: list[str],
+          postgres_remove: list[str], sqlite_install: list[str],
+          sqlite_remove: list[str]) -> list[str]:
     if vendor == "postgresql":
-        return POSTGRES_INSTALL if install else POSTGRES_REMOVE
+        return postgres_install if install else postgres_remove
     if vendor == "sqlite":
-        return SQLITE_INSTALL if install else SQLITE_REMOVE
-    raise NotImplementedError(f"the ledger's triggers are written for PostgreSQL and SQLite, "
+        return sqlite_install if install else sqlite_remove
+    raise NotImplementedError(f"the triggers of {what} are written for PostgreSQL and SQLite, "
                               f"not {vendor}")
 
 
-def install(schema_editor) -> None:
-    for sql in statements(schema_editor.connection.vendor, install=True):
+def _run(schema_editor, statements: list[str]) -> None:
+    for sql in statements:
         schema_editor.execute(sql, params=None)
+
+
+def statements(vendor: str, *, install: bool) -> list[str]:
+    return _pick(vendor, install, "the ledger", POSTGRES_INSTALL, POSTGRES_REMOVE,
+                 SQLITE_INSTALL, SQLITE_REMOVE)
+
+
+def install(schema_editor) -> None:
+    _run(schema_editor, statements(schema_editor.connection.vendor, install=True))
 
 
 def remove(schema_editor) -> None:
-    for sql in statements(schema_editor.connection.vendor, install=False):
-        schema_editor.execute(sql, params=None)
+    _run(schema_editor, statements(schema_editor.connection.vendor, install=False))
