@@ -28,6 +28,7 @@ from benefit.texts import pledge_text
 from claims.selectors import median_hours
 from marketplace import visitors
 from marketplace.pagination import encode_cursor
+from producers.images import shown_original
 from promotion import attribution
 from storefront import lineages
 
@@ -110,7 +111,7 @@ def _region(row) -> dict | None:
 
 
 def _image(row) -> dict:
-    return {"id": row[0], "status": row[1], "original_url": _url(row[2]),
+    return {"id": row[0], "status": row[1], "original_url": _url(shown_original(row[2])),
             "thumbnails": {"small": _url(row[3]), "medium": _url(row[4])},
             "width": row[5], "height": row[6]}
 

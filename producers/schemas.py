@@ -7,6 +7,7 @@ from ninja import Field, Schema
 from pydantic import AwareDatetime
 
 from marketplace.schemas import CURRENCY, Id, Text, example
+from producers.images import is_upload
 from producers.search import TEXT_MAX
 from producers.tracecodes import qr_url, trace_url
 
@@ -203,7 +204,8 @@ class ImageOut(Schema):
 
     @staticmethod
     def resolve_original_url(obj) -> str | None:
-        return absolute_media_url(obj.original)
+        # null until the worker has cleaned the upload (images.is_upload)
+        return absolute_media_url(obj.original) if not is_upload(obj.original.name) else None
 
     @staticmethod
     def resolve_thumbnails(obj) -> dict:

@@ -467,20 +467,22 @@ def _refuse_photo(*, status: str, count: int) -> None:
 
 
 def listing_image_add(*, listing: Listing, file, size: int) -> ListingImage:
-    """Check and clean the photo (415 / 413 / EXIF gone) before a transaction opens, then store
-    it with the listing row locked, so that uploads racing each other cannot pass
-    MAX_IMAGES_PER_LISTING together; thumbnails after commit. Storage that cannot be written is
-    a 503 `storage_unavailable`, and a file written for a row that was not committed is
-    deleted: nothing is left half-written.
+    """Check the photo (415 / 413) and store it as it came, with the listing row locked, so
+    that uploads racing each other cannot pass MAX_IMAGES_PER_LISTING together; the worker
+    cleans it (EXIF gone, re-encoded) and cuts the thumbnails after commit. Storage that cannot
+    be written is a 503 `storage_unavailable`, and a file written for a row that was not
+    committed is deleted: nothing is left half-written.
 
     What costs nothing is checked first: the declared size, the listing's state and its count of
     photos, then the header's format and pixel count. Only a photo that will be kept is decoded,
-    so a refused upload (the 13th photo, an archived listing) costs a query, not a decode."""
+    so a refused upload (the 13th photo, an archived listing) costs a query, not a decode; and
+    that decode is bounded (`images.check_decodes`): nothing whose cost grows with the pixels
+    beyond it runs in the request (hardening round three, item 14)."""
     images.check_size(size)
     _refuse_photo(status=Listing.objects.filter(pk=listing.pk).values_list(
         "status", flat=True).get(), count=listing.images.count())
-    images.check_header(file)
-    clean = images.clean_upload(file, size)
+    header = images.check_header(file)
+    images.check_decodes(file)
     stored: list[ListingImage] = []
     try:
         with transaction.atomic():
@@ -488,12 +490,13 @@ def listing_image_add(*, listing: Listing, file, size: int) -> ListingImage:
             existing = list(listing.images.values_list("position", flat=True))
             _refuse_photo(status=Listing.Status.ACTIVE, count=len(existing))
             image = ListingImage(
-                listing=listing, width=clean.width, height=clean.height,
+                listing=listing, width=header.width, height=header.height,
                 position=max(existing, default=-1) + 1,
             )
-            name = f"{uuid.uuid4().hex}.{clean.extension}"
+            name = f"{uuid.uuid4().hex}{images.UPLOAD_MARK}.{header.extension}"
+            file.seek(0)
             try:
-                image.original.save(name, ContentFile(clean.content), save=False)
+                image.original.save(name, file, save=False)
             except OSError as exc:
                 _delete_quietly(image.original.storage,
                                 image.original.field.generate_filename(image, name))
@@ -537,13 +540,54 @@ def listing_image_reprocess(*, image: ListingImage) -> None:
         transaction.on_commit(delete_old_files)
 
 
+def _listing_image_clean(image: ListingImage) -> ListingImage | None:
+    """The stored upload re-encoded without its metadata, under its clean name, in place of
+    the upload (deleted). None: the photo cannot be read (it is `failed` now). Of two runs
+    racing, one's file is kept."""
+    pending = ListingImage.objects.filter(pk=image.pk, status=ListingImage.Status.PROCESSING,
+                                          original=image.original.name)
+    try:
+        with image.original.open("rb") as upload:
+            clean = images.clean_upload(upload, image.original.size)
+    except (DomainError, OSError, SyntaxError, ValueError):
+        pending.update(status=ListingImage.Status.FAILED)
+        return None
+    field = image.original
+    upload_name = field.name
+    folder, _, base = upload_name.rpartition("/")
+    stem = base.rsplit(".", 1)[0].removesuffix(images.UPLOAD_MARK)
+    # beside the upload, so that the upload's name follows from it (images.upload_name_of)
+    target = f"{folder}/{stem}.{clean.extension}" if folder else f"{stem}.{clean.extension}"
+    saved = ""
+    try:
+        saved = field.storage.save(target, ContentFile(clean.content))
+    except OSError:
+        _delete_quietly(field.storage, saved or target)
+        raise  # storage not writable or full: the task retries
+    if pending.update(original=saved, width=clean.width, height=clean.height):
+        _delete_quietly(field.storage, upload_name)
+    else:  # another run cleaned it first: keep its file
+        _delete_quietly(field.storage, saved)
+    image.refresh_from_db()
+    return image
+
+
 def listing_image_process(*, image_id: int) -> ListingImage | None:
-    """Make the small and medium WebP thumbnails. Idempotent: an image that is no longer
-    `processing` is left alone, and of two runs racing only one result is kept."""
+    """Clean the stored upload (`images.clean_upload`), then make the small and medium WebP
+    thumbnails. Idempotent: an image that is no longer `processing` is left alone, and of two
+    runs racing only one result is kept."""
     microcache.bump("listings")  # the catalog shows it at once
     image = ListingImage.objects.filter(pk=image_id).first()
     if image is None or image.status != ListingImage.Status.PROCESSING:
         return image
+    if images.is_upload(image.original.name):
+        cleaned = _listing_image_clean(image)
+        if cleaned is None or cleaned.status != ListingImage.Status.PROCESSING:
+            image.refresh_from_db()
+            return image
+        image = cleaned
+    # an upload a run killed between cleaning and deleting it left behind (its GPS with it)
+    _delete_quietly(image.original.storage, images.upload_name_of(image.original.name))
     pending = ListingImage.objects.filter(pk=image_id, status=ListingImage.Status.PROCESSING)
     try:
         with image.original.open("rb") as original:

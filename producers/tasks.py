@@ -3,12 +3,20 @@ import their tasks at the top), so the two modules never import each other at lo
 
 from celery import shared_task
 
+# A photo is cleaned and cut in a second or two; one that takes this long never will be (the
+# worker raises SoftTimeLimitExceeded inside the work, then kills it at the hard limit).
+PHOTO_SOFT_TIME_LIMIT = 60
+PHOTO_TIME_LIMIT = 90
+
 
 @shared_task(name="producers.tasks.make_listing_image_thumbnails", max_retries=5,
-             give_up="producers.services.listing_image_give_up")
+             give_up="producers.services.listing_image_give_up",
+             soft_time_limit=PHOTO_SOFT_TIME_LIMIT, time_limit=PHOTO_TIME_LIMIT)
 def make_listing_image_thumbnails(image_id: int) -> str:
-    """Small and medium WebP thumbnails of one listing photo. Safe to run twice. Storage that
-    cannot be written is retried with back-off; after the last try the photo is `failed`."""
+    """The stored upload cleaned (re-encoded without its metadata), then small and medium WebP
+    thumbnails of one listing photo. Safe to run twice. Storage that cannot be written is
+    retried with back-off; after the last try, or past the time limit (not retried: it would
+    take as long again), the photo is `failed`."""
     from producers.services import listing_image_process
 
     image = listing_image_process(image_id=image_id)

@@ -33,6 +33,7 @@ from marketplace.schemas import CURRENCY, MAX_ID
 from marketplace.sql import CompiledValues, JSONRows
 from orders import pricing
 from orders.selectors import last_shipping_region_id
+from producers.images import shown_original
 from producers.models import Batch, BatchScanDaily, Listing, ListingImage, Producer, Region
 from producers.selectors import producer_get
 from producers.tracecodes import could_be_trace_code, qr_url, trace_url
@@ -94,7 +95,7 @@ _IMAGE_COLUMNS = ["id", "status", "original", "small", "medium", "width", "heigh
 
 def _images(rows: list[list]) -> list[dict]:
     """The listing's photos (JSONRows of _IMAGE_COLUMNS) shaped as ImageOut."""
-    return [{"id": pk, "status": status, "original_url": media_url(original),
+    return [{"id": pk, "status": status, "original_url": media_url(shown_original(original)),
              "thumbnails": {"small": media_url(small), "medium": media_url(medium)},
              "width": width, "height": height}
             for pk, status, original, small, medium, width, height in rows]

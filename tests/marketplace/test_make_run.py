@@ -45,7 +45,8 @@ def test_make_run_keeps_a_site_url_that_is_set(tmp_path):
 
 
 @pytest.mark.django_db
-def test_photo_trace_qr_and_share_urls_carry_the_sites_port(settings, tmp_path):
+def test_photo_trace_qr_and_share_urls_carry_the_sites_port(settings, tmp_path,
+                                                           django_capture_on_commit_callbacks):
     # given the server of `PORT=9000 make run` (photos stored in a folder of this test)
     settings.SITE_URL = "http://127.0.0.1:9000"
     settings.MEDIA_ROOT = tmp_path
@@ -58,7 +59,9 @@ def test_photo_trace_qr_and_share_urls_carry_the_sites_port(settings, tmp_path):
     buffer = io.BytesIO()
     photo.save(buffer, "JPEG")
     upload = SimpleUploadedFile("photo.jpg", buffer.getvalue(), content_type="image/jpeg")
-    image = owner.upload(f"/listings/{listing.pk}/images", {"file": upload}).json()
+    with django_capture_on_commit_callbacks(execute=True):  # the worker cleans the photo
+        owner.upload(f"/listings/{listing.pk}/images", {"file": upload})
+    image = owner.get(f"/listings/{listing.pk}").json()["images"][0]
     lot = owner.post(f"/listings/{listing.pk}/batches", {"harvested_on": "2026-10-01"}).json()
     video = promoter.post("/videos", {"url": "https://www.bilibili.com/video/BV1xx411c7mD"})
     link = promoter.post(f"/videos/{video.json()['id']}/links", {"listing_id": listing.pk})

@@ -28,6 +28,15 @@ def upload(client, listing, content: bytes, name="photo.jpg", content_type="imag
                          {"file": SimpleUploadedFile(name, content, content_type=content_type)})
 
 
+def upload_processed(client, listing, content: bytes, name="photo.jpg",
+                     content_type="image/jpeg"):
+    """The upload, committed: the (eager) worker has cleaned it and cut its thumbnails."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return upload(client, listing, content, name, content_type)
+
+
 def stored(field) -> Image.Image:
     with field.open("rb") as f:
         image = Image.open(io.BytesIO(f.read()))
@@ -62,7 +71,7 @@ def test_a_real_jpeg_gets_small_and_medium_webp_thumbnails_after_commit(
     body = response.json()
     assert body["status"] == "processing"
     assert body["thumbnails"] == {"small": None, "medium": None}
-    assert body["original_url"].startswith("http://") and body["original_url"].endswith(".jpg")
+    assert body["original_url"] is None  # the upload as it came: never shown
     assert (body["width"], body["height"]) == (1200, 800)
     assert len(callbacks) == 1  # the task is enqueued only once the upload is committed
 
@@ -75,6 +84,7 @@ def test_a_real_jpeg_gets_small_and_medium_webp_thumbnails_after_commit(
 
     shown = owner_api.get(f"/listings/{listing.pk}").json()["images"][0]
     assert shown["status"] == "ready"
+    assert shown["original_url"].startswith("http://") and shown["original_url"].endswith(".jpg")
     assert shown["thumbnails"]["small"].endswith("-small.webp")
     assert shown["thumbnails"]["medium"].endswith("-medium.webp")
 
@@ -104,9 +114,10 @@ def test_a_phones_mpo_jpeg_is_kept_as_a_plain_jpeg_without_gps(owner_api, listin
         exif=Image.open(io.BytesIO(jpeg_bytes(gps=True))).getexif(),
     )
     assert Image.open(io.BytesIO(buffer.getvalue())).format == "MPO"
-    response = upload(owner_api, listing, buffer.getvalue())
+    response = upload_processed(owner_api, listing, buffer.getvalue())
     assert response.status_code == 201, response.content
-    assert response.json()["original_url"].endswith(".jpg")
+    shown = owner_api.get(f"/listings/{listing.pk}").json()["images"][0]
+    assert shown["original_url"].endswith(".jpg")
     image = stored(ListingImage.objects.get().original)
     assert image.format == "JPEG" and getattr(image, "n_frames", 1) == 1
     assert image.getpixel((10, 10))[0] > 200  # the first frame: the red one
@@ -119,7 +130,7 @@ def test_gps_exif_is_gone_from_png_and_webp_too(owner_api, listing, kind):
     gps = Image.open(io.BytesIO(jpeg_bytes(gps=True))).getexif()
     Image.new("RGB", (120, 80), "green").save(buffer, kind, exif=gps)
     assert Image.open(io.BytesIO(buffer.getvalue())).getexif().get_ifd(0x8825)
-    assert upload(owner_api, listing, buffer.getvalue(), "a.img").status_code == 201
+    assert upload_processed(owner_api, listing, buffer.getvalue(), "a.img").status_code == 201
     image = stored(ListingImage.objects.get().original)
     assert image.format == kind and not image.getexif().get_ifd(0x8825)
 
@@ -127,7 +138,7 @@ def test_gps_exif_is_gone_from_png_and_webp_too(owner_api, listing, kind):
 def test_gps_exif_is_gone_from_the_stored_original(owner_api, listing):
     original = jpeg_bytes(gps=True)
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825)  # the upload has GPS
-    upload(owner_api, listing, original)
+    upload_processed(owner_api, listing, original)
     image = stored(ListingImage.objects.get().original)
     exif = image.getexif()
     assert not exif.get_ifd(0x8825)
@@ -142,7 +153,7 @@ def test_xmp_and_comments_are_gone_too(owner_api, listing):
            b'exif:GPSLatitude="34,3.5N"/></rdf:RDF></x:xmpmeta>')
     Image.new("RGB", (200, 100), "red").save(buffer, "JPEG", xmp=xmp, comment=b"farm at 34N")
     assert b"GPSLatitude" in buffer.getvalue()
-    upload(owner_api, listing, buffer.getvalue())
+    upload_processed(owner_api, listing, buffer.getvalue())
     with ListingImage.objects.get().original.open("rb") as f:
         content = f.read()
     assert b"GPSLatitude" not in content and b"farm at 34N" not in content
@@ -150,9 +161,97 @@ def test_xmp_and_comments_are_gone_too(owner_api, listing):
 
 def test_orientation_is_applied_before_exif_is_dropped(owner_api, listing):
     # 6 = "rotate 90° clockwise to display": a 120x60 sensor image is a 60x120 photo
-    response = upload(owner_api, listing, jpeg_bytes(120, 60, orientation=6))
+    response = upload_processed(owner_api, listing, jpeg_bytes(120, 60, orientation=6))
     assert (response.json()["width"], response.json()["height"]) == (60, 120)
     assert stored(ListingImage.objects.get().original).size == (60, 120)
+
+
+# --- what the request costs (hardening round three, item 14) ------------------------------------
+
+@pytest.fixture
+def encodes(monkeypatch):
+    """Every image Pillow encodes from here on: (format, size)."""
+    saved = []
+    save = Image.Image.save
+
+    def counting_save(image, fp, format=None, **params):
+        saved.append((format, image.size))
+        return save(image, fp, format, **params)
+
+    monkeypatch.setattr(Image.Image, "save", counting_save)
+    return saved
+
+
+@pytest.mark.parametrize("kind", ["PNG", "JPEG"])
+def test_the_request_encodes_nothing_and_shows_no_upload(owner_api, listing, kind, encodes,
+                                                        django_capture_on_commit_callbacks):
+    # an upload with GPS in it: re-encoding it costs with its pixels (40-96 s of CPU for a
+    # 23-megapixel PNG), so it is the worker's, never the request's
+    buffer = io.BytesIO()
+    Image.effect_noise((900, 600), 60).convert("RGB").save(
+        buffer, kind, exif=Image.open(io.BytesIO(jpeg_bytes(gps=True))).getexif())
+    content = buffer.getvalue()
+    encodes.clear()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = upload(owner_api, listing, content, "p.img")
+
+    assert response.status_code == 201, response.content
+    assert encodes == []  # nothing encoded while the uploader waited
+    assert response.json()["original_url"] is None  # the upload, GPS and all, is not shown
+    assert owner_api.get(f"/listings/{listing.pk}").json()["images"][0]["original_url"] is None
+    image = ListingImage.objects.get()
+    with image.original.open("rb") as f:
+        assert f.read() == content  # kept as it came, until the worker has cleaned it
+    upload_name = image.original.name
+
+    callbacks[0]()  # the worker
+    image.refresh_from_db()
+    assert image.status == "ready"
+    assert [size for _, size in encodes if size == (900, 600)]  # re-encoded there
+    assert not stored(image.original).getexif().get_ifd(0x8825)
+    assert not image.original.storage.exists(upload_name)
+    shown = owner_api.get(f"/listings/{listing.pk}").json()["images"][0]["original_url"]
+    assert shown.endswith(image.original.name) and "-upload" not in shown
+
+
+def test_a_jpeg_is_decoded_at_an_eighth_of_its_size_in_the_request(monkeypatch):
+    # the one decode the request does is bounded: libjpeg scales a JPEG down as it decodes
+    decoded = []
+    load = Image.Image.load
+
+    def counting_load(image):
+        decoded.append(image.size)
+        return load(image)
+
+    monkeypatch.setattr(Image.Image, "load", counting_load)
+    images.check_decodes(io.BytesIO(jpeg_bytes(1600, 1200)))
+    assert decoded[-1] == (200, 150), decoded  # the pixels made: 1/64 of the photo's
+
+
+def test_a_photo_past_its_time_limit_is_failed_not_retried(owner_api, listing, monkeypatch,
+                                                          django_capture_on_commit_callbacks):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from producers.tasks import PHOTO_SOFT_TIME_LIMIT
+
+    assert make_listing_image_thumbnails.soft_time_limit == PHOTO_SOFT_TIME_LIMIT
+    assert make_listing_image_thumbnails.time_limit > PHOTO_SOFT_TIME_LIMIT
+    attempts = []
+
+    def past_the_limit(image, *args, **kwargs):
+        # the worker's soft limit fires while Pillow is still encoding
+        attempts.append(1)
+        raise SoftTimeLimitExceeded()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        image_id = upload(owner_api, listing, jpeg_bytes()).json()["id"]
+    monkeypatch.setattr(Image.Image, "save", past_the_limit)
+    callbacks[0]()
+
+    assert ListingImage.objects.get(pk=image_id).status == "failed"
+    assert len(attempts) == 1  # not tried again: it would take as long again
+    intent = Intent.objects.get(task="producers.tasks.make_listing_image_thumbnails")
+    assert intent.status == "failed" and "SoftTimeLimitExceeded" in intent.error
 
 
 # --- refused uploads -----------------------------------------------------------------------------
