@@ -37,6 +37,21 @@ def failure_reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
+def _names(classes) -> set[str]:
+    names = set()
+    for cls in classes:
+        names.add(cls.__name__)
+        names |= _names(cls.__subclasses__())
+    return names
+
+
+def is_transient_failure(reason: str) -> bool:
+    """Did the failure recorded as `reason` (failure_reason's "Name: message") come from a
+    transient error, worth trying again once its cause is gone (storage full for a while), as
+    opposed to the work itself (a photo that cannot be read, a time limit, a bug)?"""
+    return reason.split(":", 1)[0].strip() in _names(TRANSIENT_ERRORS)
+
+
 class ReliableTask(Task):
     autoretry_for = TRANSIENT_ERRORS
     max_retries = 5

@@ -240,12 +240,23 @@ def intent_nudge(task, *args, sent_before: datetime | None = None) -> bool:
     return False
 
 
+def last_intents(task_name: str, object_ids: list[int]) -> dict[int, Intent]:
+    """The newest intent of `task_name(object_id)` for each of `object_ids` that has one."""
+    keys = {intent_key(task_name, [object_id], {}): object_id for object_id in object_ids}
+    newest: dict[int, Intent] = {}
+    for intent in Intent.objects.filter(key__in=keys).order_by("id"):
+        if intent.key in keys:
+            newest[keys[intent.key]] = intent
+    return newest
+
+
 # --- Stuck work ---------------------------------------------------------------------------
 
 def stuck_work_sweep(*, now: datetime | None = None) -> int:
     """Work that should have finished minutes ago (OUTBOX_STUCK_AFTER): each entry of
     OUTBOX_STUCK_WORK names a task and a selector `fn(*, older_than) -> ids` of the objects
-    stuck in its in-between state (a photo `processing`, a video `pending`, ...). An object with
+    stuck in its in-between state (a photo `processing`, a video `pending`, ...), or a service
+    that first puts work failed for a transient cause back in it (photos). An object with
     a `sent` intent that old is handed over again now; one with no open intent gets a new one
     (work from before the outbox, or lost with a crash). Returns how many were nudged."""
     from django.utils.module_loading import import_string

@@ -2,6 +2,7 @@
 templates, photos waiting for thumbnails and a cooperative's members. What the public sees of
 a listing (cards, the catalog, the listing's and the trace's pages) is `storefront`'s."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import QuerySet
@@ -11,7 +12,10 @@ from freight import selectors as freight_selectors
 from marketplace.errors import NotFound, PermissionDenied
 from marketplace.filtering import filtered
 from marketplace.pagination import Page, PageParams, paginate
+from marketplace.retry import is_transient_failure
 from marketplace.schemas import MAX_ID
+from outbox.models import Intent
+from outbox.services import last_intents
 from producers.filters import ProducerFilter
 from producers.models import Category, Listing, ListingImage, Member, Producer, Region
 from producers.regions import FreightRegionBook
@@ -104,6 +108,26 @@ def freight_template_get(*, producer: Producer, name: str) -> dict[str, Any]:
 
 
 # --- Photos ----------------------------------------------------------------------------------
+
+THUMBNAILS_TASK = "producers.tasks.make_listing_image_thumbnails"
+# A photo failed for a transient cause is taken back to work by the sweeper for this long after
+# its upload; past it, staff re-process it in the admin.
+RETAKE_FAILED_FOR = timedelta(days=7)
+
+
+def images_failed_transiently(*, older_than) -> list[int]:
+    """Photos `failed` because their task's last try met a transient error (storage full or
+    unwritable, the database away) longer than its retries lasted, before `older_than`, and
+    uploaded within RETAKE_FAILED_FOR: the cause may be gone. Not those that cannot be read,
+    ran past their time limit or hit a bug."""
+    candidates = list(ListingImage.objects.filter(
+        status=ListingImage.Status.FAILED, created_at__gte=older_than - RETAKE_FAILED_FOR,
+    ).order_by("-id").values_list("id", flat=True)[:500])
+    return sorted(
+        pk for pk, intent in last_intents(THUMBNAILS_TASK, candidates).items()
+        if intent.status == Intent.Status.FAILED and intent.finished_at is not None
+        and intent.finished_at < older_than and is_transient_failure(intent.error))
+
 
 def images_stuck(*, older_than) -> list[int]:
     """Photos still waiting for their thumbnails (uploaded before `older_than`): the sweeper

@@ -30,7 +30,7 @@ from marketplace.errors import (
 )
 from marketplace.money import finer_than_cent, money, rate_rounded
 from outbox import enqueue
-from producers import images
+from producers import images, selectors
 from producers.models import (
     Batch,
     BatchScanDaily,
@@ -614,6 +614,20 @@ def listing_image_process(*, image_id: int) -> ListingImage | None:
             getattr(image, name).storage.delete(stored)
     image.refresh_from_db()
     return image
+
+
+def listing_images_waiting(*, older_than) -> list[int]:
+    """The photos the sweeper hands to their task again (OUTBOX_STUCK_WORK): those still
+    `processing` since before `older_than`, and those `failed` for a transient cause
+    (`selectors.images_failed_transiently`), which are put back to `processing` here first:
+    once the storage is writable again they are made, without staff pressing a button per
+    photo (hardening round three, item 11)."""
+    retaken = selectors.images_failed_transiently(older_than=older_than)
+    if retaken:
+        taken = ListingImage.objects.filter(pk__in=retaken, status=ListingImage.Status.FAILED
+                                            ).update(status=ListingImage.Status.PROCESSING)
+        logger.warning("Took %d photos failed for a transient cause back to work", taken)
+    return selectors.images_stuck(older_than=older_than)
 
 
 def listing_image_give_up(image_id: int, *, reason: str) -> None:

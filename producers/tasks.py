@@ -9,7 +9,17 @@ PHOTO_SOFT_TIME_LIMIT = 60
 PHOTO_TIME_LIMIT = 90
 
 
-@shared_task(name="producers.tasks.make_listing_image_thumbnails", max_retries=5,
+# Storage trouble is retried over minutes, not seconds: 30 s doubling to 10 min, six times
+# (25 minutes in all), without jitter (full jitter made two of five waits 0 s). Past that the
+# photo is `failed`, and the sweeper takes it back to work (services.listing_images_waiting).
+PHOTO_RETRY_BACKOFF = 30
+PHOTO_RETRY_BACKOFF_MAX = 600
+PHOTO_MAX_RETRIES = 6
+
+
+@shared_task(name="producers.tasks.make_listing_image_thumbnails",
+             max_retries=PHOTO_MAX_RETRIES, retry_backoff=PHOTO_RETRY_BACKOFF,
+             retry_backoff_max=PHOTO_RETRY_BACKOFF_MAX, retry_jitter=False,
              give_up="producers.services.listing_image_give_up",
              soft_time_limit=PHOTO_SOFT_TIME_LIMIT, time_limit=PHOTO_TIME_LIMIT)
 def make_listing_image_thumbnails(image_id: int) -> str:

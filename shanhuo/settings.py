@@ -254,9 +254,10 @@ OUTBOX_RELAY_IN_SERVER = env_bool("OUTBOX_RELAY_IN_SERVER", not CELERY_TASK_ALWA
 OUTBOX_RELAY_INTERVAL = 5
 # Work still in its in-between state this many seconds on is re-enqueued by the sweeper.
 OUTBOX_STUCK_AFTER = env_int("OUTBOX_STUCK_AFTER", 300)
-# task -> selector(*, older_than) of the ids stuck waiting for it
+# task -> fn(*, older_than) of the ids stuck waiting for it: a selector, or a service that first
+# takes work that failed for a transient cause back to its in-between state (photos)
 OUTBOX_STUCK_WORK = {
-    "producers.tasks.make_listing_image_thumbnails": "producers.selectors.images_stuck",
+    "producers.tasks.make_listing_image_thumbnails": "producers.services.listing_images_waiting",
     "promotion.tasks.video_fetch_details": "promotion.selectors.videos_stuck",
 }
 

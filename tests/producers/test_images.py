@@ -252,6 +252,10 @@ def test_a_photo_past_its_time_limit_is_failed_not_retried(owner_api, listing, m
     assert len(attempts) == 1  # not tried again: it would take as long again
     intent = Intent.objects.get(task="producers.tasks.make_listing_image_thumbnails")
     assert intent.status == "failed" and "SoftTimeLimitExceeded" in intent.error
+    # nor taken back by the sweeper (storage trouble is: item 11)
+    from outbox.services import stuck_work_sweep
+
+    assert stuck_work_sweep(now=timezone.now() + timedelta(minutes=6)) == 0
 
 
 # --- refused uploads -----------------------------------------------------------------------------
@@ -489,6 +493,61 @@ def test_the_sweeper_re_enqueues_a_photo_stuck_in_processing(owner_api, listing,
         assert stuck_work_sweep(now=later) == 1
     assert ListingImage.objects.get(pk=image_id).status == "ready"
     assert stuck_work_sweep(now=later) == 0
+
+
+# --- storage trouble that lasts minutes (hardening round three, item 11) ------------------------
+
+def test_storage_trouble_is_retried_over_minutes_not_seconds():
+    from celery.utils.time import get_exponential_backoff_interval
+
+    task = make_listing_image_thumbnails
+    waits = [get_exponential_backoff_interval(task.retry_backoff, attempt,
+                                              task.retry_backoff_max, task.retry_jitter)
+             for attempt in range(task.max_retries)]
+    # five jittered waits used to be spent in about 51 s, two of them after 0 s
+    assert min(waits) >= 30
+    assert sum(waits) >= 20 * 60, waits
+
+
+def test_a_photo_failed_for_storage_trouble_is_made_once_the_storage_is_back(
+    owner_api, listing, blocked_media, django_capture_on_commit_callbacks
+):
+    from outbox.services import stuck_work_sweep
+
+    # given a photo whose thumbnails could not be written for longer than the retries lasted
+    blocked = blocked_media("listings/thumbs")
+    with django_capture_on_commit_callbacks(execute=True):
+        image_id = upload(owner_api, listing, jpeg_bytes()).json()["id"]
+    assert ListingImage.objects.get(pk=image_id).status == "failed"
+    later = timezone.now() + timedelta(minutes=6)
+    # the sweeper takes it back, and while the storage is still unwritable it fails again
+    with django_capture_on_commit_callbacks(execute=True):
+        assert stuck_work_sweep(now=later) == 1
+    assert ListingImage.objects.get(pk=image_id).status == "failed"
+
+    # when the storage is writable again, the next sweep makes it: no button per photo
+    blocked.unlink()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert stuck_work_sweep(now=later + timedelta(minutes=6)) == 1
+    image = ListingImage.objects.get(pk=image_id)
+    assert image.status == "ready" and image.small and image.medium
+    assert stuck_work_sweep(now=later + timedelta(minutes=12)) == 0
+
+
+def test_a_photo_that_cannot_be_read_is_not_taken_back(owner_api, listing,
+                                                      django_capture_on_commit_callbacks):
+    from outbox.services import stuck_work_sweep
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        image_id = upload(owner_api, listing, jpeg_bytes()).json()["id"]
+    image = ListingImage.objects.get(pk=image_id)
+    with image.original.open("wb") as f:
+        f.write(b"garbage")
+    callbacks[0]()
+    assert ListingImage.objects.get(pk=image_id).status == "failed"
+    # failed for what it is, not for a passing cause: trying again would fail the same way
+    assert stuck_work_sweep(now=timezone.now() + timedelta(minutes=6)) == 0
+    assert ListingImage.objects.get(pk=image_id).status == "failed"
 
 
 # --- cheap checks first, a phone-sized pixel cap, a limit per account -----------------------------
