@@ -33,10 +33,12 @@ from books import services as books_services
 from claims import selectors as claims_selectors
 from marketplace.errors import InvalidState, NotFound
 from orders import harvest as orders_harvest
+from orders import presale as orders_presale
 from orders import services as orders_services
 from orders.models import Order
 from payments import services as payments_services
 from payments.models import Payment
+from producers import services as producers_services
 from producers.models import Listing
 from promotion import services as promotion_services
 
@@ -134,6 +136,33 @@ def order_expire(*, order_id: int) -> Order:
         raise NotFound("No such order.", code="order_not_found")
     return _cancel(order, actor=None, reason=Order.CancelReason.EXPIRED,
                    expected=[Order.Status.PENDING_PAYMENT], expires_at__lte=timezone.now())
+
+
+# --- A listing's pre-sale terms -----------------------------------------------------------------
+
+
+def _presale_moved(listing: Listing, presale: dict | None) -> bool:
+    """Does `presale` (PATCH's) remove the listing's pre-sale or move its close or its shipping
+    window? (The expected quantity is the farm's estimate alone.)"""
+    if presale is None:
+        return True
+    return (presale.get("closes_at"), presale.get("ships_from"), presale.get("ships_by")) != (
+        listing.presale_closes_at, listing.presale_ships_from, listing.presale_ships_by)
+
+
+def listing_update(*, listing: Listing, **changes) -> Listing:
+    """PATCH /listings/{id}: producers changes the listing. Removing an open pre-sale, or moving
+    its close or shipping window, is first held against the orders bound to those terms
+    (orders.presale.refuse_terms_change: 409 `presale_has_orders`), with the listing's row
+    taken first, as placing an order takes it; a closed one producers refuses itself."""
+    with transaction.atomic():
+        if "presale" in changes:
+            current = Listing.objects.select_for_update().get(pk=listing.pk)
+            if (current.presale_closes_at is not None
+                    and current.presale_closes_at > timezone.now()
+                    and _presale_moved(current, changes["presale"])):
+                orders_presale.refuse_terms_change(listing_id=listing.pk)
+        return producers_services.listing_update(listing=listing, **changes)
 
 
 # --- The harvest of a pre-sale ------------------------------------------------------------------

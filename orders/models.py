@@ -137,9 +137,11 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     quantity = models.PositiveIntegerField()
     line_total = models.DecimalField(max_digits=12, decimal_places=2)
-    # A pre-sale line: the shipping window the listing promised when it was ordered.
+    # A pre-sale line: the shipping window the listing promised when it was ordered, and when
+    # its ordering closed: the line's own terms, whatever the listing says later.
     ships_from = models.DateField(null=True, blank=True)
     ships_by = models.DateField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
     # What a short harvest filled of a pre-sale line (null until the harvest is recorded).
     allocated_quantity = models.PositiveIntegerField(null=True, blank=True)
 

@@ -194,6 +194,7 @@ def _write_shipments(order: Order, parts: list[pricing.FarmPart]) -> tuple[list[
             unit=listing.unit, unit_price=listing.price, quantity=line.quantity,
             line_total=money(listing.price * line.quantity),
             ships_from=listing.presale_ships_from, ships_by=listing.presale_ships_by,
+            closes_at=listing.presale_closes_at,
         )
         for part, shipment in zip(parts, shipments, strict=True)
         for line, listing in part.items

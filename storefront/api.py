@@ -11,6 +11,7 @@ from ninja import Query, Router, Status
 from accounts.auth import bearer, caller, optional_bearer
 from benefit import services as benefit_services
 from benefit.schemas import ListingPledgeIn
+from checkout import services as checkout_services
 from marketplace import microcache
 from marketplace.idempotency import idempotent
 from marketplace.pagination import PageParams, page_schema
@@ -78,9 +79,11 @@ def listing_detail(request: HttpRequest, listing_id: PathId, query: Query[Listin
 
 @router.patch("/listings/{listing_id}", response=ListingOut, auth=bearer, tags=FARM)
 def listing_update(request: HttpRequest, listing_id: PathId, payload: ListingPatch):
-    """Change the owner's listing (only the fields sent). Someone else's is 404."""
+    """Change the owner's listing (only the fields sent). Someone else's is 404. An open
+    pre-sale that orders hold (paid or unpaid) cannot be removed nor its close or shipping
+    window moved: 409 `presale_has_orders`."""
     listing = producer_selectors.listing_owned(user=request.auth, listing_id=listing_id)
-    producer_services.listing_update(listing=listing, **payload.dict(exclude_unset=True))
+    checkout_services.listing_update(listing=listing, **payload.dict(exclude_unset=True))
     return json_response(selectors.listing_detail(listing_id=listing_id, owner_view=True))
 
 

@@ -233,6 +233,73 @@ def test_an_unpaid_presale_order_may_always_be_cancelled(buyer, buyer_api, presa
     assert response.status_code == 200, response.content
 
 
+# --- hardening round three, item 7: the terms a paid line holds ------------------------------
+
+@pytest.mark.parametrize("change", ["removed", "shortened", "extended", "ships later"])
+def test_a_presale_buyers_paid_for_keeps_its_terms(buyer, farm, presale_listing, change):
+    paid(buyer, presale_listing)
+    before = {"closes_at": presale_listing.presale_closes_at,
+              "ships_from": presale_listing.presale_ships_from,
+              "ships_by": presale_listing.presale_ships_by, "expected_quantity": 500}
+    presale = {
+        "removed": None,
+        "shortened": {**before, "closes_at": timezone.now() + timedelta(minutes=5)},
+        "extended": {**before, "closes_at": before["closes_at"] + timedelta(days=3)},
+        "ships later": {**before, "ships_by": before["ships_by"] + timedelta(days=700)},
+    }[change]
+
+    response = farm["api"].patch(f"/listings/{presale_listing.pk}",
+                                 {"presale": as_json(presale) if presale else None})
+
+    assert response.status_code == 409, response.content
+    error = response.json()["error"]
+    assert error["code"] == "presale_has_orders"
+    assert error["details"] == {"paid_orders": 1, "unpaid_orders": 0}
+    presale_listing.refresh_from_db()
+    assert presale_listing.presale_closes_at == before["closes_at"]
+    assert presale_listing.presale_ships_by == before["ships_by"]
+    # the estimate alone may still change, and so may the rest of the listing
+    assert farm["api"].patch(f"/listings/{presale_listing.pk}", {
+        "presale": as_json({**before, "expected_quantity": 450}),
+        "price": "13.00"}).status_code == 200
+
+
+def test_an_unpaid_order_holds_the_terms_too(buyer, farm, presale_listing):
+    order_place(buyer=buyer, shipping_address=make_address(),
+                lines=[{"listing_id": presale_listing.pk, "quantity": 1}])
+
+    response = farm["api"].patch(f"/listings/{presale_listing.pk}", {"presale": None})
+
+    assert response.status_code == 409, response.content
+    assert response.json()["error"]["details"] == {"paid_orders": 0, "unpaid_orders": 1}
+
+
+def test_a_presale_no_order_holds_may_still_be_withdrawn(buyer, buyer_api, farm,
+                                                          presale_listing):
+    order = paid(buyer, presale_listing)
+    assert buyer_api.post(f"/orders/{order.pk}/cancel").status_code == 200
+
+    response = farm["api"].patch(f"/listings/{presale_listing.pk}", {"presale": None})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["presale"] is None
+
+
+def test_closed_is_judged_from_the_lines_own_terms(buyer, buyer_api, presale_listing):
+    # a line ordered while the pre-sale was open keeps its close, whatever the listing says
+    # later (a pre-sale cleared behind the API's back: no close on the listing at all)
+    order = paid(buyer, presale_listing)
+    Listing.objects.filter(pk=presale_listing.pk).update(
+        presale_closes_at=None, presale_ships_from=None, presale_ships_by=None,
+        presale_expected_quantity=None)
+
+    response = buyer_api.post(f"/orders/{order.pk}/cancel")
+
+    # still before its close: the buyer may walk away (it was refused until ships_by)
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "cancelled"
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_orders_racing_the_close_are_taken_before_it_and_refused_after(settings, regions):
