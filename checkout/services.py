@@ -171,11 +171,18 @@ def listing_update(*, listing: Listing, **changes) -> Listing:
 def harvest_record(*, listing: Listing, user: User, actual_quantity: int,
                    policy: str) -> dict:
     """Record the harvest of the pre-sale `listing`, in one transaction (orders.harvest says
-    what each part does): the harvest shared among the paid lines (the listing's row first);
+    what each part does): the listing's row first; the pre-sale's orders still waiting for
+    payment cancelled as any other (their stock back; one paid meanwhile is shared like the
+    rest); the harvest shared among the paid lines;
     then, order by order, an order left with nothing is cancelled as any other (`_cancel`),
     any other has its emptied parcels cancelled and is refunded what it will not get
     (payments); then the listing becomes goods in hand and the buyers are told."""
     with transaction.atomic():
+        for order_id in orders_harvest.harvest_unpaid_orders(listing=listing):
+            with contextlib.suppress(InvalidState):  # paid just now: shared below
+                _cancel(Order.objects.get(pk=order_id), actor=user,
+                        reason=Order.CancelReason.HARVEST_UNPAID,
+                        expected=[Order.Status.PENDING_PAYMENT])
         harvest, orders = orders_harvest.harvest_start(
             listing=listing, user=user, actual_quantity=actual_quantity, policy=policy)
         if orders is None:

@@ -25,6 +25,8 @@ class Order(models.Model):
         EXPIRED = "expired", "超时未付款"
         STAFF = "staff", "客服取消"
         HARVEST = "harvest", "收成不足"
+        # still unpaid when the farm recorded its pre-sale's harvest (orders.harvest)
+        HARVEST_UNPAID = "harvest_unpaid", "预售已收成，未付款"
 
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
