@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -124,10 +124,14 @@ def _unpaid_held(buyer: User, now) -> dict:
     held = (OrderLine.objects.filter(order__buyer=buyer, order__status=Order.Status.PENDING_PAYMENT,
                                      order__expires_at__gt=now)
             .order_by().values("order__buyer"))
+    here = held.filter(listing_id=OuterRef("pk"))
     return {
         "unpaid_orders": Coalesce(Subquery(
             held.annotate(n=Count("order_id", distinct=True)).values("n")), 0),
         "unpaid_units": Coalesce(Subquery(held.annotate(n=Sum("quantity")).values("n")), 0),
+        # of this listing (the row the annotation rides on)
+        "unpaid_here": Coalesce(Subquery(here.annotate(n=Sum("quantity")).values("n")), 0),
+        "paid_before": Exists(Order.objects.filter(buyer=buyer, paid_at__isnull=False)),
     }
 
 
@@ -150,8 +154,33 @@ def _refuse_past_unpaid_limits(orders: int, held: int, units: int) -> None:
                      "max_unpaid_units": settings.ORDER_MAX_UNPAID_UNITS})
 
 
+def _refuse_past_listing_share(quantities: dict[int, int], listings: dict[int, Listing]) -> None:
+    """Of each listing, the account's unpaid orders (this one included) hold at most the larger
+    of ORDER_UNPAID_LISTING_UNITS and ORDER_UNPAID_LISTING_PERCENT of its stock: what is on
+    offer now plus what the account already holds of it. An order short of stock is left to
+    the stock's refusal, and checked again on the rows read after expiring overdue orders made
+    room (`_take_stock`). 409 `too_much_of_listing_unpaid` naming the first listing past it
+    (hardening round three, item 4: a new account held all 60 units of a listing in one unpaid
+    order for 30 minutes)."""
+    for listing_id, units in sorted(quantities.items()):
+        listing = listings.get(listing_id)
+        if listing is None or listing.status != Listing.Status.ACTIVE:
+            continue  # refused as short of stock
+        held = listing.unpaid_here
+        most = max(settings.ORDER_UNPAID_LISTING_UNITS,
+                   (listing.stock + held) * settings.ORDER_UNPAID_LISTING_PERCENT // 100)
+        if held + units > most and units <= listing.stock:
+            raise Conflict(
+                f"Unpaid orders may hold at most {most} units of this listing; you hold {held} "
+                f"and this order adds {units}. Pay for what you hold first.",
+                code="too_much_of_listing_unpaid",
+                details={"listing_id": listing_id, "unpaid_units": held, "units": units,
+                         "max_unpaid_units": most})
+
+
 def _take_stock(quantities: dict[int, int], listings: dict[int, Listing], now,
-                expire: Callable[[int], object]) -> None:
+                expire: Callable[[int], object],
+                relock: Callable[[], dict[int, Listing]]) -> None:
     """stock_take; when it falls short, unpaid orders past their payment window that hold the
     short listings are expired first (`expire(order_id)`: their stock back), the rows are read
     again and it is tried once more. Expiry does not wait for the periodic task: stock an unpaid
@@ -167,7 +196,9 @@ def _take_stock(quantities: dict[int, int], listings: dict[int, Listing], now,
     for order_id in overdue:
         with contextlib.suppress(InvalidState):  # paid or cancelled meanwhile
             expire(order_id)
-    stock_take(quantities, listings_lock(list(quantities)))
+    listings = relock()
+    _refuse_past_listing_share(quantities, listings)  # on the stock that came back
+    stock_take(quantities, listings)
 
 
 def _create_order_row(**fields) -> Order:
@@ -235,12 +266,14 @@ def order_place(
         pricing.refuse_unsold(buyer, merged, listings)
         first = listings[merged[0].listing_id]
         _refuse_past_unpaid_limits(first.unpaid_orders, first.unpaid_units, units)
+        _refuse_past_listing_share(quantities, listings)
         # each farm's goods and parcel fee, from the rows just locked (their freight templates
         # came with them): a region a template does not serve is refused here, nothing taken
         parts = pricing.priced_by_farm(merged, listings, region)
         subtotal = sum((part.subtotal for part in parts), Decimal("0.00"))
         fee = sum((part.shipping_fee for part in parts), Decimal("0.00"))
-        _take_stock(quantities, listings, now, expire)
+        _take_stock(quantities, listings, now, expire,
+                    relock=lambda: listings_lock(list(quantities), **_unpaid_held(buyer, now)))
         if subtotal + fee >= MAX_AMOUNT:
             # more than the money columns hold: refused, and the stock taken goes back
             raise ValidationFailed({"lines": "This order is too large; split it up."})
@@ -248,7 +281,9 @@ def order_place(
             buyer=buyer, subtotal=subtotal, shipping_fee=fee, total=subtotal + fee,
             promo_code=(promo_code or "").strip(), note=(note or "").strip(),
             platform_fee_rate=settings.PLATFORM_FEE_RATE,
-            expires_at=now + timedelta(seconds=settings.ORDER_PAYMENT_TIMEOUT),
+            # an account that never paid holds stock for a shorter while
+            expires_at=now + timedelta(seconds=settings.ORDER_PAYMENT_TIMEOUT if first.paid_before
+                                       else settings.ORDER_PAYMENT_TIMEOUT_NEW_BUYER),
             region=region, **address,
         )
         order.placed_shipments, order.placed_lines = _write_shipments(order, parts)

@@ -433,6 +433,14 @@ ORDER_MAX_QUANTITY = env_int("ORDER_MAX_QUANTITY", 999, minimum=1)  # per line
 # most this many units in them (409 past either).
 ORDER_MAX_UNPAID = env_int("ORDER_MAX_UNPAID", 3, minimum=1)
 ORDER_MAX_UNPAID_UNITS = env_int("ORDER_MAX_UNPAID_UNITS", 200, minimum=1)
+# Of one listing, one account's unpaid orders hold at most the larger of this many units and
+# ORDER_UNPAID_LISTING_PERCENT of its stock (what is on offer plus what they hold): nobody
+# takes a listing off sale for the payment window with orders they do not pay.
+ORDER_UNPAID_LISTING_UNITS = env_int("ORDER_UNPAID_LISTING_UNITS", 5, minimum=1)
+ORDER_UNPAID_LISTING_PERCENT = env_int("ORDER_UNPAID_LISTING_PERCENT", 20, minimum=1)
+# An account that has never paid for an order holds its stock this long, not
+# ORDER_PAYMENT_TIMEOUT (seconds).
+ORDER_PAYMENT_TIMEOUT_NEW_BUYER = env_int("ORDER_PAYMENT_TIMEOUT_NEW_BUYER", 10 * 60, minimum=1)
 # --- Payments ---------------------------------------------------------------------------------
 # Providers a buyer may choose (`POST /orders/{id}/pay {"method": ...}`): wechat, alipay,
 # sandbox. The sandbox settles at once and takes no money: it is the default only with DEBUG on,

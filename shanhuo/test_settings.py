@@ -58,6 +58,8 @@ SMS_PROVIDER = "console"
 IMAGE_UPLOAD_THROTTLE_RATE = "100000/hour"  # a test that means it sets its own
 ORDER_MAX_UNPAID = 100000  # likewise: tests place many unpaid orders with one buyer
 ORDER_MAX_UNPAID_UNITS = 100_000_000
+ORDER_UNPAID_LISTING_PERCENT = 100  # and one buyer may hold a whole listing unpaid
+ORDER_PAYMENT_TIMEOUT_NEW_BUYER = 30 * 60  # as long as anyone's, unless a test means it
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Off unless a test turns them on: let the video fetcher reach a fake server on loopback, and
 # trust the tests' own certificate authority instead of the system's roots.

@@ -276,10 +276,52 @@ def test_a_step_refusing_the_promo_code_rolls_the_order_back(buyer_api, place, t
 
 
 def test_expires_at_is_the_payment_timeout_after_creation(buyer_api, place, two_farms, settings):
-    settings.ORDER_PAYMENT_TIMEOUT = 600
-    order = place(buyer_api, (two_farms["apples"], 1)).json()
-    stored = Order.objects.get(pk=order["id"])
-    assert (stored.expires_at - stored.created_at).total_seconds() == pytest.approx(600, abs=2)
+    settings.ORDER_PAYMENT_TIMEOUT = 1800
+    settings.ORDER_PAYMENT_TIMEOUT_NEW_BUYER = 600
+
+    def hold(order) -> float:
+        stored = Order.objects.get(pk=order["id"])
+        return (stored.expires_at - stored.created_at).total_seconds()
+
+    # an account that has never paid holds stock for the shorter while (hardening round
+    # three, item 4)
+    first = place(buyer_api, (two_farms["apples"], 1)).json()
+    assert hold(first) == pytest.approx(600, abs=2)
+    assert buyer_api.post(f"/orders/{first['id']}/pay", {"method": "sandbox"}).status_code == 200
+    # one that has paid, for the payment timeout
+    assert hold(place(buyer_api, (two_farms["apples"], 1)).json()) == pytest.approx(1800, abs=2)
+
+
+def test_one_account_holds_at_most_a_share_of_a_listing_unpaid(buyer_api, place, settings,
+                                                                two_farms):
+    # a listing of 50: the larger of 5 units and 20% of it (10) may wait for payment per account
+    settings.ORDER_UNPAID_LISTING_PERCENT = 20
+    apples = two_farms["apples"]
+
+    whole = place(buyer_api, (apples, 50))
+    assert whole.status_code == 409, whole.content
+    error = whole.json()["error"]
+    assert error["code"] == "too_much_of_listing_unpaid"
+    assert error["details"] == {"listing_id": apples.pk, "unpaid_units": 0, "units": 50,
+                                "max_unpaid_units": 10}
+
+    assert place(buyer_api, (apples, 6)).status_code == 201
+    # a second unpaid order of the same account counts with the first
+    more = place(buyer_api, (apples, 5))
+    assert more.status_code == 409 and more.json()["error"]["details"]["unpaid_units"] == 6
+    assert place(buyer_api, (apples, 4)).status_code == 201
+    apples.refresh_from_db()
+    assert apples.stock == 40  # only the two orders took stock
+
+
+def test_a_small_listing_still_sells_a_few_units_unpaid(buyer_api, place, settings, two_farms):
+    settings.ORDER_UNPAID_LISTING_PERCENT = 20
+    settings.ORDER_UNPAID_LISTING_UNITS = 5
+    Listing.objects.filter(pk=two_farms["tea"].pk).update(stock=8)
+
+    assert place(buyer_api, (two_farms["tea"], 5)).status_code == 201  # 20% of 8 is 1
+    assert place(buyer_api, (two_farms["tea"], 1)).json()["error"]["code"] == (
+        "too_much_of_listing_unpaid")
 
 
 def test_impossible_ids_and_nul_characters_are_422_not_500(buyer_api, order_body, two_farms,
@@ -309,3 +351,22 @@ def test_an_order_whose_total_is_no_binary_fraction_is_placed(buyer_api, place, 
     response = place(buyer_api, (make_listing(price=price, stock=5), 1))
     assert response.status_code == 201, response.content
     assert response.json()["total"] == str(Decimal(price) + Decimal("10.00"))
+
+
+def test_the_share_holds_when_expiring_overdue_orders_would_make_room(
+        buyer_api, place, settings, two_farms):
+    import time_machine
+    from django.utils import timezone
+
+    from tests.factories import client_for, make_user
+
+    settings.ORDER_UNPAID_LISTING_PERCENT = 20
+    apples = two_farms["apples"]
+    # 40 of the 50 held by others' orders that are past their payment window
+    for _ in range(8):
+        assert place(client_for(make_user()), (apples, 5)).status_code == 201
+    with time_machine.travel(timezone.now() + timezone.timedelta(hours=1), tick=False):
+        taken = place(buyer_api, (apples, 45))  # 45 of the 50 once those expire
+
+    assert taken.status_code == 409, taken.content
+    assert taken.json()["error"]["code"] == "too_much_of_listing_unpaid"
