@@ -198,7 +198,7 @@ def _address(order, *, shipments: list, farm_view: bool) -> dict:
     return address_for({
         "recipient": order.recipient, "phone": order.phone, "region_id": order.region_id,
         "region_path": order.region.path, "detail": order.detail,
-    }, shipments=shipments, farm_view=farm_view)
+    }, shipments=shipments, farm_view=farm_view, paid=order.paid_at is not None)
 
 
 class PaymentOut(Schema):

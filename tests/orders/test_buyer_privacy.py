@@ -1,5 +1,6 @@
-"""A farm sees the buyer's name, phone and address while its parcel is open; once it is
-delivered or cancelled, masked: 138****8000, the surname, no street. The buyer sees them whole."""
+"""A farm sees the buyer's name, phone and address while its parcel is open in a paid order;
+before payment, and once it is delivered or cancelled, masked: 138****8000, the surname, no
+street. The buyer sees them whole."""
 
 import pytest
 
@@ -35,6 +36,11 @@ def test_the_farm_sees_the_address_while_the_parcel_is_open_and_masked_once_deli
         buyer_api, order, two_farms):
     farm = two_farms["api_a"]
     shipment = Shipment.objects.get(order=order)
+
+    # not paid yet: the farm has nothing to ship, and sees the details masked (hardening round
+    # three, item 6)
+    assert [part(a) for a in seen(farm, order)] == [MASKED, MASKED]
+    assert part(buyer_api.get(f"/orders/{order.pk}").json()["shipping_address"]) == WHOLE
 
     # paid and shipped: the farm needs the address
     buyer_api.post(f"/orders/{order.pk}/pay", {"method": "sandbox"})

@@ -29,7 +29,9 @@ def test_the_buyer_sees_everything(buyer_api, order):
     assert body["shipping_address"]["phone"] == "13800138000"
 
 
-def test_a_farm_sees_only_its_part_and_the_address(order, two_farms):
+def test_a_farm_sees_only_its_part_and_the_address(order, two_farms, buyer_api):
+    # (the address once the order is paid: tests/orders/test_buyer_privacy.py)
+    assert buyer_api.post(f"/orders/{order['id']}/pay", {"method": "sandbox"}).status_code == 200
     body = two_farms["api_a"].get(f"/orders/{order['id']}").json()
     assert body["view"] == "producer"
     assert [ln["listing_id"] for ln in body["lines"]] == [two_farms["apples"].pk]
