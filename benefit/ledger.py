@@ -48,6 +48,15 @@ def order_ref(number: str) -> str:
                     hashlib.sha256).hexdigest()
 
 
+def public_time(moment: datetime) -> datetime:
+    """When an entry says it happened: the hour of its posting (UTC), not the moment. The exact
+    time of a payment beside its amount would let anyone line entries up with a farm's orders
+    (hardening round three, item 9); the hour still orders them for a reader, and `seq` and the
+    hashes keep the chain. Entries written before this kept their exact time: their hashes are
+    over it."""
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
 def time_text(moment: datetime) -> str:
     """The entry's time as served and hashed: UTC, microseconds, `+00:00`."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
@@ -120,7 +129,8 @@ def record_posting(record: LedgerTransaction, lines: list) -> list[PublicEntry]:
         project_id = line.account.holder_id
         seq, prev = heads[project_id]
         entry = PublicEntry(
-            project_id=project_id, seq=seq + 1, created_at=record.created_at, kind=kind,
+            project_id=project_id, seq=seq + 1, created_at=public_time(record.created_at),
+            kind=kind,
             amount_fen=line.amount_fen,
             listing_id=line.listing_id or _listing_of(order_id, project_id, line.shipment_id,
                                                       cache),

@@ -47,7 +47,9 @@ class ProjectOut(ProjectCardOut):
 
 class PublicEntryOut(Schema):
     seq: int
-    created_at: str = Field(..., description="ISO 8601, UTC, microseconds: hashed as served.")
+    created_at: str = Field(..., description="ISO 8601, UTC, microseconds: hashed as served. "
+                                             "The hour of the posting, not its moment (entries "
+                                             "from before 2026-12 carry the moment).")
     kind: Literal["pledge", "void", "confirm", "disbursement"] = Field(
         ..., description="pledge (+), void (-), confirm (+; a refund after confirmation is a "
                          "negative confirm), disbursement (-).")

@@ -77,6 +77,22 @@ def test_the_ledger_is_served_oldest_first_and_anyone_can_recompute_it(api, worl
 
 
 @pytest.mark.django_db
+def test_an_entry_says_the_hour_not_the_moment_of_the_sale(api, world):
+    # hardening round three, item 9: the payment's time to the microsecond beside its amount
+    # let anyone line entries up with a farm's orders
+    import time_machine
+
+    world.pledge(kind="fixed", value="1.00")
+    with time_machine.travel("2026-12-03 10:37:12.345678 +0000", tick=False):
+        world.buy({0: 2})
+
+    entries = api.get(f"/benefit/projects/{world.project.pk}/ledger").json()["items"]
+
+    assert [e["created_at"] for e in entries] == ["2026-12-03T10:00:00.000000+00:00"]
+    recompute(entries)  # and the chain still checks from the API alone
+
+
+@pytest.mark.django_db
 def test_the_ledger_pages_with_a_cursor(api, world):
     a_history(world)
 
