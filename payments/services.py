@@ -55,6 +55,7 @@ from payments.providers.base import (
 )
 from payments.tasks import payment_close as payment_close_task
 from payments.tasks import refund_submit as refund_submit_task
+from promotion import services as promotion_services
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ def _order_paid(order_id: int, *, actor: User | None, now, note: str,
     waiting for its payment."""
     if not order_mark_paid(order_id, actor=actor, now=now, note=note, conditions=conditions):
         return False
+    promotion_services.commissions_on_payment(order_id=order_id)
     books_services.payment_post(order_id=order_id)
     return True
 

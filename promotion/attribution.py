@@ -23,12 +23,21 @@ def visit_issue(*, link_id: int) -> str:
 
 def visit_link_id(visit: str) -> int | None:
     """The link a visit was signed for, if it is ours and inside the attribution window."""
+    return visit_read(visit)[0]
+
+
+def visit_read(visit: str) -> tuple[int | None, str]:
+    """(the link a visit was signed for, its visitor id), if it is ours and inside the
+    attribution window; else (None, "")."""
     if not visit or len(visit) > 512:
-        return None
+        return None, ""
     try:
         data = signing.loads(visit, salt=SALT,
                              max_age=settings.PROMO_ATTRIBUTION_WINDOW_DAYS * 24 * 3600)
     except signing.BadSignature:  # also SignatureExpired
-        return None
+        return None, ""
     link_id = data.get("l") if isinstance(data, dict) else None
-    return link_id if isinstance(link_id, int) and not isinstance(link_id, bool) else None
+    if not isinstance(link_id, int) or isinstance(link_id, bool):
+        return None, ""
+    visitor = data.get("v")
+    return link_id, visitor[:32] if isinstance(visitor, str) else ""

@@ -112,7 +112,8 @@ class Link(models.Model):
         HIDDEN = "hidden", "农户隐藏"
 
     # The farm's word on a promotion link to its listing: approved shows an unverified video
-    # there; hidden keeps any video off it (the link still redirects and attributes).
+    # there and lets the link earn; hidden keeps any video off it and stops the link earning
+    # (it still redirects).
     review = models.CharField(max_length=8, choices=Review.choices, blank=True, default="")
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
@@ -220,6 +221,9 @@ class Commission(models.Model):
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3, default="CNY")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # The visitor id of the click the order followed (promotion.attribution): one click credits
+    # one order, the first paid.
+    visit = models.CharField(max_length=32, blank=True, default="", db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     settled_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)

@@ -65,6 +65,15 @@ SHOWN = ~Q(review=Link.Review.HIDDEN) & (
     Q(video__status=Video.Status.READY) | Q(review=Link.Review.APPROVED))
 
 
+def link_earns(link_id: int) -> bool:
+    """Does an order through this link earn its promoter a commission? Only while the link is
+    SHOWN (a verified video, or one the farm approved, not hidden by the farm) and its video
+    has not failed: an unverified video nobody vouched for earns nothing, and a farm stops a
+    link earning by hiding it (hardening round three, item 5)."""
+    return Link.objects.filter(SHOWN, pk=link_id).exclude(
+        video__status=Video.Status.FAILED).exists()
+
+
 def videos_of_listing(listing: int | OuterRef) -> QuerySet[Video]:
     """The videos that show a listing: linked to it or to one of its harvest lots (promotion
     and the farm's own footage) by a link that is SHOWN, not failed. `listing` is an id, or an

@@ -297,8 +297,9 @@ def _refuse_past_daily_links(user: User) -> None:
 
 def link_review(*, user: User, listing_id: int, video_id: int, review: str) -> Link:
     """The farm's word on a video shown with its own listing: `approved` shows an unverified
-    promotion video there, `hidden` keeps the video off the listing (its link still redirects
-    and attributes orders). Not the caller's listing, or no such link: 404."""
+    promotion video there (and lets its link earn), `hidden` keeps the video off the listing
+    and stops its link earning (it still redirects). Not the caller's listing, or no such
+    link: 404."""
     link = (Link.objects.select_related("video")
             .filter(listing_id=listing_id, listing__producer__user=user, video_id=video_id)
             .first())
@@ -409,15 +410,21 @@ def commission_for_order(*, order, promo_visit: str = "") -> Commission | None:
     has no rate, the buyer is the promoter or the listing's producer, the promoter is the
     listing's producer, the buyer shares a phone or a shipping address with the promoter (a
     second account), the order follows no click of the link (`promo_visit`, see
-    promotion.attribution), or the order has no line of that listing."""
+    promotion.attribution), the link does not earn (`selectors.link_earns`: an unverified
+    video the farm has not approved, or a link the farm hid), or the order has no line of that
+    listing. The click is kept on the commission: it credits one order, the first paid
+    (`commissions_first_paid_visit`)."""
     code = (order.promo_code or "").strip()
     if not code:
         return None
     link = Link.objects.select_related("video").filter(code=code).first()
     if link is None or link.listing_id is None:
         return None
-    if attribution.visit_link_id(promo_visit) != link.pk:
+    link_id, visitor = attribution.visit_read(promo_visit)
+    if link_id != link.pk:
         return None  # no click of this link by this visitor within the window
+    if not selectors.link_earns(link.pk):
+        return None
     promoter = Promoter.objects.filter(user_id=link.video.owner_id).first()
     listing = Listing.objects.select_related("producer").get(pk=link.listing_id)
     rate = listing.commission_rate
@@ -438,9 +445,32 @@ def commission_for_order(*, order, promo_visit: str = "") -> Commission | None:
         defaults={
             "promoter": promoter, "listing": listing, "shipment_id": lines[0].shipment_id,
             "base_amount": money(base), "rate": rate, "amount": money(base * rate),
+            "visit": visitor,
         },
     )
     return commission
+
+
+def commissions_on_payment(*, order_id: int) -> int:
+    """The order is being paid (payments calls this before the books post the payment): its
+    pending commissions are cancelled when their link no longer earns (the farm hid it since)
+    or their click already credited another paid order (sock-puppet accounts reusing one
+    `visit`: the first paid wins). The commissions sharing a click are locked in id order, so
+    two orders paid at once are judged one after the other. How many were cancelled."""
+    cancelled = 0
+    for commission in Commission.objects.filter(order_id=order_id,
+                                                status=Commission.Status.PENDING):
+        taken = False
+        if commission.visit:
+            same_click = list(Commission.objects.select_for_update().filter(
+                visit=commission.visit).order_by("id").values_list("pk", flat=True))
+            taken = Commission.objects.filter(
+                pk__in=same_click, order__paid_at__isnull=False).exclude(
+                order_id=order_id).exclude(status=Commission.Status.CANCELLED).exists()
+        if taken or not selectors.link_earns(commission.link_id):
+            cancelled += commissions_cancel(
+                commissions=Commission.objects.filter(pk=commission.pk))
+    return cancelled
 
 
 def commissions_cancel(*, commissions: QuerySet[Commission]) -> int:

@@ -324,3 +324,61 @@ def test_a_stranger_with_another_phone_and_address_earns_the_promoter_a_commissi
                        shipping_address=_address(phone="13600005555", detail="解放路 8 号"),
                        promo_code=link.code, promo_visit=promo_visit(link.code))
     assert Commission.objects.count() == 1
+
+
+# --- hardening round three, item 5: one click, one order; only vouched-for videos earn --------
+
+def test_one_click_credits_one_order_the_first_paid(promoter, farm, link):
+    from tests.factories import make_user
+
+    # two sock-puppet accounts place orders with the same click
+    visit = promo_visit(link.code)
+    first, second = make_user(), make_user()
+    orders_ = [checkout.order_place(buyer=who, lines=[{"listing_id": farm["apples"].pk,
+                                                       "quantity": 1}],
+                                    shipping_address=_address(phone=phone, detail=street),
+                                    promo_code=link.code, promo_visit=visit)
+               for who, phone, street in ((first, "13600001111", "解放路 1 号"),
+                                          (second, "13600002222", "解放路 2 号"))]
+    assert Commission.objects.count() == 2  # both wait: whichever is paid first earns
+
+    payments.payment_start(order_id=orders_[1].pk, user=second, method="sandbox")
+    payments.payment_start(order_id=orders_[0].pk, user=first, method="sandbox")
+
+    statuses = {c.order_id: c.status for c in Commission.objects.all()}
+    assert statuses == {orders_[1].pk: "pending", orders_[0].pk: "cancelled"}
+
+
+def test_an_unverified_video_earns_only_once_the_farm_approves_its_link(promoter, farm):
+    from promotion.models import Video
+
+    user = promoter[0].user
+    video = make_video(owner=user, external_id="BV1fake", status=Video.Status.UNVERIFIED)
+    link, _ = services.link_create(user=user, video_id=video.pk, listing_id=farm["apples"].pk)
+    buyer_a = make_order(lines=[(farm["apples"], 1)], promo_code=link.code)
+    assert not Commission.objects.filter(order=buyer_a).exists()  # a fake video earns nothing
+
+    services.link_review(user=farm["user"], listing_id=farm["apples"].pk, video_id=video.pk,
+                         review=Link.Review.APPROVED)
+    approved = make_order(lines=[(farm["apples"], 1)], promo_code=link.code)
+    assert Commission.objects.filter(order=approved).exists()
+
+
+def test_a_farm_hiding_a_link_stops_it_earning(promoter, farm, link):
+    from tests.factories import make_user
+
+    buyer = make_user()
+    placed_before = checkout.order_place(
+        buyer=buyer, lines=[{"listing_id": farm["apples"].pk, "quantity": 1}],
+        shipping_address=_address(phone="13600003333", detail="解放路 3 号"),
+        promo_code=link.code, promo_visit=promo_visit(link.code))
+    assert Commission.objects.get(order=placed_before).status == "pending"
+
+    services.link_review(user=farm["user"], listing_id=farm["apples"].pk,
+                         video_id=link.video_id, review=Link.Review.HIDDEN)
+
+    after = make_order(lines=[(farm["apples"], 1)], promo_code=link.code)
+    assert not Commission.objects.filter(order=after).exists()
+    # an order placed before, paid after: its commission goes too
+    payments.payment_start(order_id=placed_before.pk, user=buyer, method="sandbox")
+    assert Commission.objects.get(order=placed_before).status == "cancelled"
