@@ -25,6 +25,9 @@ EVENTS = {event.name: event for event in (
     Event("claim_deadline", "售后即将超时", urgent=True),
     Event("payout_paid", "货款已打款"),
     Event("statement_ready", "周结算单已生成"),
+    Event("verification_result", "商家资质审核结果"),
+    Event("verification_expired", "商家资质需要复核"),
+    Event("certificate_result", "证书审核结果"),
     # the buyer
     Event("order_shipped", "订单已发货"),
     Event("order_delivered", "订单已送达"),

@@ -7,6 +7,7 @@ from accounts.api import router as accounts_router
 from accounts.auth import bearer
 from benefit.api import router as benefit_router
 from books.api import router as books_router
+from certificates.api import router as certificates_router
 from checkout.api import router as checkout_router
 from claims.api import router as claims_router
 from marketplace import errors
@@ -71,3 +72,4 @@ api.add_router("", reports_router)
 api.add_router("", books_router)
 api.add_router("", benefit_router)
 api.add_router("", claims_router)
+api.add_router("", certificates_router)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "benefit",
     "demo",  # `manage.py demo` only: development data, no models
     "reports",
+    "certificates",
     "outbox",
     "notify",
     "payments",
@@ -217,6 +218,9 @@ CELERY_BEAT_SCHEDULE = {
     "release-quiet-deliveries": {"task": "notify.tasks.release_waiting", "schedule": 60.0},
     # claims: a farm's silence is acceptance, reminders before it, lapsed escalation windows
     "claims-deadlines": {"task": "claims.tasks.claim_deadlines", "schedule": 300.0},
+    # sellers due for their six-monthly re-check, certificates past their expiry: `expired`
+    "expire-verifications-and-certificates": {"task": "certificates.tasks.expire_due",
+                                              "schedule": 3600.0},
     "purge-idempotency-keys": {
         "task": "marketplace.tasks.purge_idempotency_keys",
         "schedule": 3600.0,
@@ -570,6 +574,24 @@ BENEFIT_DEV_SIGNING_KEY = BASE_DIR / "var" / "benefit-signing-key.pem"
 # Key of the HMAC that names an order in the public ledger (`order_ref`); default: derived from
 # SECRET_KEY. Changing it changes the refs of later entries only (earlier ones are hashed).
 BENEFIT_ORDER_REF_KEY = env_str("BENEFIT_ORDER_REF_KEY") or f"benefit-order-ref:{SECRET_KEY}"
+
+# --- Certificates and verified sellers -------------------------------------------------------
+# Fernet keys (each the URL-safe base64 of 32 random bytes), comma-separated, that encrypt a
+# seller's id number or credit code at rest: the first encrypts, every one decrypts (to rotate,
+# put the new key first and keep the old one until `manage.py reencrypt_id_numbers` has run).
+# With DEBUG on and none set, one is derived from SECRET_KEY; with DEBUG off it must be set (the
+# system check certificates.E001 refuses to start without it).
+ID_NUMBER_KEYS = env_list("ID_NUMBER_KEYS")
+# A verified seller is checked again this many months on (E-commerce Law art. 27: at least every
+# six months), when the periodic task marks the verification `expired` and tells the farm.
+SELLER_RECHECK_MONTHS = env_int("SELLER_RECHECK_MONTHS", 6, minimum=1)
+if SELLER_RECHECK_MONTHS > 6:
+    raise ImproperlyConfigured("SELLER_RECHECK_MONTHS must be at most 6 (E-commerce Law art. 27).")
+# A licence or certificate file (PDF, JPEG, PNG or WebP) over this many bytes is refused (413).
+CERTIFICATE_FILE_MAX_BYTES = env_int("CERTIFICATE_FILE_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+# A TrueType/OpenType font with Chinese glyphs for the 承诺达标合格证 labels; empty: the first
+# found of the usual system fonts (WenQuanYi, Noto CJK: `make browser-deps` installs one).
+LABEL_FONT = env_str("LABEL_FONT")
 
 # --- Promotion: video metadata, short links, clicks -------------------------------------------
 # Only these fixed oEmbed endpoints are ever called for titles and thumbnails (not from the env).

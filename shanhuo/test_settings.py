@@ -21,6 +21,11 @@ if "BENEFIT_SIGNING_KEY" not in os.environ:  # the ledger head's key: a fresh on
             serialization.NoEncryption()))
     os.environ["BENEFIT_SIGNING_KEY"] = _key
 
+if "ID_NUMBER_KEYS" not in os.environ:  # sellers' id numbers at rest: a fresh key per run
+    from cryptography.fernet import Fernet
+
+    os.environ["ID_NUMBER_KEYS"] = Fernet.generate_key().decode()
+
 from shanhuo.settings import *  # noqa: E402,F403
 
 

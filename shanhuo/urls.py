@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("storefront.urls")),
     path("", include("promotion.urls")),
     path("", include("benefit.urls")),
+    path("", include("certificates.urls")),
 ]
 
 if settings.BENCH_CEILINGS:  # `make bench` only: the hand-written ceilings it measures against

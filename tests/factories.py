@@ -247,3 +247,25 @@ def make_project(*, charity: Charity | None = None, title: str = "二郎庙村�
         charity=charity or make_charity(), title=title,
         region=region or make_regions()["village"], goal_amount=Decimal(goal_amount),
         status=status, starts_on=starts_on, ends_on=ends_on, story=story)
+
+
+# --- Sellers and certificates ------------------------------------------------------------------
+
+def resident_id(*, seed: int | None = None, born: str = "19780512") -> str:
+    """A valid 18-digit resident identity number (太康县, born `born`), its check character
+    computed per ISO 7064 MOD 11-2; a new one per call unless `seed`."""
+    from certificates.idnumbers import id_check_character
+
+    first17 = f"411627{born}{(seed if seed is not None else _next()) % 1000:03d}"
+    return first17 + id_check_character(first17)
+
+
+def company_credit_code(*, seed: int | None = None) -> str:
+    """A valid unified social credit code of a company (91...), per GB 32100-2015."""
+    first17 = f"914116270{(seed if seed is not None else _next()) % 10**8:08d}"
+    return first17 + check_character(first17)
+
+
+def pdf_bytes() -> bytes:
+    """The smallest file that starts as a PDF does (what the upload checks sniff)."""
+    return b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

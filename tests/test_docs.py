@@ -37,9 +37,6 @@ NOT_BUILT_YET = {
     "POST /api/v1/reviews/{}/reply": "issue 25, reviews",
     "GET /api/v1/listings/{}/reviews": "issue 25, reviews",
     "GET /api/v1/producers/{}/reviews": "issue 25, reviews",
-    "POST /api/v1/producers/me/verification": "issue 26, certificates",
-    "POST /api/v1/batches/{}/certificates": "issue 26, certificates",
-    "GET /batches/{}/certificates/{}.png": "issue 26, certificates",
     "GET /o/{}": "issue 29, buying from the link",
 }
 

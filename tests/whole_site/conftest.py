@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from accounts.models import User
-from tests.factories import client_for, make_project, make_user
+from tests.factories import client_for, make_project, make_user, resident_id
 
 ACTORS = ("anonymous", "buyer", "other_producer", "owner", "promoter", "staff")
 
@@ -128,4 +128,10 @@ def site_world(regions, categories, django_capture_on_commit_callbacks) -> World
     ids["report_id"] = report["id"]
     report = _ok(owner.get(f"/reports/{report['id']}"), 200)
     ids["report_token"] = report["download_url"].split("token=", 1)[1]
+
+    # the owner asked to be verified, and issued its lot's 承诺达标合格证
+    _ok(owner.upload("/producers/me/verification", {
+        "kind": "individual_farmer", "name": "李大山", "id_number": resident_id(seed=1)}))
+    ids["chengnuo_id"] = _ok(owner.upload(f"/batches/{ids['batch_id']}/certificates", {
+        "kind": "chengnuo_hege", "basis": "self_control"}))["id"]
     return world

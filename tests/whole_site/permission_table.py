@@ -329,7 +329,34 @@ TABLE: dict[str, Row | list[Row]] = {
     # the signed link opens the file for the owner only, and only with the owner's token
     "GET /api/v1/reports/{report_id}/download": owner_only(
         200, query=lambda ids: f"token={ids['report_token']}"),
+    # --- certificates and verified sellers (the owner asked to be verified, and issued its
+    # lot's 承诺达标合格证): a farm's own, forms with files; the label is printed on boxes
+    "POST /api/v1/producers/me/verification": actors(
+        # the owner's is waiting already: past the permission check to 409
+        buyer=403, other_producer=201, owner=409, promoter=403, staff=403, multipart=True,
+        body={"kind": "individual_farmer", "name": "王秀英", "id_number": "11010519491231002X"}),
+    "GET /api/v1/producers/me/verification": actors(
+        buyer=403, other_producer=404, owner=200, promoter=403, staff=403),
+    "POST /api/v1/batches/{batch_id}/certificates": owner_only(
+        201, multipart=True, body={"kind": "chengnuo_hege", "basis": "own_test"}),
+    "GET /api/v1/batches/{batch_id}/certificates": owner_only(200),
+    "POST /api/v1/producers/me/certificates": actors(
+        buyer=403, other_producer=201, owner=201, promoter=403, staff=403, multipart=True,
+        body=lambda ids: _certificate_file()),
+    "GET /batches/{batch_id}/certificates/{certificate_id}.png": everyone(
+        200, params={"certificate_id": "chengnuo_id"}),
 }
+
+
+def _certificate_file() -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import pdf_bytes
+
+    return {"kind": "sc", "number": "SC11641162700123", "issuer": "太康县市场监督管理局",
+            "issued_on": "2025-03-01", "expires_on": "2030-02-28",
+            "file": SimpleUploadedFile("sc.pdf", pdf_bytes(), content_type="application/pdf")}
+
 
 # The admin's URLs are one row: test_admin_is_for_staff_only walks the index and every model's
 # change list with ADMIN_EXPECT.
