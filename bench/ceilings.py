@@ -25,12 +25,15 @@ from django.urls import path
 from django.utils import timezone
 
 from benefit.texts import pledge_text
+from certificates.selectors import TRACE_COLUMNS, shown_certificates, verification_public
+from certificates.texts import shown_labels
 from claims.selectors import median_hours
 from marketplace import visitors
 from marketplace.pagination import encode_cursor
 from producers.images import shown_original
 from promotion import attribution
 from storefront import lineages
+from storefront.trace import certificates_shown
 
 UNIT_NAMES = {"kg": "千克", "jin": "斤", "box": "箱", "piece": "个", "bag": "袋",
               "bottle": "瓶", "jar": "罐", "bundle": "捆"}
@@ -85,6 +88,14 @@ VIDEO_COUNT = f"""((SELECT count(DISTINCT k.video_id) FROM promotion_link k
                       AND k.video_id NOT IN (SELECT k.video_id FROM promotion_link k
                                              JOIN promotion_video v ON v.id = k.video_id
                                              WHERE k.listing_id = l.id AND {SHOWN_LINK})))"""
+# the kinds of the verified certificates on the listing's lots or its farm, valid today
+CERTIFIED = """(SELECT json_agg(DISTINCT x.kind) FROM certificates_certificate x
+                LEFT JOIN producers_batch xb ON xb.id = x.batch_id
+                WHERE x.status = 'verified'
+                  AND (x.expires_on IS NULL
+                       OR x.expires_on >= (now() AT TIME ZONE 'Asia/Shanghai')::date)
+                  AND (xb.listing_id = l.id OR (x.batch_id IS NULL AND x.producer_id = p.id)))"""
+KIND_ORDER = ["chengnuo_hege", "green", "organic", "gi", "sc", "test_report"]
 CARD_SELECT = f"""
 SELECT l.id, l.title, c.slug, c.name, l.unit, l.price, l.stock, l.sales, l.status,
        p.id, p.name, {REGION.format(a="pr")},
@@ -92,7 +103,7 @@ SELECT l.id, l.title, c.slug, c.name, l.unit, l.price, l.stock, l.sales, l.statu
        l.harvest_start, l.harvest_end, l.net_weight_g, l.commission_rate,
        {COVER}, {VIDEO_COUNT}, l.created_at, l.presale_closes_at, l.presale_ships_from,
        l.presale_ships_by, l.presale_expected_quantity,
-       bp.project_id, bj.title, bp.kind, bp.value"""
+       bp.project_id, bj.title, bp.kind, bp.value, sv.status, {CERTIFIED}"""
 CARD_FROM = """
 FROM producers_listing l
 JOIN producers_category c ON c.id = l.category_id
@@ -100,7 +111,8 @@ JOIN producers_producer p ON p.id = l.producer_id
 JOIN producers_region pr ON pr.id = p.region_id
 LEFT JOIN producers_region o ON o.id = l.origin_region_id
 LEFT JOIN benefit_listingpledge bp ON bp.listing_id = l.id
-LEFT JOIN benefit_project bj ON bj.id = bp.project_id"""
+LEFT JOIN benefit_project bj ON bj.id = bp.project_id
+LEFT JOIN certificates_sellerverification sv ON sv.producer_id = p.id"""
 
 
 def _region(row) -> dict | None:
@@ -136,6 +148,8 @@ def _card(r) -> dict:
             "expected_quantity": r[23]},
         "benefit": None if r[24] is None else {"project_id": r[24], "project_title": r[25],
                                                "kind": r[26], "value": str(r[27])},
+        "verified": r[28] == "verified",
+        "certified": [kind for kind in KIND_ORDER if kind in (r[29] or ())],
     }
 
 
@@ -224,16 +238,17 @@ def listing(request, listing_id: int):
     data = _card(r)
     site = settings.SITE_URL
     data.update(
-        images=[_image(i) for i in r[33] or ()],
-        description=r[28], story=r[29], growing_method=r[30],
+        images=[_image(i) for i in r[35] or ()],
+        description=r[30], story=r[31], growing_method=r[32],
         batches=[{"id": b[0], "lot_code": b[1], "trace_code": b[2], "harvested_on": b[3],
-                  "quantity": b[4], "shipped": b[7], "notes": b[5], "certifications": b[6],
+                  "quantity": b[4], "shipped": b[7], "notes": b[5],
+                  "certifications": shown_labels(b[6], data["certified"]),
                   "member": {"id": b[8], "name": b[9]} if b[8] is not None else None,
                   "trace_url": f"{site}/trace/{b[2]}", "qr_url": f"{site}/trace/{b[2]}/qr.png"}
-                 for b in r[31] or ()],
-        updated_at=_dt(r[32]),
+                 for b in r[33] or ()],
+        updated_at=_dt(r[34]),
         shipping=None,
-        no_ship_regions=[_region(region) for region in r[34] or ()],
+        no_ship_regions=[_region(region) for region in r[36] or ()],
     )
     return _json(data)
 
@@ -268,7 +283,14 @@ SELECT b.lot_code, b.trace_code, b.harvested_on, b.quantity, b.notes, b.certific
        b.id, COALESCE((SELECT d.visitors FROM producers_batchscandaily d
                        WHERE d.batch_id = b.id AND d.day = %s), 0),
        bp.project_id, bj.title, bp.kind, bp.value,
-       {RECORD.format(parcels=LOT_PARCELS)}, {RECORD.format(parcels="s.producer_id = p.id")}
+       {RECORD.format(parcels=LOT_PARCELS)}, {RECORD.format(parcels="s.producer_id = p.id")},
+       sv.kind, sv.status,
+       (SELECT json_agg(json_build_array({", ".join(f"x.{c}" for c in TRACE_COLUMNS)})
+                        ORDER BY x.id)
+        FROM (SELECT x.*, xr.path AS origin_path FROM certificates_certificate x
+              LEFT JOIN producers_region xr ON xr.id = x.origin_region_id
+              WHERE x.status IN ('self_declared', 'verified')
+                AND (x.batch_id = b.id OR (x.batch_id IS NULL AND x.producer_id = p.id))) x)
 {CARD_FROM.replace("producers_listing l", TRACE_FROM)}
 WHERE b.trace_code = %s"""
 PLATFORMS = {"douyin": "抖音", "kuaishou": "快手", "bilibili": "哔哩哔哩", "youtube": "YouTube",
@@ -296,10 +318,13 @@ def trace_page(request, trace_code: str):
         today = visitors.SCANS.today([r[25]])[r[25]]
     scans = r[6] - r[26] + max(today, r[26])
     photo = r[23]
+    certificates = shown_certificates(r[35] or [])
+    verified = {c["kind"] for c in certificates if c["status"] == "verified"}
     context = {
         "batch": {"lot_code": r[0], "trace_code": r[1], "harvested_on": r[2], "quantity": r[3],
                   "shipped": r[8], "notes": r[4],
-                  "certifications": orjson.loads(r[5]),  # jsonb: text here
+                  # jsonb: text here
+                  "certifications": shown_labels(orjson.loads(r[5]), verified),
                   "member_name": r[9] or ""},
         "listing": {"title": r[10], "unit_name": UNIT_NAMES.get(r[11], r[11]),
                     "growing_method": r[12], "price": r[13], "harvest_start": r[14],
@@ -319,6 +344,8 @@ def trace_page(request, trace_code: str):
             "text": pledge_text(unit_name=UNIT_NAMES.get(r[11], r[11]), kind=r[29], value=r[30],
                                 project_title=r[28])},
         "claims": {"lot": _record(r[31]), "farm": _record(r[32]), "lot_code": r[0]},
+        "certificates": certificates_shown(certificates),
+        "verification": verification_public(kind=r[33], status=r[34]),
     }
     response = HttpResponse(render_to_string("storefront/trace.html", context))
     response["Cache-Control"] = "no-cache"

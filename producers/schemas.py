@@ -3,6 +3,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from ninja import Field, Schema
 from pydantic import AwareDatetime
 
@@ -73,6 +74,16 @@ class ProducerPatch(Schema):
     phone: Text = Field(None, max_length=32)
 
 
+class ProducerVerificationOut(Schema):
+    """The seller's verification as anyone sees it (never its id number)."""
+
+    kind: str = Field(..., description="individual_farmer | individual_business | company | "
+                                       "cooperative (an open enumeration).")
+    status: Literal["pending", "verified", "rejected", "expired"]
+    verified_at: datetime | None
+    recheck_due: date | None
+
+
 class ProducerOut(Schema):
     id: int
     name: str
@@ -80,6 +91,20 @@ class ProducerOut(Schema):
     region: RegionOut
     story: str
     created_at: datetime
+    verification: ProducerVerificationOut | None = Field(
+        None, description="The seller's verification (POST /producers/me/verification); null "
+                          "when none was asked for.")
+
+    @staticmethod
+    def resolve_verification(obj) -> dict | None:
+        # the certificates app's row (a reverse one-to-one, joined by producer_queryset)
+        try:
+            verification = obj.verification
+        except ObjectDoesNotExist:
+            return None
+        return {"kind": verification.kind, "status": verification.status,
+                "verified_at": verification.verified_at,
+                "recheck_due": verification.recheck_due}
 
 
 class ProducerOwnOut(ProducerOut):

@@ -41,7 +41,9 @@ def category_list() -> QuerySet[Category]:
 # --- Producers -------------------------------------------------------------------------------
 
 def producer_queryset() -> QuerySet[Producer]:
-    return Producer.objects.select_related("region")
+    # `verification`: the certificates app's row of the farm (a reverse one-to-one), shown on
+    # the producer without a query of its own
+    return Producer.objects.select_related("region", "verification")
 
 
 def producer_list(*, filters: dict[str, Any], params: PageParams) -> Page:

@@ -5,6 +5,7 @@ document; pydantic checks their types, this FilterSet their meaning."""
 import django_filters as filters
 from django.db.models import Q
 
+from certificates.selectors import certified_filter
 from producers.filters import text_search
 from producers.models import Listing
 
@@ -24,6 +25,8 @@ class ListingFilter(filters.FilterSet):
     in_stock = filters.BooleanFilter(method="filter_in_stock")
     promotable = filters.BooleanFilter(method="filter_promotable")
     benefit = filters.BooleanFilter(method="filter_benefit")
+    certified = filters.ChoiceFilter(choices=[("green", "green"), ("organic", "organic"),
+                                              ("gi", "gi")], method="filter_certified")
     q = filters.CharFilter(method=text_search)
 
     class Meta:
@@ -39,3 +42,6 @@ class ListingFilter(filters.FilterSet):
 
     def filter_benefit(self, queryset, name, value: bool):
         return queryset.filter(benefit_pledge__isnull=not value)
+
+    def filter_certified(self, queryset, name, value: str):
+        return queryset.filter(certified_filter(value))

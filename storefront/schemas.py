@@ -8,6 +8,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from certificates.schemas import CertificateOut, VerificationOut
 from marketplace.schemas import CURRENCY, Id, Text
 from producers.schemas import (
     BatchOut,
@@ -69,6 +70,12 @@ class ListingCardOut(Schema):
         ..., description="The pre-sale's terms (全款预售), or null for goods in hand.")
     benefit: ListingBenefitOut | None = Field(
         ..., description="The share of each sale the farm pledges to a village project, if any.")
+    verified: bool = Field(False, description="The seller's verification holds (E-commerce "
+                                              "Law art. 27; re-checked every six months).")
+    certified: list[str] = Field(
+        [], description="The kinds of verified, unexpired certificates on the listing's lots or "
+                        "its farm (green, organic, gi, sc, test_report: an open enumeration); "
+                        "绿色食品/有机/地理标志 may be claimed only when listed here.")
 
     @staticmethod
     def resolve_category(obj) -> str:
@@ -149,6 +156,9 @@ class ListingQuery(Schema):
         None, description="true: only listings open to promotion (commission_rate set).")
     benefit: bool | None = Field(
         None, description="true: only listings that pledge to a public-benefit project.")
+    certified: Literal["green", "organic", "gi"] | None = Field(
+        None, description="Only listings with a verified, unexpired certificate of this kind "
+                          "(绿色食品, 有机, 地理标志) on a lot or the farm.")
     q: Text | None = Field(
         None, max_length=100,
         description="Words of the title, description, story or producer name, in Chinese or "
@@ -194,6 +204,8 @@ class TraceProducerOut(Schema):
     kind: str
     region: RegionOut
     story: str
+    verification: VerificationOut | None = Field(
+        None, description="The seller's verification (never its id number); null: none asked.")
 
 
 class TraceOut(Schema):
@@ -213,3 +225,6 @@ class TraceOut(Schema):
     claims: TraceClaimsOut = Field(
         ..., description="The after-sales record of the lot and of its farm, bad numbers "
                          "included.")
+    certificates: list[CertificateOut] = Field(
+        [], description="The lot's 承诺达标合格证 and the verified, unexpired certificates of the "
+                        "lot and its farm, with their numbers and issuers.")

@@ -22,6 +22,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from benefit.texts import pledge_text
+from certificates import selectors as certificate_selectors
+from certificates.texts import shown_labels
 from claims import selectors as claims_selectors
 from freight import fees
 from marketplace import visitors
@@ -68,6 +70,8 @@ _CARD_VALUES = (
     # the public-benefit pledge, if any (benefit.ListingPledge: a LEFT JOIN)
     "benefit_pledge__project_id", "benefit_pledge__project__title", "benefit_pledge__kind",
     "benefit_pledge__value",
+    # the seller's verification (a LEFT JOIN) and the kinds of verified certificates
+    "producer__verification__status", "certified_rows",
 )
 _DETAIL_VALUES = (*_CARD_VALUES, "image_rows", "description", "story", "growing_method",
                   "updated_at", "producer__user_id",
@@ -132,6 +136,8 @@ def _card(row: dict) -> dict[str, Any]:
             "ships_by": row["presale_ships_by"],
             "expected_quantity": row["presale_expected_quantity"]},
         "benefit": _benefit(row),
+        "verified": row["producer__verification__status"] == "verified",
+        "certified": certificate_selectors.certified_kinds(row["certified_rows"]),
     }
 
 
@@ -149,7 +155,8 @@ def listing_card_values() -> QuerySet[Listing]:
     cover = (ListingImage.objects.filter(listing=OuterRef("pk"), status=ListingImage.Status.READY)
              .exclude(small="").order_by("position", "id")[:1])
     return Listing.objects.annotate(video_count=listing_video_count(),
-                                    cover_rows=JSONRows(cover, _COVER_COLUMNS))
+                                    cover_rows=JSONRows(cover, _COVER_COLUMNS),
+                                    certified_rows=certificate_selectors.certified_rows())
 
 
 def listing_catalog(*, filters: dict[str, Any], ordering: str, params: PageParams) -> Page:
@@ -214,9 +221,13 @@ _AFTER_STAND_INS: dict[str, Any] = {
 }
 
 
+# Filters of a few values each, part of the shape like booleans (their SQL differs by value).
+_SHAPE_VALUES = {"certified"}
+
+
 def _catalog_shape(data: dict[str, Any]) -> tuple:
-    return tuple(sorted((name, value if isinstance(value, bool) else None)
-                        for name, value in data.items()))
+    return tuple(sorted((name, value if isinstance(value, bool) or name in _SHAPE_VALUES
+                         else None) for name, value in data.items()))
 
 
 def _placeholder_values(data: dict[str, Any], order: list[str],
@@ -300,6 +311,8 @@ def listing_detail(*, listing_id: int, viewer: User | None = None,
     data.update(images=_images(row["image_rows"]), description=row["description"],
                 story=row["story"], growing_method=row["growing_method"],
                 batches=_batches(row["batch_rows"]), updated_at=row["updated_at"])
+    for batch in data["batches"]:  # 绿色食品/有机/地理标志 only with a verified certificate
+        batch["certifications"] = shown_labels(batch["certifications"], data["certified"])
     data.update(listing_freight(
         listing_id=row["id"], price=row["price"], net_weight_g=row["net_weight_g"],
         template_id=row["freight_template_id"], basis=row["freight_template__basis"],
@@ -373,6 +386,9 @@ _TRACE_VALUES = (
     "listing__producer__name", "listing__producer__kind", "listing__producer__story",
     "listing__benefit_pledge__project_id", "listing__benefit_pledge__project__title",
     "listing__benefit_pledge__kind", "listing__benefit_pledge__value",
+    "listing__producer__verification__kind", "listing__producer__verification__status",
+    "listing__producer__verification__verified_at",
+    "listing__producer__verification__recheck_due", "certificate_rows",
     *(f"listing__producer__region__{f}" for f in REGION_FIELDS),
     *(f"listing__origin_region__{f}" for f in REGION_FIELDS),
 )
@@ -393,7 +409,8 @@ def _trace_lot_query(*, trace_code: str, day: date) -> QuerySet:
     rolled_today = BatchScanDaily.objects.filter(batch=OuterRef("pk"), day=day).values(
         "visitors")[:1]
     return (Batch.objects.filter(trace_code=trace_code)
-            .annotate(rolled_today=Coalesce(Subquery(rolled_today), 0))
+            .annotate(rolled_today=Coalesce(Subquery(rolled_today), 0),
+                      certificate_rows=certificate_selectors.trace_rows())
             .values(*_TRACE_VALUES))
 
 
@@ -420,6 +437,7 @@ def trace_view(*, trace_code: str,
         today = visitors.SCANS.today([row["id"]])[row["id"]]
     scans = row["scans"] - row["rolled_today"] + max(today, row["rolled_today"])
     producer_region = _region_of(row, "listing__producer__region__")
+    certificates = certificate_selectors.shown_certificates(row["certificate_rows"])
     photo = (ListingImage.objects.filter(listing_id=row["listing_id"],
                                          status=ListingImage.Status.READY)
              .order_by("position", "id").values_list("medium", "width", "height").first())
@@ -436,6 +454,15 @@ def trace_view(*, trace_code: str,
         "claims": {"lot": claims_selectors.lot_record(batch_id=row["id"]),
                    "farm": claims_selectors.farm_record(
                        producer_id=row["listing__producer_id"])},
+        "certificates": certificates,
+        # the farm's own labels: a claim of 绿色食品/有机/地理标志 only with its certificate
+        "labels": shown_labels(row["certifications"],
+                               {c["kind"] for c in certificates if c["status"] == "verified"}),
+        "verification": certificate_selectors.verification_public(
+            kind=row["listing__producer__verification__kind"],
+            status=row["listing__producer__verification__status"],
+            verified_at=row["listing__producer__verification__verified_at"],
+            recheck_due=row["listing__producer__verification__recheck_due"]),
     }
 
 
@@ -474,6 +501,10 @@ def listing_page(*, listing_id: int, region_id: int | None = None,
         "app_url": settings.APP_LINK_URL.format(listing_id=listing.pk),
         "pledge": _listing_pledge(listing),
         "claims": _listing_claims(listing),
+        "certificates": certificate_selectors.listing_certificates(
+            listing_id=listing.pk, producer_id=listing.producer_id),
+        "verification": certificate_selectors.verification_public_of(
+            producer_id=listing.producer_id),
     }
 
 

@@ -11,6 +11,7 @@ import hashlib
 from typing import Any
 
 from benefit.texts import pledge_text
+from certificates.texts import BASIS_NAMES, CERTIFICATE_NAMES
 from marketplace.renderers import dumps
 from producers.models import Listing, Producer
 from producers.tracecodes import qr_url, trace_url
@@ -30,20 +31,22 @@ def trace_json(view: dict[str, Any]) -> dict[str, Any]:
             "id": row["id"], "lot_code": row["lot_code"], "trace_code": row["trace_code"],
             "harvested_on": row["harvested_on"], "quantity": row["quantity"],
             "shipped": row["shipped"], "notes": row["notes"],
-            "certifications": row["certifications"],
+            "certifications": view["labels"],
             "member": batch_member(row["member_id"], row["member__name"]),
             "trace_url": trace_url(row["trace_code"]), "qr_url": qr_url(row["trace_code"]),
         },
         "listing": {"id": row["listing_id"], "title": row["listing__title"]},
         "producer": {"id": row["listing__producer_id"], "name": row["listing__producer__name"],
                      "kind": row["listing__producer__kind"], "region": view["producer_region"],
-                     "story": row["listing__producer__story"]},
+                     "story": row["listing__producer__story"],
+                     "verification": view["verification"]},
         "origin_region": view["origin_region"],
         "videos": [VideoPublicOut.from_orm(v).model_dump() for v in view["videos"]],
         "scans": view["scans"],
         "first_scanned_at": view["first_scanned_at"],
         "label_warning": view["label_warning"],
         "claims": view["claims"],
+        "certificates": view["certificates"],
     }
 
 
@@ -55,7 +58,7 @@ def trace_page_context(view: dict[str, Any]) -> dict[str, Any]:
         "batch": {"lot_code": row["lot_code"], "trace_code": row["trace_code"],
                   "harvested_on": row["harvested_on"], "quantity": row["quantity"],
                   "shipped": row["shipped"], "notes": row["notes"],
-                  "certifications": row["certifications"],
+                  "certifications": view["labels"],
                   "member_name": row["member__name"] or ""},
         "listing": {"title": row["listing__title"],
                     "unit_name": UNIT_NAMES.get(row["listing__unit"], row["listing__unit"]),
@@ -80,6 +83,8 @@ def trace_page_context(view: dict[str, Any]) -> dict[str, Any]:
         "label_warning": view["label_warning"],
         "pledge": _pledge(row),
         "claims": {**view["claims"], "lot_code": row["lot_code"]},
+        "certificates": certificates_shown(view["certificates"]),
+        "verification": view["verification"],
     }
 
 
@@ -99,3 +104,10 @@ def etag(data: dict[str, Any], representation: str) -> str:
     rest = {k: v for k, v in data.items() if k not in COUNT_FIELDS}
     digest = hashlib.blake2b(dumps(rest), digest_size=16, key=representation.encode())
     return f'W/"{digest.hexdigest()}"'
+
+
+def certificates_shown(certificates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The certificates as storefront/_certificates.html lists them (names, not codes)."""
+    return [{**c, "name": CERTIFICATE_NAMES.get(c["kind"], c["kind"]),
+             "basis_name": BASIS_NAMES.get((c["chengnuo"] or {}).get("basis"), "")}
+            for c in certificates]

@@ -67,4 +67,5 @@ def listing_page(request: HttpRequest, listing_id: int) -> HttpResponse:
         context = selectors.listing_page(listing_id=listing_id, region_id=region_id, viewer=user)
     except NotFound as exc:
         raise Http404("No such listing.") from exc
+    context["certificates"] = trace.certificates_shown(context["certificates"])
     return render(request, "storefront/listing.html", context)

@@ -2,6 +2,8 @@
 pledge and photos on the listing: `make bench` refuses to measure otherwise. PostgreSQL only
 (their SQL is PostgreSQL's)."""
 
+from datetime import date
+
 import pytest
 from django.test import Client, RequestFactory
 
@@ -91,3 +93,40 @@ def test_the_trace_ceiling_answers_the_apps_claim_record(world):
     assert ours.status_code == 200
     assert ours.content == ceiling.content
     assert "17.6 小时" in ours.content.decode()  # the median of 5 h and 30 h 7 min
+
+
+def test_the_ceilings_answer_the_apps_bytes_with_certificates_and_a_verified_seller(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from certificates import services
+    from tests.factories import pdf_bytes, resident_id
+
+    listing = world.listings[0]
+    producer = listing.producer
+    batch = make_batch(listing=listing, certifications=["绿色食品", "有机", "自然成熟"])
+    verification = services.verification_submit(
+        producer=producer, kind="individual_farmer", name="李大山", id_number=resident_id())
+    services.verification_decide(verification_id=verification.pk, verified=True)
+    services.certificate_add(batch=batch, producer=producer, kind="chengnuo_hege",
+                             basis="own_test")
+    green = services.certificate_add(
+        batch=batch, producer=producer, kind="green", number="LB-18-1", issuer="中心",
+        issued_on=date(2026, 1, 1), expires_on=date(2099, 1, 1),
+        file=SimpleUploadedFile("g.pdf", pdf_bytes()))
+    services.certificate_decide(certificate_id=green.pk, verified=True)
+    app, factory = Client(**AGENT), RequestFactory(**AGENT)
+
+    pairs = [
+        (app.get("/api/v1/listings"), ceilings.catalog(factory.get("/api/v1/listings"))),
+        (app.get(f"/api/v1/listings/{listing.pk}"),
+         ceilings.listing(factory.get("/"), listing.pk)),
+        (app.get(f"/trace/{batch.trace_code}"),
+         ceilings.trace_page(factory.get("/"), batch.trace_code)),
+    ]
+
+    for ours, ceiling in pairs:
+        assert ours.status_code == 200
+        assert ours.content == ceiling.content
+    assert b'"verified":true' in pairs[0][0].content and b'"certified":["green"]' in \
+        pairs[0][0].content
+    assert "LB-18-1" in pairs[2][0].content.decode() and "已核验" in pairs[2][0].content.decode()

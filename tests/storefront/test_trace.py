@@ -129,7 +129,8 @@ def test_a_missing_harvest_date_is_422(owner_api, listing):
 
 @pytest.fixture
 def batch(listing):
-    return make_batch(listing=listing, lot_code="FJ-2026-01", certifications=["绿色食品"])
+    return make_batch(listing=listing, lot_code="FJ-2026-01",
+                      certifications=["绿色食品", "自然成熟"])
 
 
 def look(api, path: str, *, address: str = "203.0.113.7", ua: str = PHONE, **headers):
@@ -141,7 +142,8 @@ def test_trace_json_tells_where_the_lot_came_from(api, batch, producer):
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["batch"]["lot_code"] == "FJ-2026-01"
-    assert body["batch"]["certifications"] == ["绿色食品"]
+    # the farm's own words: 绿色食品 needs a verified certificate (tests/certificates)
+    assert body["batch"]["certifications"] == ["自然成熟"]
     assert body["listing"] == {"id": batch.listing_id, "title": "红富士苹果"}
     assert body["producer"]["id"] == producer.pk
     assert body["producer"]["name"] == "李家果园"
@@ -294,7 +296,8 @@ def test_the_trace_page_shows_the_lot_the_producer_and_the_place(api, batch, reg
     assert "李家果园" in page and "三代人种苹果。" in page
     assert "河南省 / 周口市 / 太康县 / 城关回族镇 / 二郎庙村" in page
     assert "2026年10月1日" in page  # harvest date
-    assert "绿色食品" in page and "红富士苹果" in page
+    assert "自然成熟" in page and "红富士苹果" in page
+    assert "绿色食品" not in page  # a claim no verified certificate backs is not shown
     assert 'name="viewport"' in page and "<script" not in page
 
 
