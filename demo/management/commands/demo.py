@@ -12,7 +12,7 @@ from producers.categories import categories_load
 # One module per domain, each with `load(*, stdout) -> list[DemoAccount]`, run in this order
 # (a later one builds on the earlier ones' data). A new domain adds its module here.
 DOMAINS = ["demo.producers", "demo.orders", "demo.promotion", "demo.books", "demo.harvest",
-           "demo.benefit"]
+           "demo.benefit", "demo.certificates"]
 
 
 class Command(BaseCommand):
