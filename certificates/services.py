@@ -33,6 +33,12 @@ STAFF_VERIFIED = {"green", "organic", "gi", "sc", "test_report"}
 EXPIRY_REQUIRED = {"green", "organic", "sc"}
 
 
+def invalid(**fields: tuple[str, str]) -> ValidationFailed:
+    """A 422 naming each field with its code (API.md: `required`, `out_of_range`, ...)."""
+    return ValidationFailed([{"field": field, "message": message, "code": code}
+                             for field, (code, message) in fields.items()])
+
+
 def add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
@@ -48,25 +54,24 @@ def _number_checked(*, kind: str, id_number: str | None,
     id_number = (id_number or "").strip()
     credit_code = (credit_code or "").strip()
     if id_number and credit_code:
-        raise ValidationFailed({"credit_code": "Give either id_number or credit_code, not both."})
+        raise invalid(credit_code=("invalid_choice",
+                                   "Give either id_number or credit_code, not both."))
     if kind in REGISTERED:
         if not credit_code:
-            raise ValidationFailed({"credit_code": "A registered business gives its unified "
-                                                   "social credit code."})
+            raise invalid(credit_code=("required", "A registered business gives its unified "
+                                                   "social credit code."))
         code = idnumbers.credit_code_normalised(credit_code)
         problem = idnumbers.credit_code_problem(code)
         if problem:
-            raise ValidationFailed([{"field": "credit_code", "message": problem,
-                                     "code": "invalid_format"}])
+            raise invalid(credit_code=("invalid_format", problem))
         return SellerVerification.NumberKind.CREDIT_CODE, code
     if not id_number:
-        raise ValidationFailed({"id_number": "A farmer selling their own produce gives the "
-                                             "18-digit resident identity number."})
+        raise invalid(id_number=("required", "A farmer selling their own produce gives the "
+                                             "18-digit resident identity number."))
     number = idnumbers.id_number_normalised(id_number)
     problem = idnumbers.id_number_problem(number)
     if problem:
-        raise ValidationFailed([{"field": "id_number", "message": problem,
-                                 "code": "invalid_format"}])
+        raise invalid(id_number=("invalid_format", problem))
     return SellerVerification.NumberKind.ID_NUMBER, number
 
 
@@ -79,14 +84,14 @@ def verification_submit(*, producer: Producer, kind: str, name: str, id_number: 
     files = list(files or [])
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed({"name": "The name on the licence or id card is required."})
+        raise invalid(name=("required", "The name on the licence or id card is required."))
     number_kind, number = _number_checked(kind=kind, id_number=id_number,
                                           credit_code=credit_code)
     if kind in REGISTERED and not files:
-        raise ValidationFailed({"files": "A registered business uploads its business licence "
-                                         "(营业执照): a PDF or a photo."})
+        raise invalid(files=("required", "A registered business uploads its business licence "
+                                         "(营业执照): a PDF or a photo."))
     if len(files) > MAX_FILES:
-        raise ValidationFailed({"files": f"At most {MAX_FILES} files."})
+        raise invalid(files=("too_long", f"At most {MAX_FILES} files."))
     types = [sniffed_type(upload, field="files") for upload in files]
     now = timezone.now()
     stored: list[str] = []
@@ -142,7 +147,7 @@ def verification_decide(*, verification_id: int, verified: bool, reason: str = "
     with a reason; the farm is told. Not waiting: 409 invalid_state."""
     reason = (reason or "").strip()
     if not verified and not reason:
-        raise ValidationFailed({"reason": "Say why the verification is rejected."})
+        raise invalid(reason=("required", "Say why the verification is rejected."))
     now = timezone.now()
     today = timezone.localdate()
     status = (SellerVerification.Status.VERIFIED if verified
@@ -200,24 +205,28 @@ def verifications_expire(*, today: date | None = None) -> int:
 
 def _certificate_problems(*, kind: str, number: str, issuer: str, issued_on: date,
                           expires_on: date | None, file: UploadedFile | None,
-                          today: date) -> dict[str, str]:
-    errors: dict[str, str] = {}
+                          today: date) -> dict[str, tuple[str, str]]:
+    errors: dict[str, tuple[str, str]] = {}
     if issued_on > today:
-        errors["issued_on"] = "A certificate cannot be issued in the future."
+        errors["issued_on"] = ("out_of_range", "A certificate cannot be issued in the future.")
     if expires_on is not None and expires_on < issued_on:
-        errors["expires_on"] = "A certificate cannot expire before it was issued."
+        errors["expires_on"] = ("out_of_range", "A certificate cannot expire before it was "
+                                              "issued.")
     elif expires_on is not None and expires_on < today:
-        errors["expires_on"] = "This certificate has expired already."
+        errors["expires_on"] = ("out_of_range", "This certificate has expired already.")
     if kind in STAFF_VERIFIED:
         if not number:
-            errors["number"] = ("The certificate's number is required (of a test report: the "
-                                "lab's CMA number).")
+            errors["number"] = ("required", "The certificate's number is required (of a test "
+                                            "report: the lab's CMA number).")
         if not issuer:
-            errors["issuer"] = "Who issued it is required (of a test report: the lab)."
+            errors["issuer"] = ("required",
+                                "Who issued it is required (of a test report: the lab).")
         if file is None:
-            errors["file"] = "Upload the certificate (a PDF or a photo) for staff to check."
+            errors["file"] = ("required", "Upload the certificate (a PDF or a photo) for staff to "
+                                        "check.")
         if kind in EXPIRY_REQUIRED and expires_on is None:
-            errors["expires_on"] = "This kind of certificate has an expiry date: give it."
+            errors["expires_on"] = ("required", "This kind of certificate has an expiry date: "
+                                          "give it.")
     return errors
 
 
@@ -227,14 +236,15 @@ def _sources(*, batch: Batch, source_batch_ids: list[int]) -> list[dict[str, Any
         return []
     producer = batch.listing.producer
     if producer.kind != Producer.Kind.COOPERATIVE:
-        raise ValidationFailed({"source_batch_ids": "Only a cooperative's lot is made of its "
-                                                    "members' lots."})
+        raise invalid(source_batch_ids=(
+            "invalid_choice", "Only a cooperative's lot is made of its members' lots."))
     lots = {lot.pk: lot for lot in Batch.objects.select_related("member").filter(
         pk__in=source_batch_ids, listing__producer=producer, member__isnull=False)}
     missing = [pk for pk in source_batch_ids if pk not in lots or pk == batch.pk]
     if missing:
-        raise ValidationFailed({"source_batch_ids": f"Not a member's lot of this cooperative: "
-                                                    f"{', '.join(map(str, missing))}."})
+        raise invalid(source_batch_ids=(
+            "invalid_choice",
+            f"Not a member's lot of this cooperative: {', '.join(map(str, missing))}."))
     return [{"batch_id": lot.pk, "lot_code": lot.lot_code, "trace_code": lot.trace_code,
              "member": lot.member.name} for lot in (lots[pk] for pk in dict.fromkeys(
                  source_batch_ids))]
@@ -255,20 +265,20 @@ def certificate_add(*, batch: Batch | None = None, producer: Producer, kind: str
     number, issuer = (number or "").strip(), (issuer or "").strip()
     is_chengnuo = kind == Certificate.Kind.CHENGNUO_HEGE
     if is_chengnuo and batch is None:
-        raise ValidationFailed({"kind": "A 承诺达标合格证 is issued for a lot."})
+        raise invalid(kind=("invalid_choice", "A 承诺达标合格证 is issued for a lot."))
     issued_on = issued_on or today
     errors = _certificate_problems(kind=kind, number=number, issuer=issuer, issued_on=issued_on,
                                    expires_on=expires_on, file=file, today=today)
     if is_chengnuo and not basis:
-        errors["basis"] = "Say what the promise rests on: self_control, own_test or " \
-                          "commissioned_test."
+        errors["basis"] = ("required", "Say what the promise rests on: self_control, own_test "
+                                      "or commissioned_test.")
     region = None
     if origin_region_id is not None:
         region = Region.objects.filter(pk=origin_region_id).first()
         if region is None:
-            errors["origin_region_id"] = "No such region."
+            errors["origin_region_id"] = ("invalid_choice", "No such region.")
     if errors:
-        raise ValidationFailed(errors)
+        raise invalid(**errors)
     content_type = sniffed_type(file) if file is not None else ""
     certificate = Certificate(
         producer=producer, batch=batch, kind=kind, number=number, issuer=issuer,
@@ -305,7 +315,7 @@ def certificate_decide(*, certificate_id: int, verified: bool, reason: str = "",
     """Staff verify a waiting certificate or reject it with a reason; the farm is told."""
     reason = (reason or "").strip()
     if not verified and not reason:
-        raise ValidationFailed({"reason": "Say why the certificate is rejected."})
+        raise invalid(reason=("required", "Say why the certificate is rejected."))
     status = Certificate.Status.VERIFIED if verified else Certificate.Status.REJECTED
     with transaction.atomic():
         if not Certificate.objects.filter(pk=certificate_id,

@@ -127,7 +127,8 @@ def test_a_certificate_on_someone_elses_lot_is_404(other_api, batch):
 def test_expires_before_issued_is_422_naming_the_field(owner_api, batch):
     response = green(owner_api, batch.pk, issued_on="2026-03-01", expires_on="2026-02-01")
     assert response.status_code == 422, response.content
-    assert [d["field"] for d in response.json()["error"]["details"]] == ["expires_on"]
+    assert [(d["field"], d["code"]) for d in response.json()["error"]["details"]] == [
+        ("expires_on", "out_of_range")]
 
 
 def test_a_file_that_is_not_a_pdf_or_an_image_is_415(owner_api, batch):
