@@ -4,7 +4,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import model_validator
 
-from marketplace.schemas import example
+from marketplace.schemas import Id, example
 
 CHANNELS = "`wechat`, `sms`, `email` (the inbox always has every notification)"
 
@@ -29,7 +29,7 @@ class NotificationOut(Schema):
 
 class ReadIn(Schema):
     model_config = example({"ids": [41, 42]})
-    ids: list[int] = Field(default_factory=list, max_length=100)
+    ids: list[Id] = Field(default_factory=list, max_length=100)
     all: bool = False
 
     @model_validator(mode="after")

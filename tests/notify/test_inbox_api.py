@@ -158,3 +158,11 @@ def test_bad_consents_are_422(buyer_api, body, field):
     answer = buyer_api.post("/me/wechat-grants", body)
     assert answer.status_code == 422
     assert answer.json()["error"]["details"][0]["field"] == field
+
+
+def test_ids_out_of_range_are_422_not_a_500(buyer_api):
+    """Found by the fuzzer: an id past a database integer overflowed on SQLite."""
+    for ids in ([2**70], [0], [-5]):
+        response = buyer_api.post("/me/notifications/read", {"ids": ids})
+        assert response.status_code == 422, response.content
+        assert response.json()["error"]["details"][0]["field"].startswith("ids")
