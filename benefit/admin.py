@@ -7,7 +7,6 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from benefit import services
@@ -22,7 +21,7 @@ from benefit.models import (
 )
 from ledger.amounts import yuan
 from ledger.models import Account
-from marketplace.admin import ReadOnlyAdmin
+from marketplace.admin import ReadOnlyAdmin, show_refusal, staff_form_page
 from marketplace.errors import DomainError
 from promotion.models import Video
 
@@ -130,13 +129,8 @@ class DisbursementAdmin(admin.ModelAdmin):
                     evidence_video_ids=[v.pk for v in data["evidence_videos"]],
                     evidence_urls=data["evidence_urls"].split(), staff=request.user)
             except DomainError as exc:
-                details = exc.details if isinstance(exc.details, list) else []
-                for item in details or [{"field": None, "message": exc.message}]:
-                    field = item.get("field") if item.get("field") in form.fields else None
-                    form.add_error(field, item["message"])
+                show_refusal(form, exc)
             else:
                 self.message_user(request, f"拨付 {disbursement.pk} 已记录：¥{disbursement.amount}")
                 return HttpResponseRedirect(reverse("admin:benefit_disbursement_changelist"))
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
-                   "form": form, "title": "记录公益拨付"}
-        return TemplateResponse(request, "admin/benefit/disbursement/form.html", context)
+        return staff_form_page(self, request, form, "记录公益拨付")

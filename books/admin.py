@@ -7,7 +7,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
@@ -16,7 +15,7 @@ from books.models import Payout, Statement
 from ledger.admin import yuan_column
 from ledger.amounts import yuan
 from ledger.models import Account
-from marketplace.admin import ReadOnlyAdmin
+from marketplace.admin import ReadOnlyAdmin, show_refusal, staff_form_page
 from marketplace.errors import DomainError
 
 
@@ -100,10 +99,9 @@ class PayoutAdmin(admin.ModelAdmin):
         return own + super().get_urls()
 
     def _render(self, request: HttpRequest, form: forms.Form, title: str, payout=None):
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
-                   "form": form, "title": title, "payout": payout,
-                   "payout_amount": yuan(payout.amount_fen) if payout else None}
-        return TemplateResponse(request, "admin/books/payout/form.html", context)
+        return staff_form_page(self, request, form, title, "admin/books/payout/form.html",
+                               payout=payout,
+                               payout_amount=yuan(payout.amount_fen) if payout else None)
 
     def _done(self) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:books_payout_changelist"))
@@ -122,10 +120,7 @@ class PayoutAdmin(admin.ModelAdmin):
                     method=form.cleaned_data["method"],
                 )
             except DomainError as exc:
-                details = exc.details if isinstance(exc.details, list) else []
-                for item in details or [{"field": None, "message": exc.message}]:
-                    field = item.get("field") if item.get("field") in form.fields else None
-                    form.add_error(field, item["message"])
+                show_refusal(form, exc)
             else:
                 self.message_user(request, f"提现 {payout.pk} 已创建：¥{yuan(payout.amount_fen)}")
                 return self._done()
@@ -141,7 +136,7 @@ class PayoutAdmin(admin.ModelAdmin):
                 services.payout_mark_paid(payout_id=payout.pk,
                                           reference=form.cleaned_data["reference"])
             except DomainError as exc:
-                form.add_error(None, exc.message)
+                show_refusal(form, exc)
             else:
                 self.message_user(request, f"提现 {payout.pk} 已标记为已打款")
                 return self._done()
@@ -157,7 +152,7 @@ class PayoutAdmin(admin.ModelAdmin):
                 services.payout_mark_failed(payout_id=payout.pk,
                                             reason=form.cleaned_data["reason"])
             except DomainError as exc:
-                form.add_error(None, exc.message)
+                show_refusal(form, exc)
             else:
                 self.message_user(request, f"提现 {payout.pk} 已标记为失败，金额退回可提现余额",
                                   messages.WARNING)

@@ -8,13 +8,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from claims import abuse, rules, services
 from claims.models import Claim, ClaimEvent, ClaimLine, Evidence
-from marketplace.admin import ReadOnlyAdmin
+from marketplace.admin import ReadOnlyAdmin, show_refusal, staff_form_page
 from marketplace.errors import DomainError
 
 
@@ -118,17 +117,14 @@ class ClaimAdmin(ReadOnlyAdmin):
                                       courier_liable=form.cleaned_data["courier_liable"],
                                       note=form.cleaned_data["note"])
             except DomainError as exc:
-                details = exc.details if isinstance(exc.details, list) else []
-                for item in details or [{"field": None, "message": exc.message}]:
-                    field = item.get("field") if item.get("field") in form.fields else None
-                    form.add_error(field, item["message"])
+                show_refusal(form, exc)
             else:
                 self.message_user(request, f"售后 {claim.pk} 已裁定")
                 return HttpResponseRedirect(reverse("admin:claims_claim_change",
                                                     args=[claim.pk]))
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
-                   "form": form, "title": f"裁定售后 {claim.pk}", "claim": claim, "cap": cap}
-        return TemplateResponse(request, "admin/claims/claim/decide.html", context)
+        return staff_form_page(self, request, form, f"裁定售后 {claim.pk}",
+                               "admin/claims/claim/decide.html", claim=claim, cap=cap,
+                               submit_label="裁定")
 
 
 @admin.register(Evidence)
