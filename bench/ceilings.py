@@ -290,7 +290,8 @@ SELECT b.lot_code, b.trace_code, b.harvested_on, b.quantity, b.notes, b.certific
         FROM (SELECT x.*, xr.path AS origin_path FROM certificates_certificate x
               LEFT JOIN producers_region xr ON xr.id = x.origin_region_id
               WHERE x.status IN ('self_declared', 'verified')
-                AND (x.batch_id = b.id OR (x.batch_id IS NULL AND x.producer_id = p.id))) x)
+                AND (x.batch_id = b.id OR (x.batch_id IS NULL AND x.producer_id = p.id))) x),
+       l.id, l.status
 {CARD_FROM.replace("producers_listing l", TRACE_FROM)}
 WHERE b.trace_code = %s"""
 PLATFORMS = {"douyin": "抖音", "kuaishou": "快手", "bilibili": "哔哩哔哩", "youtube": "YouTube",
@@ -346,6 +347,7 @@ def trace_page(request, trace_code: str):
         "claims": {"lot": _record(r[31]), "farm": _record(r[32]), "lot_code": r[0]},
         "certificates": certificates_shown(certificates),
         "verification": verification_public(kind=r[33], status=r[34]),
+        "listing_url": f"/l/{r[36]}" if r[37] == "active" else None,
     }
     response = HttpResponse(render_to_string("storefront/trace.html", context))
     response["Cache-Control"] = "no-cache"

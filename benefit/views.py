@@ -18,9 +18,7 @@ def project_page(request: HttpRequest, project_id: int) -> HttpResponse:
         project = selectors.project_get(project_id=project_id)
     except NotFound as exc:
         raise Http404("No such project.") from exc
-    entries = [{**entry, "kind_name": KIND_NAMES[entry["kind"]],
-                "shown": (f"-¥{entry['amount'][1:]}" if entry["amount"].startswith("-")
-                          else f"¥{entry['amount']}")}
+    entries = [{**entry, "kind_name": KIND_NAMES[entry["kind"]]}
                for entry in selectors.latest_entries(project_id=project.pk)]
     response = render(request, "benefit/project.html", {"project": project, "entries": entries})
     response["Cache-Control"] = "no-cache"

@@ -380,7 +380,7 @@ _TRACE_VALUES = (
     "id", "lot_code", "trace_code", "harvested_on", "quantity", "shipped", "notes",
     "certifications", "scans", "first_scanned_at", "rolled_today", "member_id",
     "member__name",
-    "listing_id", "listing__title", "listing__unit", "listing__growing_method",
+    "listing_id", "listing__status", "listing__title", "listing__unit", "listing__growing_method",
     "listing__price", "listing__harvest_start", "listing__harvest_end", "listing__story",
     "listing__category__name", "listing__producer_id", "listing__producer__user_id",
     "listing__producer__name", "listing__producer__kind", "listing__producer__story",
@@ -505,6 +505,8 @@ def listing_page(*, listing_id: int, region_id: int | None = None,
             listing_id=listing.pk, producer_id=listing.producer_id),
         "verification": certificate_selectors.verification_public_of(
             producer_id=listing.producer_id),
+        "presale_closed": listing.presale_closes_at is not None
+        and listing.presale_closes_at <= timezone.now(),
     }
 
 

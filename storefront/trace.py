@@ -85,7 +85,13 @@ def trace_page_context(view: dict[str, Any]) -> dict[str, Any]:
         "claims": {**view["claims"], "lot_code": row["lot_code"]},
         "certificates": certificates_shown(view["certificates"]),
         "verification": view["verification"],
+        "listing_url": listing_url(row["listing_id"], row["listing__status"]),
     }
+
+
+def listing_url(listing_id: int, status: str) -> str | None:
+    """Where the trace page sends a person to buy: /l/{id} while the listing is on sale."""
+    return f"/l/{listing_id}" if status == Listing.Status.ACTIVE else None
 
 
 def _pledge(row: dict[str, Any]) -> dict[str, Any] | None:
