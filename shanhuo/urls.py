@@ -10,6 +10,7 @@ from django.views.static import serve
 from accounts.admin_login import admin_login
 from marketplace.errors import error_response
 from shanhuo.api import api
+from storefront import views as storefront_views
 
 # The docs page's Swagger UI comes from ninja's own static files, served here in production too
 # (a few files under `static/ninja/`): no CDN, which phones in China often cannot reach.
@@ -44,17 +45,13 @@ if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
 def not_found(request: HttpRequest, exception=None):
     if request.path.startswith("/api/"):
         return error_response(404, "not_found", "No such endpoint.")
-    from django.views.defaults import page_not_found
-
-    return page_not_found(request, exception)
+    return storefront_views.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest):
     if request.path.startswith("/api/"):
         return error_response(500, "internal_error", "Something went wrong on our side.")
-    from django.views.defaults import server_error as default_server_error
-
-    return default_server_error(request)
+    return storefront_views.server_error(request)
 
 
 handler404 = not_found

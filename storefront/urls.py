@@ -8,4 +8,5 @@ urlpatterns = [
     path("trace/<str:trace_code>", views.trace_page, name="trace"),
     path("trace/<str:trace_code>/qr.png", views.trace_qr, name="trace-qr"),
     path("l/<int:listing_id>", views.listing_page, name="listing"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -1,8 +1,11 @@
-"""Pages for people (not JSON): the trace page a QR label opens, the label itself, and the
-listing page a share link lands on."""
+"""Pages for people (not JSON): the trace page a QR label opens, the label itself, the
+listing page a share link lands on, the favicon, and the 404 and 500 pages of them all."""
+
+from pathlib import Path
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from marketplace.errors import NotFound
@@ -69,3 +72,65 @@ def listing_page(request: HttpRequest, listing_id: int) -> HttpResponse:
         raise Http404("No such listing.") from exc
     context["certificates"] = trace.certificates_shown(context["certificates"])
     return render(request, "storefront/listing.html", context)
+
+
+FAVICON = (Path(__file__).parent / "static" / "storefront" / "favicon.ico").read_bytes()
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, from here (no CDN): phones ask for it whatever the page links."""
+    response = HttpResponse(FAVICON, content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=604800"
+    return response
+
+
+# What a 404 on each page for people says: the title, what it may mean, where to go next.
+NOT_FOUND = {
+    "trace": ("没有找到这个溯源码",
+              ["山货没有登记过这个溯源码。"],
+              ["若是手动输入的，请对照标签逐个核对字母和数字，或直接扫描标签上的二维码。",
+               "若是扫码打开的，这个标签可能是复制或伪造的：请先不要食用，联系卖家，"
+               "并在山货 App 或下单的平台上反映。"]),
+    "l": ("这件商品不存在或已下架",
+          ["农户可能已下架这件商品，或者链接在复制时被截断了。"],
+          ["回到分享给您的视频或群聊，重新点开链接。",
+           "在山货 App 里搜索这家农户，看看其他在售商品。"]),
+    "p": ("这个分享链接已失效",
+          ["链接可能已被删除，或者在复制时被截断了。"],
+          ["回到分享给您的视频或群聊，重新点开链接。", "在山货 App 里搜索商品名称。"]),
+    "benefit": ("没有找到这个公益项目",
+                ["项目可能已结束或尚未公开，或者链接不完整。"],
+                ["从商品页的“公益认捐”重新进入。"]),
+    "o": ("没有找到这个订单",
+          ["订单号可能有误，或者这个订单不属于当前登录的手机号。"],
+          ["用下单时的手机号登录后再打开。", "在山货 App 的“我的订单”里查看。"]),
+}
+NOT_FOUND_ELSE = ("页面不存在", ["这个地址没有对应的页面。"],
+                  ["检查链接是否完整，或回到分享给您的视频或群聊重新点开。"])
+SERVER_ERROR = ("服务暂时出错", ["这不是您的问题：山货的服务器出了点故障，我们已经收到记录。"],
+                ["稍等一两分钟后刷新页面。",
+                 "若已付款，钱款和订单都不会丢失，可稍后在订单里查看。"])
+
+
+def _error_page(status: int, page: tuple[str, list[str], list[str]],
+                code: str = "") -> HttpResponse:
+    # No request context: the page renders even when what failed was the session or the
+    # database.
+    title, lines, steps = page
+    html = render_to_string("storefront/error.html", {
+        "status": status, "title": title, "lines": lines, "steps": steps, "code": code})
+    return HttpResponse(html, status=status, content_type="text/html; charset=utf-8")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The Chinese, phone-sized 404 page of every page for people (handler404 for every path
+    outside /api/): what the missing thing may mean, and where to go next."""
+    first, _, rest = request.path.lstrip("/").partition("/")
+    page = NOT_FOUND.get(first, NOT_FOUND_ELSE) if rest else NOT_FOUND_ELSE
+    return _error_page(404, page, code=rest.partition("/")[0] if first == "trace" else "")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The Chinese 500 page (handler500 for every path outside /api/)."""
+    return _error_page(500, SERVER_ERROR)

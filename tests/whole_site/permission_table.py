@@ -203,6 +203,7 @@ TABLE: dict[str, Row | list[Row]] = {
     "GET /l/{listing_id}": [
         everyone(200), everyone(404, params={"listing_id": "draft_listing_id"})],
     "GET /trace/{trace_code}/qr.png": everyone(200),
+    "GET /favicon.ico": everyone(200),
     # --- orders, shipments, payments (the order is the buyer's, paid; its parcel the owner's) --
     "POST /api/v1/orders": actors(
         # the owner may not buy their own goods
